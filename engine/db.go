@@ -1,0 +1,422 @@
+package engine
+
+import (
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"os"
+	"os/user"
+	"path/filepath"
+	"sync"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"holdfast/journal"
+	"holdfast/settings"
+)
+
+// Options tune Open and Create. The zero value is what the application uses.
+type Options struct {
+	FS       journal.FS // nil: the real filesystem
+	ReadOnly bool       // refuse every write; the log is not touched
+
+	// Integrate is asked, when restore.autoIntegrateLog is off and the log holds operations the
+	// data file lacks, whether to integrate them. nil or false: they are not integrated and the
+	// database is opened read-only (writes fail with 2011).
+	Integrate func(Incomplete) bool
+
+	SystemUser string // logged with every operation; default: the account name
+	User       string // application user; default: SystemUser
+
+	CheckpointBytes    int64         // cache size that triggers a checkpoint; default 16 MiB
+	CheckpointInterval time.Duration // checkpoint at least this often; default 1 s
+}
+
+// Incomplete describes operations of the log that the data file lacks.
+type Incomplete struct {
+	From, To   uint64 // operation numbers
+	Operations int    // data operations among them
+}
+
+// OpenReport says what Open did on its own: what a careful user wants to know.
+type OpenReport struct {
+	TornTail   *journal.TornTailError // a torn tail truncated from the log, or nil
+	Integrated int                    // operations integrated from the log
+	Incomplete *Incomplete            // operations left out (not integrated), or nil
+	LogCreated bool                   // a new log file was started
+	LogPending bool                   // the log waits for the next backup
+	JournalErr error                  // the backup journal could not be written
+}
+
+// DB is an open database. It is safe for concurrent use.
+type DB struct {
+	dir, name string
+	fs        journal.FS
+	opts      Options
+	bolt      *bolt.DB
+	id        [16]byte
+	report    OpenReport
+	settings  *settings.Settings
+
+	catMu sync.RWMutex
+	cat   *Catalog
+
+	// wmu orders writes: validation, operation numbers, log appends. Lock order: ckptMu, wmu, vmu.
+	wmu      sync.Mutex
+	nextOp   uint64
+	nextProc uint32
+	seq      map[string]uint64 // next record number per table
+	pending  map[tkey]*change  // changes logged but not yet durable
+	batches  []*batch          // logged batches in operation order, waiting to be published
+	log      *journal.Writer   // nil when the log is off
+	logErr   error             // sticky 1274 once the log failed
+	readOnly *Error            // why writes are refused, or nil
+	closed   bool
+
+	// vmu guards the visible state: what readers see.
+	vmu        sync.RWMutex
+	overlay    map[string]map[string]*entry // table -> key -> latest durable change not yet checkpointed
+	frozen     map[string]map[string]*entry // being written by a checkpoint
+	overBytes  int64
+	counts     map[string]int64
+	visibleOp  uint64
+	lastChange uint64 // operation of the last visible data change
+
+	ckptMu   sync.Mutex
+	ckptOp   uint64 // applied operation of the data file
+	ckptErr  error
+	ckptKick chan struct{}
+	stop     chan struct{}
+	wg       sync.WaitGroup
+}
+
+type tkey struct{ table, key string }
+
+type entry struct {
+	op  uint64
+	val []byte // stored record; nil: deleted
+}
+
+// Path of the data file of a database folder.
+func dataPath(dir, name string) string { return filepath.Join(dir, "Data", name+".4DD") }
+
+// Name of the database: its folder's name.
+func (db *DB) Name() string { return db.name }
+
+// Dir is the database folder.
+func (db *DB) Dir() string { return db.dir }
+
+// ID is the database identity.
+func (db *DB) ID() [16]byte { return db.id }
+
+// Report says what Open did on its own.
+func (db *DB) Report() OpenReport { return db.report }
+
+// Settings returns a copy of the database's settings.
+func (db *DB) Settings() *settings.Settings { return db.settings.Clone() }
+
+func (o *Options) fill() {
+	if o.FS == nil {
+		o.FS = journal.OSFS{}
+	}
+	if o.SystemUser == "" {
+		o.SystemUser = "unknown"
+		if u, err := user.Current(); err == nil {
+			o.SystemUser = u.Username
+		}
+	}
+	if o.User == "" {
+		o.User = o.SystemUser
+	}
+	if o.CheckpointBytes <= 0 {
+		o.CheckpointBytes = 16 << 20
+	}
+	if o.CheckpointInterval <= 0 {
+		o.CheckpointInterval = time.Second
+	}
+}
+
+// Create makes a new database folder dir with an empty structure, a blank data file, default
+// settings and (the log being on by default) a new log file. dir must not exist or be empty.
+func Create(dir string, opts Options) (*DB, error) {
+	opts.fill()
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, &Error{Code: CodeUsage, Op: "create", Path: dir, Err: err}
+	}
+	if ents, err := os.ReadDir(dir); err == nil && len(ents) > 0 {
+		return nil, &Error{Code: CodeExists, Op: "create", Path: dir, Err: errors.New("the folder exists and is not empty")}
+	}
+	name := filepath.Base(dir)
+	for _, sub := range []string{"Project", "Data/Settings", "Logs"} {
+		if err := opts.FS.MkdirAll(filepath.Join(dir, sub), 0o700); err != nil {
+			return nil, &Error{Code: CodeDataIO, Op: "create", Path: dir, Err: err}
+		}
+	}
+	if err := saveCatalog(opts.FS, dir, &Catalog{Version: 1}); err != nil {
+		return nil, &Error{Code: CodeDataIO, Op: "write structure", Path: dir, Err: err}
+	}
+	s := settings.New()
+	if err := journal.WriteFileAtomic(opts.FS, filepath.Join(dir, settings.FileName), s.Marshal(), 0o600); err != nil {
+		return nil, &Error{Code: CodeDataIO, Op: "write settings", Path: dir, Err: err}
+	}
+	var id [16]byte
+	if _, err := rand.Read(id[:]); err != nil {
+		return nil, err
+	}
+	id[6] = id[6]&0x0f | 0x40 // a version 4 UUID
+	id[8] = id[8]&0x3f | 0x80
+	bdb, err := openBolt(dataPath(dir, name), false)
+	if err != nil {
+		return nil, &Error{Code: CodeDataIO, Op: "create data file", Path: dataPath(dir, name), Err: err}
+	}
+	err = bdb.Update(func(tx *bolt.Tx) error {
+		m, err := tx.CreateBucket(bucketMeta)
+		if err != nil {
+			return err
+		}
+		if err := m.Put(keyFormat, u64(dataFormat)); err != nil {
+			return err
+		}
+		return m.Put(keyID, id[:])
+	})
+	if cerr := bdb.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return nil, &Error{Code: CodeDataIO, Op: "create data file", Path: dataPath(dir, name), Err: err}
+	}
+	return Open(dir, opts)
+}
+
+// Open opens a database folder and runs the self-check of S3.5: the data file must open and
+// pass its checks; operations of the log that the data file lacks are integrated (or reported);
+// an Opening of Data File is logged.
+func Open(dir string, opts Options) (*DB, error) {
+	opts.fill()
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, &Error{Code: CodeUsage, Op: "open", Path: dir, Err: err}
+	}
+	name := filepath.Base(dir)
+	db := &DB{
+		dir: dir, name: name, fs: opts.FS, opts: opts,
+		seq: map[string]uint64{}, pending: map[tkey]*change{},
+		overlay: map[string]map[string]*entry{}, counts: map[string]int64{},
+		ckptKick: make(chan struct{}, 1), stop: make(chan struct{}),
+	}
+	if err := db.loadFiles(); err != nil {
+		return nil, err
+	}
+	bdb, err := openBolt(dataPath(dir, name), opts.ReadOnly)
+	if err != nil {
+		if errors.Is(err, bolt.ErrTimeout) {
+			return nil, &Error{Code: CodeInUse, Op: "open", Path: dataPath(dir, name)}
+		}
+		return nil, &Error{Code: CodeDamaged, Op: "open data file", Path: dataPath(dir, name), Err: err}
+	}
+	db.bolt = bdb
+	if err := db.loadMeta(); err != nil {
+		bdb.Close()
+		return nil, err
+	}
+	if opts.ReadOnly {
+		db.readOnly = &Error{Code: CodeReadOnly, Op: "write", Err: ErrReadOnly}
+	} else if err := db.openLog(); err != nil {
+		bdb.Close()
+		return nil, err
+	}
+	db.wg.Add(1)
+	go db.checkpointLoop()
+	if db.log != nil {
+		db.appendMarker(&journal.Record{Action: journal.OpenData})
+	}
+	return db, nil
+}
+
+// loadFiles reads the structure and the settings.
+func (db *DB) loadFiles() error {
+	if _, err := os.Stat(dataPath(db.dir, db.name)); err != nil {
+		if _, cerr := os.Stat(filepath.Join(db.dir, CatalogFile)); cerr != nil {
+			return &Error{Code: CodeNotDatabase, Op: "open", Path: db.dir}
+		}
+		return &Error{Code: CodeDamaged, Op: "open", Path: dataPath(db.dir, db.name), Err: errors.New("the data file is missing")}
+	}
+	cat, err := loadCatalog(db.fs, db.dir)
+	if err != nil {
+		return &Error{Code: CodeNotDatabase, Op: "read structure", Path: filepath.Join(db.dir, CatalogFile), Err: err}
+	}
+	db.cat = cat
+	db.settings = settings.New()
+	data, err := os.ReadFile(filepath.Join(db.dir, settings.FileName))
+	if err == nil {
+		db.settings, err = settings.Parse(data)
+	} else if errors.Is(err, os.ErrNotExist) {
+		err = nil
+	}
+	if err != nil {
+		return &Error{Code: CodeBadSetting, Op: "read settings", Path: filepath.Join(db.dir, settings.FileName), Err: err}
+	}
+	return nil
+}
+
+// LogPath is where the log file is (or would be).
+func (db *DB) LogPath() string {
+	p := db.settings.String("log.path")
+	if !filepath.IsAbs(p) {
+		p = filepath.Join(db.dir, p)
+	}
+	return p
+}
+
+// saveSettings writes the settings file atomically and makes s current.
+func (db *DB) saveSettings(s *settings.Settings) error {
+	if err := journal.WriteFileAtomic(db.fs, filepath.Join(db.dir, settings.FileName), s.Marshal(), 0o600); err != nil {
+		return &Error{Code: CodeDataIO, Op: "write settings", Path: filepath.Join(db.dir, settings.FileName), Err: err}
+	}
+	db.settings = s
+	return nil
+}
+
+// UpdateSettings validates nothing more than settings.Settings does, writes the file and makes
+// the new settings current. Log keys are not changed this way: use StartLog / StopLog.
+func (db *DB) UpdateSettings(s *settings.Settings) error {
+	db.wmu.Lock()
+	defer db.wmu.Unlock()
+	if s.String("log.use") != db.settings.String("log.use") || s.String("log.path") != db.settings.String("log.path") {
+		return &Error{Code: CodeBadSetting, Op: "settings", Err: errors.New("log.use and log.path change through the log commands (holdfast log DB create|stop)")}
+	}
+	return db.saveSettings(s)
+}
+
+// Close checkpoints the cache, logs a Closing of Data File, and closes the log and the data file.
+// Open transactions are not committed.
+func (db *DB) Close() error {
+	db.wmu.Lock()
+	if db.closed {
+		db.wmu.Unlock()
+		return nil
+	}
+	db.closed = true
+	db.wmu.Unlock()
+	close(db.stop)
+	db.wg.Wait()
+	var errs []error
+	if db.log != nil && db.logErr == nil {
+		db.appendMarker(&journal.Record{Action: journal.CloseData})
+		db.wmu.Lock()
+		last := db.nextOp - 1
+		db.wmu.Unlock()
+		if err := db.log.Sync(last); err != nil {
+			errs = append(errs, db.failLog(err))
+		}
+		db.publish()
+	}
+	if !db.opts.ReadOnly {
+		if err := db.checkpoint(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if db.log != nil {
+		if err := db.log.Close(); err != nil && db.logErr == nil {
+			errs = append(errs, &Error{Code: CodeLogIO, Op: "close log", Path: db.LogPath(), Err: err})
+		}
+	}
+	if err := db.bolt.Close(); err != nil {
+		errs = append(errs, &Error{Code: CodeDataIO, Op: "close data file", Path: dataPath(db.dir, db.name), Err: err})
+	}
+	return errors.Join(errs...)
+}
+
+// Catalog returns the structure (do not change it).
+func (db *DB) Catalog() *Catalog {
+	db.catMu.RLock()
+	defer db.catMu.RUnlock()
+	return db.cat
+}
+
+func (db *DB) table(name string) (*Table, error) {
+	db.catMu.RLock()
+	t := db.cat.Table(name)
+	db.catMu.RUnlock()
+	if t == nil {
+		return nil, &Error{Code: CodeNoTable, Op: "table " + name}
+	}
+	return t, nil
+}
+
+// CreateTable adds a table to the structure (written atomically before it returns).
+func (db *DB) CreateTable(t Table) error {
+	if err := t.validate(); err != nil {
+		return &Error{Code: CodeBadInput, Op: "create table", Err: err}
+	}
+	if err := db.writable(); err != nil {
+		return err
+	}
+	db.catMu.Lock()
+	defer db.catMu.Unlock()
+	if db.cat.Table(t.Name) != nil {
+		return &Error{Code: CodeExists, Op: "create table " + t.Name, Err: errors.New("a table of this name exists")}
+	}
+	c := db.cat.clone()
+	c.Tables = append(c.Tables, &t)
+	if err := saveCatalog(db.fs, db.dir, c); err != nil {
+		return &Error{Code: CodeDataIO, Op: "write structure", Path: filepath.Join(db.dir, CatalogFile), Err: err}
+	}
+	db.cat = c
+	return nil
+}
+
+// SetJournaled turns a table's Include in Log File on or off. Its cached changes are
+// checkpointed first, so that nothing of it depends on a log that no longer has it.
+func (db *DB) SetJournaled(table string, on bool) error {
+	if err := db.checkpoint(); err != nil {
+		return err
+	}
+	db.catMu.Lock()
+	defer db.catMu.Unlock()
+	t := db.cat.Table(table)
+	if t == nil {
+		return &Error{Code: CodeNoTable, Op: "table " + table}
+	}
+	nt := *t
+	nt.Journaled = on
+	c := db.cat.clone()
+	for i := range c.Tables {
+		if c.Tables[i] == t {
+			c.Tables[i] = &nt
+		}
+	}
+	if err := saveCatalog(db.fs, db.dir, c); err != nil {
+		return &Error{Code: CodeDataIO, Op: "write structure", Err: err}
+	}
+	db.cat = c
+	return nil
+}
+
+// writable returns why writes are refused, or nil.
+func (db *DB) writable() error {
+	db.wmu.Lock()
+	defer db.wmu.Unlock()
+	return db.writableLocked()
+}
+
+func (db *DB) writableLocked() error {
+	switch {
+	case db.closed:
+		return &Error{Code: CodeClosed, Op: "write"}
+	case db.logErr != nil:
+		return db.logErr
+	case db.readOnly != nil:
+		return db.readOnly
+	}
+	return nil
+}
+
+func newProcessID(db *DB) uint32 {
+	db.nextProc++
+	return db.nextProc
+}
+
+func (db *DB) String() string { return fmt.Sprintf("database %s", db.dir) }

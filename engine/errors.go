@@ -1,0 +1,155 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Code is a Holdfast error code (SPEC S4). The codes below 2000 (and -9976) are those of the
+// documented backup system; the 2000s are Holdfast's own, for errors that system has no number
+// for. Codes is the only place that defines them.
+type Code int
+
+// The codes.
+const (
+	CodeLogUnavailable    Code = 1274
+	CodeMaxAttempts       Code = 1401
+	CodeNoLog             Code = 1403
+	CodeBackupInterrupted Code = 1406
+	CodeDestination       Code = 1407
+	CodeLogIO             Code = 1408
+	CodeArchiveWrite      Code = 1409
+	CodeArchiveMissing    Code = 1410
+	CodeArchiveVerify     Code = 1411
+	CodeLogBackupMissing  Code = 1412
+	CodeLogBackupVerify   Code = 1413
+	CodeBusy              Code = 1415
+	CodeForeignLog        Code = 1416
+	CodeAttachmentMissing Code = 1430
+	CodeStartupHook       Code = 1431
+	CodeUnsafeEntry       Code = 1432
+	CodeDamaged           Code = 1433
+	CodeBackupInProgress  Code = -9976
+
+	CodeBadInput       Code = 2001
+	CodeNoTable        Code = 2002
+	CodeDuplicateKey   Code = 2003
+	CodeNoRecord       Code = 2004
+	CodeBadValue       Code = 2005
+	CodeTxState        Code = 2006
+	CodeInUse          Code = 2007
+	CodeUsage          Code = 2008
+	CodeBadSetting     Code = 2009
+	CodeDataIO         Code = 2010
+	CodeIncomplete     Code = 2011
+	CodeExists         Code = 2012
+	CodeNotDatabase    Code = 2013
+	CodeClosed         Code = 2014
+	CodeLogRequiresBkp Code = 2015
+	CodeReadOnly       Code = 2016
+)
+
+// CodeInfo is one row of the code table.
+type CodeInfo struct {
+	Code     Code
+	Name     string
+	Sentence string // what happened and what to do, for people
+}
+
+// Codes is the table of every code a user or a script can see.
+var Codes = []CodeInfo{
+	{CodeLogUnavailable, "log unavailable", "The log file became unavailable while working; writes are refused until it is back and a backup has been made."},
+	{CodeMaxAttempts, "too many backup attempts", "The maximum number of backup attempts was reached; automatic backups are off until a restart or a successful manual backup."},
+	{CodeNoLog, "no log file", "The database has no log file; turn on the log (holdfast log DB create) to use this action."},
+	{CodeBackupInterrupted, "backup interrupted", "The backup was stopped by the user; nothing was written and the database is unchanged."},
+	{CodeDestination, "backup destination unusable", "The backup destination is missing, not a folder, or not writable; choose another one in the settings."},
+	{CodeLogIO, "log file error", "The log file could not be read or written; check the disk and the file, then try again."},
+	{CodeArchiveWrite, "archive write error", "The backup archive could not be written (disk full or I/O error); free space or change the destination and back up again."},
+	{CodeArchiveMissing, "archive missing", "A backup archive or one of its segments is missing; put it back in the backup folder."},
+	{CodeArchiveVerify, "archive damaged", "The backup archive failed verification and cannot be repaired; use another backup."},
+	{CodeLogBackupMissing, "log backup missing", "A log backup is missing from the chain; put it back or integrate only up to the gap."},
+	{CodeLogBackupVerify, "log backup damaged", "The log backup failed verification; use another copy of it."},
+	{CodeBusy, "operation already running", "Another backup, restore or integration is running on this database; wait for it to end."},
+	{CodeForeignLog, "log of another database", "The log file belongs to another database or does not follow this data file; choose the log file of this database."},
+	{CodeAttachmentMissing, "attachment missing", "An attachment was not found; the backup is partial. Fix or remove the attachment in the settings."},
+	{CodeStartupHook, "cancelled by startup hook", "The startup hook refused the backup; see what the hook command printed."},
+	{CodeUnsafeEntry, "unsafe archive entry", "The archive holds an entry that would land outside the destination or is abnormally large; nothing of it was extracted."},
+	{CodeDamaged, "data file damaged", "The data file is damaged; restore the last backup and integrate the log files that follow it."},
+	{CodeBackupInProgress, "backup in progress", "The operation cannot be done because a backup is in progress; try again when it ends."},
+	{CodeBadInput, "bad input", "The command could not be understood; check its syntax."},
+	{CodeNoTable, "no such table", "The table does not exist; check its name, or create it first (createTable)."},
+	{CodeDuplicateKey, "duplicate key", "A record with this primary key already exists; modify it instead, or use another key."},
+	{CodeNoRecord, "no such record", "No record has this primary key; check the key."},
+	{CodeBadValue, "bad value", "A value does not fit its field; check the field's type and the value."},
+	{CodeTxState, "transaction state", "The command does not fit the transaction state (commit without begin, begin twice)."},
+	{CodeInUse, "database in use", "The database is open in another Holdfast process; close it there first."},
+	{CodeUsage, "usage", "The command line is not valid; run holdfast help."},
+	{CodeBadSetting, "bad setting", "A setting key or value is not valid; fix it (holdfast settings DB get lists the keys)."},
+	{CodeDataIO, "data file error", "The data file could not be read or written; check the disk, then reopen the database."},
+	{CodeIncomplete, "data file incomplete", "The log file holds operations the data file lacks; integrate them (holdfast integrate DB) or turn on restore.autoIntegrateLog."},
+	{CodeExists, "already exists", "Something already exists at this place; choose another name or folder."},
+	{CodeNotDatabase, "not a database", "The folder is not a Holdfast database; create one with holdfast create DB."},
+	{CodeClosed, "database closed", "The database is closed; open it again."},
+	{CodeReadOnly, "read-only", "The database is open read-only; open it normally to write."},
+	{CodeLogRequiresBkp, "backup required for the log", "The data changed since the last backup: the log file will start right after the next backup (holdfast backup DB)."},
+}
+
+// Info returns the table row of a code.
+func (c Code) Info() CodeInfo {
+	for _, ci := range Codes {
+		if ci.Code == c {
+			return ci
+		}
+	}
+	return CodeInfo{Code: c, Name: "unknown", Sentence: "Unexpected error."}
+}
+
+// Error is an error a user or a script can see: a code, the operation, the file concerned, and
+// the cause.
+type Error struct {
+	Code Code
+	Op   string // what was being done, such as "open log" or "add"
+	Path string // the file concerned, if any
+	Err  error  // the cause, if any
+}
+
+func (e *Error) Error() string {
+	msg := e.Op
+	if e.Path != "" {
+		msg += " " + e.Path
+	}
+	if e.Err != nil {
+		if msg != "" {
+			msg += ": "
+		}
+		msg += e.Err.Error()
+	}
+	if msg == "" {
+		return e.Code.Info().Sentence
+	}
+	return msg + ". " + e.Code.Info().Sentence
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Errorf makes an *Error with a formatted cause.
+func Errorf(code Code, op string, format string, args ...any) *Error {
+	return &Error{Code: code, Op: op, Err: fmt.Errorf(format, args...)}
+}
+
+// CodeOf returns the code carried by err, or 0 if it carries none.
+func CodeOf(err error) Code {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return 0
+}
+
+// Sentinels matched with errors.Is.
+var (
+	// ErrReadOnly: a write on a database opened read-only.
+	ErrReadOnly = errors.New("engine: database is read-only")
+	// ErrChecksum: a stored record whose checksum does not match.
+	ErrChecksum = errors.New("engine: record checksum mismatch")
+)

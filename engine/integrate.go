@@ -1,0 +1,284 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+
+	bolt "go.etcd.io/bbolt"
+
+	"holdfast/journal"
+)
+
+// replayer groups log records into the units integration applies: a data operation outside a
+// transaction on its own, or a transaction's operations once its Validation is read. Cancelled
+// transactions, and transactions a log ends in the middle of, are never applied.
+type replayer struct {
+	open map[uint32][]journal.Record // per process: the operations of its open transaction
+	inTx map[uint32]bool
+}
+
+func newReplayer() *replayer {
+	return &replayer{open: map[uint32][]journal.Record{}, inTx: map[uint32]bool{}}
+}
+
+func isData(a journal.Action) bool {
+	return a == journal.Add || a == journal.Modify || a == journal.Delete || a == journal.AddBlob
+}
+
+// feed takes the next record and returns the data operations that are now complete.
+func (r *replayer) feed(rec journal.Record) []journal.Record {
+	p := rec.Process
+	switch {
+	case rec.Action == journal.StartTx:
+		r.inTx[p], r.open[p] = true, r.open[p][:0]
+	case rec.Action == journal.ValidateTx:
+		unit := r.open[p]
+		delete(r.open, p)
+		delete(r.inTx, p)
+		return unit
+	case rec.Action == journal.CancelTx:
+		delete(r.open, p)
+		delete(r.inTx, p)
+	case isData(rec.Action) && r.inTx[p]:
+		r.open[p] = append(r.open[p], rec)
+	case isData(rec.Action):
+		return []journal.Record{rec}
+	}
+	return nil
+}
+
+// firstOpen returns the first operation of a transaction still open, or 0.
+func (r *replayer) firstOpen() uint64 {
+	var first uint64
+	for _, recs := range r.open {
+		if len(recs) > 0 && (first == 0 || recs[0].Op < first) {
+			first = recs[0].Op
+		}
+	}
+	return first
+}
+
+type recordSource interface {
+	Next() (journal.Record, error)
+}
+
+// nextRecord reads a source; a torn tail is the end of what can be integrated.
+func nextRecord(src recordSource) (journal.Record, bool, error) {
+	rec, err := src.Next()
+	if err == io.EOF || errors.Is(err, journal.ErrTornTail) {
+		return rec, false, nil
+	}
+	if err != nil {
+		return rec, false, err
+	}
+	return rec, true, nil
+}
+
+// countMissing counts the data operations a source holds beyond the operation after, as
+// integration would apply them. It returns the first and last such operation numbers.
+func countMissing(src recordSource, after uint64) (n int, from, to uint64, err error) {
+	rp := newReplayer()
+	for {
+		rec, ok, err := nextRecord(src)
+		if err != nil || !ok {
+			return n, from, to, err
+		}
+		if rec.Op <= after {
+			continue
+		}
+		for _, u := range rp.feed(rec) {
+			if from == 0 {
+				from = u.Op
+			}
+			to = u.Op
+			n++
+		}
+	}
+}
+
+const integrateBatch = 50000
+
+// integrate applies the operations of src beyond the data file's applied operation straight
+// into the data file, in bbolt transactions of integrateBatch operations, each recording the
+// operation it reached. With final, the applied operation ends at the log's last operation even
+// if a transaction was left open there (it can never be validated any more). The cache must be
+// empty and writers held off (wmu held, or the database not yet open).
+func (db *DB) integrate(src recordSource, final bool) (int, error) {
+	rp := newReplayer()
+	applied, total := 0, 0
+	var lastRead uint64
+	done := false
+	for !done {
+		err := db.bolt.Update(func(tx *bolt.Tx) error {
+			for n := 0; n < integrateBatch; {
+				rec, ok, err := nextRecord(src)
+				if err != nil {
+					return err
+				}
+				if !ok {
+					done = true
+					break
+				}
+				if rec.Op <= db.ckptOp || rec.Op <= lastRead {
+					continue
+				}
+				lastRead = rec.Op
+				for _, u := range rp.feed(rec) {
+					if err := db.applyLogged(tx, &u); err != nil {
+						return err
+					}
+					n++
+					applied++
+				}
+			}
+			reached := lastRead
+			if first := rp.firstOpen(); first != 0 && !(done && final) {
+				reached = first - 1
+			}
+			if reached < db.ckptOp {
+				reached = db.ckptOp
+			}
+			if err := writeCounters(tx, reached, db.lastChange, db.seq, db.counts); err != nil {
+				return err
+			}
+			db.ckptOp = reached
+			return nil
+		})
+		if err != nil {
+			var je *journal.CorruptError
+			if errors.As(err, &je) {
+				return total, &Error{Code: CodeLogIO, Op: "integrate", Err: err}
+			}
+			var ee *Error
+			if errors.As(err, &ee) {
+				return total, ee
+			}
+			return total, &Error{Code: CodeDataIO, Op: "integrate", Path: dataPath(db.dir, db.name), Err: err}
+		}
+		total = applied
+	}
+	db.visibleOp = db.ckptOp
+	if db.nextOp <= lastRead {
+		db.nextOp = lastRead + 1
+	}
+	if db.nextOp <= db.ckptOp {
+		db.nextOp = db.ckptOp + 1
+	}
+	return total, nil
+}
+
+// applyLogged applies one logged data operation within a bbolt transaction.
+func (db *DB) applyLogged(tx *bolt.Tx, rec *journal.Record) error {
+	t := db.cat.Table(rec.Table)
+	if t == nil {
+		return Errorf(CodeForeignLog, "integrate", "operation %d names table %q, which the structure does not have", rec.Op, rec.Table)
+	}
+	b, err := tx.CreateBucketIfNotExists(tableBucket(t.Name))
+	if err != nil {
+		return err
+	}
+	switch rec.Action {
+	case journal.Add, journal.Modify:
+		if rec.Action == journal.Add && b.Get(rec.Key) == nil {
+			db.counts[t.Name]++
+		}
+		err = b.Put(rec.Key, encodeRecordRaw(rec.RecordNum, rec.Values))
+	case journal.Delete:
+		if b.Get(rec.Key) != nil {
+			db.counts[t.Name]--
+		}
+		err = b.Delete(rec.Key)
+	case journal.AddBlob:
+		err = setBlobLogged(b, t, rec)
+	}
+	if err != nil {
+		return err
+	}
+	if rec.RecordNum > db.seq[t.Name] {
+		db.seq[t.Name] = rec.RecordNum
+	}
+	db.lastChange = rec.Op
+	return nil
+}
+
+func setBlobLogged(b *bolt.Bucket, t *Table, rec *journal.Record) error {
+	vals, err := journal.DecodeValues(rec.Values)
+	if err != nil || len(vals) != 2 || vals[0].Kind != journal.KindText {
+		return Errorf(CodeLogIO, "integrate", "operation %d: malformed BLOB operation", rec.Op)
+	}
+	fi := t.FieldIndex(vals[0].S)
+	cur := b.Get(rec.Key)
+	if fi < 0 || cur == nil {
+		return Errorf(CodeForeignLog, "integrate", "operation %d stores a BLOB in %s.%s of a record the data file does not have", rec.Op, t.Name, vals[0].S)
+	}
+	r, err := decodeRecord(cur, len(t.Fields))
+	if err != nil {
+		return &Error{Code: CodeDamaged, Op: "integrate", Err: fmt.Errorf("table %s: %w", t.Name, err)}
+	}
+	r.Values[fi] = vals[1]
+	return b.Put(rec.Key, encodeRecord(r.Num, r.Values))
+}
+
+// Integrate integrates log files into the data file, one after the other (S3.6), skipping the
+// operations it already holds; with no path, it integrates what the current log holds beyond the
+// data file (after an open that did not integrate it). Writers wait meanwhile. It returns the
+// number of operations applied.
+func (db *DB) Integrate(paths []string) (int, error) {
+	db.ckptMu.Lock()
+	defer db.ckptMu.Unlock()
+	db.wmu.Lock()
+	defer db.wmu.Unlock()
+	if db.closed {
+		return 0, &Error{Code: CodeClosed, Op: "integrate"}
+	}
+	if db.opts.ReadOnly {
+		return 0, db.readOnly
+	}
+	if err := db.checkpointLocked(); err != nil {
+		return 0, err
+	}
+	current := db.LogPath()
+	if len(paths) == 0 {
+		paths = []string{current}
+	}
+	db.vmu.Lock()
+	defer db.vmu.Unlock()
+	total := 0
+	for _, p := range paths {
+		n, err := db.integrateFile(p, p == current)
+		total += n
+		if err != nil {
+			return total, err
+		}
+		db.journalNote(fmt.Sprintf("Integration of the log file %s: %d operation(s), data file now at operation %d.", p, n, db.ckptOp))
+	}
+	if db.readOnly != nil && db.readOnly.Code == CodeIncomplete {
+		w, _, err := journal.OpenAppend(db.fs, current)
+		if err != nil {
+			return total, logError("open log", current, err)
+		}
+		db.log, db.readOnly, db.report.Incomplete = w, nil, nil
+	}
+	return total, nil
+}
+
+func (db *DB) integrateFile(path string, final bool) (int, error) {
+	r, err := journal.OpenReader(db.fs, path)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return 0, &Error{Code: CodeLogBackupMissing, Op: "integrate", Path: path, Err: err}
+		}
+		return 0, logError("read log", path, err)
+	}
+	defer r.Close()
+	h := r.Header()
+	if h.DBID != db.id {
+		return 0, &Error{Code: CodeForeignLog, Op: "integrate", Path: path, Err: fmt.Errorf("it belongs to database %x, not %x", h.DBID, db.id)}
+	}
+	if h.FirstOp > db.ckptOp+1 {
+		return 0, &Error{Code: CodeLogBackupMissing, Op: "integrate", Path: path, Err: fmt.Errorf("it starts at operation %d but the data file stops at %d: the log holding operations %d to %d is missing", h.FirstOp, db.ckptOp, db.ckptOp+1, h.FirstOp-1)}
+	}
+	return db.integrate(r, final)
+}

@@ -1,0 +1,277 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"holdfast/journal"
+)
+
+// logError turns a journal error into the user's error: 1408 for a damaged or unreadable log.
+func logError(op, path string, err error) error {
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	return &Error{Code: CodeLogIO, Op: op, Path: path, Err: err}
+}
+
+// openLog is steps 2 and 3 of the self-check (S3.5) for the log: open the current log for
+// appending (a torn tail is cut), check that it belongs to this data file, and integrate what the
+// data file lacks.
+func (db *DB) openLog() error {
+	if !db.settings.Bool("log.use") {
+		return nil
+	}
+	path := db.LogPath()
+	if _, err := db.fs.Stat(path); errors.Is(err, os.ErrNotExist) {
+		return db.logMissing(path)
+	}
+	w, info, err := journal.OpenAppend(db.fs, path)
+	if err != nil {
+		return logError("open log", path, err)
+	}
+	fail := func(err error) error { w.Close(); return err }
+	if info.Header.DBID != db.id {
+		return fail(&Error{Code: CodeForeignLog, Op: "open log", Path: path, Err: fmt.Errorf("its database identity %x is not this data file's %x", info.Header.DBID, db.id)})
+	}
+	if info.Header.FirstOp > db.ckptOp+1 {
+		return fail(&Error{Code: CodeForeignLog, Op: "open log", Path: path, Err: fmt.Errorf("it starts at operation %d but the data file stops at %d: operations in between are in no log", info.Header.FirstOp, db.ckptOp)})
+	}
+	db.report.TornTail = info.Torn
+	if info.Torn != nil {
+		db.journalNote(fmt.Sprintf("Log file %s: torn tail of %d bytes at offset %d removed (an interrupted write).", path, info.Torn.Bytes, info.Torn.Offset))
+	}
+	if info.LastOp > db.ckptOp {
+		if err := db.catchUp(path, info.LastOp); err != nil {
+			return fail(err)
+		}
+	}
+	if db.nextOp <= info.LastOp {
+		db.nextOp = info.LastOp + 1
+	}
+	if db.readOnly == nil {
+		db.log = w
+	} else {
+		w.Close()
+	}
+	return nil
+}
+
+// catchUp integrates the operations of the current log that the data file lacks (S3.5 step 2),
+// or leaves the database read-only when they are not to be integrated.
+func (db *DB) catchUp(path string, lastOp uint64) error {
+	r, err := journal.OpenReader(db.fs, path)
+	if err != nil {
+		return logError("read log", path, err)
+	}
+	n, from, to, err := countMissing(r, db.ckptOp)
+	r.Close()
+	if err != nil {
+		return logError("read log", path, err)
+	}
+	if n == 0 {
+		// Only markers (open, close, contexts) or unfinished transactions: nothing to apply.
+		return db.advanceApplied(lastOp)
+	}
+	inc := Incomplete{From: from, To: to, Operations: n}
+	if !db.settings.Bool("restore.autoIntegrateLog") && (db.opts.Integrate == nil || !db.opts.Integrate(inc)) {
+		db.report.Incomplete = &inc
+		db.readOnly = &Error{Code: CodeIncomplete, Op: "write", Err: fmt.Errorf("the log holds %d operation(s) (%d to %d) that the data file lacks", n, from, to)}
+		return nil
+	}
+	if r, err = journal.OpenReader(db.fs, path); err != nil {
+		return logError("read log", path, err)
+	}
+	defer r.Close()
+	applied, err := db.integrate(r, true)
+	if err != nil {
+		return err
+	}
+	db.report.Integrated = applied
+	db.journalNote(fmt.Sprintf("Automatic integration of the log file %s: %d operation(s) up to operation %d.", path, applied, db.ckptOp))
+	return nil
+}
+
+// advanceApplied records that the data file is complete up to op.
+func (db *DB) advanceApplied(op uint64) error {
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketMeta).Put(keyApplied, u64(op))
+	})
+	if err != nil {
+		return &Error{Code: CodeDataIO, Op: "write data file", Path: dataPath(db.dir, db.name), Err: err}
+	}
+	db.ckptOp, db.visibleOp = op, op
+	return nil
+}
+
+// logMissing decides what to do when the log file of a database that uses one is not there.
+func (db *DB) logMissing(path string) error {
+	var pending bool
+	db.bolt.View(func(tx *bolt.Tx) error {
+		pending = getU64(tx.Bucket(bucketMeta), keyLogPending) == 1
+		return nil
+	})
+	switch {
+	case db.lastChange == 0:
+		w, err := db.createLog(path)
+		if err != nil {
+			return err
+		}
+		db.log = w
+		db.report.LogCreated = true
+		return nil
+	case pending:
+		db.report.LogPending = true
+		return nil
+	}
+	return &Error{Code: CodeLogIO, Op: "open log", Path: path, Err: errors.New("the log file is missing: put it back (or set log.path to where it is), or open the database read-only, or make a backup and then start a new log")}
+}
+
+// createLog starts a new log that continues the operation numbers.
+func (db *DB) createLog(path string) (*journal.Writer, error) {
+	if err := db.fs.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, &Error{Code: CodeLogIO, Op: "create log", Path: path, Err: err}
+	}
+	w, err := journal.Create(db.fs, path, journal.Header{DBID: db.id, FirstOp: db.nextOp, Created: time.Now()})
+	if err != nil {
+		return nil, &Error{Code: CodeLogIO, Op: "create log", Path: path, Err: err}
+	}
+	return w, nil
+}
+
+// LogStatus describes the log file.
+type LogStatus struct {
+	Use      bool   // log.use
+	Path     string // where it is
+	Open     bool   // being written
+	Pending  bool   // asked for, starts after the next backup
+	Size     int64
+	FirstOp  uint64
+	LastOp   uint64
+	Durable  uint64
+	Failed   error // the 1274 error, if the log became unavailable
+	Applied  uint64
+	Incomplt *Incomplete
+}
+
+// LogStatus returns the state of the log file.
+func (db *DB) LogStatus() LogStatus {
+	db.wmu.Lock()
+	defer db.wmu.Unlock()
+	st := LogStatus{Use: db.settings.Bool("log.use"), Path: db.LogPath(), Failed: db.logErr, Incomplt: db.report.Incomplete}
+	db.bolt.View(func(tx *bolt.Tx) error {
+		st.Pending = getU64(tx.Bucket(bucketMeta), keyLogPending) == 1
+		return nil
+	})
+	if db.log != nil {
+		st.Open, st.Size, st.FirstOp = true, db.log.Size(), db.log.Header().FirstOp
+		st.LastOp, st.Durable = db.log.LastOp(), db.log.Durable()
+	}
+	db.ckptMu.Lock()
+	st.Applied = db.ckptOp
+	db.ckptMu.Unlock()
+	return st
+}
+
+// StartLog turns the log on at path ("" = log.path). It starts at once when the data file is
+// blank or unchanged since the last backup; otherwise the request is recorded, the log starts
+// right after the next backup, and the error says so (2015).
+func (db *DB) StartLog(path string) error {
+	s := db.settings.Clone()
+	if path == "" {
+		path = s.String("log.path")
+	}
+	if err := s.Set("log.use", "true"); err != nil {
+		return &Error{Code: CodeBadSetting, Op: "log create", Err: err}
+	}
+	if err := s.Set("log.path", path); err != nil {
+		return &Error{Code: CodeBadSetting, Op: "log create", Err: err}
+	}
+	if err := db.checkpoint(); err != nil {
+		return err
+	}
+	db.wmu.Lock()
+	defer db.wmu.Unlock()
+	if db.log != nil {
+		return &Error{Code: CodeExists, Op: "log create", Path: db.LogPath(), Err: errors.New("the log is already on; stop it first to start another one")}
+	}
+	if db.readOnly != nil {
+		return db.writableLocked()
+	}
+	abs := path
+	if !filepath.IsAbs(abs) {
+		abs = filepath.Join(db.dir, abs)
+	}
+	var backupOp uint64
+	db.bolt.View(func(tx *bolt.Tx) error { backupOp = getU64(tx.Bucket(bucketMeta), keyBackupOp); return nil })
+	if db.lastChange != 0 && db.lastChange > backupOp {
+		if err := db.setLogPending(true); err != nil {
+			return err
+		}
+		if err := db.saveSettings(s); err != nil {
+			return err
+		}
+		return &Error{Code: CodeLogRequiresBkp, Op: "log create", Path: abs}
+	}
+	if _, err := db.fs.Stat(abs); err == nil {
+		return &Error{Code: CodeExists, Op: "log create", Path: abs, Err: errors.New("a file is already there; choose another name, or move it away")}
+	}
+	w, err := db.createLog(abs)
+	if err != nil {
+		return err
+	}
+	if err := db.saveSettings(s); err != nil {
+		w.Close()
+		db.fs.Remove(abs)
+		return err
+	}
+	db.setLogPending(false)
+	db.log, db.logErr = w, nil
+	return nil
+}
+
+func (db *DB) setLogPending(on bool) error {
+	v := uint64(0)
+	if on {
+		v = 1
+	}
+	err := db.bolt.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketMeta).Put(keyLogPending, u64(v)) })
+	if err != nil {
+		return &Error{Code: CodeDataIO, Op: "write data file", Path: dataPath(db.dir, db.name), Err: err}
+	}
+	return nil
+}
+
+// StopLog closes the log at once and turns log.use off: from now on a write is acknowledged
+// once the data file's own commit is on disk. Everything logged is checkpointed first.
+func (db *DB) StopLog() error {
+	db.ckptMu.Lock()
+	defer db.ckptMu.Unlock()
+	db.wmu.Lock()
+	defer db.wmu.Unlock()
+	if db.log != nil && db.logErr == nil {
+		if err := db.log.Sync(db.log.LastOp()); err != nil {
+			return logError("stop log", db.LogPath(), err)
+		}
+	}
+	if err := db.checkpointLocked(); err != nil {
+		return err
+	}
+	if db.log != nil {
+		db.log.Close()
+		db.log = nil
+	}
+	db.batches = nil
+	clear(db.pending)
+	s := db.settings.Clone()
+	s.Set("log.use", "false")
+	db.logErr = nil
+	db.setLogPending(false)
+	return db.saveSettings(s)
+}

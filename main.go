@@ -1,0 +1,330 @@
+// Command holdfast is the Holdfast desktop application and its command line (SPEC S9).
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"holdfast/engine"
+	"holdfast/journal"
+	"holdfast/settings"
+)
+
+const usage = `usage:
+  holdfast                                   open the window on the last database (a demo at first)
+  holdfast gui [DB]                          open the window on DB
+  holdfast create DB [--demo]                new database (demo: sample tables, rows, pictures)
+  holdfast exec DB                           JSON commands on stdin, one JSON answer per line
+  holdfast log DB status | create [--path FILE] | stop
+  holdfast analyze DB|LOGFILE [--format text|csv|json]
+  holdfast integrate DB [LOGFILE...]         integrate log files (none: what the current log holds)
+  holdfast settings DB [get [KEY] | set KEY VALUE... | add KEY VALUE | remove KEY VALUE]
+`
+
+func main() {
+	if err := run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr); err != nil {
+		code := engine.CodeOf(err)
+		if code == 0 {
+			code = engine.CodeUsage
+		}
+		fmt.Fprintf(os.Stderr, "error %d: %s\n", code, err)
+		os.Exit(1)
+	}
+}
+
+func usageError(format string, args ...any) error {
+	return &engine.Error{Code: engine.CodeUsage, Err: fmt.Errorf(format+"\n"+usage, args...)}
+}
+
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return runGUI("")
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	case "gui":
+		if len(rest) > 1 {
+			return usageError("gui takes at most one database")
+		}
+		db := ""
+		if len(rest) == 1 {
+			db = rest[0]
+		}
+		return runGUI(db)
+	case "create":
+		return runCreate(rest, stdout)
+	case "exec":
+		return withDB(rest, 1, stderr, func(db *engine.DB, _ []string) error { return engine.Exec(db, stdin, stdout) })
+	case "log":
+		return runLog(rest, stdout, stderr)
+	case "analyze":
+		return runAnalyze(rest, stdout, stderr)
+	case "integrate":
+		return runIntegrate(rest, stdout, stderr)
+	case "settings":
+		return runSettings(rest, stdout)
+	}
+	return usageError("unknown command %q", cmd)
+}
+
+// withDB opens the database named by args[0], reports what the open did on its own, runs fn and
+// closes the database.
+func withDB(args []string, min int, stderr io.Writer, fn func(db *engine.DB, rest []string) error) error {
+	if len(args) < min {
+		return usageError("a database folder is needed")
+	}
+	db, err := engine.Open(args[0], engine.Options{})
+	if err != nil {
+		return err
+	}
+	reportOpen(db, stderr)
+	err = fn(db, args[1:])
+	if cerr := db.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+func reportOpen(db *engine.DB, w io.Writer) {
+	r := db.Report()
+	if r.TornTail != nil {
+		fmt.Fprintf(w, "notice: the log ended with an interrupted write (%d bytes at offset %d); it was removed\n", r.TornTail.Bytes, r.TornTail.Offset)
+	}
+	if r.Integrated > 0 {
+		fmt.Fprintf(w, "notice: %d operation(s) of the log were integrated into the data file\n", r.Integrated)
+	}
+	if r.Incomplete != nil {
+		fmt.Fprintf(w, "notice: the log holds %d operation(s) (%d to %d) that the data file lacks; they were not integrated (restore.autoIntegrateLog is off): run holdfast integrate %s to integrate them; until then the database is read-only\n",
+			r.Incomplete.Operations, r.Incomplete.From, r.Incomplete.To, db.Dir())
+	}
+	if r.LogCreated {
+		fmt.Fprintf(w, "notice: a new log file was started at %s\n", db.LogPath())
+	}
+	if r.LogPending {
+		fmt.Fprintln(w, "notice: the log file will start after the next backup")
+	}
+	if r.JournalErr != nil {
+		fmt.Fprintf(w, "warning: the backup journal could not be written: %v\n", r.JournalErr)
+	}
+}
+
+func runCreate(args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("create", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	demo := fs.Bool("demo", false, "")
+	dir, err := parseOne(fs, args, "create")
+	if err != nil {
+		return err
+	}
+	db, err := engine.Create(dir, engine.Options{})
+	if err != nil {
+		return err
+	}
+	if *demo {
+		err = engine.FillDemo(db)
+	}
+	if cerr := db.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		fmt.Fprintf(stdout, "created %s\n", db.Dir())
+	}
+	return err
+}
+
+// parseOne parses flags placed before or after one positional argument.
+func parseOne(fs *flag.FlagSet, args []string, cmd string) (string, error) {
+	var pos []string
+	for len(args) > 0 {
+		if err := fs.Parse(args); err != nil {
+			return "", usageError("%s: %v", cmd, err)
+		}
+		args = fs.Args()
+		if len(args) > 0 {
+			pos, args = append(pos, args[0]), args[1:]
+		}
+	}
+	if len(pos) != 1 {
+		return "", usageError("%s takes one database folder", cmd)
+	}
+	return pos[0], nil
+}
+
+func runLog(args []string, stdout, stderr io.Writer) error {
+	if len(args) < 2 {
+		return usageError("log needs a database and an action (status, create, stop)")
+	}
+	return withDB(args, 2, stderr, func(db *engine.DB, rest []string) error {
+		switch rest[0] {
+		case "status":
+			st := db.LogStatus()
+			state := "off"
+			switch {
+			case st.Failed != nil:
+				state = "unavailable (writes refused): " + st.Failed.Error()
+			case st.Open:
+				state = "on"
+			case st.Pending:
+				state = "requested: starts after the next backup"
+			}
+			fmt.Fprintf(stdout, "log: %s\npath: %s\n", state, st.Path)
+			if st.Open {
+				fmt.Fprintf(stdout, "size: %d bytes\nfirst operation: %d\nlast operation: %d\n", st.Size, st.FirstOp, st.LastOp)
+			}
+			fmt.Fprintf(stdout, "data file at operation: %d\n", st.Applied)
+			return nil
+		case "create":
+			fs := flag.NewFlagSet("log create", flag.ContinueOnError)
+			fs.SetOutput(io.Discard)
+			path := fs.String("path", "", "")
+			if err := fs.Parse(rest[1:]); err != nil || fs.NArg() > 0 {
+				return usageError("log create takes only --path FILE")
+			}
+			if err := db.StartLog(*path); err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "log started at %s\n", db.LogPath())
+			return nil
+		case "stop":
+			if err := db.StopLog(); err != nil {
+				return err
+			}
+			fmt.Fprintln(stdout, "log stopped: writes are no longer logged; turn it on again with holdfast log DB create")
+			return nil
+		}
+		return usageError("unknown log action %q", rest[0])
+	})
+}
+
+func runAnalyze(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("analyze", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	format := fs.String("format", "text", "")
+	target, err := parseOne(fs, args, "analyze")
+	if err != nil {
+		return err
+	}
+	path := target
+	if info, err := os.Stat(target); err == nil && info.IsDir() {
+		if path, err = logPathOf(target); err != nil {
+			return err
+		}
+	}
+	write := map[string]func(io.Writer, []journal.Row) error{"text": journal.WriteText, "csv": journal.WriteCSV, "json": journal.WriteJSON}[*format]
+	if write == nil {
+		return usageError("--format is text, csv or json")
+	}
+	_, recs, torn, err := journal.ReadAll(journal.OSFS{}, path)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return &engine.Error{Code: engine.CodeLogIO, Op: "analyze", Path: path, Err: errors.New("no such log file")}
+		}
+		return &engine.Error{Code: engine.CodeLogIO, Op: "analyze", Path: path, Err: err}
+	}
+	if torn != nil {
+		fmt.Fprintf(stderr, "notice: the log ends with an interrupted write at offset %d (%d bytes not shown)\n", torn.Offset, torn.Bytes)
+	}
+	rows := make([]journal.Row, len(recs))
+	for i, r := range recs {
+		rows[i] = journal.RowOf(r)
+	}
+	return write(stdout, rows)
+}
+
+// logPathOf reads a database's settings (without opening it) to find its log file.
+func logPathOf(dir string) (string, error) {
+	s := settings.New()
+	if data, err := os.ReadFile(filepath.Join(dir, settings.FileName)); err == nil {
+		if s, err = settings.Parse(data); err != nil {
+			return "", &engine.Error{Code: engine.CodeBadSetting, Op: "read settings", Path: dir, Err: err}
+		}
+	}
+	if !s.Bool("log.use") {
+		return "", &engine.Error{Code: engine.CodeNoLog, Op: "analyze", Path: dir}
+	}
+	p := s.String("log.path")
+	if !filepath.IsAbs(p) {
+		p = filepath.Join(dir, p)
+	}
+	return p, nil
+}
+
+func runIntegrate(args []string, stdout, stderr io.Writer) error {
+	return withDB(args, 1, stderr, func(db *engine.DB, files []string) error {
+		n, err := db.Integrate(files)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "integrated %d operation(s); the data file is at operation %d\n", n, db.LogStatus().Applied)
+		return nil
+	})
+}
+
+func runSettings(args []string, stdout io.Writer) error {
+	if len(args) < 1 {
+		return usageError("settings needs a database")
+	}
+	dir := args[0]
+	path := filepath.Join(dir, settings.FileName)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return &engine.Error{Code: engine.CodeNotDatabase, Op: "read settings", Path: path, Err: err}
+	}
+	s, err := settings.Parse(data)
+	if err != nil {
+		return &engine.Error{Code: engine.CodeBadSetting, Op: "read settings", Path: path, Err: err}
+	}
+	rest := args[1:]
+	if len(rest) == 0 || rest[0] == "get" {
+		keys := settings.Keys
+		if len(rest) > 1 {
+			k, err := settings.Lookup(rest[1])
+			if err != nil {
+				return &engine.Error{Code: engine.CodeBadSetting, Err: err}
+			}
+			keys = []settings.Key{k}
+		}
+		for _, k := range keys {
+			v, _ := s.Get(k.Name)
+			fmt.Fprintf(stdout, "%s = %s\n", k.Name, strings.ReplaceAll(v, "\n", ", "))
+		}
+		return nil
+	}
+	if len(rest) < 3 {
+		return usageError("settings %s needs a key and a value", rest[0])
+	}
+	key, vals := rest[1], rest[2:]
+	if key == "log.use" || key == "log.path" {
+		return &engine.Error{Code: engine.CodeBadSetting, Op: "settings", Err: errors.New("the log is turned on and off with holdfast log DB create|stop")}
+	}
+	switch rest[0] {
+	case "set":
+		err = s.Set(key, vals...)
+	case "add", "remove":
+		if len(vals) != 1 {
+			return usageError("settings %s takes one value", rest[0])
+		}
+		if rest[0] == "add" {
+			err = s.Add(key, vals[0])
+		} else {
+			err = s.Remove(key, vals[0])
+		}
+	default:
+		return usageError("unknown settings action %q", rest[0])
+	}
+	if err != nil {
+		return &engine.Error{Code: engine.CodeBadSetting, Op: "settings", Err: err}
+	}
+	if err := journal.WriteFileAtomic(journal.OSFS{}, path, s.Marshal(), 0o600); err != nil {
+		return &engine.Error{Code: engine.CodeDataIO, Op: "write settings", Path: path, Err: err}
+	}
+	return nil
+}

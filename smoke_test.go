@@ -1,0 +1,219 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// TestSmokeWindow builds the real binary, creates a demo database and opens
+// it in a real window on a private Xvfb server, then waits for the window to
+// appear. It is the one test that exercises the GLFW driver end to end.
+func TestSmokeWindow(t *testing.T) {
+	if testing.Short() {
+		t.Skip("smoke test builds the binary and starts Xvfb; skipped with -short")
+	}
+	for _, tool := range []string{"Xvfb", "xdotool"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Fatalf("%s is not installed: run `make test`, which installs it (%v)", tool, err)
+		}
+	}
+
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "holdfast")
+	run(t, 10*time.Minute, nil, "go", "build", "-o", bin, ".")
+
+	db := filepath.Join(dir, "Demo")
+	env := appEnv(dir)
+	run(t, 2*time.Minute, env, bin, "create", db, "--demo")
+
+	display := startXvfb(t)
+	env = append(env, "DISPLAY="+display)
+
+	var out syncBuffer
+	app := exec.Command(bin, "gui", db)
+	app.Env = env
+	app.Stdout = &out
+	app.Stderr = &out
+	if err := app.Start(); err != nil {
+		t.Fatalf("start %s gui: %v", bin, err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- app.Wait() }()
+	defer func() {
+		_ = app.Process.Kill()
+		<-exited
+	}()
+
+	const title = "Holdfast - Demo"
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		ids, err := xdotoolSearch(display, title)
+		if err == nil && len(ids) > 0 {
+			name := xdotool(t, display, "getwindowname", ids[0])
+			if name != title {
+				t.Errorf("window title = %q, want %q", name, title)
+			}
+			return
+		}
+		select {
+		case err := <-exited:
+			exited <- err // for the deferred cleanup
+			t.Fatalf("holdfast gui exited before its window appeared (%v); output:\n%s", err, out.String())
+		case <-time.After(250 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no window named %q on display %s after 60 s; holdfast output:\n%s",
+				title, display, out.String())
+		}
+	}
+}
+
+// appEnv is the environment the binary runs with: quiet locale and GTK
+// settings, and configuration folders inside dir so the test never reads or
+// changes the user's own preferences.
+func appEnv(dir string) []string {
+	env := os.Environ()
+	env = append(env,
+		"LANG=C",
+		"LC_ALL=C",
+		"GSETTINGS_BACKEND=memory",
+		"XDG_CONFIG_HOME="+filepath.Join(dir, "config"),
+		"XDG_DATA_HOME="+filepath.Join(dir, "data"),
+		"XDG_CACHE_HOME="+filepath.Join(dir, "cache"),
+	)
+	return env
+}
+
+// run runs name with args and fails the test, showing the output, if it fails.
+func run(t *testing.T, timeout time.Duration, env []string, name string, args ...string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, name, args...)
+	if env != nil {
+		cmd.Env = env
+	}
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
+	}
+}
+
+// startXvfb starts an Xvfb server on the first free display from :90 to :120
+// and stops it when the test ends. It returns the display name, such as ":90".
+func startXvfb(t *testing.T) string {
+	t.Helper()
+	for n := 90; n <= 120; n++ {
+		if displayInUse(n) {
+			continue
+		}
+		display := fmt.Sprintf(":%d", n)
+		var out syncBuffer
+		cmd := exec.Command("Xvfb", display, "-screen", "0", "1280x800x24", "-nolisten", "tcp")
+		cmd.Stdout = &out
+		cmd.Stderr = &out
+		if err := cmd.Start(); err != nil {
+			t.Fatalf("start Xvfb: %v", err)
+		}
+		exited := make(chan struct{})
+		go func() { _ = cmd.Wait(); close(exited) }()
+		if waitForSocket(n, exited, 15*time.Second) {
+			t.Cleanup(func() {
+				_ = cmd.Process.Kill()
+				<-exited
+			})
+			return display
+		}
+		_ = cmd.Process.Kill()
+		<-exited
+		t.Logf("Xvfb %s did not start, trying the next display:\n%s", display, out.String())
+	}
+	t.Fatal("no free X display between :90 and :120 for Xvfb")
+	return ""
+}
+
+func displayInUse(n int) bool {
+	for _, p := range []string{
+		fmt.Sprintf("/tmp/.X%d-lock", n),
+		fmt.Sprintf("/tmp/.X11-unix/X%d", n),
+	} {
+		if _, err := os.Stat(p); err == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// waitForSocket waits until the X server for display n accepts connections,
+// shown by its socket file, or until it exits or the timeout passes.
+func waitForSocket(n int, exited <-chan struct{}, timeout time.Duration) bool {
+	socket := fmt.Sprintf("/tmp/.X11-unix/X%d", n)
+	deadline := time.After(timeout)
+	for {
+		if _, err := os.Stat(socket); err == nil {
+			return true
+		}
+		select {
+		case <-exited:
+			return false
+		case <-deadline:
+			return false
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// xdotoolSearch returns the ids of the windows whose name matches name.
+// xdotool exits 1 when nothing matches, which is not an error here.
+func xdotoolSearch(display, name string) ([]string, error) {
+	cmd := exec.Command("xdotool", "search", "--name", name)
+	cmd.Env = append(os.Environ(), "DISPLAY="+display)
+	out, err := cmd.Output()
+	var exit *exec.ExitError
+	if errors.As(err, &exit) && exit.ExitCode() == 1 {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return strings.Fields(string(out)), nil
+}
+
+func xdotool(t *testing.T, display string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command("xdotool", args...)
+	cmd.Env = append(os.Environ(), "DISPLAY="+display)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("xdotool %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// syncBuffer is a bytes.Buffer that a child process's output goroutines and
+// the test may use at the same time.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}

@@ -1,0 +1,103 @@
+package ui
+
+import (
+	"image/png"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+)
+
+func TestMainWindowShowsDatabase(t *testing.T) {
+	a := test.NewTempApp(t)
+	cfg := Config{
+		DBPath: "/home/ana/Databases/Demo",
+		Name:   "Demo",
+		Status: "3 tables, 1,250 records",
+	}
+	w := NewMainWindow(a, cfg)
+	defer w.Close()
+	w.Show()
+
+	if got, want := w.Title(), "Holdfast - Demo"; got != want {
+		t.Errorf("title = %q, want %q", got, want)
+	}
+	texts := labelTexts(w.Content())
+	if !containsText(texts, cfg.DBPath) {
+		t.Errorf("no label shows the database path %q; labels: %q", cfg.DBPath, texts)
+	}
+	if !containsText(texts, cfg.Status) {
+		t.Errorf("no label shows the status %q; labels: %q", cfg.Status, texts)
+	}
+
+	saveCapture(t, w, filepath.Join("testdata", "ui", "main_window.png"))
+}
+
+func TestCheckDisplay(t *testing.T) {
+	tests := []struct {
+		display, wayland string
+		wantErr          bool
+	}{
+		{"", "", true},
+		{":99", "", false},
+		{"", "wayland-0", false},
+	}
+	for _, tt := range tests {
+		t.Setenv("DISPLAY", tt.display)
+		t.Setenv("WAYLAND_DISPLAY", tt.wayland)
+		err := CheckDisplay()
+		if (err != nil) != tt.wantErr {
+			t.Errorf("DISPLAY=%q WAYLAND_DISPLAY=%q: err = %v, want error %v",
+				tt.display, tt.wayland, err, tt.wantErr)
+		}
+		if err != nil && !strings.Contains(err.Error(), "Xvfb") {
+			t.Errorf("error %q does not tell how to run under Xvfb", err)
+		}
+	}
+}
+
+// labelTexts returns the text of every label under o.
+func labelTexts(o fyne.CanvasObject) []string {
+	var texts []string
+	switch o := o.(type) {
+	case *widget.Label:
+		texts = append(texts, o.Text)
+	case *fyne.Container:
+		for _, child := range o.Objects {
+			texts = append(texts, labelTexts(child)...)
+		}
+	}
+	return texts
+}
+
+func containsText(texts []string, want string) bool {
+	for _, s := range texts {
+		if strings.Contains(s, want) {
+			return true
+		}
+	}
+	return false
+}
+
+// saveCapture writes what the window shows to path, so a person can look at it.
+func saveCapture(t *testing.T, w fyne.Window, path string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := png.Encode(f, w.Canvas().Capture()); err != nil {
+		f.Close()
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
