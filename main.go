@@ -105,9 +105,6 @@ func reportOpen(db *engine.DB, w io.Writer) {
 		fmt.Fprintf(w, "notice: the log holds %d operation(s) (%d to %d) that the data file lacks; they were not integrated (restore.autoIntegrateLog is off): run holdfast integrate %s to integrate them; until then the database is read-only\n",
 			r.Incomplete.Operations, r.Incomplete.From, r.Incomplete.To, db.Dir())
 	}
-	if r.LogCreated {
-		fmt.Fprintf(w, "notice: a new log file was started at %s\n", db.LogPath())
-	}
 	if r.LogPending {
 		fmt.Fprintln(w, "notice: the log file will start after the next backup")
 	}

@@ -29,11 +29,11 @@ func TestSmokeWindow(t *testing.T) {
 
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "holdfast")
-	run(t, 10*time.Minute, nil, "go", "build", "-o", bin, ".")
+	runCmd(t, 10*time.Minute, nil, "go", "build", "-o", bin, ".")
 
 	db := filepath.Join(dir, "Demo")
 	env := appEnv(dir)
-	run(t, 2*time.Minute, env, bin, "create", db, "--demo")
+	runCmd(t, 2*time.Minute, env, bin, "create", db, "--demo")
 
 	display := startXvfb(t)
 	env = append(env, "DISPLAY="+display)
@@ -94,7 +94,7 @@ func appEnv(dir string) []string {
 }
 
 // run runs name with args and fails the test, showing the output, if it fails.
-func run(t *testing.T, timeout time.Duration, env []string, name string, args ...string) {
+func runCmd(t *testing.T, timeout time.Duration, env []string, name string, args ...string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()

@@ -44,7 +44,6 @@ type OpenReport struct {
 	TornTail   *journal.TornTailError // a torn tail truncated from the log, or nil
 	Integrated int                    // operations integrated from the log
 	Incomplete *Incomplete            // operations left out (not integrated), or nil
-	LogCreated bool                   // a new log file was started
 	LogPending bool                   // the log waits for the next backup
 	JournalErr error                  // the backup journal could not be written
 }
@@ -186,6 +185,13 @@ func Create(dir string, opts Options) (*DB, error) {
 	}
 	if err != nil {
 		return nil, &Error{Code: CodeDataIO, Op: "create data file", Path: dataPath(dir, name), Err: err}
+	}
+	w, err := createLogFile(opts.FS, filepath.Join(dir, s.String("log.path")), id, 1)
+	if err != nil {
+		return nil, err
+	}
+	if err := w.Close(); err != nil {
+		return nil, &Error{Code: CodeLogIO, Op: "create log", Path: filepath.Join(dir, s.String("log.path")), Err: err}
 	}
 	return Open(dir, opts)
 }

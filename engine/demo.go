@@ -40,11 +40,11 @@ func FillDemo(db *DB) error {
 			name := first[i%len(first)] + " " + last[(i*7)%len(last)]
 			if _, err := tx.Add("Customers", map[string]journal.Value{
 				"id": journal.Int(int64(1001 + i)), "name": journal.Text(name),
-				"email":  journal.Text(fmt.Sprintf("%s.%d@example.com", first[i%len(first)], 1001+i)),
-				"city":   journal.Text(cities[(i*3)%len(cities)]),
-				"since":  journal.Date(int64(17000 + i*53)),
-				"vip":    journal.Bool(i%5 == 0),
-				"photo":  journal.Blob(portrait(i)),
+				"email": journal.Text(fmt.Sprintf("%s.%d@example.com", first[i%len(first)], 1001+i)),
+				"city":  journal.Text(cities[(i*3)%len(cities)]),
+				"since": journal.Date(int64(17000 + i*53)),
+				"vip":   journal.Bool(i%5 == 0),
+				"photo": journal.Blob(portrait(i)),
 			}); err != nil {
 				return err
 			}

@@ -117,16 +117,7 @@ func (db *DB) logMissing(path string) error {
 		pending = getU64(tx.Bucket(bucketMeta), keyLogPending) == 1
 		return nil
 	})
-	switch {
-	case db.lastChange == 0:
-		w, err := db.createLog(path)
-		if err != nil {
-			return err
-		}
-		db.log = w
-		db.report.LogCreated = true
-		return nil
-	case pending:
+	if pending {
 		db.report.LogPending = true
 		return nil
 	}
@@ -135,10 +126,14 @@ func (db *DB) logMissing(path string) error {
 
 // createLog starts a new log that continues the operation numbers.
 func (db *DB) createLog(path string) (*journal.Writer, error) {
-	if err := db.fs.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+	return createLogFile(db.fs, path, db.id, db.nextOp)
+}
+
+func createLogFile(fsys journal.FS, path string, id [16]byte, firstOp uint64) (*journal.Writer, error) {
+	if err := fsys.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, &Error{Code: CodeLogIO, Op: "create log", Path: path, Err: err}
 	}
-	w, err := journal.Create(db.fs, path, journal.Header{DBID: db.id, FirstOp: db.nextOp, Created: time.Now()})
+	w, err := journal.Create(fsys, path, journal.Header{DBID: id, FirstOp: firstOp, Created: time.Now()})
 	if err != nil {
 		return nil, &Error{Code: CodeLogIO, Op: "create log", Path: path, Err: err}
 	}

@@ -88,7 +88,8 @@ func appendRecord(dst []byte, rec *Record) ([]byte, error) {
 		return dst, fmt.Errorf("%w: operation %d has unknown action %d", ErrBadRecord, rec.Op, rec.Action)
 	}
 	// Refuse before copying: the body holds at least every variable part.
-	if n := len(rec.SystemUser) + len(rec.User) + len(rec.Table) + len(rec.Key) + len(rec.Values); n > MaxRecordSize {
+	n := len(rec.SystemUser) + len(rec.User) + len(rec.Table) + len(rec.Key) + len(rec.Values)
+	if n > MaxRecordSize {
 		return dst, fmt.Errorf("%w: operation %d holds %d bytes, the limit is %d",
 			ErrTooLarge, rec.Op, n, MaxRecordSize)
 	}
@@ -105,7 +106,7 @@ func appendRecord(dst []byte, rec *Record) ([]byte, error) {
 	dst = binary.AppendUvarint(dst, rec.RecordNum)
 	dst = binary.AppendUvarint(dst, rec.Size)
 	dst = appendBytes(dst, rec.Values)
-	n := len(dst) - start - frameSize
+	n = len(dst) - start - frameSize
 	if n > MaxRecordSize {
 		return dst[:start], fmt.Errorf("%w: operation %d is %d bytes, the limit is %d",
 			ErrTooLarge, rec.Op, n, MaxRecordSize)

@@ -110,7 +110,8 @@ func TestGoldenLog(t *testing.T) {
 	if err != nil || tail != nil {
 		t.Fatalf("ReadAll: %v, tail %v", err, tail)
 	}
-	if h.DBID != testHeader.DBID || h.BackupNum != 3 || h.FirstOp != 100 || !h.Created.Equal(testHeader.Created) {
+	if h.DBID != testHeader.DBID || h.BackupNum != 3 || h.FirstOp != 100 ||
+		!h.Created.Equal(testHeader.Created) {
 		t.Fatalf("header %+v, want %+v", h, testHeader)
 	}
 	checkRecords(t, got, recs)
@@ -147,7 +148,8 @@ func TestHeaderRoundTrip(t *testing.T) {
 		if reason != "" {
 			t.Fatal(reason)
 		}
-		if got.DBID != h.DBID || got.BackupNum != h.BackupNum || got.FirstOp != h.FirstOp || !got.Created.Equal(h.Created) {
+		if got.DBID != h.DBID || got.BackupNum != h.BackupNum || got.FirstOp != h.FirstOp ||
+			!got.Created.Equal(h.Created) {
 			t.Fatalf("got %+v, want %+v", got, h)
 		}
 	}
@@ -245,7 +247,7 @@ func TestRecordRoundTrip(t *testing.T) {
 
 func TestRecordsReturnedStayValid(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
-	recs := make([]Record, 3000)
+	recs := make([]Record, 6000)
 	for i := range recs {
 		recs[i] = randRecord(rng, uint64(100+i))
 	}

@@ -107,7 +107,8 @@ func FuzzDecodeKey(f *testing.F) {
 	k, _ := AppendKey(nil, []Value{Int(-1), Text("a\x00"), Real(-2), Bool(true)})
 	f.Add(k, int64(1), 2.5, "a", int64(-1), -2.5, "a\x00")
 	f.Add([]byte{byte(KindText), 0, 0xFF, 0, 1}, int64(0), 0.0, "", int64(0), math.Copysign(0, -1), "")
-	f.Add([]byte{byte(KindText), 0}, int64(math.MaxInt64), math.Inf(1), "b", int64(math.MinInt64), math.NaN(), "ab")
+	f.Add([]byte{byte(KindText), 0}, int64(math.MaxInt64), math.Inf(1), "b",
+		int64(math.MinInt64), math.NaN(), "ab")
 	f.Fuzz(func(t *testing.T, b []byte, i1 int64, x1 float64, s1 string, i2 int64, x2 float64, s2 string) {
 		if vals, err := DecodeKey(b); err == nil {
 			enc, err := AppendKey(nil, vals)

@@ -106,7 +106,8 @@ func compareValues(a, b []Value) int {
 }
 
 func TestKeyOrder(t *testing.T) {
-	ints := []int64{math.MinInt64, math.MinInt64 + 1, -1 << 40, -256, -255, -1, 0, 1, 255, 256, 1 << 40, math.MaxInt64}
+	ints := []int64{math.MinInt64, math.MinInt64 + 1, -1 << 40, -256, -255, -1, 0, 1, 255, 256,
+		1 << 40, math.MaxInt64}
 	reals := []float64{math.Inf(-1), -math.MaxFloat64, -1e10, -1.5, -1, -math.SmallestNonzeroFloat64,
 		math.Copysign(0, -1), 0, math.SmallestNonzeroFloat64, 0.5, 1, 1e10, math.MaxFloat64, math.Inf(1)}
 	texts := []string{"", "\x00", "\x00\x00", "\x00\x01", "\x01", "a", "a\x00", "a\x00\x00", "a\x00b",

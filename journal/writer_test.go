@@ -18,7 +18,8 @@ func TestCreate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if w.Size() != HeaderSize || w.LastOp() != testHeader.FirstOp-1 || w.Durable() != testHeader.FirstOp-1 || w.Err() != nil {
+	none := testHeader.FirstOp - 1
+	if w.Size() != HeaderSize || w.LastOp() != none || w.Durable() != none || w.Err() != nil {
 		t.Fatalf("new writer: size %d last %d durable %d err %v", w.Size(), w.LastOp(), w.Durable(), w.Err())
 	}
 	if w.Header().DBID != testHeader.DBID {
@@ -118,7 +119,7 @@ func TestGroupCommit(t *testing.T) {
 	var (
 		mu   sync.Mutex // hands out operation numbers in Append order, as the engine does
 		next uint64     = 1
-		want = make([]Record, writers*each)
+		want            = make([]Record, writers*each)
 		wg   sync.WaitGroup
 		errs = make(chan error, writers)
 	)

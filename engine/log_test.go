@@ -1,0 +1,199 @@
+package engine
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"holdfast/journal"
+	"holdfast/settings"
+)
+
+func fillLagging(t *testing.T, n int64) (string, map[int64]string) {
+	t.Helper()
+	db, dir := newDB(t, lazy)
+	p := db.NewProcess("")
+	want := map[int64]string{}
+	for i := int64(1); i <= n; i++ {
+		add(t, p, i, "v")
+		want[i] = "v"
+	}
+	p.Update(func(tx *Tx) error {
+		tx.Modify("T", key(1), map[string]journal.Value{"name": journal.Text("one")})
+		tx.Delete("T", key(2))
+		return nil
+	})
+	want[1] = "one"
+	delete(want, 2)
+	abandon(db)
+	return dir, want
+}
+
+func TestOpenIntegratesWhatTheDataFileLacks(t *testing.T) {
+	dir, want := fillLagging(t, 40)
+	db := reopen(t, nil, dir, Options{})
+	if got := db.Report().Integrated; got != 42 {
+		t.Errorf("integrated %d operations, want 42", got)
+	}
+	same(t, names(t, db), want)
+	add(t, db.NewProcess(""), 1000, "after")
+	want[1000] = "after"
+	db = reopen(t, db, dir, Options{})
+	if db.Report().Integrated != 0 {
+		t.Error("a clean close left operations to integrate")
+	}
+	same(t, names(t, db), want)
+	db.Close()
+	b, _ := os.ReadFile(BackupJournalPath(dir))
+	if len(b) == 0 {
+		t.Error("the automatic integration is not in the backup journal")
+	}
+}
+
+func setSetting(t *testing.T, dir, key, val string) {
+	t.Helper()
+	path := filepath.Join(dir, settings.FileName)
+	data, _ := os.ReadFile(path)
+	s, err := settings.Parse(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Set(key, val); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(path, s.Marshal(), 0o600)
+}
+
+func TestNotIntegratingKeepsTheDatabaseReadOnly(t *testing.T) {
+	dir, want := fillLagging(t, 10)
+	setSetting(t, dir, "restore.autoIntegrateLog", "false")
+	asked := 0
+	db := reopen(t, nil, dir, Options{Integrate: func(inc Incomplete) bool {
+		asked++
+		if inc.Operations != 12 {
+			t.Errorf("asked about %d operations, want 12", inc.Operations)
+		}
+		return false
+	}})
+	if asked != 1 || db.Report().Incomplete == nil {
+		t.Fatalf("asked %d times, report %+v", asked, db.Report())
+	}
+	_, err := db.NewProcess("").Auto().Add("T", row(99, "x"))
+	wantCode(t, err, CodeIncomplete)
+	if n, err := db.Integrate(nil); err != nil || n != 12 {
+		t.Fatalf("Integrate = %d, %v", n, err)
+	}
+	add(t, db.NewProcess(""), 99, "x")
+	want[99] = "x"
+	same(t, names(t, db), want)
+	db = reopen(t, db, dir, Options{})
+	same(t, names(t, db), want)
+	db.Close()
+
+	// Answering Integrate integrates.
+	dir, want = fillLagging(t, 5)
+	setSetting(t, dir, "restore.autoIntegrateLog", "false")
+	db = reopen(t, nil, dir, Options{Integrate: func(Incomplete) bool { return true }})
+	same(t, names(t, db), want)
+	db.Close()
+}
+
+func TestTornTailOpensCleanly(t *testing.T) {
+	dir, want := fillLagging(t, 20)
+	logPath := filepath.Join(dir, "Data", "data.journal")
+	f, _ := os.OpenFile(logPath, os.O_WRONLY|os.O_APPEND, 0)
+	f.Write([]byte{200, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7})
+	f.Close()
+	db := reopen(t, nil, dir, Options{})
+	if db.Report().TornTail == nil {
+		t.Error("the torn tail was not reported")
+	}
+	same(t, names(t, db), want)
+	add(t, db.NewProcess(""), 500, "new")
+	want[500] = "new"
+	db = reopen(t, db, dir, Options{})
+	same(t, names(t, db), want)
+	db.Close()
+}
+
+func TestDamagedLogRefused(t *testing.T) {
+	dir, _ := fillLagging(t, 20)
+	logPath := filepath.Join(dir, "Data", "data.journal")
+	b, _ := os.ReadFile(logPath)
+	b[len(b)/2] ^= 0x40
+	os.WriteFile(logPath, b, 0o600)
+	_, err := Open(dir, Options{})
+	wantCode(t, err, CodeLogIO)
+	after, _ := os.ReadFile(logPath)
+	if string(after) != string(b) {
+		t.Error("opening changed a damaged log")
+	}
+}
+
+func TestForeignLogRefused(t *testing.T) {
+	dir, _ := fillLagging(t, 3)
+	other, _ := newDB(t, Options{})
+	otherLog := other.LogPath()
+	other.Close()
+	b, _ := os.ReadFile(otherLog)
+	os.WriteFile(filepath.Join(dir, "Data", "data.journal"), b, 0o600)
+	_, err := Open(dir, Options{})
+	wantCode(t, err, CodeForeignLog)
+
+	db, _ := newDB(t, Options{})
+	defer db.Close()
+	_, err = db.Integrate([]string{otherLog})
+	wantCode(t, err, CodeForeignLog)
+}
+
+func TestMissingLog(t *testing.T) {
+	dir, _ := fillLagging(t, 3)
+	os.Remove(filepath.Join(dir, "Data", "data.journal"))
+	_, err := Open(dir, Options{})
+	wantCode(t, err, CodeLogIO)
+	db, err := Open(dir, Options{ReadOnly: true})
+	if err != nil {
+		t.Fatalf("read-only open: %v", err)
+	}
+	_, err = db.NewProcess("").Auto().Add("T", row(9, ""))
+	wantCode(t, err, CodeReadOnly)
+	db.Close()
+}
+
+func TestLogStopAndStart(t *testing.T) {
+	db, dir := newDB(t, Options{})
+	p := db.NewProcess("")
+	add(t, p, 1, "logged")
+	if err := db.StopLog(); err != nil {
+		t.Fatal(err)
+	}
+	add(t, p, 2, "unlogged")
+	if db.LogStatus().Open {
+		t.Error("log still open")
+	}
+	db = reopen(t, db, dir, Options{})
+	same(t, names(t, db), map[int64]string{1: "logged", 2: "unlogged"})
+	// The data changed and no backup exists: the request waits for the next backup.
+	err := db.StartLog("")
+	wantCode(t, err, CodeLogRequiresBkp)
+	if st := db.LogStatus(); !st.Pending || st.Open {
+		t.Errorf("status after the request: %+v", st)
+	}
+	db.Close()
+
+	// On a blank database the log starts at once, where asked.
+	db2, dir2 := newDB(t, Options{})
+	if err := db2.StopLog(); err != nil {
+		t.Fatal(err)
+	}
+	elsewhere := filepath.Join(t.TempDir(), "other.journal")
+	if err := db2.StartLog(elsewhere); err != nil {
+		t.Fatal(err)
+	}
+	add(t, db2.NewProcess(""), 1, "x")
+	db2 = reopen(t, db2, dir2, Options{})
+	if st := db2.LogStatus(); !st.Open || st.Path != elsewhere {
+		t.Errorf("status: %+v", st)
+	}
+	db2.Close()
+}
