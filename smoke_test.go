@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -127,18 +128,26 @@ func startXvfb(t *testing.T) string {
 		exited := make(chan struct{})
 		go func() { _ = cmd.Wait(); close(exited) }()
 		if waitForSocket(n, exited, 15*time.Second) {
-			t.Cleanup(func() {
-				_ = cmd.Process.Kill()
-				<-exited
-			})
+			t.Cleanup(func() { stop(cmd.Process, exited) })
 			return display
 		}
-		_ = cmd.Process.Kill()
-		<-exited
+		stop(cmd.Process, exited)
 		t.Logf("Xvfb %s did not start, trying the next display:\n%s", display, out.String())
 	}
 	t.Fatal("no free X display between :90 and :120 for Xvfb")
 	return ""
+}
+
+// stop asks p to end with SIGTERM, so that Xvfb removes its lock file and
+// socket, and kills it if it has not exited within five seconds.
+func stop(p *os.Process, exited <-chan struct{}) {
+	_ = p.Signal(syscall.SIGTERM)
+	select {
+	case <-exited:
+	case <-time.After(5 * time.Second):
+		_ = p.Kill()
+		<-exited
+	}
 }
 
 func displayInUse(n int) bool {

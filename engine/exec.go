@@ -177,9 +177,9 @@ func (s *session) write(c *command) (map[string]any, error) {
 		if c.Op == "delete" {
 			num, err = tx.Delete(c.Table, key)
 		} else {
-			data, rerr := os.ReadFile(c.Path)
+			data, rerr := readBlobFile(c.Path)
 			if rerr != nil {
-				return nil, &Error{Code: CodeBadInput, Op: "blob", Path: c.Path, Err: rerr}
+				return nil, rerr
 			}
 			num, err = tx.SetBlob(c.Table, key, c.Field, data)
 		}
@@ -258,4 +258,23 @@ func (s *session) read(c *command) (map[string]any, error) {
 		rows[i] = t.RecordToJSON(r)
 	}
 	return map[string]any{"rows": rows, "next": next}, nil
+}
+
+// readBlobFile reads a file for a blob field: a regular file no larger than a blob can be.
+func readBlobFile(path string) ([]byte, error) {
+	info, err := os.Stat(path)
+	if err != nil {
+		return nil, &Error{Code: CodeBadInput, Op: "blob", Path: path, Err: err}
+	}
+	if !info.Mode().IsRegular() {
+		return nil, &Error{Code: CodeBadInput, Op: "blob", Path: path, Err: errors.New("not a regular file")}
+	}
+	if info.Size() > maxBlob {
+		return nil, Errorf(CodeBadValue, "blob", "%s holds %d bytes, more than the %d MiB a blob can hold", path, info.Size(), maxBlob>>20)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, &Error{Code: CodeBadInput, Op: "blob", Path: path, Err: err}
+	}
+	return data, nil
 }

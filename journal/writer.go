@@ -39,7 +39,6 @@ type Writer struct {
 	spare   []byte    // the other buffer, swapped with pending by a sync
 	lastOp  uint64    // last appended
 	hasLast bool
-	written uint64 // last op written to the file
 	durable uint64 // last op written and synced
 	size    int64  // bytes written to the file
 	syncing bool   // a leader is writing and syncing outside mu
@@ -60,7 +59,8 @@ type AppendInfo struct {
 // Create creates a new log file at path holding only the header h. The header is written to a
 // temporary file beside path, synced, and renamed into place, and the folder is synced, so a
 // crash leaves either no log or a complete empty one. It refuses to replace an existing file
-// (ErrExists). The file is private to the user (0600).
+// (ErrExists; checked before the rename, so two Creates of one path must not race). The file is
+// private to the user (0600).
 func Create(fsys FS, path string, h Header) (*Writer, error) {
 	if _, err := fsys.Stat(path); err == nil {
 		return nil, fmt.Errorf("%w: %s", ErrExists, path)
@@ -156,7 +156,7 @@ func openAppend(fsys FS, path string, f File) (*Writer, AppendInfo, error) {
 	}
 	if r.hasLast {
 		w.lastOp, w.hasLast = r.lastOp, true
-		w.written, w.durable = r.lastOp, r.lastOp
+		w.durable = r.lastOp
 	}
 	info.LastOp = w.LastOp()
 	return w, info, nil
@@ -169,7 +169,7 @@ func newWriter(fsys FS, path string, f File, h Header, size int64) (*Writer, err
 	}
 	w := &Writer{fsys: fsys, path: path, f: f, id: id, hdr: h, size: size}
 	w.cond.L = &w.mu
-	w.written, w.durable = w.LastOp(), w.LastOp()
+	w.durable = w.LastOp()
 	return w, nil
 }
 
@@ -247,7 +247,6 @@ func (w *Writer) Append(recs ...*Record) error {
 		if err != nil {
 			return w.fail("write", err)
 		}
-		w.written = w.lastOp
 		w.pending = w.pending[:0]
 	}
 	return nil
@@ -314,7 +313,7 @@ func (w *Writer) lead() error {
 	if err != nil {
 		return w.fail(op, err)
 	}
-	w.written, w.durable = target, target
+	w.durable = target
 	return nil
 }
 
