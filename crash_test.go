@@ -19,8 +19,16 @@ import (
 	"holdfast/journal"
 )
 
-// The crash child is this test binary running `holdfast exec DB`.
+// The test binary doubles as the holdfast command: as the crash child (`holdfast exec DB`), and
+// as the whole command when HOLDFAST_ARGS holds its arguments as JSON.
 func TestMain(m *testing.M) {
+	if args := os.Getenv("HOLDFAST_ARGS"); args != "" {
+		var list []string
+		json.Unmarshal([]byte(args), &list)
+		os.Args = append([]string{"holdfast"}, list...)
+		main()
+		os.Exit(0)
+	}
 	if dir := os.Getenv("HOLDFAST_CRASH_CHILD"); dir != "" {
 		if err := run([]string{"exec", dir}, os.Stdin, os.Stdout, os.Stderr); err != nil {
 			fmt.Fprintln(os.Stderr, err)

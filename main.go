@@ -38,7 +38,7 @@ func main() {
 }
 
 func usageError(format string, args ...any) error {
-	return &engine.Error{Code: engine.CodeUsage, Err: fmt.Errorf(format+"\n"+usage, args...)}
+	return &engine.Error{Code: engine.CodeUsage, Err: fmt.Errorf(format, args...)}
 }
 
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {

@@ -29,8 +29,14 @@ func (db *DB) openLog() error {
 		return nil
 	}
 	path := db.LogPath()
+	if db.logPending() {
+		// Asked for while the data had changed since the last backup: it starts after the next
+		// backup. A file at its path is an older log, not this one.
+		db.report.LogPending = true
+		return nil
+	}
 	if _, err := db.fs.Stat(path); errors.Is(err, os.ErrNotExist) {
-		return db.logMissing(path)
+		return &Error{Code: CodeLogIO, Op: "open log", Path: path, Err: errors.New("the log file is missing: put it back (or set log.path to where it is), or open the database read-only, or make a backup and then start a new log")}
 	}
 	w, info, err := journal.OpenAppend(db.fs, path)
 	if err != nil {
@@ -110,18 +116,13 @@ func (db *DB) advanceApplied(op uint64) error {
 	return nil
 }
 
-// logMissing decides what to do when the log file of a database that uses one is not there.
-func (db *DB) logMissing(path string) error {
+func (db *DB) logPending() bool {
 	var pending bool
 	db.bolt.View(func(tx *bolt.Tx) error {
 		pending = getU64(tx.Bucket(bucketMeta), keyLogPending) == 1
 		return nil
 	})
-	if pending {
-		db.report.LogPending = true
-		return nil
-	}
-	return &Error{Code: CodeLogIO, Op: "open log", Path: path, Err: errors.New("the log file is missing: put it back (or set log.path to where it is), or open the database read-only, or make a backup and then start a new log")}
+	return pending
 }
 
 // createLog starts a new log that continues the operation numbers.
@@ -160,10 +161,7 @@ func (db *DB) LogStatus() LogStatus {
 	db.wmu.Lock()
 	defer db.wmu.Unlock()
 	st := LogStatus{Use: db.settings.Bool("log.use"), Path: db.LogPath(), Failed: db.logErr, Incomplt: db.report.Incomplete}
-	db.bolt.View(func(tx *bolt.Tx) error {
-		st.Pending = getU64(tx.Bucket(bucketMeta), keyLogPending) == 1
-		return nil
-	})
+	st.Pending = db.logPending()
 	if db.log != nil {
 		st.Open, st.Size, st.FirstOp = true, db.log.Size(), db.log.Header().FirstOp
 		st.LastOp, st.Durable = db.log.LastOp(), db.log.Durable()
