@@ -15,7 +15,15 @@ func holdfast(t *testing.T, stdin string, args ...string) (string, string, int) 
 	t.Helper()
 	a, _ := json.Marshal(args)
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), "HOLDFAST_ARGS="+string(a), "LANG=en_US.UTF-8")
+	// C.UTF-8, the locale of many servers and containers, once made the GUI toolkit print
+	// errors at start-up, ahead of the command's own output.
+	var env []string
+	for _, e := range os.Environ() {
+		if !strings.HasPrefix(e, "LANGUAGE=") && !strings.HasPrefix(e, "LC_ALL=") {
+			env = append(env, e)
+		}
+	}
+	cmd.Env = append(env, "HOLDFAST_ARGS="+string(a), "LANG=C.UTF-8")
 	cmd.Stdin = strings.NewReader(stdin)
 	var out, errb strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &errb
@@ -25,6 +33,9 @@ func holdfast(t *testing.T, stdin string, args ...string) (string, string, int) 
 		code = ee.ExitCode()
 	} else if err != nil {
 		t.Fatal(err)
+	}
+	if strings.Contains(errb.String(), "Fyne") {
+		t.Fatalf("toolkit noise on stderr: %q", errb.String())
 	}
 	return out.String(), errb.String(), code
 }

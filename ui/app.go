@@ -7,6 +7,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"holdfast/assets"
+	_ "holdfast/ui/internal/localefix" // before Fyne initializes: see its doc
 )
 
 // AppID is the application identifier, the same as in FyneApp.toml. Fyne uses
