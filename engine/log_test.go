@@ -197,3 +197,43 @@ func TestLogStopAndStart(t *testing.T) {
 	}
 	db2.Close()
 }
+
+// Every action of S3.3 reaches the log, with its process and users.
+func TestEveryActionLogged(t *testing.T) {
+	db, dir := newDB(t, Options{SystemUser: "sys", User: "ann"})
+	p := db.NewProcess("")
+	add(t, p, 1, "a")
+	p.Update(func(tx *Tx) error {
+		tx.Modify("T", key(1), map[string]journal.Value{"name": journal.Text("b")})
+		tx.SetBlob("T", key(1), "pic", []byte("img"))
+		return nil
+	})
+	tx := p.Begin()
+	tx.Add("T", row(2, "x"))
+	tx.Rollback()
+	p.SetUser("bob")
+	tx = p.Auto()
+	tx.Delete("T", key(1))
+	tx.Commit()
+	p.Close()
+	db.Close()
+	_, recs, _, err := journal.ReadAll(journal.OSFS{}, dir+"/Data/data.journal")
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[journal.Action]bool{}
+	for _, r := range recs {
+		seen[r.Action] = true
+		if r.SystemUser != "sys" {
+			t.Errorf("op %d: system user %q", r.Op, r.SystemUser)
+		}
+		if r.Action == journal.Delete && (r.User != "bob" || r.Process != p.ID()) {
+			t.Errorf("deletion logged with user %q process %d", r.User, r.Process)
+		}
+	}
+	for a := journal.OpenData; a <= journal.UpdateContext; a++ {
+		if !seen[a] {
+			t.Errorf("no %q in the log", a)
+		}
+	}
+}
