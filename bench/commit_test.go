@@ -46,7 +46,7 @@ func BenchmarkDurableCommit(b *testing.B) {
 			hfTime += engineCommits(b, p, batch)
 			if round == 0 {
 				// From now on the raw loop writes what one add wrote to the log.
-				raw.buf = make([]byte, int(fileSize(b, db.LogPath())-base)/len(batch))
+				raw.buf = make([]byte, (int(fileSize(b, db.LogPath())-base)+len(batch)/2)/len(batch))
 			}
 			if round%2 == 0 {
 				rawTime += raw.commits(b, len(batch))

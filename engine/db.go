@@ -109,8 +109,12 @@ func (db *DB) Dir() string { return db.dir }
 // ID is the database identity.
 func (db *DB) ID() [16]byte { return db.id }
 
-// Report says what Open did on its own.
-func (db *DB) Report() OpenReport { return db.report }
+// Report says what Open did on its own (and what Integrate changed since).
+func (db *DB) Report() OpenReport {
+	db.wmu.Lock()
+	defer db.wmu.Unlock()
+	return db.report
+}
 
 // Settings returns a copy of the database's settings.
 func (db *DB) Settings() *settings.Settings { return db.settings.Clone() }

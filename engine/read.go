@@ -65,8 +65,17 @@ func (db *DB) visible(btx *bolt.Tx, t *Table, key string) ([]byte, error) {
 	return bytes.Clone(v), nil
 }
 
+// damagedOnPanic turns a panic of the data file's reader (bbolt panics on pages it cannot make
+// sense of) into error 1433, so that a damaged data file is reported, not a crash.
+func (db *DB) damagedOnPanic(err *error) {
+	if r := recover(); r != nil {
+		*err = &Error{Code: CodeDamaged, Op: "read data file", Path: dataPath(db.dir, db.name), Err: fmt.Errorf("%v", r)}
+	}
+}
+
 // get reads a record as readers see it.
-func (db *DB) get(t *Table, key string) (Record, bool, error) {
+func (db *DB) get(t *Table, key string) (rec Record, found bool, err error) {
+	defer db.damagedOnPanic(&err)
 	db.vmu.RLock()
 	defer db.vmu.RUnlock()
 	btx, err := db.bolt.Begin(false)
@@ -78,7 +87,7 @@ func (db *DB) get(t *Table, key string) (Record, bool, error) {
 	if err != nil || val == nil {
 		return Record{}, false, err
 	}
-	rec, err := decodeRecord(val, len(t.Fields))
+	rec, err = decodeRecord(val, len(t.Fields))
 	if err != nil {
 		return Record{}, false, &Error{Code: CodeDamaged, Op: "read " + t.Name, Path: dataPath(db.dir, db.name), Err: fmt.Errorf("key %s: %w", keyString(key), err)}
 	}
@@ -106,7 +115,8 @@ func (db *DB) Count(table string) (int64, error) {
 
 // Scan returns up to limit records of a table in primary key order, starting after the key
 // after (nil: from the first). The browser pages with the last record's key.
-func (db *DB) Scan(table string, after []journal.Value, limit int) ([]Record, error) {
+func (db *DB) Scan(table string, after []journal.Value, limit int) (out []Record, err error) {
+	defer db.damagedOnPanic(&err)
 	t, err := db.table(table)
 	if err != nil {
 		return nil, err
@@ -156,7 +166,6 @@ func (db *DB) Scan(table string, after []journal.Value, limit int) ([]Record, er
 			}
 		}
 	}
-	var out []Record
 	add := func(k string, v []byte) error {
 		if v == nil {
 			return nil

@@ -182,11 +182,12 @@ const maxBlob = 256 << 20
 
 // stage checks an intent against the current data and the transaction's own writes, and keeps
 // it for the commit. Record numbers of additions are given here.
-func (tx *Tx) stage(in intent) (uint64, error) {
+func (tx *Tx) stage(in intent) (num uint64, err error) {
 	if tx.done {
 		return 0, errTxDone
 	}
 	db := tx.p.db
+	defer db.damagedOnPanic(&err)
 	db.wmu.Lock()
 	defer db.wmu.Unlock()
 	if err := db.writableLocked(); err != nil {
@@ -296,7 +297,8 @@ func (tx *Tx) Commit() (uint64, error) {
 
 // resolveAll resolves every intent again against the data as it is now (another process may
 // have written since the calls); wmu is held.
-func (tx *Tx) resolveAll() ([]*change, error) {
+func (tx *Tx) resolveAll() (_ []*change, err error) {
+	defer tx.p.db.damagedOnPanic(&err)
 	look := tx.p.db.lookup()
 	defer look.close()
 	state := make(map[tkey][]byte, len(tx.intents))
