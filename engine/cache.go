@@ -174,6 +174,7 @@ func (db *DB) failLog(cause error) error {
 		db.logErr = &Error{Code: CodeLogUnavailable, Op: "write log", Path: db.LogPath(), Err: cause}
 		db.batches = nil
 		clear(db.pending)
+		db.epoch++
 	}
 	return db.logErr
 }

@@ -64,6 +64,7 @@ type DB struct {
 	// wmu orders writes: validation, operation numbers, log appends. Lock order: ckptMu, wmu, vmu.
 	wmu      sync.Mutex
 	nextOp   uint64
+	epoch    uint64 // counts commits that changed data: a transaction resolved since is current
 	nextProc uint32
 	seq      map[string]uint64 // next record number per table
 	pending  map[tkey]*change  // changes logged but not yet durable

@@ -245,6 +245,7 @@ func (db *DB) Integrate(paths []string) (int, error) {
 	}
 	db.vmu.Lock()
 	defer db.vmu.Unlock()
+	db.epoch++
 	total := 0
 	for _, p := range paths {
 		n, err := db.integrateFile(p, p == current)

@@ -107,3 +107,19 @@ func TestDamagedRecordRead(t *testing.T) {
 	wantCode(t, err, CodeDamaged)
 	wantCode(t, db.Check(), CodeDamaged)
 }
+
+// A data file whose first pages are overwritten, or that is missing, is reported as damaged.
+func TestDamagedDataFileAtOpen(t *testing.T) {
+	db, dir := newDB(t, Options{})
+	add(t, db.NewProcess(""), 1, "x")
+	db.Close()
+	path := dataPath(dir, "Base")
+	f, _ := os.OpenFile(path, os.O_WRONLY, 0)
+	f.WriteAt(make([]byte, 8192), 0)
+	f.Close()
+	_, err := Open(dir, Options{})
+	wantCode(t, err, CodeDamaged)
+	os.Remove(path)
+	_, err = Open(dir, Options{})
+	wantCode(t, err, CodeDamaged)
+}

@@ -105,6 +105,8 @@ type Tx struct {
 	p        *Process
 	explicit bool
 	intents  []intent
+	staged   []*change       // the intents as resolved when called
+	epoch    uint64          // DB.epoch at the first call: unchanged at commit, staged holds
 	state    map[tkey][]byte // the transaction's own view of the records it wrote (nil: deleted)
 	done     bool
 }
@@ -203,8 +205,12 @@ func (tx *Tx) stage(in intent) (num uint64, err error) {
 	if err != nil {
 		return 0, err
 	}
+	if len(tx.intents) == 0 {
+		tx.epoch = db.epoch
+	}
 	tx.state[tkey{in.table.Name, in.key}] = val
 	tx.intents = append(tx.intents, in)
+	tx.staged = append(tx.staged, &change{intent: in, val: val})
 	if in.action == journal.Add {
 		return in.num, nil
 	}
@@ -298,6 +304,10 @@ func (tx *Tx) Commit() (uint64, error) {
 // resolveAll resolves every intent again against the data as it is now (another process may
 // have written since the calls); wmu is held.
 func (tx *Tx) resolveAll() (_ []*change, err error) {
+	if tx.p.db.epoch == tx.epoch {
+		// No commit since the calls: they were resolved against the data as it still is.
+		return tx.staged, nil
+	}
 	defer tx.p.db.damagedOnPanic(&err)
 	look := tx.p.db.lookup()
 	defer look.close()
@@ -370,6 +380,9 @@ func (tx *Tx) logChanges(changes []*change) (op, syncOp uint64, cold bool, err e
 	for _, c := range changes {
 		db.pending[tkey{c.table.Name, c.key}] = c
 	}
+	if len(changes) > 0 {
+		db.epoch++
+	}
 	db.batches = append(db.batches, &batch{maxOp: op, syncOp: syncOp, changes: changes})
 	return op, syncOp, cold, nil
 }
@@ -408,6 +421,7 @@ func (db *DB) commitDirect(changes []*change) (uint64, error) {
 		db.nextOp = op + 1 - uint64(len(changes))
 		return 0, &Error{Code: CodeDataIO, Op: "commit", Path: dataPath(db.dir, db.name), Err: err}
 	}
+	db.epoch++
 	db.vmu.Lock()
 	db.counts, db.visibleOp, db.lastChange = counts, op, last
 	db.vmu.Unlock()
