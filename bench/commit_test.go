@@ -25,7 +25,8 @@ const (
 // loop appending as many bytes to a plain file as one add puts in the log (measured from the
 // log's growth in the same run), with an fdatasync after each append. The disk's speed drifts
 // by a factor of two or more within a minute here, so the two run interleaved: rounds of
-// durableRound commits each, holdfast first in odd rounds and the raw loop first in even ones.
+// durableRound commits each, holdfast first in even rounds (the first is round 0) and the raw
+// loop first in odd ones.
 func BenchmarkDurableCommit(b *testing.B) {
 	maps := fieldMaps(rows()[:durableCommits])
 	for b.Loop() {
@@ -39,7 +40,7 @@ func BenchmarkDurableCommit(b *testing.B) {
 			b.Fatal(err)
 		}
 		base := fileSize(b, db.LogPath())
-		raw := newRawLog(b, filepath.Join(dir, "raw.log"), 252)
+		raw := newRawLog(b, filepath.Join(dir, "raw.log"))
 		var hfTime, rawTime time.Duration
 		for round, lo := 0, 1; lo < len(maps); round, lo = round+1, lo+durableRound {
 			batch := maps[lo:min(lo+durableRound, len(maps))]
@@ -91,12 +92,13 @@ type rawLog struct {
 	buf []byte
 }
 
-func newRawLog(b *testing.B, path string, size int) *rawLog {
+// newRawLog creates the file; buf is sized once the engine's bytes per commit are known.
+func newRawLog(b *testing.B, path string) *rawLog {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		b.Fatal(err)
 	}
-	return &rawLog{f: f, buf: make([]byte, size)}
+	return &rawLog{f: f}
 }
 
 // commits times n appends of buf, each followed by an fdatasync.
