@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -54,7 +55,7 @@ type crashModel struct {
 	maybe    map[int64]bool           // autocommit adds sent, not answered
 	groups   map[int64]int            // transaction -> size
 	ackedGrp map[int64]bool           // transactions whose commit was answered
-	values   map[int64]map[int64]bool // id -> values it may hold (modifies)
+	values   map[int64][]int64 // id -> values it may hold: the last acknowledged, then those sent since, in order
 	ackedVal map[int64]int64          // id -> last acknowledged value
 }
 
@@ -68,7 +69,7 @@ func TestCrashKill9(t *testing.T) {
 		t.Fatal(err)
 	}
 	m := &crashModel{acked: map[int64]bool{}, maybe: map[int64]bool{}, groups: map[int64]int{}, ackedGrp: map[int64]bool{},
-		values: map[int64]map[int64]bool{}, ackedVal: map[int64]int64{}}
+		values: map[int64][]int64{}, ackedVal: map[int64]int64{}}
 	rng := rand.New(rand.NewPCG(1, uint64(time.Now().UnixNano())))
 	nextID, nextGroup := int64(1), int64(1)
 	for round := 0; round < rounds; round++ {
@@ -142,9 +143,9 @@ func crashRound(t *testing.T, dir string, round int, rng *rand.Rand, m *crashMod
 				m.groups[s.group] = s.size
 			case "modify":
 				if m.values[s.id] == nil {
-					m.values[s.id] = map[int64]bool{m.ackedVal[s.id]: true}
+					m.values[s.id] = []int64{m.ackedVal[s.id]}
 				}
-				m.values[s.id][s.value] = true
+				m.values[s.id] = append(m.values[s.id], s.value)
 			}
 			m.mu.Unlock()
 			queue <- s
@@ -183,7 +184,9 @@ func crashRound(t *testing.T, dir string, round int, rng *rand.Rand, m *crashMod
 				m.ackedVal[cur.id] = 0
 			case "modify":
 				m.ackedVal[cur.id] = cur.value
-				m.values[cur.id] = map[int64]bool{cur.value: true}
+				// Acknowledged: older values are gone, later modifies may still land.
+				vals := m.values[cur.id]
+				m.values[cur.id] = vals[slices.Index(vals, cur.value):]
 			case "tx":
 				inTx = cur.size + 2 // begin, adds, commit
 			}
@@ -244,7 +247,7 @@ func checkCrashModel(t *testing.T, dir string, round int, m *crashModel) {
 		} else if !m.acked[id] && !m.maybe[id] {
 			t.Fatalf("round %d: record %d was never sent", round, id)
 		}
-		if vals := m.values[id]; vals != nil && !vals[rec[1]] {
+		if vals := m.values[id]; vals != nil && !slices.Contains(vals, rec[1]) {
 			t.Fatalf("round %d: record %d holds %d, not an acknowledged or pending value %v", round, id, rec[1], vals)
 		}
 	}
@@ -274,7 +277,7 @@ func checkCrashModel(t *testing.T, dir string, round int, m *crashModel) {
 	}
 	for id, vals := range m.values {
 		if len(vals) > 1 {
-			m.values[id] = map[int64]bool{found[id][1]: true}
+			m.values[id] = []int64{found[id][1]}
 			m.ackedVal[id] = found[id][1]
 		}
 	}

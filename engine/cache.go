@@ -71,13 +71,13 @@ func (db *DB) publishLocked() {
 func (db *DB) applyVisible(c *change) {
 	t := db.overlay[c.table.Name]
 	if t == nil {
-		t = map[string]*entry{}
+		t = map[string]entry{}
 		db.overlay[c.table.Name] = t
 	}
-	if old := t[c.key]; old != nil {
+	if old, ok := t[c.key]; ok {
 		db.overBytes -= int64(len(old.val) + len(c.key))
 	}
-	t[c.key] = &entry{op: c.op, val: c.val}
+	t[c.key] = entry{op: c.op, val: c.val}
 	db.overBytes += int64(len(c.val) + len(c.key))
 	db.counts[c.table.Name] += c.countDelta()
 	db.lastChange = c.op
@@ -108,7 +108,7 @@ func (db *DB) checkpointCore(seq map[string]uint64) error {
 		db.vmu.Unlock()
 		return nil
 	}
-	db.frozen, db.overlay = db.overlay, map[string]map[string]*entry{}
+	db.frozen, db.overlay = db.overlay, map[string]map[string]entry{}
 	db.overBytes = 0
 	op, last, counts := db.visibleOp, db.lastChange, maps.Clone(db.counts)
 	frozen := db.frozen
@@ -143,6 +143,13 @@ func (db *DB) checkpointCore(seq map[string]uint64) error {
 		return db.ckptErr
 	}
 	db.ckptOp, db.ckptErr = op, nil
+	for table, ents := range frozen {
+		for k, e := range ents {
+			if e.val != nil && k > db.diskMax[table] {
+				db.diskMax[table] = k
+			}
+		}
+	}
 	return nil
 }
 

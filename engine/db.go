@@ -76,8 +76,9 @@ type DB struct {
 
 	// vmu guards the visible state: what readers see.
 	vmu        sync.RWMutex
-	overlay    map[string]map[string]*entry // table -> key -> latest durable change not yet checkpointed
-	frozen     map[string]map[string]*entry // being written by a checkpoint
+	overlay    map[string]map[string]entry // table -> key -> latest durable change not yet checkpointed
+	frozen     map[string]map[string]entry // being written by a checkpoint
+	diskMax    map[string]string           // per table, no key in the data file is above this
 	overBytes  int64
 	counts     map[string]int64
 	visibleOp  uint64
@@ -214,7 +215,7 @@ func Open(dir string, opts Options) (*DB, error) {
 	db := &DB{
 		dir: dir, name: name, fs: opts.FS, opts: opts,
 		seq: map[string]uint64{}, pending: map[tkey]*change{},
-		overlay: map[string]map[string]*entry{}, counts: map[string]int64{},
+		overlay: map[string]map[string]entry{}, counts: map[string]int64{}, diskMax: map[string]string{},
 		ckptKick: make(chan struct{}, 1), stop: make(chan struct{}),
 	}
 	if err := db.loadFiles(); err != nil {

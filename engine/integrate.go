@@ -160,6 +160,7 @@ func (db *DB) integrate(src recordSource, final bool) (int, error) {
 		total = applied
 	}
 	db.visibleOp = db.ckptOp
+	db.bolt.View(func(tx *bolt.Tx) error { db.loadDiskMax(tx); return nil })
 	if db.nextOp <= lastRead {
 		db.nextOp = lastRead + 1
 	}
@@ -179,6 +180,7 @@ func (db *DB) applyLogged(tx *bolt.Tx, rec *journal.Record) error {
 	if err != nil {
 		return err
 	}
+	b.FillPercent = 0.9 // see writeEntries
 	switch rec.Action {
 	case journal.Add, journal.Modify:
 		if rec.Action == journal.Add && b.Get(rec.Key) == nil {

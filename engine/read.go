@@ -16,16 +16,13 @@ import (
 // until close; wmu is held by the caller.
 type lookup struct {
 	db  *DB
-	btx *bolt.Tx
+	btx *bolt.Tx // begun at the first key that needs the data file
+	err error
 }
 
 func (db *DB) lookup() *lookup {
 	db.vmu.RLock()
-	btx, err := db.bolt.Begin(false)
-	if err != nil {
-		btx = nil
-	}
-	return &lookup{db: db, btx: btx}
+	return &lookup{db: db}
 }
 
 func (l *lookup) close() {
@@ -35,26 +32,38 @@ func (l *lookup) close() {
 	l.db.vmu.RUnlock()
 }
 
+func (l *lookup) tx() (*bolt.Tx, error) {
+	if l.btx == nil && l.err == nil {
+		l.btx, l.err = l.db.bolt.Begin(false)
+	}
+	return l.btx, l.err
+}
+
 // get returns the stored record (nil if there is none).
 func (l *lookup) get(t *Table, key string) ([]byte, error) {
 	if c, ok := l.db.pending[tkey{t.Name, key}]; ok {
 		return c.val, nil
 	}
-	return l.db.visible(l.btx, t, key)
+	return l.db.visible(l.tx, t, key)
 }
 
-// visible returns what readers see of a key; vmu is held (read).
-func (db *DB) visible(btx *bolt.Tx, t *Table, key string) ([]byte, error) {
+// visible returns what readers see of a key; vmu is held (read). The data file is only read
+// (through btx) for a key that can be in it.
+func (db *DB) visible(btx func() (*bolt.Tx, error), t *Table, key string) ([]byte, error) {
 	if e, ok := db.overlay[t.Name][key]; ok {
 		return e.val, nil
 	}
 	if e, ok := db.frozen[t.Name][key]; ok {
 		return e.val, nil
 	}
-	if btx == nil {
-		return nil, &Error{Code: CodeDataIO, Op: "read " + t.Name, Path: dataPath(db.dir, db.name)}
+	if key > db.diskMax[t.Name] {
+		return nil, nil
 	}
-	b := btx.Bucket(tableBucket(t.Name))
+	tx, err := btx()
+	if err != nil {
+		return nil, &Error{Code: CodeDataIO, Op: "read " + t.Name, Path: dataPath(db.dir, db.name), Err: err}
+	}
+	b := tx.Bucket(tableBucket(t.Name))
 	if b == nil {
 		return nil, nil
 	}
@@ -83,7 +92,7 @@ func (db *DB) get(t *Table, key string) (rec Record, found bool, err error) {
 		return Record{}, false, &Error{Code: CodeDataIO, Op: "read", Err: err}
 	}
 	defer btx.Rollback()
-	val, err := db.visible(btx, t, key)
+	val, err := db.visible(func() (*bolt.Tx, error) { return btx, nil }, t, key)
 	if err != nil || val == nil {
 		return Record{}, false, err
 	}
@@ -140,7 +149,7 @@ func (db *DB) Scan(table string, after []journal.Value, limit int) (out []Record
 
 	// Cached keys after from, in order; the cache wins over the data file.
 	cached := map[string][]byte{}
-	for _, layer := range []map[string]*entry{db.frozen[t.Name], db.overlay[t.Name]} {
+	for _, layer := range []map[string]entry{db.frozen[t.Name], db.overlay[t.Name]} {
 		for k, e := range layer {
 			if after == nil || k > from {
 				cached[k] = e.val

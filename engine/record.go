@@ -28,7 +28,16 @@ const recordVersion = 1
 //
 // The checksum covers everything after it.
 func encodeRecord(num uint64, vals []journal.Value) []byte {
-	return encodeRecordRaw(num, journal.AppendValues(nil, vals))
+	size := 5 + 2*binary.MaxVarintLen64
+	for _, v := range vals {
+		size += 1 + binary.MaxVarintLen64 + len(v.S) + len(v.B)
+	}
+	b := make([]byte, 5, size)
+	b[4] = recordVersion
+	b = binary.AppendUvarint(b, num)
+	b = journal.AppendValues(b, vals)
+	binary.LittleEndian.PutUint32(b, crc32.Checksum(b[4:], castagnoli))
+	return b
 }
 
 // encodeRecordRaw is encodeRecord with values already encoded (integration copies them from

@@ -104,8 +104,7 @@ func (c *change) countDelta() int64 {
 type Tx struct {
 	p        *Process
 	explicit bool
-	intents  []intent
-	staged   []*change       // the intents as resolved when called
+	staged   []*change       // the writes, as resolved when called
 	epoch    uint64          // DB.epoch at the first call: unchanged at commit, staged holds
 	state    map[tkey][]byte // the transaction's own view of the records it wrote (nil: deleted)
 	done     bool
@@ -205,11 +204,10 @@ func (tx *Tx) stage(in intent) (num uint64, err error) {
 	if err != nil {
 		return 0, err
 	}
-	if len(tx.intents) == 0 {
+	if len(tx.staged) == 0 {
 		tx.epoch = db.epoch
 	}
 	tx.state[tkey{in.table.Name, in.key}] = val
-	tx.intents = append(tx.intents, in)
 	tx.staged = append(tx.staged, &change{intent: in, val: val})
 	if in.action == journal.Add {
 		return in.num, nil
@@ -311,9 +309,10 @@ func (tx *Tx) resolveAll() (_ []*change, err error) {
 	defer tx.p.db.damagedOnPanic(&err)
 	look := tx.p.db.lookup()
 	defer look.close()
-	state := make(map[tkey][]byte, len(tx.intents))
-	changes := make([]*change, 0, len(tx.intents))
-	for _, in := range tx.intents {
+	state := make(map[tkey][]byte, len(tx.staged))
+	changes := make([]*change, 0, len(tx.staged))
+	for _, c := range tx.staged {
+		in := c.intent
 		val, err := resolve(&in, state, look)
 		if err != nil {
 			return nil, err
@@ -330,12 +329,13 @@ func (tx *Tx) resolveAll() (_ []*change, err error) {
 func (tx *Tx) logChanges(changes []*change) (op, syncOp uint64, cold bool, err error) {
 	db := tx.p.db
 	now := time.Now()
-	recs := make([]*journal.Record, 0, len(changes)+2)
+	store := make([]journal.Record, 0, len(changes)+2)
 	mk := func(a journal.Action) *journal.Record {
-		r := &journal.Record{Op: db.nextOp, Time: now, Action: a, Process: tx.p.id, SystemUser: db.opts.SystemUser, User: tx.p.user}
+		store = append(store, journal.Record{Op: db.nextOp, Time: now, Action: a, Process: tx.p.id, SystemUser: db.opts.SystemUser, User: tx.p.user})
 		db.nextOp++
-		return r
+		return &store[len(store)-1]
 	}
+	recs := make([]*journal.Record, 0, len(changes)+2)
 	journaled := 0
 	for _, c := range changes {
 		if c.table.Journaled {
@@ -390,7 +390,7 @@ func (tx *Tx) logChanges(changes []*change) (op, syncOp uint64, cold bool, err e
 // commitDirect writes the changes straight into the data file, synced: the log is off. wmu is
 // held.
 func (db *DB) commitDirect(changes []*change) (uint64, error) {
-	ents := map[string]map[string]*entry{}
+	ents := map[string]map[string]entry{}
 	counts := map[string]int64{}
 	db.vmu.RLock()
 	for t, n := range db.counts {
@@ -401,9 +401,9 @@ func (db *DB) commitDirect(changes []*change) (uint64, error) {
 		c.op = db.nextOp
 		db.nextOp++
 		if ents[c.table.Name] == nil {
-			ents[c.table.Name] = map[string]*entry{}
+			ents[c.table.Name] = map[string]entry{}
 		}
-		ents[c.table.Name][c.key] = &entry{op: c.op, val: c.val}
+		ents[c.table.Name][c.key] = entry{op: c.op, val: c.val}
 		counts[c.table.Name] += c.countDelta()
 	}
 	op := db.nextOp - 1
@@ -424,6 +424,11 @@ func (db *DB) commitDirect(changes []*change) (uint64, error) {
 	db.epoch++
 	db.vmu.Lock()
 	db.counts, db.visibleOp, db.lastChange = counts, op, last
+	for _, c := range changes {
+		if c.val != nil && c.key > db.diskMax[c.table.Name] {
+			db.diskMax[c.table.Name] = c.key
+		}
+	}
 	db.vmu.Unlock()
 	db.ckptMu.Lock()
 	db.ckptOp = op
@@ -438,7 +443,7 @@ func (tx *Tx) Rollback() {
 		return
 	}
 	tx.done = true
-	if !tx.explicit || len(tx.intents) == 0 {
+	if !tx.explicit || len(tx.staged) == 0 {
 		return
 	}
 	db := tx.p.db
@@ -464,7 +469,7 @@ func (tx *Tx) Get(table string, key []journal.Value) (Record, bool, error) {
 }
 
 // Pending reports whether the transaction holds writes not yet committed.
-func (tx *Tx) Pending() bool { return !tx.done && len(tx.intents) > 0 }
+func (tx *Tx) Pending() bool { return !tx.done && len(tx.staged) > 0 }
 
 func uvarintLen(x uint64) int {
 	n := 1

@@ -206,9 +206,9 @@ func (r *Reader) readFailed(err error, reason string, consumed []byte) error {
 }
 
 // damaged decides what the bad record at r.off is. consumed holds its bytes already taken
-// from r.br (for a record too large to peek). The bytes from r.off to the end are examined: a
-// torn tail when they are all zero or no valid record starts anywhere in them after r.off,
-// else corruption at r.off.
+// from r.br (for a record too large to peek). The bytes from r.off to the end are examined:
+// the clean end (io.EOF) when they are all zero, a torn tail when no valid record starts
+// anywhere in them after r.off, else corruption at r.off.
 func (r *Reader) damaged(reason string, consumed []byte) error {
 	rest := append([]byte(nil), consumed...)
 	tail, err := io.ReadAll(io.LimitReader(r.br, maxResync+1-int64(len(rest))))
@@ -221,7 +221,9 @@ func (r *Reader) damaged(reason string, consumed []byte) error {
 			Reason: reason + ", followed by more data than a torn write can leave"}
 	}
 	if allZero(rest) {
-		return &TornTailError{Path: r.path, Offset: r.off, Bytes: int64(len(rest))}
+		// Space the writer reserved ahead (zeros), or a write that never reached the disk:
+		// nothing was lost, the log ends here.
+		return io.EOF
 	}
 	if at := r.findValid(rest); at > 0 {
 		return &CorruptError{Path: r.path, Offset: r.off,
