@@ -15,6 +15,7 @@ type batch struct {
 	maxOp   uint64 // its last operation (some may belong to tables outside the log)
 	syncOp  uint64 // the log operation that must be durable before it is visible
 	changes []*change
+	state   map[tkey][]byte // the stored record of each key it wrote (nil: deleted), for writers
 }
 
 // publish moves every batch whose log records are durable into the visible cache.
@@ -51,14 +52,6 @@ func (db *DB) publishLocked() {
 	}
 	big := db.overBytes >= db.opts.CheckpointBytes
 	db.vmu.Unlock()
-	for _, b := range ready {
-		for _, c := range b.changes {
-			k := tkey{c.table.Name, c.key}
-			if db.pending[k] == c {
-				delete(db.pending, k)
-			}
-		}
-	}
 	if big {
 		select {
 		case db.ckptKick <- struct{}{}:
@@ -180,7 +173,6 @@ func (db *DB) failLog(cause error) error {
 	if db.logErr == nil {
 		db.logErr = &Error{Code: CodeLogUnavailable, Op: "write log", Path: db.LogPath(), Err: cause}
 		db.batches = nil
-		clear(db.pending)
 		db.epoch++
 	}
 	return db.logErr

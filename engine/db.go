@@ -29,7 +29,7 @@ type Options struct {
 	SystemUser string // logged with every operation; default: the account name
 	User       string // application user; default: SystemUser
 
-	CheckpointBytes    int64         // cache size that triggers a checkpoint; default 16 MiB
+	CheckpointBytes    int64         // cache size that triggers a checkpoint; default 4 MiB
 	CheckpointInterval time.Duration // checkpoint at least this often; default 1 s
 }
 
@@ -67,7 +67,7 @@ type DB struct {
 	epoch    uint64 // counts commits that changed data: a transaction resolved since is current
 	nextProc uint32
 	seq      map[string]uint64 // next record number per table
-	pending  map[tkey]*change  // changes logged but not yet durable
+	keyMax   map[string]string // per table, no key written so far is above this
 	batches  []*batch          // logged batches in operation order, waiting to be published
 	log      *journal.Writer   // nil when the log is off
 	logErr   error             // sticky 1274 once the log failed
@@ -135,7 +135,7 @@ func (o *Options) fill() {
 		o.User = o.SystemUser
 	}
 	if o.CheckpointBytes <= 0 {
-		o.CheckpointBytes = 16 << 20
+		o.CheckpointBytes = 4 << 20
 	}
 	if o.CheckpointInterval <= 0 {
 		o.CheckpointInterval = time.Second
@@ -214,7 +214,7 @@ func Open(dir string, opts Options) (*DB, error) {
 	name := filepath.Base(dir)
 	db := &DB{
 		dir: dir, name: name, fs: opts.FS, opts: opts,
-		seq: map[string]uint64{}, pending: map[tkey]*change{},
+		seq: map[string]uint64{}, keyMax: map[string]string{},
 		overlay: map[string]map[string]entry{}, counts: map[string]int64{}, diskMax: map[string]string{},
 		ckptKick: make(chan struct{}, 1), stop: make(chan struct{}),
 	}

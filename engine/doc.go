@@ -14,7 +14,7 @@
 //	                               every committer waiting at that moment
 //	           then:               publish: durable batches enter the cache in operation order
 //	                               and become visible; the answer is given
-//	checkpoint (background, at 16 MiB of cache or every second, and at Close):
+//	checkpoint (background, at 4 MiB of cache or every second, and at Close):
 //	                               the cache is frozen and written into the data file in one
 //	                               synced bbolt transaction with the operation number it
 //	                               reaches ("applied"); readers see the frozen cache meanwhile

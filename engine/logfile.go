@@ -261,7 +261,6 @@ func (db *DB) StopLog() error {
 		db.log = nil
 	}
 	db.batches = nil
-	clear(db.pending)
 	s := db.settings.Clone()
 	s.Set("log.use", "false")
 	db.logErr = nil

@@ -41,8 +41,14 @@ func (l *lookup) tx() (*bolt.Tx, error) {
 
 // get returns the stored record (nil if there is none).
 func (l *lookup) get(t *Table, key string) ([]byte, error) {
-	if c, ok := l.db.pending[tkey{t.Name, key}]; ok {
-		return c.val, nil
+	if key > l.db.keyMax[t.Name] {
+		return nil, nil // past every key ever written: the common case of appends
+	}
+	k := tkey{t.Name, key}
+	for i := len(l.db.batches) - 1; i >= 0; i-- {
+		if v, ok := l.db.batches[i].state[k]; ok {
+			return v, nil
+		}
 	}
 	return l.db.visible(l.tx, t, key)
 }

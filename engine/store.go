@@ -167,7 +167,8 @@ func writeCounters(tx *bolt.Tx, applied, lastChange uint64, seq map[string]uint6
 	return nil
 }
 
-// loadDiskMax reads the last key of each table in the data file.
+// loadDiskMax reads the last key of each table in the data file, when the cache is empty
+// (at open, after an integration): it is then the last key written as well.
 func (db *DB) loadDiskMax(tx *bolt.Tx) {
 	clear(db.diskMax)
 	tx.ForEach(func(name []byte, b *bolt.Bucket) error {
@@ -178,4 +179,9 @@ func (db *DB) loadDiskMax(tx *bolt.Tx) {
 		}
 		return nil
 	})
+	for t, k := range db.diskMax {
+		if k > db.keyMax[t] {
+			db.keyMax[t] = k
+		}
+	}
 }

@@ -272,7 +272,7 @@ func (tx *Tx) Commit() (uint64, error) {
 		db.wmu.Unlock()
 		return 0, err
 	}
-	changes, err := tx.resolveAll()
+	changes, state, err := tx.resolveAll()
 	if err != nil {
 		db.wmu.Unlock()
 		return 0, err
@@ -281,7 +281,7 @@ func (tx *Tx) Commit() (uint64, error) {
 		defer db.wmu.Unlock()
 		return db.commitDirect(changes)
 	}
-	op, syncOp, cold, err := tx.logChanges(changes)
+	op, syncOp, cold, err := tx.logChanges(changes, state)
 	db.wmu.Unlock()
 	if err != nil {
 		return 0, db.failLog(err)
@@ -301,10 +301,10 @@ func (tx *Tx) Commit() (uint64, error) {
 
 // resolveAll resolves every intent again against the data as it is now (another process may
 // have written since the calls); wmu is held.
-func (tx *Tx) resolveAll() (_ []*change, err error) {
+func (tx *Tx) resolveAll() (_ []*change, _ map[tkey][]byte, err error) {
 	if tx.p.db.epoch == tx.epoch {
 		// No commit since the calls: they were resolved against the data as it still is.
-		return tx.staged, nil
+		return tx.staged, tx.state, nil
 	}
 	defer tx.p.db.damagedOnPanic(&err)
 	look := tx.p.db.lookup()
@@ -315,18 +315,18 @@ func (tx *Tx) resolveAll() (_ []*change, err error) {
 		in := c.intent
 		val, err := resolve(&in, state, look)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		state[tkey{in.table.Name, in.key}] = val
 		changes = append(changes, &change{intent: in, val: val})
 	}
-	return changes, nil
+	return changes, state, nil
 }
 
 // logChanges numbers the changes, appends their log records and queues them for publication;
 // wmu is held. It returns the operation to report, the one to wait for, and whether a table
 // outside the log was written.
-func (tx *Tx) logChanges(changes []*change) (op, syncOp uint64, cold bool, err error) {
+func (tx *Tx) logChanges(changes []*change, state map[tkey][]byte) (op, syncOp uint64, cold bool, err error) {
 	db := tx.p.db
 	now := time.Now()
 	store := make([]journal.Record, 0, len(changes)+2)
@@ -377,13 +377,11 @@ func (tx *Tx) logChanges(changes []*change) (op, syncOp uint64, cold bool, err e
 		}
 	}
 	syncOp = db.log.LastOp()
-	for _, c := range changes {
-		db.pending[tkey{c.table.Name, c.key}] = c
-	}
 	if len(changes) > 0 {
 		db.epoch++
+		db.raiseKeyMax(changes)
 	}
-	db.batches = append(db.batches, &batch{maxOp: op, syncOp: syncOp, changes: changes})
+	db.batches = append(db.batches, &batch{maxOp: op, syncOp: syncOp, changes: changes, state: state})
 	return op, syncOp, cold, nil
 }
 
@@ -422,6 +420,7 @@ func (db *DB) commitDirect(changes []*change) (uint64, error) {
 		return 0, &Error{Code: CodeDataIO, Op: "commit", Path: dataPath(db.dir, db.name), Err: err}
 	}
 	db.epoch++
+	db.raiseKeyMax(changes)
 	db.vmu.Lock()
 	db.counts, db.visibleOp, db.lastChange = counts, op, last
 	for _, c := range changes {
@@ -487,4 +486,13 @@ func indexOf(s []int, v int) int {
 		}
 	}
 	return -1
+}
+
+// raiseKeyMax keeps keyMax above every key written; wmu is held.
+func (db *DB) raiseKeyMax(changes []*change) {
+	for _, c := range changes {
+		if c.key > db.keyMax[c.table.Name] {
+			db.keyMax[c.table.Name] = c.key
+		}
+	}
 }
