@@ -15,7 +15,7 @@ import (
 // database created in the user's data folder the first time.
 func runGUI(dir string) error {
 	if err := ui.CheckDisplay(); err != nil {
-		return &engine.Error{Code: engine.CodeUsage, Err: err}
+		return &engine.Error{Code: engine.CodeNoDisplay, Err: err}
 	}
 	if dir == "" {
 		var err error

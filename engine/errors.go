@@ -47,6 +47,7 @@ const (
 	CodeClosed         Code = 2014
 	CodeLogRequiresBkp Code = 2015
 	CodeReadOnly       Code = 2016
+	CodeNoDisplay      Code = 2017
 )
 
 // CodeInfo is one row of the code table.
@@ -91,7 +92,8 @@ var Codes = []CodeInfo{
 	{CodeNotDatabase, "not a database", "The folder is not a Holdfast database; create one with holdfast create DB."},
 	{CodeClosed, "database closed", "The database is closed; open it again."},
 	{CodeReadOnly, "read-only", "The database is open read-only; open it normally to write."},
-	{CodeLogRequiresBkp, "backup required for the log", "The data changed since the last backup: the log file will start right after the next backup (holdfast backup DB)."},
+	{CodeNoDisplay, "no display", "The window needs a display; use the command-line subcommands, or start it under Xvfb."},
+	{CodeLogRequiresBkp, "backup required for the log", "The data changed since the last backup: the log file will start right after the next backup."},
 }
 
 // Info returns the table row of a code.

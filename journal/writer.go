@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sync"
 )
 
@@ -43,6 +44,7 @@ type Writer struct {
 	size    int64  // bytes of records written to the file, header included
 	alloc   int64  // size of the file: records, then zeros reserved for the next ones
 	syncing bool   // a leader is writing and syncing outside mu
+	group   uint64 // records the last sync covered
 	err     error  // sticky failure
 	closed  bool   // Close started: Append refuses
 	done    bool   // file closed
@@ -290,9 +292,20 @@ func (w *Writer) Sync(op uint64) error {
 // lead writes and syncs everything appended so far, with mu released during the I/O. It is
 // called with mu held and returns with mu held.
 func (w *Writer) lead() error {
-	buf, target := w.pending, w.lastOp
-	w.pending, w.spare = w.spare[:0], nil
 	w.syncing = true
+	if w.group > 1 {
+		// Others were committing a moment ago: those the last sync just released are about to
+		// append again. Let them, so that one sync serves them too, instead of syncing a
+		// group of one now and the rest right after.
+		w.mu.Unlock()
+		for range 3 {
+			runtime.Gosched()
+		}
+		w.mu.Lock()
+	}
+	buf, target := w.pending, w.lastOp
+	w.group = target - w.durable
+	w.pending, w.spare = w.spare[:0], nil
 	w.mu.Unlock()
 
 	n, err := w.write(buf)
