@@ -50,13 +50,13 @@ type sent struct {
 
 // crashModel is what the writes acknowledged so far allow the data to be.
 type crashModel struct {
-	mu       sync.Mutex               // the writer and the reader of a round share it
-	acked    map[int64]bool           // autocommit adds answered
-	maybe    map[int64]bool           // autocommit adds sent, not answered
-	groups   map[int64]int            // transaction -> size
-	ackedGrp map[int64]bool           // transactions whose commit was answered
+	mu       sync.Mutex        // the writer and the reader of a round share it
+	acked    map[int64]bool    // autocommit adds answered
+	maybe    map[int64]bool    // autocommit adds sent, not answered
+	groups   map[int64]int     // transaction -> size
+	ackedGrp map[int64]bool    // transactions whose commit was answered
 	values   map[int64][]int64 // id -> values it may hold: the last acknowledged, then those sent since, in order
-	ackedVal map[int64]int64          // id -> last acknowledged value
+	ackedVal map[int64]int64   // id -> last acknowledged value
 }
 
 func TestCrashKill9(t *testing.T) {

@@ -2,10 +2,10 @@ package engine
 
 import (
 	"encoding/binary"
-	"slices"
-	"strings"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"

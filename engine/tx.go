@@ -209,13 +209,7 @@ func (tx *Tx) stage(in intent) (num uint64, err error) {
 	}
 	tx.state[tkey{in.table.Name, in.key}] = val
 	tx.staged = append(tx.staged, &change{intent: in, val: val})
-	if in.action == journal.Add {
-		return in.num, nil
-	}
-	if val == nil {
-		return in.num, nil
-	}
-	return recordNum(val), nil
+	return in.num, nil
 }
 
 // resolve applies an intent to the current stored record (from state, then the database) and

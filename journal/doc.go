@@ -25,6 +25,10 @@
 //	The CRC-32C (Castagnoli) covers the 4 length bytes followed by the body.
 //	12 <= L <= MaxRecordSize (512 MiB), and the body must be consumed exactly.
 //
+// A Writer reserves space ahead of the last record with zero bytes (1 MiB, growing with the log
+// up to 64 MiB), so that a sync only flushes data, not a new file size; Close cuts them off.
+// Zeros where a record would start, to the end of the file, are the clean end of the log.
+//
 // Key is an AppendKey encoding (comparable with bytes.Compare), Values an AppendValues encoding;
 // both may be empty. Operation numbers strictly increase through a log (gaps are allowed) and
 // are never below the header's first operation.
@@ -34,7 +38,7 @@
 // A crash can leave the last records of a log incomplete: that torn tail is the normal end of
 // the log, not an error to the user. Damage in the middle is. The Reader decides which one a
 // bad record (cut short, wrong checksum, body that does not decode) is by looking at what
-// follows it: when the rest of the log is all zero bytes, or no valid record (sane length
+// follows it: when no valid record (sane length
 // inside the log, body that decodes, operation number in order, correct checksum) starts at
 // any byte offset after the bad record's start, it is a torn tail (*TornTailError, ErrTornTail)
 // at the bad record's offset. When a valid record follows, it is corruption (*CorruptError,
@@ -45,6 +49,8 @@
 // # Concurrency
 //
 // A Writer is safe for concurrent use: Append from any goroutine, and Sync from many, which
-// then share one write and one fdatasync (group commit). A Reader is not safe for concurrent
+// then share one write and one fdatasync (group commit). After a sync that served several
+// committers, the next leader yields briefly so that those it released can append again and
+// share the next sync too. A Reader is not safe for concurrent
 // use. Values, Records, Headers and Rows are plain values.
 package journal
