@@ -93,19 +93,7 @@ func loadEngine(b *testing.B, dir string, maps []map[string]journal.Value) (with
 	db := newEngine(b, dir, engine.Options{})
 	p := db.NewProcess("")
 	start := time.Now()
-	for lo := 0; lo < len(maps); lo += txRows {
-		_, err := p.Update(func(tx *engine.Tx) error {
-			for _, m := range maps[lo:min(lo+txRows, len(maps))] {
-				if _, err := tx.Add(tableName, m); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			b.Fatal(err)
-		}
-	}
+	addRows(b, p, maps)
 	noClose = time.Since(start)
 	p.Close()
 	if err := db.Close(); err != nil {
@@ -199,4 +187,21 @@ func loadSQLite(b *testing.B, sqlite, dir, script string) time.Duration {
 		b.Fatalf("sqlite3 said %q, want only the journal mode (wal)", out.String())
 	}
 	return d
+}
+
+// addRows adds the rows in transactions of txRows.
+func addRows(b *testing.B, p *engine.Process, maps []map[string]journal.Value) {
+	for lo := 0; lo < len(maps); lo += txRows {
+		_, err := p.Update(func(tx *engine.Tx) error {
+			for _, m := range maps[lo:min(lo+txRows, len(maps))] {
+				if _, err := tx.Add(tableName, m); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
 }

@@ -78,19 +78,7 @@ func buildLog(b *testing.B, a, template string) string {
 	}
 	maps := fieldMaps(rows())
 	p := db.NewProcess("")
-	for lo := 0; lo < len(maps); lo += txRows {
-		_, err := p.Update(func(tx *engine.Tx) error {
-			for _, m := range maps[lo:min(lo+txRows, len(maps))] {
-				if _, err := tx.Add(tableName, m); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			b.Fatal(err)
-		}
-	}
+	addRows(b, p, maps)
 	p.Close()
 	logPath := db.LogPath()
 	if err := db.Close(); err != nil {
