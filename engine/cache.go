@@ -167,9 +167,14 @@ func (db *DB) checkpointLoop() {
 // acknowledged. Changes that were logged but not durable are dropped: they were never visible
 // and never acknowledged. Reads go on.
 func (db *DB) failLog(cause error) error {
-	db.publish()
 	db.wmu.Lock()
 	defer db.wmu.Unlock()
+	return db.failLogLocked(cause)
+}
+
+// failLogLocked is failLog with wmu held.
+func (db *DB) failLogLocked(cause error) error {
+	db.publishLocked()
 	if db.logErr == nil {
 		db.logErr = &Error{Code: CodeLogUnavailable, Op: "write log", Path: db.LogPath(), Err: cause}
 		db.batches = nil

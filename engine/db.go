@@ -73,6 +73,7 @@ type DB struct {
 	logErr   error             // sticky 1274 once the log failed
 	readOnly *Error            // why writes are refused, or nil
 	closed   bool
+	backup   *BackupSnapshot // the backup running, if any
 
 	// vmu guards the visible state: what readers see.
 	vmu        sync.RWMutex
@@ -192,7 +193,7 @@ func Create(dir string, opts Options) (*DB, error) {
 	if err != nil {
 		return nil, &Error{Code: CodeDataIO, Op: "create data file", Path: dataPath(dir, name), Err: err}
 	}
-	w, err := createLogFile(opts.FS, filepath.Join(dir, s.String("log.path")), id, 1)
+	w, err := createLogFile(opts.FS, filepath.Join(dir, s.String("log.path")), journal.Header{DBID: id, FirstOp: 1, Created: time.Now()})
 	if err != nil {
 		return nil, err
 	}

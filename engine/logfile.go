@@ -38,6 +38,7 @@ func (db *DB) openLog() error {
 	if _, err := db.fs.Stat(path); errors.Is(err, os.ErrNotExist) {
 		return &Error{Code: CodeLogIO, Op: "open log", Path: path, Err: errors.New("the log file is missing: put it back (or set log.path to where it is), or open the database read-only, or make a backup and then start a new log")}
 	}
+	db.cleanSwitchLeftovers(path)
 	w, info, err := journal.OpenAppend(db.fs, path)
 	if err != nil {
 		return logError("open log", path, err)
@@ -116,6 +117,13 @@ func (db *DB) advanceApplied(op uint64) error {
 	return nil
 }
 
+// backupNum is the number of the last backup the data file records (0: none).
+func (db *DB) backupNum() uint32 {
+	var n uint64
+	db.bolt.View(func(tx *bolt.Tx) error { n = getU64(tx.Bucket(bucketMeta), keyBackupNum); return nil })
+	return uint32(n)
+}
+
 func (db *DB) logPending() bool {
 	var pending bool
 	db.bolt.View(func(tx *bolt.Tx) error {
@@ -127,14 +135,14 @@ func (db *DB) logPending() bool {
 
 // createLog starts a new log that continues the operation numbers.
 func (db *DB) createLog(path string) (*journal.Writer, error) {
-	return createLogFile(db.fs, path, db.id, db.nextOp)
+	return createLogFile(db.fs, path, journal.Header{DBID: db.id, BackupNum: db.backupNum(), FirstOp: db.nextOp, Created: time.Now()})
 }
 
-func createLogFile(fsys journal.FS, path string, id [16]byte, firstOp uint64) (*journal.Writer, error) {
+func createLogFile(fsys journal.FS, path string, h journal.Header) (*journal.Writer, error) {
 	if err := fsys.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, &Error{Code: CodeLogIO, Op: "create log", Path: path, Err: err}
 	}
-	w, err := journal.Create(fsys, path, journal.Header{DBID: id, FirstOp: firstOp, Created: time.Now()})
+	w, err := journal.Create(fsys, path, h)
 	if err != nil {
 		return nil, &Error{Code: CodeLogIO, Op: "create log", Path: path, Err: err}
 	}
@@ -266,4 +274,19 @@ func (db *DB) StopLog() error {
 	db.logErr = nil
 	db.setLogPending(false)
 	return db.saveSettings(s)
+}
+
+// cleanSwitchLeftovers undoes a log switch a crash interrupted (see switchLog): a new log that
+// never replaced the log, and a closed log's name that still names the log itself.
+func (db *DB) cleanSwitchLeftovers(path string) {
+	os.Remove(path + ".new")
+	cur, err := os.Stat(path)
+	if err != nil {
+		return
+	}
+	for _, c := range db.ClosedLogs() {
+		if fi, err := os.Stat(c); err == nil && os.SameFile(fi, cur) {
+			os.Remove(c)
+		}
+	}
 }

@@ -13,7 +13,7 @@ import (
 
 // The data file is a bbolt file:
 //
-//	meta                 format, id, applied, lastChange, backupOp, logPending,
+//	meta                 format, id, applied, lastChange, backupOp, backupNum, logPending,
 //	                     seq:<table> (next record number), count:<table>
 //	t:<table>            primary key (journal.AppendKey) -> stored record (encodeRecord)
 var (
@@ -24,6 +24,7 @@ var (
 	keyLastChange = []byte("lastChange")
 	keyBackupOp   = []byte("backupOp")
 	keyLogPending = []byte("logPending")
+	keyBackupNum  = []byte("backupNum")
 )
 
 const dataFormat = 1

@@ -1,0 +1,306 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"holdfast/journal"
+)
+
+// BackupSnapshot is the data file at one operation number, taken for a backup without stopping
+// writers (S3.7): a bbolt read transaction on a data file checkpointed up to that operation.
+// Writers go on meanwhile; the log is switched at the snapshot's operation when the backup
+// commits, and not at all when it is aborted, so a failed or stopped backup changes nothing.
+type BackupSnapshot struct {
+	db     *DB
+	Op     uint64 // the snapshot's operation number: the data file holds every operation up to it
+	Number uint32 // the backup's number
+	btx    *bolt.Tx
+	logOff int64 // end of the log's records at Op, or -1 when the log is not being written
+	done   bool
+}
+
+// BeginBackup takes the snapshot of backup number for a backup (S6.2 step 3). Only one backup
+// runs at a time (1415). It works in the 1274 state too: a backup is how a database gets a new
+// log after its log failed.
+func (db *DB) BeginBackup(number uint32) (*BackupSnapshot, error) {
+	db.ckptMu.Lock()
+	defer db.ckptMu.Unlock()
+	db.wmu.Lock()
+	defer db.wmu.Unlock()
+	switch {
+	case db.closed:
+		return nil, &Error{Code: CodeClosed, Op: "backup"}
+	case db.opts.ReadOnly:
+		return nil, db.readOnly
+	case db.backup != nil:
+		return nil, &Error{Code: CodeBusy, Op: "backup", Err: fmt.Errorf("backup %d is running", db.backup.Number)}
+	}
+	s := &BackupSnapshot{db: db, Number: number, logOff: -1}
+	if db.log != nil && db.logErr == nil {
+		if err := db.log.Sync(db.log.LastOp()); err != nil {
+			db.failLogLocked(err)
+		} else {
+			s.logOff = db.log.Size()
+		}
+	}
+	if err := db.checkpointLocked(); err != nil {
+		return nil, err
+	}
+	s.Op = db.ckptOp
+	btx, err := db.bolt.Begin(false)
+	if err != nil {
+		return nil, &Error{Code: CodeDataIO, Op: "backup", Path: dataPath(db.dir, db.name), Err: err}
+	}
+	s.btx = btx
+	db.backup = s
+	return s, nil
+}
+
+// Size is the size of the data file in the snapshot.
+func (s *BackupSnapshot) Size() int64 { return s.btx.Size() }
+
+// WriteTo writes the data file as of the snapshot: a complete bbolt file.
+func (s *BackupSnapshot) WriteTo(w io.Writer) (int64, error) { return s.btx.WriteTo(w) }
+
+// Abort ends a backup that failed or was stopped: nothing changes, the log goes on.
+func (s *BackupSnapshot) Abort() {
+	if s.done {
+		return
+	}
+	s.done = true
+	s.btx.Rollback()
+	s.db.wmu.Lock()
+	s.db.backup = nil
+	s.db.wmu.Unlock()
+}
+
+// Commit ends a backup whose archive is written and verified. The data file records it as the
+// last backup, and the log is switched at the snapshot: a new log following this backup takes
+// the operations after the snapshot, and the closed log, cut at the snapshot, is left beside it
+// for the caller to archive as a log backup (see ClosedLogs). A log asked for while the data
+// had changed (S3.4) starts now. It returns the closed log's path ("" if none).
+func (s *BackupSnapshot) Commit() (string, error) {
+	if s.done {
+		return "", &Error{Code: CodeTxState, Op: "backup", Err: errors.New("the backup already ended")}
+	}
+	db := s.db
+	defer s.Abort()
+	db.wmu.Lock()
+	defer db.wmu.Unlock()
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		m := tx.Bucket(bucketMeta)
+		if err := m.Put(keyBackupOp, u64(s.Op)); err != nil {
+			return err
+		}
+		return m.Put(keyBackupNum, u64(uint64(s.Number)))
+	})
+	if err != nil {
+		return "", &Error{Code: CodeDataIO, Op: "backup", Path: dataPath(db.dir, db.name), Err: err}
+	}
+	switch {
+	case db.log != nil && db.logErr == nil && s.logOff >= 0:
+		return db.switchLog(s)
+	case db.log != nil:
+		return db.replaceFailedLog(s)
+	case db.logPending():
+		_, err := db.startPendingLog(s)
+		return "", err
+	}
+	return "", nil
+}
+
+// closedLogPath names the closed log that follows backup n, beside the log file.
+func (db *DB) closedLogPath(n uint32) string {
+	return fmt.Sprintf("%s.closed[%04d]", db.LogPath(), n)
+}
+
+// ClosedLogs lists closed logs waiting to be archived as log backups (a backup that ended
+// before archiving its closed log leaves it for the next one).
+func (db *DB) ClosedLogs() []string {
+	dir, base := filepath.Split(db.LogPath())
+	ents, _ := os.ReadDir(dir)
+	var out []string
+	for _, e := range ents {
+		n := e.Name()
+		if strings.HasPrefix(n, base+".closed[") && strings.HasSuffix(n, "]") && e.Type().IsRegular() {
+			out = append(out, filepath.Join(dir, n))
+		}
+	}
+	return out
+}
+
+// switchLog moves the operations logged after the snapshot into a new log that follows this
+// backup, and cuts the old log at the snapshot. wmu is held: writers wait for the copy of what
+// they logged during the backup. Every step leaves a log that opens: the new log replaces the
+// old one in one rename, and the old one keeps a second name until it is cut.
+func (db *DB) switchLog(s *BackupSnapshot) (string, error) {
+	path := db.LogPath()
+	old := db.log
+	if err := old.Sync(old.LastOp()); err != nil {
+		return "", db.failLogLocked(err)
+	}
+	closed := db.closedLogPath(old.Header().BackupNum)
+	if _, err := os.Stat(closed); err == nil {
+		return "", &Error{Code: CodeExists, Op: "switch log", Path: closed, Err: errors.New("a closed log of the same number waits to be archived; archive or move it first")}
+	}
+	fresh := path + ".new"
+	os.Remove(fresh)
+	w, err := createLogFile(db.fs, fresh, journal.Header{DBID: db.id, BackupNum: s.Number, FirstOp: s.Op + 1, Created: time.Now()})
+	if err != nil {
+		return "", err
+	}
+	if err := copyLogTail(w, path, s.Op); err != nil {
+		w.Close()
+		os.Remove(fresh)
+		return "", logError("switch log", path, err)
+	}
+	if err := w.Close(); err != nil {
+		os.Remove(fresh)
+		return "", logError("switch log", fresh, err)
+	}
+	if err := os.Link(path, closed); err != nil {
+		os.Remove(fresh)
+		return "", logError("switch log", closed, err)
+	}
+	if err := db.fs.Rename(fresh, path); err != nil {
+		os.Remove(closed)
+		os.Remove(fresh)
+		return "", logError("switch log", path, err)
+	}
+	if err := db.fs.SyncDir(filepath.Dir(path)); err != nil {
+		return "", db.failLogLocked(err)
+	}
+	// From here the new log is the log. The old writer is closed and its file cut.
+	old.Close()
+	nw, _, err := journal.OpenAppend(db.fs, path)
+	if err != nil {
+		return "", db.failLogLocked(err)
+	}
+	db.log = nw
+	if err := os.Truncate(closed, s.logOff); err != nil {
+		return closed, logError("cut closed log", closed, err)
+	}
+	if err := syncFile(closed); err != nil {
+		return closed, logError("cut closed log", closed, err)
+	}
+	return closed, nil
+}
+
+// copyLogTail appends to w the records of the log at path whose operation is after op.
+func copyLogTail(w *journal.Writer, path string, op uint64) error {
+	r, err := journal.OpenReader(journal.OSFS{}, path)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	for {
+		rec, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		if rec.Op > op {
+			if err := w.Append(&rec); err != nil {
+				return err
+			}
+		}
+	}
+	return w.Sync(w.LastOp())
+}
+
+func syncFile(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		return err
+	}
+	err = f.Sync()
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// replaceFailedLog ends the 1274 state (S3.4): the backup holds everything that was
+// acknowledged, so a new log following it starts after the snapshot and writes are accepted
+// again. The failed log is kept as a closed log, cut at the snapshot, when it can still be read.
+func (db *DB) replaceFailedLog(s *BackupSnapshot) (string, error) {
+	path := db.LogPath()
+	db.log.Close()
+	db.log = nil
+	closed := ""
+	if h, recs, _, err := journal.ReadAll(db.fs, path); err == nil {
+		closed = db.closedLogPath(h.BackupNum)
+		if err := keepClosedCopy(db.fs, closed, h, recs, s.Op); err != nil {
+			closed = ""
+		}
+	}
+	if closed != "" || !fileExists(path) {
+		os.Remove(path)
+	} else {
+		// Unreadable but there: keep it aside rather than delete it.
+		os.Rename(path, fmt.Sprintf("%s.failed-%d", path, time.Now().Unix()))
+	}
+	db.nextOp = s.Op + 1 // operations numbered after the failure were never acknowledged
+	return closed, db.startLog(s)
+}
+
+// startLog starts a new log following backup s and makes it the log; wmu is held.
+func (db *DB) startLog(s *BackupSnapshot) error {
+	w, err := createLogFile(db.fs, db.LogPath(), journal.Header{DBID: db.id, BackupNum: s.Number, FirstOp: s.Op + 1, Created: time.Now()})
+	if err != nil {
+		return err
+	}
+	db.log, db.logErr = w, nil
+	db.epoch++
+	return db.setLogPending(false)
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}
+
+// keepClosedCopy writes the records up to op of a failed log as a closed log.
+func keepClosedCopy(fsys journal.FS, path string, h journal.Header, recs []journal.Record, op uint64) error {
+	w, err := journal.Create(fsys, path, h)
+	if err != nil {
+		return err
+	}
+	for i := range recs {
+		if recs[i].Op > op {
+			break
+		}
+		if err := w.Append(&recs[i]); err != nil {
+			w.Close()
+			return err
+		}
+	}
+	return w.Close()
+}
+
+// startPendingLog starts the log asked for while the data had changed (S3.4): it follows this
+// backup. With the log off, what was written during the backup went only to the data file, so
+// the log can follow the backup only if nothing was; otherwise the request waits for the next
+// backup. A file already at the log's path (an older log) is kept under another name.
+func (db *DB) startPendingLog(s *BackupSnapshot) (bool, error) {
+	if db.nextOp-1 != s.Op {
+		return false, nil
+	}
+	path := db.LogPath()
+	if fileExists(path) {
+		if err := os.Rename(path, fmt.Sprintf("%s.old-%d", path, time.Now().Unix())); err != nil {
+			return false, logError("start log", path, err)
+		}
+	}
+	return true, db.startLog(s)
+}
