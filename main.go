@@ -23,6 +23,9 @@ const usage = `usage:
   holdfast log DB status | create [--path FILE] | stop
   holdfast analyze DB|LOGFILE [--format text|csv|json]
   holdfast integrate DB [LOGFILE...]         integrate log files (none: what the current log holds)
+  holdfast backup DB [--overwrite]           a backup with the current settings
+  holdfast history DB                        the recent backups (backupHistory.json)
+  holdfast verify DB|ARCHIVE                 check a database and its backups, or one archive
   holdfast settings DB [get [KEY] | set KEY VALUE... | add KEY VALUE | remove KEY VALUE]
 `
 
@@ -69,6 +72,12 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		return runAnalyze(rest, stdout, stderr)
 	case "integrate":
 		return runIntegrate(rest, stdout, stderr)
+	case "backup":
+		return runBackup(rest, stdout, stderr)
+	case "history":
+		return runHistory(rest, stdout)
+	case "verify":
+		return runVerify(rest, stdout, stderr)
 	case "settings":
 		return runSettings(rest, stdout)
 	}

@@ -20,9 +20,6 @@ type batch struct {
 
 // publish moves every batch whose log records are durable into the visible cache.
 func (db *DB) publish() {
-	if db.log == nil {
-		return
-	}
 	db.wmu.Lock()
 	defer db.wmu.Unlock()
 	db.publishLocked()

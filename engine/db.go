@@ -112,6 +112,11 @@ func (db *DB) Dir() string { return db.dir }
 // ID is the database identity.
 func (db *DB) ID() [16]byte { return db.id }
 
+// FormatID renders a database identity as a UUID.
+func FormatID(id [16]byte) string {
+	return fmt.Sprintf("%x-%x-%x-%x-%x", id[0:4], id[4:6], id[6:8], id[8:10], id[10:16])
+}
+
 // Report says what Open did on its own (and what Integrate changed since).
 func (db *DB) Report() OpenReport {
 	db.wmu.Lock()
@@ -316,12 +321,15 @@ func (db *DB) Close() error {
 	close(db.stop)
 	db.wg.Wait()
 	var errs []error
-	if db.log != nil && db.logErr == nil {
+	db.wmu.Lock()
+	log, logErr := db.log, db.logErr
+	db.wmu.Unlock()
+	if log != nil && logErr == nil {
 		db.appendMarker(&journal.Record{Action: journal.CloseData})
 		db.wmu.Lock()
 		last := db.nextOp - 1
 		db.wmu.Unlock()
-		if err := db.log.Sync(last); err != nil {
+		if err := log.Sync(last); err != nil {
 			errs = append(errs, db.failLog(err))
 		}
 		db.publish()
@@ -331,8 +339,11 @@ func (db *DB) Close() error {
 			errs = append(errs, err)
 		}
 	}
-	if db.log != nil {
-		if err := db.log.Close(); err != nil && db.logErr == nil {
+	db.wmu.Lock()
+	log, logErr = db.log, db.logErr
+	db.wmu.Unlock()
+	if log != nil {
+		if err := log.Close(); err != nil && logErr == nil {
 			errs = append(errs, &Error{Code: CodeLogIO, Op: "close log", Path: db.LogPath(), Err: err})
 		}
 	}

@@ -93,7 +93,7 @@ var Codes = []CodeInfo{
 	{CodeClosed, "database closed", "The database is closed; open it again."},
 	{CodeReadOnly, "read-only", "The database is open read-only; open it normally to write."},
 	{CodeNoDisplay, "no display", "The window needs a display; use the command-line subcommands, or start it under Xvfb."},
-	{CodeLogRequiresBkp, "backup required for the log", "The data changed since the last backup: the log file will start right after the next backup."},
+	{CodeLogRequiresBkp, "backup required for the log", "The data changed since the last backup: the log file will start right after the next backup (holdfast backup DB)."},
 }
 
 // Info returns the table row of a code.

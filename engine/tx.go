@@ -276,11 +276,12 @@ func (tx *Tx) Commit() (uint64, error) {
 		return db.commitDirect(changes)
 	}
 	op, syncOp, cold, err := tx.logChanges(changes, state)
+	log := db.log // a backup may switch the log once wmu is released; this one holds the records
 	db.wmu.Unlock()
 	if err != nil {
 		return 0, db.failLog(err)
 	}
-	if err := db.log.Sync(syncOp); err != nil {
+	if err := log.Sync(syncOp); err != nil {
 		return 0, db.failLog(err)
 	}
 	db.publish()

@@ -1,0 +1,157 @@
+package backup
+
+import (
+	"archive/zip"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"hash"
+	"io"
+	"sync"
+	"time"
+
+	"github.com/klauspost/compress/flate"
+)
+
+// Progress is what a running backup reports, about ten times a second at most.
+type Progress struct {
+	Done, Total int64         // bytes read from the database so far, and in all
+	Item        string        // the entry being written
+	Speed       float64       // bytes per second since the start
+	Left        time.Duration // estimated time left (0 when unknown)
+}
+
+// meter counts bytes as they are read into the archive, stops them when the context is
+// cancelled, and reports progress.
+type meter struct {
+	ctx      context.Context
+	report   func(Progress)
+	start    time.Time
+	last     time.Time
+	mu       sync.Mutex
+	progress Progress
+}
+
+func (m *meter) item(name string) {
+	m.mu.Lock()
+	m.progress.Item = name
+	m.mu.Unlock()
+	m.tick(true)
+}
+
+func (m *meter) add(n int) error {
+	if err := m.ctx.Err(); err != nil {
+		return ErrStopped
+	}
+	m.mu.Lock()
+	m.progress.Done += int64(n)
+	m.mu.Unlock()
+	m.tick(false)
+	return nil
+}
+
+func (m *meter) tick(force bool) {
+	if m.report == nil {
+		return
+	}
+	now := time.Now()
+	m.mu.Lock()
+	if !force && now.Sub(m.last) < 100*time.Millisecond {
+		m.mu.Unlock()
+		return
+	}
+	m.last = now
+	p := m.progress
+	m.mu.Unlock()
+	if el := now.Sub(m.start).Seconds(); el > 0 {
+		p.Speed = float64(p.Done) / el
+		if p.Speed > 0 && p.Total > p.Done {
+			p.Left = time.Duration(float64(p.Total-p.Done) / p.Speed * float64(time.Second))
+		}
+	}
+	m.report(p)
+}
+
+// meteredWriter feeds what passes through it to a hash and the meter.
+type meteredWriter struct {
+	w io.Writer
+	h hash.Hash
+	n int64
+	m *meter
+}
+
+func (w *meteredWriter) Write(p []byte) (int, error) {
+	if err := w.m.add(len(p)); err != nil {
+		return 0, err
+	}
+	n, err := w.w.Write(p)
+	w.h.Write(p[:n])
+	w.n += int64(n)
+	return n, err
+}
+
+// archiveWriter writes the zip of a backup, entry by entry, and collects the manifest entries.
+type archiveWriter struct {
+	zw      *zip.Writer
+	method  uint16
+	entries []Entry
+	meter   *meter
+}
+
+// compressionLevel maps archive.compression to a zip method and deflate level.
+func compressionLevel(s string) (uint16, int, error) {
+	switch s {
+	case "none":
+		return zip.Store, 0, nil
+	case "fast":
+		return zip.Deflate, 1, nil
+	case "compact":
+		return zip.Deflate, 9, nil
+	}
+	return 0, 0, fmt.Errorf("unknown compression %q", s)
+}
+
+func newArchiveWriter(w io.Writer, compression string, m *meter) (*archiveWriter, error) {
+	method, level, err := compressionLevel(compression)
+	if err != nil {
+		return nil, err
+	}
+	zw := zip.NewWriter(w)
+	zw.RegisterCompressor(zip.Deflate, func(out io.Writer) (io.WriteCloser, error) {
+		return flate.NewWriter(out, level)
+	})
+	return &archiveWriter{zw: zw, method: method, meter: m}, nil
+}
+
+// add writes one entry whose content fill writes.
+func (a *archiveWriter) add(name string, modified time.Time, fill func(io.Writer) error) error {
+	a.meter.item(name)
+	hdr := &zip.FileHeader{Name: name, Method: a.method, Modified: modified}
+	hdr.SetMode(0o600)
+	zf, err := a.zw.CreateHeader(hdr)
+	if err != nil {
+		return err
+	}
+	mw := &meteredWriter{w: zf, h: sha256.New(), m: a.meter}
+	if err := fill(mw); err != nil {
+		return err
+	}
+	a.entries = append(a.entries, Entry{Path: name, Size: mw.n, SHA256: hex.EncodeToString(mw.h.Sum(nil))})
+	return nil
+}
+
+// finish writes the manifest (last) and the zip's directory.
+func (a *archiveWriter) finish(m *Manifest) error {
+	m.Entries = a.entries
+	hdr := &zip.FileHeader{Name: ManifestName, Method: zip.Deflate, Modified: m.Time}
+	hdr.SetMode(0o600)
+	zf, err := a.zw.CreateHeader(hdr)
+	if err != nil {
+		return err
+	}
+	if _, err := zf.Write(m.Marshal()); err != nil {
+		return err
+	}
+	return a.zw.Close()
+}

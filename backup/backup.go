@@ -1,0 +1,333 @@
+package backup
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"holdfast/engine"
+	"holdfast/journal"
+)
+
+// Options tune a backup. The zero value is a backup with the database's settings.
+type Options struct {
+	Overwrite bool           // replace an archive of the same number (after the history was lost)
+	Progress  func(Progress) // called as the archive is written
+}
+
+// Result describes a finished backup.
+type Result struct {
+	Number     uint32
+	Archive    string   // path of the .4BK
+	LogBackups []string // paths of the .4BL written
+	Size       int64    // bytes of the archive
+	Operation  uint64   // the snapshot's operation number
+	Duration   time.Duration
+}
+
+// Destination is where a database's backups go: the destination setting, or "<Name> Backups"
+// beside the database folder.
+func Destination(db *engine.DB) string {
+	if d := db.Settings().String("destination"); d != "" {
+		return d
+	}
+	return filepath.Join(filepath.Dir(db.Dir()), db.Name()+" Backups")
+}
+
+// ArchiveName is the file name of backup n of a database.
+func ArchiveName(name string, n uint32) string { return fmt.Sprintf("%s[%04d].4BK", name, n) }
+
+// LogBackupName is the file name of the log backup that follows backup n.
+func LogBackupName(name string, n uint32) string { return fmt.Sprintf("%s[%04d].4BL", name, n) }
+
+// Run makes a backup of db with its current settings (S6.2). Cancelling ctx stops it at once
+// with 1406: nothing is left under a final name, the database and its log are as before.
+func Run(ctx context.Context, db *engine.DB, opts Options) (*Result, error) {
+	start := time.Now()
+	s := db.Settings()
+	verbose := s.Bool("journal.verbose")
+	dest := Destination(db)
+	rotateJournal(db.Dir())
+	note(db.Dir(), verbose, true, "Backup started (destination %s).", dest)
+
+	hist, res, err := run(ctx, db, dest, opts, start)
+	entry := HistoryEntry{Kind: "backup", Start: start, Date: start.Format("2006-01-02"), Time: start.Format("15:04:05"),
+		DurationMS: time.Since(start).Milliseconds(), Status: StatusSuccess}
+	if res != nil {
+		entry.Number, entry.Operation = res.Number, res.Operation
+		for _, p := range append([]string{res.Archive}, res.LogBackups...) {
+			if fi, err := fileInfo(p); err == nil {
+				entry.Files = append(entry.Files, fi)
+			}
+		}
+	}
+	if err != nil {
+		entry.Status, entry.ErrorCode, entry.Error = StatusFailed, int(engine.CodeOf(err)), err.Error()
+		note(db.Dir(), verbose, true, "Backup failed: error %d: %v", engine.CodeOf(err), err)
+	} else {
+		note(db.Dir(), verbose, false, "Backup %d finished in %s: %s (%d bytes), snapshot at operation %d.",
+			res.Number, time.Since(start).Round(time.Millisecond), res.Archive, res.Size, res.Operation)
+		for _, l := range res.LogBackups {
+			note(db.Dir(), verbose, false, "Log backup written: %s.", l)
+		}
+	}
+	if hist != nil {
+		keep := 3
+		fmt.Sscan(s.String("keep.count"), &keep)
+		hist.Database = engine.FormatID(db.ID())
+		hist.add(entry, keep)
+		if herr := hist.save(dest); herr != nil && err == nil {
+			err = coded(engine.CodeArchiveWrite, "write history", filepath.Join(dest, HistoryFile), herr)
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	res.Duration = time.Since(start)
+	return res, nil
+}
+
+// run does the backup proper; the history is returned so that the outcome can be recorded
+// there even on failure (when the destination can be read at all).
+func run(ctx context.Context, db *engine.DB, dest string, opts Options, start time.Time) (*History, *Result, error) {
+	if err := checkDestination(db, dest); err != nil {
+		return nil, nil, err
+	}
+	hist, err := LoadHistory(dest)
+	if err != nil {
+		return nil, nil, coded(engine.CodeDestination, "read history", dest, err)
+	}
+	n := hist.NextNumber()
+	res := &Result{Number: n, Archive: filepath.Join(dest, ArchiveName(db.Name(), n))}
+	if _, err := os.Stat(res.Archive); err == nil && !opts.Overwrite {
+		return hist, nil, &engine.Error{Code: engine.CodeExists, Op: "backup", Path: res.Archive,
+			Err: fmt.Errorf("backup %d already exists although %s does not list it (it was deleted or moved, which resets the numbering); move the old archives away, or overwrite it on purpose", n, HistoryFile)}
+	}
+	snap, err := db.BeginBackup(n)
+	if err != nil {
+		return hist, nil, err
+	}
+	res.Operation = snap.Op
+	size, err := writeArchive(ctx, db, snap, res.Archive, start, opts)
+	if err != nil {
+		snap.Abort()
+		return hist, nil, err
+	}
+	res.Size = size
+	if db.Settings().Bool("archive.verify") {
+		if _, err := VerifyArchive(res.Archive); err != nil {
+			snap.Abort()
+			os.Remove(res.Archive) // written just now and bad: it must not look like a backup
+			return hist, nil, err
+		}
+	}
+	if !db.Settings().Bool("content.data") {
+		// Without the data there is nothing to integrate a log into: the log goes on as is.
+		snap.Abort()
+		return hist, res, nil
+	}
+	if _, err := snap.Commit(); err != nil {
+		return hist, res, err
+	}
+	res.LogBackups, err = archiveClosedLogs(db, dest)
+	return hist, res, err
+}
+
+// checkDestination makes sure the destination is a writable folder (1407); the default one is
+// created when missing.
+func checkDestination(db *engine.DB, dest string) error {
+	info, err := os.Stat(dest)
+	if errors.Is(err, os.ErrNotExist) && db.Settings().String("destination") == "" {
+		if err = os.MkdirAll(dest, 0o700); err == nil {
+			info, err = os.Stat(dest)
+		}
+	}
+	if err != nil {
+		return &engine.Error{Code: engine.CodeDestination, Op: "backup", Path: dest, Err: err}
+	}
+	if !info.IsDir() {
+		return &engine.Error{Code: engine.CodeDestination, Op: "backup", Path: dest, Err: errors.New("not a folder")}
+	}
+	probe, err := os.CreateTemp(dest, ".holdfast-probe-*")
+	if err != nil {
+		return &engine.Error{Code: engine.CodeDestination, Op: "backup", Path: dest, Err: err}
+	}
+	probe.Close()
+	os.Remove(probe.Name())
+	return nil
+}
+
+// writeArchive writes the archive under a temporary name, syncs it and renames it into place.
+func writeArchive(ctx context.Context, db *engine.DB, snap *engine.BackupSnapshot, path string, start time.Time, opts Options) (int64, error) {
+	s := db.Settings()
+	tmp := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".tmp")
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return 0, coded(engine.CodeArchiveWrite, "write archive", tmp, err)
+	}
+	fail := func(err error) (int64, error) {
+		f.Close()
+		os.Remove(tmp)
+		// bbolt does not wrap the writer's error: the context says whether it was a stop.
+		if errors.Is(err, ErrStopped) || ctx.Err() != nil {
+			return 0, &engine.Error{Code: engine.CodeBackupInterrupted, Op: "backup", Path: path}
+		}
+		return 0, coded(engine.CodeArchiveWrite, "write archive", path, err)
+	}
+	files, total, err := collect(db)
+	if err != nil {
+		return fail(err)
+	}
+	if s.Bool("content.data") {
+		total += snap.Size()
+	}
+	m := &meter{ctx: ctx, report: opts.Progress, start: time.Now(), progress: Progress{Total: total}}
+	aw, err := newArchiveWriter(f, s.String("archive.compression"), m)
+	if err != nil {
+		return fail(err)
+	}
+	if s.Bool("content.data") {
+		dataName := "Data/" + db.Name() + ".4DD"
+		err = aw.add(dataName, start, func(w io.Writer) error { _, err := snap.WriteTo(w); return err })
+	}
+	for _, fl := range files {
+		if err != nil {
+			break
+		}
+		err = aw.add(fl.name, fl.modified, func(w io.Writer) error { return copyFile(w, fl.path) })
+	}
+	if err != nil {
+		return fail(err)
+	}
+	man := &Manifest{Format: manifestFormat, Backup: snap.Number, Time: start.UTC().Truncate(time.Second), Database: engine.FormatID(db.ID()),
+		Name: db.Name(), Operation: snap.Op, Holdfast: Version, Compression: s.String("archive.compression")}
+	if err := aw.finish(man); err != nil {
+		return fail(err)
+	}
+	if err := f.Sync(); err != nil {
+		return fail(err)
+	}
+	info, err := f.Stat()
+	if err != nil {
+		return fail(err)
+	}
+	if err := f.Close(); err != nil {
+		os.Remove(tmp)
+		return 0, coded(engine.CodeArchiveWrite, "write archive", path, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return 0, coded(engine.CodeArchiveWrite, "write archive", path, err)
+	}
+	if err := (journal.OSFS{}).SyncDir(filepath.Dir(path)); err != nil {
+		return 0, coded(engine.CodeArchiveWrite, "write archive", path, err)
+	}
+	return info.Size(), nil
+}
+
+type sourceFile struct {
+	name, path string
+	modified   time.Time
+}
+
+// collect lists the files of the backup beside the data file: the settings folder and the
+// structure (S6.1), and their total size.
+func collect(db *engine.DB) ([]sourceFile, int64, error) {
+	s := db.Settings()
+	var dirs []string
+	if s.Bool("content.data") {
+		dirs = append(dirs, "Data/Settings")
+	}
+	if s.Bool("content.structure") {
+		dirs = append(dirs, "Project")
+	}
+	var files []sourceFile
+	var total int64
+	for _, d := range dirs {
+		root := filepath.Join(db.Dir(), d)
+		err := filepath.WalkDir(root, func(p string, e fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if !e.Type().IsRegular() || strings.HasPrefix(e.Name(), ".") {
+				return nil
+			}
+			info, err := e.Info()
+			if err != nil {
+				return err
+			}
+			rel, _ := filepath.Rel(db.Dir(), p)
+			files = append(files, sourceFile{name: filepath.ToSlash(rel), path: p, modified: info.ModTime()})
+			total += info.Size()
+			return nil
+		})
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
+			return nil, 0, err
+		}
+	}
+	return files, total, nil
+}
+
+func copyFile(w io.Writer, path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	_, err = io.Copy(w, f)
+	return err
+}
+
+// archiveClosedLogs copies each closed log waiting beside the log to the destination as the
+// log backup numbered after the backup it follows, then removes it. A log backup already there
+// is never replaced: the closed log then stays where it is and the error says so.
+func archiveClosedLogs(db *engine.DB, dest string) ([]string, error) {
+	var out []string
+	for _, closed := range db.ClosedLogs() {
+		var n uint32
+		base := filepath.Base(closed)
+		if _, err := fmt.Sscanf(base[strings.LastIndex(base, ".closed[")+len(".closed["):], "%04d]", &n); err != nil {
+			continue
+		}
+		target := filepath.Join(dest, LogBackupName(db.Name(), n))
+		if _, err := os.Stat(target); err == nil {
+			return out, &engine.Error{Code: engine.CodeExists, Op: "write log backup", Path: target,
+				Err: fmt.Errorf("a log backup of this number is already there; the closed log stays at %s", closed)}
+		}
+		data, err := os.ReadFile(closed)
+		if err != nil {
+			return out, coded(engine.CodeLogIO, "read closed log", closed, err)
+		}
+		if err := journal.WriteFileAtomic(journal.OSFS{}, target, data, 0o600); err != nil {
+			return out, coded(engine.CodeArchiveWrite, "write log backup", target, err)
+		}
+		if err := os.Remove(closed); err != nil {
+			return out, coded(engine.CodeLogIO, "remove closed log", closed, err)
+		}
+		out = append(out, target)
+	}
+	return out, nil
+}
+
+// fileInfo hashes a file for the history.
+func fileInfo(path string) (FileInfo, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return FileInfo{}, err
+	}
+	defer f.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, f)
+	if err != nil {
+		return FileInfo{}, err
+	}
+	return FileInfo{Path: path, Size: n, SHA256: hex.EncodeToString(h.Sum(nil))}, nil
+}

@@ -1,0 +1,301 @@
+package backup
+
+import (
+	"archive/zip"
+	"context"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"holdfast/engine"
+	"holdfast/journal"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+func newDB(t *testing.T) *engine.DB {
+	t.Helper()
+	db, err := engine.Create(filepath.Join(t.TempDir(), "Shop"), engine.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.CreateTable(engine.Table{Name: "T", Journaled: true, PrimaryKey: []string{"id"},
+		Fields: []engine.Field{{Name: "id", Type: journal.KindInt}, {Name: "v", Type: journal.KindText}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func add(t *testing.T, p *engine.Process, id int64) uint64 {
+	t.Helper()
+	tx := p.Auto()
+	if _, err := tx.Add("T", map[string]journal.Value{"id": journal.Int(id), "v": journal.Text("x")}); err != nil {
+		t.Fatal(err)
+	}
+	op, err := tx.Commit()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return op
+}
+
+// openArchiveData extracts the data file of an archive into a database folder and opens it.
+func openArchiveData(t *testing.T, archive, name string) *engine.DB {
+	t.Helper()
+	zr, err := zip.OpenReader(archive)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zr.Close()
+	dir := filepath.Join(t.TempDir(), name)
+	for _, f := range zr.File {
+		if f.Name == ManifestName {
+			continue
+		}
+		p := filepath.Join(dir, filepath.FromSlash(f.Name))
+		os.MkdirAll(filepath.Dir(p), 0o700)
+		rc, _ := f.Open()
+		out, _ := os.Create(p)
+		out.ReadFrom(rc)
+		out.Close()
+		rc.Close()
+	}
+	// The restored copy has no log of its own yet: open it without one.
+	sp := filepath.Join(dir, "Data", "Settings", "Backup.4DSettings")
+	b, _ := os.ReadFile(sp)
+	os.WriteFile(sp, []byte(strings.Replace(string(b), "<use>true</use>", "<use>false</use>", 1)), 0o600)
+	db, err := engine.Open(dir, engine.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+// A backup made while a writer runs holds exactly the records written up to its snapshot
+// operation; numbering, log backups, history and journal follow.
+func TestBackupWithWriters(t *testing.T) {
+	db := newDB(t)
+	p := db.NewProcess("")
+	ops := map[int64]uint64{}
+	for i := int64(1); i <= 200; i++ {
+		ops[i] = add(t, p, i)
+	}
+	var mu sync.Mutex
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		q := db.NewProcess("")
+		for i := int64(1000); ; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			op := add(t, q, i)
+			mu.Lock()
+			ops[i] = op
+			mu.Unlock()
+		}
+	}()
+	time.Sleep(20 * time.Millisecond)
+	var seen []Progress
+	res, err := Run(context.Background(), db, Options{Progress: func(pr Progress) { seen = append(seen, pr) }})
+	time.Sleep(20 * time.Millisecond)
+	close(stop)
+	wg.Wait()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Number != 1 || filepath.Base(res.Archive) != "Shop[0001].4BK" || len(res.LogBackups) != 1 || filepath.Base(res.LogBackups[0]) != "Shop[0000].4BL" {
+		t.Fatalf("result %+v", res)
+	}
+	if len(seen) == 0 || seen[len(seen)-1].Done == 0 {
+		t.Error("no progress reported")
+	}
+	m, err := VerifyArchive(res.Archive)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Backup != 1 || m.Operation != res.Operation || m.Database != engine.FormatID(db.ID()) || m.Name != "Shop" {
+		t.Errorf("manifest %+v", m)
+	}
+	restored := openArchiveData(t, res.Archive, "Shop")
+	defer restored.Close()
+	mu.Lock()
+	want := 0
+	for id, op := range ops {
+		_, found, err := restored.Get("T", []journal.Value{journal.Int(id)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if found != (op <= res.Operation) {
+			t.Fatalf("record %d (operation %d) found=%v in a snapshot at operation %d", id, op, found, res.Operation)
+		}
+		if found {
+			want++
+		}
+	}
+	mu.Unlock()
+	if n, _ := restored.Count("T"); int(n) != want {
+		t.Fatalf("restored count %d, want %d", n, want)
+	}
+
+	// The second backup is number 2; the log backup of what came after backup 1 is [0001].
+	res2, err := Run(context.Background(), db, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res2.Number != 2 || filepath.Base(res2.LogBackups[0]) != "Shop[0001].4BL" {
+		t.Fatalf("second backup %+v", res2)
+	}
+	h, _ := LoadHistory(Destination(db))
+	if len(h.Operations) != 2 || h.Operations[1].Status != StatusSuccess || len(h.Operations[1].Files) != 2 || h.NextNumber() != 3 {
+		t.Fatalf("history %+v", h)
+	}
+	jb, _ := os.ReadFile(engine.BackupJournalPath(db.Dir()))
+	if strings.Count(string(jb), "Backup started") != 2 || !strings.Contains(string(jb), "Backup 2 finished") {
+		t.Errorf("journal:\n%s", jb)
+	}
+}
+
+func TestBackupDestinationUnusable(t *testing.T) {
+	db := newDB(t)
+	s := db.Settings()
+	file := filepath.Join(t.TempDir(), "a file")
+	os.WriteFile(file, nil, 0o600)
+	for _, dest := range []string{file, filepath.Join(t.TempDir(), "missing")} {
+		s.Set("destination", dest)
+		if err := db.UpdateSettings(s); err != nil {
+			t.Fatal(err)
+		}
+		_, err := Run(context.Background(), db, Options{})
+		if engine.CodeOf(err) != engine.CodeDestination {
+			t.Errorf("destination %s: %v, want 1407", dest, err)
+		}
+	}
+}
+
+// Stopping a backup leaves nothing behind and changes nothing.
+func TestBackupStopped(t *testing.T) {
+	db := newDB(t)
+	add(t, db.NewProcess(""), 1)
+	logBefore, _ := os.ReadFile(db.LogPath())
+	ctx, cancel := context.WithCancel(context.Background())
+	_, err := Run(ctx, db, Options{Progress: func(Progress) { cancel() }})
+	if engine.CodeOf(err) != engine.CodeBackupInterrupted {
+		t.Fatalf("want 1406, got %v", err)
+	}
+	ents, _ := os.ReadDir(Destination(db))
+	for _, e := range ents {
+		if e.Name() != HistoryFile {
+			t.Errorf("a stopped backup left %s", e.Name())
+		}
+	}
+	if len(db.ClosedLogs()) != 0 {
+		t.Error("a stopped backup switched the log")
+	}
+	logAfter, _ := os.ReadFile(db.LogPath())
+	if !strings.HasPrefix(string(logAfter), string(logBefore[:64])) {
+		t.Error("the log was replaced")
+	}
+	h, _ := LoadHistory(Destination(db))
+	if last := h.Last(); last == nil || last.Status != StatusFailed || last.ErrorCode != int(engine.CodeBackupInterrupted) {
+		t.Errorf("history %+v", h)
+	}
+	// The next backup takes number 1: the stopped one did not use it.
+	res, err := Run(context.Background(), db, Options{})
+	if err != nil || res.Number != 1 {
+		t.Fatalf("after a stopped backup: %+v %v", res, err)
+	}
+}
+
+func TestVerifyFindsDamage(t *testing.T) {
+	db := newDB(t)
+	for i := int64(1); i <= 50; i++ {
+		add(t, db.NewProcess(""), i)
+	}
+	res, err := Run(context.Background(), db, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(res.Archive)
+	b[len(b)/3] ^= 0x20
+	os.WriteFile(res.Archive, b, 0o600)
+	if _, err := VerifyArchive(res.Archive); engine.CodeOf(err) != engine.CodeArchiveVerify {
+		t.Fatalf("a flipped byte: %v, want 1411", err)
+	}
+	os.Remove(res.Archive)
+	if _, err := VerifyArchive(res.Archive); engine.CodeOf(err) != engine.CodeArchiveMissing {
+		t.Fatalf("a missing archive: %v, want 1410", err)
+	}
+}
+
+// Losing backupHistory.json resets the numbering, but an archive is never overwritten silently.
+func TestNumberingAfterHistoryLost(t *testing.T) {
+	db := newDB(t)
+	res, err := Run(context.Background(), db, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(filepath.Join(Destination(db), HistoryFile))
+	before, _ := os.ReadFile(res.Archive)
+	_, err = Run(context.Background(), db, Options{})
+	if engine.CodeOf(err) != engine.CodeExists {
+		t.Fatalf("want 2012, got %v", err)
+	}
+	after, _ := os.ReadFile(res.Archive)
+	if string(before) != string(after) {
+		t.Fatal("the archive was overwritten")
+	}
+	if _, err := Run(context.Background(), db, Options{Overwrite: true}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestManifestGolden(t *testing.T) {
+	m := &Manifest{Format: 1, Backup: 7, Time: time.Date(2026, 11, 22, 6, 30, 0, 0, time.UTC), Database: "0a1b2c3d-4e5f-4a6b-8c7d-0e1f2a3b4c5d",
+		Name: "Shop", Operation: 1234, Holdfast: Version, Compression: "fast", Entries: []Entry{
+			{Path: "Data/Shop.4DD", Size: 65536, SHA256: strings.Repeat("ab", 32)},
+			{Path: "Project/catalog.json", Size: 512, SHA256: strings.Repeat("cd", 32)}}}
+	got := m.Marshal()
+	const path = "../testdata/backup/manifest.golden.json"
+	if *update {
+		os.WriteFile(path, got, 0o644)
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != string(want) {
+		t.Fatalf("manifest changed:\n%s\nwant:\n%s", got, want)
+	}
+	back, err := ParseManifest(want)
+	if err != nil || back.Operation != 1234 || len(back.Entries) != 2 {
+		t.Fatalf("parse: %+v %v", back, err)
+	}
+}
+
+func FuzzParseManifest(f *testing.F) {
+	b, _ := os.ReadFile("../testdata/backup/manifest.golden.json")
+	f.Add(b)
+	f.Add([]byte(`{"format":1,"entries":[{"path":"a","size":-1}]}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		m, err := ParseManifest(b)
+		if err != nil {
+			return
+		}
+		for _, e := range m.Entries {
+			if e.Size < 0 || e.Path == "" {
+				t.Fatalf("accepted a bad entry %+v", e)
+			}
+		}
+	})
+}

@@ -1,0 +1,117 @@
+package backup
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"holdfast/journal"
+)
+
+// HistoryFile is the machine-readable history in the backup destination (S6.6).
+const HistoryFile = "backupHistory.json"
+
+// History is backupHistory.json: the recent operations, newest last.
+type History struct {
+	Format     int            `json:"format"`
+	Database   string         `json:"database"`
+	LastNumber uint32         `json:"lastNumber"` // the highest backup number given, kept when entries are trimmed
+	Operations []HistoryEntry `json:"operations"`
+}
+
+// HistoryEntry is one backup (or, later, restore or integration).
+type HistoryEntry struct {
+	Number     uint32     `json:"number"`
+	Kind       string     `json:"kind"` // "backup"
+	Date       string     `json:"date"` // local, 2006-01-02
+	Time       string     `json:"time"` // local, 15:04:05
+	Start      time.Time  `json:"start"`
+	DurationMS int64      `json:"durationMs"`
+	Status     string     `json:"status"` // "success", "partial", "failed"
+	ErrorCode  int        `json:"errorCode"`
+	Error      string     `json:"error,omitempty"`
+	Operation  uint64     `json:"operation,omitempty"` // the snapshot's operation number
+	Files      []FileInfo `json:"files"`
+}
+
+// FileInfo is a file a backup wrote.
+type FileInfo struct {
+	Path   string `json:"path"`
+	Size   int64  `json:"size"`
+	SHA256 string `json:"sha256"`
+}
+
+// Status values.
+const (
+	StatusSuccess = "success"
+	StatusPartial = "partial"
+	StatusFailed  = "failed"
+)
+
+// LoadHistory reads the destination's history; a missing file is an empty history.
+func LoadHistory(dest string) (*History, error) {
+	b, err := os.ReadFile(filepath.Join(dest, HistoryFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return &History{Format: 1}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var h History
+	if err := json.Unmarshal(b, &h); err != nil {
+		return nil, fmt.Errorf("%s: %w", filepath.Join(dest, HistoryFile), err)
+	}
+	return &h, nil
+}
+
+// NextNumber is the number the next backup takes.
+func (h *History) NextNumber() uint32 {
+	n := h.LastNumber
+	for _, e := range h.Operations {
+		if e.Kind == "backup" && e.Status != StatusFailed && e.Number > n {
+			n = e.Number
+		}
+	}
+	return n + 1
+}
+
+// Last returns the most recent backup entry, or nil.
+func (h *History) Last() *HistoryEntry {
+	for i := len(h.Operations) - 1; i >= 0; i-- {
+		if h.Operations[i].Kind == "backup" {
+			return &h.Operations[i]
+		}
+	}
+	return nil
+}
+
+// add records an operation and keeps the keep most recent successful backups (and whatever
+// came after the oldest of them), so failures never push the good backups out.
+func (h *History) add(e HistoryEntry, keep int) {
+	h.Operations = append(h.Operations, e)
+	if e.Kind == "backup" && e.Status != StatusFailed && e.Number > h.LastNumber {
+		h.LastNumber = e.Number
+	}
+	good := 0
+	for i := len(h.Operations) - 1; i >= 0; i-- {
+		if h.Operations[i].Status != StatusFailed {
+			good++
+			if good == keep {
+				h.Operations = h.Operations[i:]
+				return
+			}
+		}
+	}
+}
+
+// save writes the history atomically.
+func (h *History) save(dest string) error {
+	b, err := json.MarshalIndent(h, "", "  ")
+	if err != nil {
+		return err
+	}
+	return journal.WriteFileAtomic(journal.OSFS{}, filepath.Join(dest, HistoryFile), append(b, '\n'), 0o600)
+}
