@@ -15,6 +15,7 @@ import (
 
 	"holdfast/engine"
 	"holdfast/journal"
+	"holdfast/settings"
 )
 
 // Options tune a backup. The zero value is a backup with the database's settings.
@@ -31,6 +32,7 @@ type Result struct {
 	Size       int64    // bytes of the archive
 	Operation  uint64   // the snapshot's operation number
 	Duration   time.Duration
+	Deleted    []string // old backups deleted to keep only the last X
 }
 
 // Destination is where a database's backups go: the destination setting, or "<Name> Backups"
@@ -80,9 +82,23 @@ func Run(ctx context.Context, db *engine.DB, opts Options) (*Result, error) {
 		}
 	}
 	if hist != nil {
-		keep := 3
-		fmt.Sscan(s.String("keep.count"), &keep)
+		keep := keepCount(s)
+		if err == nil && keep > 0 && s.String("keep.deleteOldest") == "after" {
+			withNew := *hist
+			withNew.Operations = append(append([]HistoryEntry(nil), hist.Operations...), entry)
+			deleted, perr := prune(&withNew, keep)
+			res.Deleted = append(res.Deleted, deleted...)
+			if perr != nil {
+				note(db.Dir(), verbose, true, "Warning: %v", perr)
+			}
+		}
+		for _, d := range res.deletedOrNil() {
+			note(db.Dir(), verbose, false, "Old backup file deleted: %s.", d)
+		}
 		hist.Database = engine.FormatID(db.ID())
+		if keep == 0 {
+			keep = 100 // keeping every backup: the history still stays a readable size
+		}
 		hist.add(entry, keep)
 		if herr := hist.save(dest); herr != nil && err == nil {
 			err = coded(engine.CodeArchiveWrite, "write history", filepath.Join(dest, HistoryFile), herr)
@@ -107,6 +123,13 @@ func run(ctx context.Context, db *engine.DB, dest string, opts Options, start ti
 	}
 	n := hist.NextNumber()
 	res := &Result{Number: n, Archive: filepath.Join(dest, ArchiveName(db.Name(), n))}
+	if keep := keepCount(db.Settings()); keep > 0 && db.Settings().String("keep.deleteOldest") == "before" {
+		// Room for the new one: keep one fewer now.
+		res.Deleted, err = prune(hist, keep-1)
+		if err != nil {
+			return hist, nil, coded(engine.CodeArchiveWrite, "delete old backups", dest, err)
+		}
+	}
 	if _, err := os.Stat(res.Archive); err == nil && !opts.Overwrite {
 		return hist, nil, &engine.Error{Code: engine.CodeExists, Op: "backup", Path: res.Archive,
 			Err: fmt.Errorf("backup %d already exists although %s does not list it (it was deleted or moved, which resets the numbering); move the old archives away, or overwrite it on purpose", n, HistoryFile)}
@@ -139,6 +162,23 @@ func run(ctx context.Context, db *engine.DB, dest string, opts Options, start ti
 	}
 	res.LogBackups, err = archiveClosedLogs(db, dest)
 	return hist, res, err
+}
+
+// keepCount is how many backups to keep, 0 when keep.enabled is off (keep them all).
+func keepCount(s *settings.Settings) int {
+	if !s.Bool("keep.enabled") {
+		return 0
+	}
+	keep := 3
+	fmt.Sscan(s.String("keep.count"), &keep)
+	return keep
+}
+
+func (r *Result) deletedOrNil() []string {
+	if r == nil {
+		return nil
+	}
+	return r.Deleted
 }
 
 // checkDestination makes sure the destination is a writable folder (1407); the default one is

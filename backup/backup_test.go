@@ -299,3 +299,55 @@ func FuzzParseManifest(f *testing.F) {
 		}
 	})
 }
+
+func setKeep(t *testing.T, db *engine.DB, count, when string) {
+	t.Helper()
+	s := db.Settings()
+	if err := s.Set("keep.count", count); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Set("keep.deleteOldest", when); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.UpdateSettings(s); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func names(dir string) []string {
+	ents, _ := os.ReadDir(dir)
+	var out []string
+	for _, e := range ents {
+		out = append(out, e.Name())
+	}
+	return out
+}
+
+// Keep only the last X: older archives and the log backups below the oldest kept go; files
+// the history did not record, or that were renamed, stay.
+func TestRetention(t *testing.T) {
+	for _, when := range []string{"after", "before"} {
+		t.Run(when, func(t *testing.T) {
+			db := newDB(t)
+			setKeep(t, db, "2", when)
+			dest := Destination(db)
+			os.MkdirAll(dest, 0o700)
+			os.WriteFile(filepath.Join(dest, "Shop[0009].4BK"), []byte("not ours"), 0o600)
+			p := db.NewProcess("")
+			for i := int64(1); i <= 4; i++ {
+				add(t, p, i)
+				if _, err := Run(context.Background(), db, Options{}); err != nil {
+					t.Fatal(err)
+				}
+				if i == 1 {
+					os.Rename(filepath.Join(dest, "Shop[0001].4BK"), filepath.Join(dest, "kept by hand.4BK"))
+				}
+			}
+			got := strings.Join(names(dest), ", ")
+			want := "Shop[0003].4BK, Shop[0003].4BL, Shop[0004].4BK, Shop[0009].4BK, backupHistory.json, kept by hand.4BK"
+			if got != want {
+				t.Fatalf("destination holds\n %s\nwant\n %s", got, want)
+			}
+		})
+	}
+}
