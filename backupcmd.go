@@ -31,15 +31,23 @@ func runBackup(args []string, stdout, stderr io.Writer) error {
 	defer stop()
 	return withDB([]string{dir}, 1, stderr, func(db *engine.DB, _ []string) error {
 		res, err := backup.Run(ctx, db, backup.Options{Overwrite: *overwrite})
-		if err != nil {
+		if res == nil {
 			return err
 		}
+		defer func() {
+			for _, m := range res.Missing {
+				fmt.Fprintf(stderr, "warning: attachment not found, not saved: %s\n", m)
+			}
+		}()
 		fmt.Fprintf(stdout, "backup %d: %s (%s, snapshot at operation %d, %s)\n", res.Number, res.Archive,
 			humanize.IBytes(uint64(res.Size)), res.Operation, res.Duration.Round(1e6))
 		for _, l := range res.LogBackups {
 			fmt.Fprintf(stdout, "log backup: %s\n", l)
 		}
-		return nil
+		for _, d := range res.Deleted {
+			fmt.Fprintf(stdout, "deleted old backup: %s\n", d)
+		}
+		return err // a partial backup (1430) still fails the command
 	})
 }
 

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -22,6 +21,12 @@ import (
 type Options struct {
 	Overwrite bool           // replace an archive of the same number (after the history was lost)
 	Progress  func(Progress) // called as the archive is written
+
+	// OnStartup runs before anything is copied, after the startup command; an error cancels
+	// the backup (1431). OnShutdown runs at the end with the status code (0 = success) and the
+	// archive's path ("" when none was written).
+	OnStartup  func() error
+	OnShutdown func(status int, archive string)
 }
 
 // Result describes a finished backup.
@@ -33,6 +38,7 @@ type Result struct {
 	Operation  uint64   // the snapshot's operation number
 	Duration   time.Duration
 	Deleted    []string // old backups deleted to keep only the last X
+	Missing    []string // attachments not found: the backup is partial (1430)
 }
 
 // Destination is where a database's backups go: the destination setting, or "<Name> Backups"
@@ -51,7 +57,8 @@ func ArchiveName(name string, n uint32) string { return fmt.Sprintf("%s[%04d].4B
 func LogBackupName(name string, n uint32) string { return fmt.Sprintf("%s[%04d].4BL", name, n) }
 
 // Run makes a backup of db with its current settings (S6.2). Cancelling ctx stops it at once
-// with 1406: nothing is left under a final name, the database and its log are as before.
+// with 1406: nothing is left under a final name, the database and its log are as before. A
+// backup that could not save some attachments is partial: it returns its Result and error 1430.
 func Run(ctx context.Context, db *engine.DB, opts Options) (*Result, error) {
 	start := time.Now()
 	s := db.Settings()
@@ -60,21 +67,32 @@ func Run(ctx context.Context, db *engine.DB, opts Options) (*Result, error) {
 	rotateJournal(db.Dir())
 	note(db.Dir(), verbose, true, "Backup started (destination %s).", dest)
 
-	hist, res, err := run(ctx, db, dest, opts, start)
+	var hist *History
+	var res *Result
+	err := startupHook(ctx, db, opts)
+	if err == nil {
+		hist, res, err = run(ctx, db, dest, opts, start)
+	}
+	status := StatusSuccess
+	switch {
+	case err != nil && res != nil && engine.CodeOf(err) == engine.CodeAttachmentMissing:
+		status = StatusPartial
+	case err != nil:
+		status, res = StatusFailed, nil
+	}
 	entry := HistoryEntry{Kind: "backup", Start: start, Date: start.Format("2006-01-02"), Time: start.Format("15:04:05"),
-		DurationMS: time.Since(start).Milliseconds(), Status: StatusSuccess}
+		DurationMS: time.Since(start).Milliseconds(), Status: status, ErrorCode: int(engine.CodeOf(err))}
+	if err != nil {
+		entry.Error = err.Error()
+		note(db.Dir(), verbose, true, "Backup %s: error %d: %v", status, engine.CodeOf(err), err)
+	}
 	if res != nil {
 		entry.Number, entry.Operation = res.Number, res.Operation
 		for _, p := range append([]string{res.Archive}, res.LogBackups...) {
-			if fi, err := fileInfo(p); err == nil {
+			if fi, ferr := fileInfo(p); ferr == nil {
 				entry.Files = append(entry.Files, fi)
 			}
 		}
-	}
-	if err != nil {
-		entry.Status, entry.ErrorCode, entry.Error = StatusFailed, int(engine.CodeOf(err)), err.Error()
-		note(db.Dir(), verbose, true, "Backup failed: error %d: %v", engine.CodeOf(err), err)
-	} else {
 		note(db.Dir(), verbose, false, "Backup %d finished in %s: %s (%d bytes), snapshot at operation %d.",
 			res.Number, time.Since(start).Round(time.Millisecond), res.Archive, res.Size, res.Operation)
 		for _, l := range res.LogBackups {
@@ -82,33 +100,46 @@ func Run(ctx context.Context, db *engine.DB, opts Options) (*Result, error) {
 		}
 	}
 	if hist != nil {
-		keep := keepCount(s)
-		if err == nil && keep > 0 && s.String("keep.deleteOldest") == "after" {
-			withNew := *hist
-			withNew.Operations = append(append([]HistoryEntry(nil), hist.Operations...), entry)
-			deleted, perr := prune(&withNew, keep)
-			res.Deleted = append(res.Deleted, deleted...)
-			if perr != nil {
-				note(db.Dir(), verbose, true, "Warning: %v", perr)
-			}
+		if herr := record(db, hist, entry, res, dest, verbose); herr != nil && err == nil {
+			err = herr
 		}
-		for _, d := range res.deletedOrNil() {
+	}
+	archive := ""
+	if res != nil {
+		res.Duration = time.Since(start)
+		archive = res.Archive
+	}
+	shutdownHook(db, opts, int(engine.CodeOf(err)), archive)
+	return res, err
+}
+
+// record deletes the backups beyond the last X (after the backup) and writes the history.
+func record(db *engine.DB, hist *History, entry HistoryEntry, res *Result, dest string, verbose bool) error {
+	s := db.Settings()
+	keep := keepCount(s)
+	if res != nil && keep > 0 && s.String("keep.deleteOldest") == "after" {
+		withNew := *hist
+		withNew.Operations = append(append([]HistoryEntry(nil), hist.Operations...), entry)
+		deleted, err := prune(&withNew, keep)
+		res.Deleted = append(res.Deleted, deleted...)
+		if err != nil {
+			note(db.Dir(), verbose, true, "Warning: %v", err)
+		}
+	}
+	if res != nil {
+		for _, d := range res.Deleted {
 			note(db.Dir(), verbose, false, "Old backup file deleted: %s.", d)
 		}
-		hist.Database = engine.FormatID(db.ID())
-		if keep == 0 {
-			keep = 100 // keeping every backup: the history still stays a readable size
-		}
-		hist.add(entry, keep)
-		if herr := hist.save(dest); herr != nil && err == nil {
-			err = coded(engine.CodeArchiveWrite, "write history", filepath.Join(dest, HistoryFile), herr)
-		}
 	}
-	if err != nil {
-		return nil, err
+	hist.Database = engine.FormatID(db.ID())
+	if keep == 0 {
+		keep = 100 // keeping every backup: the history still stays a readable size
 	}
-	res.Duration = time.Since(start)
-	return res, nil
+	hist.add(entry, keep)
+	if err := hist.save(dest); err != nil {
+		return coded(engine.CodeArchiveWrite, "write history", filepath.Join(dest, HistoryFile), err)
+	}
+	return nil
 }
 
 // run does the backup proper; the history is returned so that the outcome can be recorded
@@ -139,12 +170,12 @@ func run(ctx context.Context, db *engine.DB, dest string, opts Options, start ti
 		return hist, nil, err
 	}
 	res.Operation = snap.Op
-	size, err := writeArchive(ctx, db, snap, res.Archive, start, opts)
+	size, missing, err := writeArchive(ctx, db, snap, res.Archive, start, opts)
 	if err != nil {
 		snap.Abort()
 		return hist, nil, err
 	}
-	res.Size = size
+	res.Size, res.Missing = size, missing
 	if db.Settings().Bool("archive.verify") {
 		if _, err := VerifyArchive(res.Archive); err != nil {
 			snap.Abort()
@@ -161,6 +192,9 @@ func run(ctx context.Context, db *engine.DB, dest string, opts Options, start ti
 		return hist, res, err
 	}
 	res.LogBackups, err = archiveClosedLogs(db, dest)
+	if err == nil && len(res.Missing) > 0 {
+		err = &engine.Error{Code: engine.CodeAttachmentMissing, Op: "backup", Path: strings.Join(res.Missing, ", ")}
+	}
 	return hist, res, err
 }
 
@@ -172,13 +206,6 @@ func keepCount(s *settings.Settings) int {
 	keep := 3
 	fmt.Sscan(s.String("keep.count"), &keep)
 	return keep
-}
-
-func (r *Result) deletedOrNil() []string {
-	if r == nil {
-		return nil
-	}
-	return r.Deleted
 }
 
 // checkDestination makes sure the destination is a writable folder (1407); the default one is
@@ -206,23 +233,23 @@ func checkDestination(db *engine.DB, dest string) error {
 }
 
 // writeArchive writes the archive under a temporary name, syncs it and renames it into place.
-func writeArchive(ctx context.Context, db *engine.DB, snap *engine.BackupSnapshot, path string, start time.Time, opts Options) (int64, error) {
+func writeArchive(ctx context.Context, db *engine.DB, snap *engine.BackupSnapshot, path string, start time.Time, opts Options) (size int64, missing []string, err error) {
 	s := db.Settings()
 	tmp := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".tmp")
 	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
-		return 0, coded(engine.CodeArchiveWrite, "write archive", tmp, err)
+		return 0, nil, coded(engine.CodeArchiveWrite, "write archive", tmp, err)
 	}
-	fail := func(err error) (int64, error) {
+	fail := func(err error) (int64, []string, error) {
 		f.Close()
 		os.Remove(tmp)
 		// bbolt does not wrap the writer's error: the context says whether it was a stop.
 		if errors.Is(err, ErrStopped) || ctx.Err() != nil {
-			return 0, &engine.Error{Code: engine.CodeBackupInterrupted, Op: "backup", Path: path}
+			return 0, nil, &engine.Error{Code: engine.CodeBackupInterrupted, Op: "backup", Path: path}
 		}
-		return 0, coded(engine.CodeArchiveWrite, "write archive", path, err)
+		return 0, nil, coded(engine.CodeArchiveWrite, "write archive", path, err)
 	}
-	files, total, err := collect(db)
+	files, total, missing, err := collect(db, filepath.Dir(path))
 	if err != nil {
 		return fail(err)
 	}
@@ -242,7 +269,17 @@ func writeArchive(ctx context.Context, db *engine.DB, snap *engine.BackupSnapsho
 		if err != nil {
 			break
 		}
-		err = aw.add(fl.name, fl.modified, func(w io.Writer) error { return copyFile(w, fl.path) })
+		src, oerr := os.Open(fl.path)
+		if oerr != nil {
+			if fl.attachment && errors.Is(oerr, os.ErrNotExist) {
+				missing = append(missing, fl.path) // vanished since it was listed
+				continue
+			}
+			err = oerr
+			break
+		}
+		err = aw.add(fl.name, fl.modified, func(w io.Writer) error { _, err := io.Copy(w, src); return err })
+		src.Close()
 	}
 	if err != nil {
 		return fail(err)
@@ -261,69 +298,16 @@ func writeArchive(ctx context.Context, db *engine.DB, snap *engine.BackupSnapsho
 	}
 	if err := f.Close(); err != nil {
 		os.Remove(tmp)
-		return 0, coded(engine.CodeArchiveWrite, "write archive", path, err)
+		return 0, nil, coded(engine.CodeArchiveWrite, "write archive", path, err)
 	}
 	if err := os.Rename(tmp, path); err != nil {
 		os.Remove(tmp)
-		return 0, coded(engine.CodeArchiveWrite, "write archive", path, err)
+		return 0, nil, coded(engine.CodeArchiveWrite, "write archive", path, err)
 	}
 	if err := (journal.OSFS{}).SyncDir(filepath.Dir(path)); err != nil {
-		return 0, coded(engine.CodeArchiveWrite, "write archive", path, err)
+		return 0, nil, coded(engine.CodeArchiveWrite, "write archive", path, err)
 	}
-	return info.Size(), nil
-}
-
-type sourceFile struct {
-	name, path string
-	modified   time.Time
-}
-
-// collect lists the files of the backup beside the data file: the settings folder and the
-// structure (S6.1), and their total size.
-func collect(db *engine.DB) ([]sourceFile, int64, error) {
-	s := db.Settings()
-	var dirs []string
-	if s.Bool("content.data") {
-		dirs = append(dirs, "Data/Settings")
-	}
-	if s.Bool("content.structure") {
-		dirs = append(dirs, "Project")
-	}
-	var files []sourceFile
-	var total int64
-	for _, d := range dirs {
-		root := filepath.Join(db.Dir(), d)
-		err := filepath.WalkDir(root, func(p string, e fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			if !e.Type().IsRegular() || strings.HasPrefix(e.Name(), ".") {
-				return nil
-			}
-			info, err := e.Info()
-			if err != nil {
-				return err
-			}
-			rel, _ := filepath.Rel(db.Dir(), p)
-			files = append(files, sourceFile{name: filepath.ToSlash(rel), path: p, modified: info.ModTime()})
-			total += info.Size()
-			return nil
-		})
-		if err != nil && !errors.Is(err, os.ErrNotExist) {
-			return nil, 0, err
-		}
-	}
-	return files, total, nil
-}
-
-func copyFile(w io.Writer, path string) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	_, err = io.Copy(w, f)
-	return err
+	return info.Size(), missing, nil
 }
 
 // archiveClosedLogs copies each closed log waiting beside the log to the destination as the
