@@ -65,7 +65,9 @@ func collect(db *engine.DB, dest string) ([]sourceFile, int64, []string, error) 
 		if err := checkAttachment(a, db.Dir(), dest); err != nil {
 			return nil, 0, nil, err
 		}
-		name := func(p string) string { return AttachmentsDir + "/" + strings.TrimPrefix(filepath.ToSlash(filepath.Clean(p)), "/") }
+		name := func(p string) string {
+			return AttachmentsDir + "/" + strings.TrimPrefix(filepath.ToSlash(filepath.Clean(p)), "/")
+		}
 		if err := walk(a, name, true); err != nil {
 			if errors.Is(err, os.ErrNotExist) {
 				missing = append(missing, a)
