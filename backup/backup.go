@@ -27,6 +27,8 @@ type Options struct {
 	// archive's path ("" when none was written).
 	OnStartup  func() error
 	OnShutdown func(status int, archive string)
+
+	FS journal.FS // where archives are written; nil: the real filesystem (tests inject faults)
 }
 
 // Result describes a finished backup.
@@ -236,13 +238,17 @@ func checkDestination(db *engine.DB, dest string) error {
 func writeArchive(ctx context.Context, db *engine.DB, snap *engine.BackupSnapshot, path string, start time.Time, opts Options) (size int64, missing []string, err error) {
 	s := db.Settings()
 	tmp := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".tmp")
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	fsys := opts.FS
+	if fsys == nil {
+		fsys = journal.OSFS{}
+	}
+	f, err := fsys.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
 		return 0, nil, coded(engine.CodeArchiveWrite, "write archive", tmp, err)
 	}
 	fail := func(err error) (int64, []string, error) {
 		f.Close()
-		os.Remove(tmp)
+		fsys.Remove(tmp)
 		// bbolt does not wrap the writer's error: the context says whether it was a stop.
 		if errors.Is(err, ErrStopped) || ctx.Err() != nil {
 			return 0, nil, &engine.Error{Code: engine.CodeBackupInterrupted, Op: "backup", Path: path}
@@ -297,14 +303,14 @@ func writeArchive(ctx context.Context, db *engine.DB, snap *engine.BackupSnapsho
 		return fail(err)
 	}
 	if err := f.Close(); err != nil {
-		os.Remove(tmp)
+		fsys.Remove(tmp)
 		return 0, nil, coded(engine.CodeArchiveWrite, "write archive", path, err)
 	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
+	if err := fsys.Rename(tmp, path); err != nil {
+		fsys.Remove(tmp)
 		return 0, nil, coded(engine.CodeArchiveWrite, "write archive", path, err)
 	}
-	if err := (journal.OSFS{}).SyncDir(filepath.Dir(path)); err != nil {
+	if err := fsys.SyncDir(filepath.Dir(path)); err != nil {
 		return 0, nil, coded(engine.CodeArchiveWrite, "write archive", path, err)
 	}
 	return info.Size(), missing, nil

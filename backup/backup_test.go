@@ -4,10 +4,12 @@ import (
 	"archive/zip"
 	"context"
 	"flag"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -349,5 +351,60 @@ func TestRetention(t *testing.T) {
 				t.Fatalf("destination holds\n %s\nwant\n %s", got, want)
 			}
 		})
+	}
+}
+
+// fullFS is the real filesystem where archives under construction fail with ENOSPC after
+// a few bytes: a full disk.
+type fullFS struct {
+	journal.OSFS
+	left int
+}
+
+func (f *fullFS) OpenFile(name string, flag int, perm fs.FileMode) (journal.File, error) {
+	file, err := f.OSFS.OpenFile(name, flag, perm)
+	if err != nil || !strings.HasSuffix(name, ".tmp") {
+		return file, err
+	}
+	return &fullFile{File: file, fs: f}, nil
+}
+
+type fullFile struct {
+	journal.File
+	fs *fullFS
+}
+
+func (f *fullFile) Write(p []byte) (int, error) {
+	if len(p) > f.fs.left {
+		n, _ := f.File.Write(p[:f.fs.left])
+		f.fs.left = 0
+		return n, &fs.PathError{Op: "write", Path: f.Name(), Err: syscall.ENOSPC}
+	}
+	f.fs.left -= len(p)
+	return f.File.Write(p)
+}
+
+// A full disk while writing the archive: 1409, nothing under a final name, no temporary file
+// left, the log not switched, and the next backup works.
+func TestBackupDiskFull(t *testing.T) {
+	db := newDB(t)
+	for i := int64(1); i <= 100; i++ {
+		add(t, db.NewProcess(""), i)
+	}
+	_, err := Run(context.Background(), db, Options{FS: &fullFS{left: 500}})
+	if engine.CodeOf(err) != engine.CodeArchiveWrite {
+		t.Fatalf("want 1409, got %v", err)
+	}
+	for _, n := range names(Destination(db)) {
+		if n != HistoryFile {
+			t.Errorf("a failed backup left %s", n)
+		}
+	}
+	if len(db.ClosedLogs()) != 0 {
+		t.Error("the log was switched")
+	}
+	res, err := Run(context.Background(), db, Options{})
+	if err != nil || res.Number != 1 {
+		t.Fatalf("next backup: %+v %v", res, err)
 	}
 }
