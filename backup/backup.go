@@ -154,6 +154,12 @@ func run(ctx context.Context, db *engine.DB, dest string, opts Options, start ti
 	if err != nil {
 		return nil, nil, coded(engine.CodeDestination, "read history", dest, err)
 	}
+	// Temporary archives of a backup that was killed: never looked like backups, now gone.
+	if stale, _ := filepath.Glob(filepath.Join(dest, "."+db.Name()+"[[]*.4BK.tmp")); len(stale) > 0 {
+		for _, f := range stale {
+			os.Remove(f)
+		}
+	}
 	n := hist.NextNumber()
 	res := &Result{Number: n, Archive: filepath.Join(dest, ArchiveName(db.Name(), n))}
 	if keep := keepCount(db.Settings()); keep > 0 && db.Settings().String("keep.deleteOldest") == "before" {

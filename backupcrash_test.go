@@ -1,0 +1,105 @@
+package main
+
+import (
+	"io"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"holdfast/backup"
+	"holdfast/engine"
+	"holdfast/journal"
+)
+
+// Killing `holdfast backup` at random moments never leaves an incomplete archive under a final
+// name, never damages earlier archives, and the database always opens with its data and a
+// whole log.
+func TestBackupKill9(t *testing.T) {
+	if testing.Short() {
+		t.Skip("crash test: -short")
+	}
+	dir := filepath.Join(t.TempDir(), "Shop")
+	if err := run([]string{"create", dir, "--demo"}, nil, io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	// Enough data for a backup to take a while.
+	db, err := engine.Open(dir, engine.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.CreateTable(engine.Table{Name: "Bulk", Journaled: true, PrimaryKey: []string{"id"},
+		Fields: []engine.Field{{Name: "id", Type: journal.KindInt}, {Name: "text", Type: journal.KindText}}})
+	p := db.NewProcess("")
+	filler := strings.Repeat("lorem ipsum dolor sit amet ", 8)
+	for b := 0; b < 30; b++ {
+		p.Update(func(tx *engine.Tx) error {
+			for i := 0; i < 1000; i++ {
+				tx.Add("Bulk", map[string]journal.Value{"id": journal.Int(int64(b*1000 + i)), "text": journal.Text(filler)})
+			}
+			return nil
+		})
+	}
+	want, _ := db.Count("Bulk")
+	s := db.Settings()
+	s.Set("archive.compression", "compact") // slower: more moments to be killed in
+	db.UpdateSettings(s)
+	dest := backup.Destination(db)
+	db.Close()
+
+	rng := rand.New(rand.NewPCG(7, uint64(time.Now().UnixNano())))
+	killed := 0
+	for round := 0; round < 20; round++ {
+		cmd := exec.Command(os.Args[0], "-test.run=^$")
+		cmd.Env = append(os.Environ(), `HOLDFAST_ARGS=["backup",`+quoteJSON(dir)+`]`)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		timer := time.AfterFunc(time.Duration(rng.IntN(400))*time.Millisecond, func() { cmd.Process.Signal(syscall.SIGKILL) })
+		cmd.Wait()
+		timer.Stop()
+		if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			killed++
+		}
+		// Every file under a final name is a good archive or log backup.
+		ents, _ := os.ReadDir(dest)
+		for _, e := range ents {
+			path := filepath.Join(dest, e.Name())
+			switch {
+			case strings.HasSuffix(e.Name(), ".4BK") && !strings.HasPrefix(e.Name(), "."):
+				if _, err := backup.VerifyArchive(path); err != nil {
+					t.Fatalf("round %d: %s is under a final name but damaged: %v", round, e.Name(), err)
+				}
+			case strings.HasSuffix(e.Name(), ".4BL"):
+				if _, _, torn, err := journal.ReadAll(journal.OSFS{}, path); err != nil || torn != nil {
+					t.Fatalf("round %d: log backup %s damaged: %v %v", round, e.Name(), err, torn)
+				}
+			}
+		}
+		// The database opens, whole.
+		db, err := engine.Open(dir, engine.Options{})
+		if err != nil {
+			t.Fatalf("round %d: the database does not open after the kill: %v", round, err)
+		}
+		if n, _ := db.Count("Bulk"); n != want {
+			t.Fatalf("round %d: %d records, want %d", round, n, want)
+		}
+		// A write works and survives: the log is whole.
+		tx := db.NewProcess("").Auto()
+		tx.Add("Calls", map[string]journal.Value{"customer": journal.Int(int64(round)), "day": journal.Date(1), "at": journal.TimeOfDay(int64(round))})
+		if _, err := tx.Commit(); err != nil {
+			t.Fatalf("round %d: write after the kill: %v", round, err)
+		}
+		db.Close()
+	}
+	if killed == 0 {
+		t.Fatal("no backup was killed: the test proved nothing")
+	}
+	t.Logf("%d of 20 backups killed", killed)
+}
+
+func quoteJSON(s string) string { return `"` + strings.ReplaceAll(strings.ReplaceAll(s, `\`, `\\`), `"`, `\"`) + `"` }
