@@ -102,4 +102,6 @@ func TestBackupKill9(t *testing.T) {
 	t.Logf("%d of 20 backups killed", killed)
 }
 
-func quoteJSON(s string) string { return `"` + strings.ReplaceAll(strings.ReplaceAll(s, `\`, `\\`), `"`, `\"`) + `"` }
+func quoteJSON(s string) string {
+	return `"` + strings.ReplaceAll(strings.ReplaceAll(s, `\`, `\\`), `"`, `\"`) + `"`
+}
