@@ -10,8 +10,6 @@ import (
 	"io"
 	"sync"
 	"time"
-
-	"github.com/klauspost/compress/flate"
 )
 
 // Progress is what a running backup reports, about ten times a second at most.
@@ -119,7 +117,7 @@ func newArchiveWriter(w io.Writer, compression string, m *meter) (*archiveWriter
 	}
 	zw := zip.NewWriter(w)
 	zw.RegisterCompressor(zip.Deflate, func(out io.Writer) (io.WriteCloser, error) {
-		return flate.NewWriter(out, level)
+		return newPDeflate(out, level), nil
 	})
 	return &archiveWriter{zw: zw, method: method, meter: m}, nil
 }

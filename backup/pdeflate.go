@@ -1,0 +1,139 @@
+package backup
+
+import (
+	"bytes"
+	"io"
+	"runtime"
+	"sync"
+
+	"github.com/klauspost/compress/flate"
+)
+
+// pdeflate compresses one deflate stream on every core, as pigz does: the input is cut into
+// chunks compressed independently (each primed with the last 32 KiB of the chunk before it, so
+// the ratio stays that of one stream), every chunk but the last ends with a sync flush, and the
+// pieces are written in order. Any inflater reads the result as one stream. It is an
+// io.WriteCloser for zip.RegisterCompressor: Close ends the stream, not the underlying writer.
+type pdeflate struct {
+	w     io.Writer
+	level int
+	buf   []byte
+	dict  []byte
+	queue chan *pchunk // in order, to the goroutine that writes
+	done  chan error   // the writing goroutine's result
+	work  chan *pchunk
+	wg    sync.WaitGroup
+	err   error
+}
+
+type pchunk struct {
+	data, dict []byte
+	final      bool
+	out        bytes.Buffer
+	err        error
+	ready      chan struct{}
+}
+
+const (
+	pchunkSize = 1 << 20
+	pdictSize  = 32 << 10
+)
+
+func newPDeflate(w io.Writer, level int) *pdeflate {
+	workers := max(1, runtime.GOMAXPROCS(0))
+	d := &pdeflate{w: w, level: level, queue: make(chan *pchunk, 2*workers), done: make(chan error, 1), work: make(chan *pchunk, 2*workers)}
+	for range workers {
+		d.wg.Add(1)
+		go d.compress()
+	}
+	go d.write()
+	return d
+}
+
+func (d *pdeflate) compress() {
+	defer d.wg.Done()
+	var fw *flate.Writer // one per worker, reset for each chunk: its tables are large
+	for c := range d.work {
+		var err error
+		if fw == nil {
+			fw, err = flate.NewWriterDict(&c.out, d.level, c.dict)
+		} else {
+			fw.ResetDict(&c.out, c.dict)
+		}
+		if err == nil {
+			_, err = fw.Write(c.data)
+		}
+		if err == nil {
+			if c.final {
+				err = fw.Close()
+			} else {
+				err = fw.Flush()
+			}
+		}
+		c.err = err
+		close(c.ready)
+	}
+}
+
+func (d *pdeflate) write() {
+	var err error
+	for c := range d.queue {
+		<-c.ready
+		if err == nil {
+			err = c.err
+		}
+		if err == nil {
+			_, err = d.w.Write(c.out.Bytes())
+		}
+	}
+	d.done <- err
+}
+
+func (d *pdeflate) Write(p []byte) (int, error) {
+	if d.err != nil {
+		return 0, d.err
+	}
+	n := len(p)
+	for len(p) > 0 {
+		if d.buf == nil {
+			d.buf = make([]byte, 0, pchunkSize)
+		}
+		k := min(len(p), pchunkSize-len(d.buf))
+		d.buf = append(d.buf, p[:k]...)
+		p = p[k:]
+		if len(d.buf) == pchunkSize {
+			d.send(false)
+		}
+	}
+	return n, nil
+}
+
+// send hands the buffered chunk to the workers, in order.
+func (d *pdeflate) send(final bool) {
+	c := &pchunk{data: d.buf, dict: d.dict, final: final, ready: make(chan struct{})}
+	if len(d.buf) >= pdictSize {
+		d.dict = d.buf[len(d.buf)-pdictSize:]
+	} else {
+		d.dict = append(append([]byte(nil), d.dict...), d.buf...)
+		if len(d.dict) > pdictSize {
+			d.dict = d.dict[len(d.dict)-pdictSize:]
+		}
+	}
+	d.buf = nil
+	d.queue <- c
+	d.work <- c
+}
+
+// Close compresses what is left, ends the stream and waits until everything is written.
+func (d *pdeflate) Close() error {
+	if d.err != nil {
+		return d.err
+	}
+	d.send(true)
+	close(d.work)
+	close(d.queue)
+	d.wg.Wait()
+	err := <-d.done
+	d.err = io.ErrClosedPipe // a closed stream takes no more
+	return err
+}
