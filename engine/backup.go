@@ -64,6 +64,21 @@ func (db *DB) BeginBackup(number uint32) (*BackupSnapshot, error) {
 	return s, nil
 }
 
+// ChangedSinceBackup reports whether data changed since the last backup (S6.7's "backup only
+// if the data file has been modified").
+// A database never backed up counts as changed.
+func (db *DB) ChangedSinceBackup() bool {
+	var backupOp, backupNum uint64
+	db.bolt.View(func(tx *bolt.Tx) error {
+		m := tx.Bucket(bucketMeta)
+		backupOp, backupNum = getU64(m, keyBackupOp), getU64(m, keyBackupNum)
+		return nil
+	})
+	db.vmu.RLock()
+	defer db.vmu.RUnlock()
+	return backupNum == 0 || db.lastChange > backupOp
+}
+
 // Size is the size of the data file in the snapshot.
 func (s *BackupSnapshot) Size() int64 { return s.btx.Size() }
 

@@ -48,6 +48,7 @@ const (
 	CodeLogRequiresBkp Code = 2015
 	CodeReadOnly       Code = 2016
 	CodeNoDisplay      Code = 2017
+	CodeMissedBackup   Code = 2018
 )
 
 // CodeInfo is one row of the code table.
@@ -93,6 +94,7 @@ var Codes = []CodeInfo{
 	{CodeClosed, "database closed", "The database is closed; open it again."},
 	{CodeReadOnly, "read-only", "The database is open read-only; open it normally to write."},
 	{CodeNoDisplay, "no display", "The window needs a display; use the command-line subcommands, or start it under Xvfb."},
+	{CodeMissedBackup, "scheduled backup missed", "A scheduled backup did not run because Holdfast was not running then; it counts as a failed attempt and is retried."},
 	{CodeLogRequiresBkp, "backup required for the log", "The data changed since the last backup: the log file will start right after the next backup (holdfast backup DB)."},
 }
 

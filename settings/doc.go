@@ -21,6 +21,11 @@
 // Only keys that differ from their default need to be present. Elements Holdfast does not know
 // are kept as they are when the file is written again.
 //
+// ScheduleOf reads the scheduler.* keys into a Schedule, whose Next and Missed give the run times
+// of SPEC S6.7 as a pure function of the schedule, the last run and now, in now's location: a time
+// of day skipped by a spring-forward change runs at the end of the gap, one shown twice by a
+// fall-back change runs at its first occurrence, and hour-based schedules count real hours.
+//
 // The package is a leaf: it reads and writes bytes, never files, so the caller decides how the
 // file is replaced (atomically). A *Settings is not safe for concurrent use; callers copy it with
 // Clone before handing it to another goroutine.

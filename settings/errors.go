@@ -14,6 +14,10 @@ var (
 	ErrMalformed = errors.New("settings: malformed file")
 )
 
+// ErrSchedule: scheduler keys whose values are each valid but that together do not say when to
+// run (a custom schedule with no interval, or with several).
+var ErrSchedule = errors.New("settings: unclear schedule")
+
 // ValueError says which key refused which value and what it accepts.
 type ValueError struct {
 	Key, Value string
