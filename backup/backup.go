@@ -34,7 +34,8 @@ type Options struct {
 // Result describes a finished backup.
 type Result struct {
 	Number     uint32
-	Archive    string   // path of the .4BK
+	Archive    string   // path of the .4BK (its first segment when cut in segments)
+	Files      []string // every file of the archive: the .4BK, or its segments in order
 	LogBackups []string // paths of the .4BL written
 	Size       int64    // bytes of the archive
 	Operation  uint64   // the snapshot's operation number
@@ -90,7 +91,7 @@ func Run(ctx context.Context, db *engine.DB, opts Options) (*Result, error) {
 	}
 	if res != nil {
 		entry.Number, entry.Operation = res.Number, res.Operation
-		for _, p := range append([]string{res.Archive}, res.LogBackups...) {
+		for _, p := range append(append([]string(nil), res.Files...), res.LogBackups...) {
 			if fi, ferr := fileInfo(p); ferr == nil {
 				entry.Files = append(entry.Files, fi)
 			}
@@ -161,7 +162,7 @@ func run(ctx context.Context, db *engine.DB, dest string, opts Options, start ti
 		}
 	}
 	n := hist.NextNumber()
-	res := &Result{Number: n, Archive: filepath.Join(dest, ArchiveName(db.Name(), n))}
+	res := &Result{Number: n}
 	if keep := keepCount(db.Settings()); keep > 0 && db.Settings().String("keep.deleteOldest") == "before" {
 		// Room for the new one: keep one fewer now.
 		res.Deleted, err = prune(hist, keep-1)
@@ -169,8 +170,8 @@ func run(ctx context.Context, db *engine.DB, dest string, opts Options, start ti
 			return hist, nil, coded(engine.CodeArchiveWrite, "delete old backups", dest, err)
 		}
 	}
-	if _, err := os.Stat(res.Archive); err == nil && !opts.Overwrite {
-		return hist, nil, &engine.Error{Code: engine.CodeExists, Op: "backup", Path: res.Archive,
+	if old := existingArchive(dest, db.Name(), n); old != "" && !opts.Overwrite {
+		return hist, nil, &engine.Error{Code: engine.CodeExists, Op: "backup", Path: old,
 			Err: fmt.Errorf("backup %d already exists although %s does not list it (it was deleted or moved, which resets the numbering); move the old archives away, or overwrite it on purpose", n, HistoryFile)}
 	}
 	snap, err := db.BeginBackup(n)
@@ -178,16 +179,21 @@ func run(ctx context.Context, db *engine.DB, dest string, opts Options, start ti
 		return hist, nil, err
 	}
 	res.Operation = snap.Op
-	size, missing, err := writeArchive(ctx, db, snap, res.Archive, start, opts)
+	if opts.Overwrite {
+		removeArchive(dest, db.Name(), n)
+	}
+	files, size, missing, err := writeArchive(ctx, db, snap, dest, start, opts)
 	if err != nil {
 		snap.Abort()
 		return hist, nil, err
 	}
-	res.Size, res.Missing = size, missing
+	res.Archive, res.Files, res.Size, res.Missing = files[0], files, size, missing
 	if db.Settings().Bool("archive.verify") {
 		if _, err := VerifyArchive(res.Archive); err != nil {
 			snap.Abort()
-			os.Remove(res.Archive) // written just now and bad: it must not look like a backup
+			for _, f := range files {
+				os.Remove(f) // written just now and bad: it must not look like a backup
+			}
 			return hist, nil, err
 		}
 	}
@@ -216,6 +222,26 @@ func keepCount(s *settings.Settings) int {
 	return keep
 }
 
+// existingArchive returns an archive (or a segment) of backup n already in dest, or "".
+func existingArchive(dest, name string, n uint32) string {
+	for _, p := range []string{filepath.Join(dest, ArchiveName(name, n)), filepath.Join(dest, SegmentName(name, n, 1))} {
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	return ""
+}
+
+// removeArchive deletes backup n's archive and segments (overwriting on purpose).
+func removeArchive(dest, name string, n uint32) {
+	os.Remove(filepath.Join(dest, ArchiveName(name, n)))
+	if segs, err := archiveFiles(filepath.Join(dest, SegmentName(name, n, 1))); err == nil {
+		for _, s := range segs {
+			os.Remove(s)
+		}
+	}
+}
+
 // checkDestination makes sure the destination is a writable folder (1407); the default one is
 // created when missing.
 func checkDestination(db *engine.DB, dest string) error {
@@ -240,28 +266,27 @@ func checkDestination(db *engine.DB, dest string) error {
 	return nil
 }
 
-// writeArchive writes the archive under a temporary name, syncs it and renames it into place.
-func writeArchive(ctx context.Context, db *engine.DB, snap *engine.BackupSnapshot, path string, start time.Time, opts Options) (size int64, missing []string, err error) {
+// writeArchive writes the archive (one file or segments) under temporary names, syncs it and
+// renames it into place. It returns the final files and their total size.
+func writeArchive(ctx context.Context, db *engine.DB, snap *engine.BackupSnapshot, dest string, start time.Time, opts Options) (files []string, size int64, missing []string, err error) {
 	s := db.Settings()
-	tmp := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".tmp")
 	fsys := opts.FS
 	if fsys == nil {
 		fsys = journal.OSFS{}
 	}
-	f, err := fsys.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-	if err != nil {
-		return 0, nil, coded(engine.CodeArchiveWrite, "write archive", tmp, err)
-	}
-	fail := func(err error) (int64, []string, error) {
-		f.Close()
-		fsys.Remove(tmp)
+	var segMB int64
+	fmt.Sscan(s.String("archive.segmentMB"), &segMB)
+	out := &output{fsys: fsys, dir: dest, name: db.Name(), number: snap.Number, segSize: segMB << 20}
+	path := filepath.Join(dest, ArchiveName(db.Name(), snap.Number))
+	fail := func(err error) ([]string, int64, []string, error) {
+		out.abort()
 		// bbolt does not wrap the writer's error: the context says whether it was a stop.
 		if errors.Is(err, ErrStopped) || ctx.Err() != nil {
-			return 0, nil, &engine.Error{Code: engine.CodeBackupInterrupted, Op: "backup", Path: path}
+			return nil, 0, nil, &engine.Error{Code: engine.CodeBackupInterrupted, Op: "backup", Path: path}
 		}
-		return 0, nil, coded(engine.CodeArchiveWrite, "write archive", path, err)
+		return nil, 0, nil, coded(engine.CodeArchiveWrite, "write archive", path, err)
 	}
-	files, total, missing, err := collect(db, filepath.Dir(path))
+	sources, total, missing, err := collect(db, dest)
 	if err != nil {
 		return fail(err)
 	}
@@ -269,7 +294,7 @@ func writeArchive(ctx context.Context, db *engine.DB, snap *engine.BackupSnapsho
 		total += snap.Size()
 	}
 	m := &meter{ctx: ctx, report: opts.Progress, start: time.Now(), progress: Progress{Total: total}}
-	aw, err := newArchiveWriter(f, s.String("archive.compression"), m)
+	aw, err := newArchiveWriter(out, s.String("archive.compression"), m)
 	if err != nil {
 		return fail(err)
 	}
@@ -277,7 +302,7 @@ func writeArchive(ctx context.Context, db *engine.DB, snap *engine.BackupSnapsho
 		dataName := "Data/" + db.Name() + ".4DD"
 		err = aw.add(dataName, start, func(w io.Writer) error { _, err := snap.WriteTo(w); return err })
 	}
-	for _, fl := range files {
+	for _, fl := range sources {
 		if err != nil {
 			break
 		}
@@ -301,25 +326,11 @@ func writeArchive(ctx context.Context, db *engine.DB, snap *engine.BackupSnapsho
 	if err := aw.finish(man); err != nil {
 		return fail(err)
 	}
-	if err := f.Sync(); err != nil {
-		return fail(err)
-	}
-	info, err := f.Stat()
+	files, err = out.commit()
 	if err != nil {
 		return fail(err)
 	}
-	if err := f.Close(); err != nil {
-		fsys.Remove(tmp)
-		return 0, nil, coded(engine.CodeArchiveWrite, "write archive", path, err)
-	}
-	if err := fsys.Rename(tmp, path); err != nil {
-		fsys.Remove(tmp)
-		return 0, nil, coded(engine.CodeArchiveWrite, "write archive", path, err)
-	}
-	if err := fsys.SyncDir(filepath.Dir(path)); err != nil {
-		return 0, nil, coded(engine.CodeArchiveWrite, "write archive", path, err)
-	}
-	return info.Size(), missing, nil
+	return files, out.size, missing, nil
 }
 
 // archiveClosedLogs copies each closed log waiting beside the log to the destination as the

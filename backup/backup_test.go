@@ -2,6 +2,7 @@ package backup
 
 import (
 	"archive/zip"
+	"bytes"
 	"context"
 	"flag"
 	"io/fs"
@@ -406,5 +407,57 @@ func TestBackupDiskFull(t *testing.T) {
 	res, err := Run(context.Background(), db, Options{})
 	if err != nil || res.Number != 1 {
 		t.Fatalf("next backup: %+v %v", res, err)
+	}
+}
+
+// An archive cut in segments verifies as one; a missing segment is 1410; retention deletes
+// every segment of an old backup.
+func TestSegments(t *testing.T) {
+	db := newDB(t)
+	configure(t, db, "archive.segmentMB", "1", "archive.compression", "none", "keep.count", "1")
+	p := db.NewProcess("")
+	p.Update(func(tx *engine.Tx) error {
+		for i := int64(1); i <= 20000; i++ {
+			tx.Add("T", map[string]journal.Value{"id": journal.Int(i), "v": journal.Text(strings.Repeat("segment ", 20))})
+		}
+		return nil
+	})
+	res, err := Run(context.Background(), db, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Files) < 3 || filepath.Base(res.Files[0]) != "Shop[0001-0001].4BK" {
+		t.Fatalf("segments %v", res.Files)
+	}
+	for _, f := range res.Files[:len(res.Files)-1] {
+		if info, _ := os.Stat(f); info.Size() != 1<<20 {
+			t.Errorf("segment %s is %d bytes", f, info.Size())
+		}
+	}
+	if _, err := VerifyArchive(res.Files[1]); err != nil {
+		t.Fatal(err)
+	}
+	// Joined, the segments are a zip any tool reads.
+	var joined []byte
+	for _, f := range res.Files {
+		b, _ := os.ReadFile(f)
+		joined = append(joined, b...)
+	}
+	if _, err := zip.NewReader(bytes.NewReader(joined), int64(len(joined))); err != nil {
+		t.Fatalf("joined segments: %v", err)
+	}
+	// The next backup (keep 1) deletes every segment of the first.
+	res2, err := Run(context.Background(), db, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range res.Files {
+		if _, err := os.Stat(f); err == nil {
+			t.Errorf("old segment %s kept", f)
+		}
+	}
+	os.Remove(res2.Files[1])
+	if _, err := VerifyArchive(res2.Files[0]); engine.CodeOf(err) != engine.CodeArchiveMissing {
+		t.Fatalf("a missing segment: %v, want 1410", err)
 	}
 }

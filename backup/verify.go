@@ -16,7 +16,11 @@ import (
 // manifest parses, every entry it names is there with the same size and SHA-256 (and zip's own
 // CRC), and nothing else is. A missing file is 1410; any mismatch is 1411.
 func VerifyArchive(path string) (*Manifest, error) {
-	f, err := os.Open(path)
+	paths, err := archiveFiles(path)
+	if err != nil {
+		return nil, &engine.Error{Code: engine.CodeArchiveMissing, Op: "verify", Path: path, Err: err}
+	}
+	f, err := openMulti(paths)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return nil, &engine.Error{Code: engine.CodeArchiveMissing, Op: "verify", Path: path}
@@ -24,11 +28,7 @@ func VerifyArchive(path string) (*Manifest, error) {
 		return nil, &engine.Error{Code: engine.CodeArchiveVerify, Op: "verify", Path: path, Err: err}
 	}
 	defer f.Close()
-	info, err := f.Stat()
-	if err != nil {
-		return nil, &engine.Error{Code: engine.CodeArchiveVerify, Op: "verify", Path: path, Err: err}
-	}
-	m, err := verifyZip(f, info.Size())
+	m, err := verifyZip(f, f.Size())
 	if err != nil {
 		return nil, &engine.Error{Code: engine.CodeArchiveVerify, Op: "verify", Path: path, Err: err}
 	}

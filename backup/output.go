@@ -1,0 +1,232 @@
+package backup
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+
+	"holdfast/journal"
+)
+
+// SegmentName is the file name of segment s of backup n (S6.4).
+func SegmentName(name string, n uint32, s int) string {
+	return fmt.Sprintf("%s[%04d-%04d].4BK", name, n, s)
+}
+
+// output writes an archive to one file, or cut into segments of segSize bytes, under temporary
+// names (".<final>.tmp") until commit renames them all.
+type output struct {
+	fsys    journal.FS
+	dir     string
+	name    string
+	number  uint32
+	segSize int64 // 0: one file
+	cur     journal.File
+	curN    int64
+	tmps    []string
+	finals  []string
+	size    int64
+}
+
+func (o *output) open() error {
+	final := ArchiveName(o.name, o.number)
+	if o.segSize > 0 {
+		final = SegmentName(o.name, o.number, len(o.finals)+1)
+	}
+	tmp := filepath.Join(o.dir, "."+final+".tmp")
+	f, err := o.fsys.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return err
+	}
+	o.cur, o.curN = f, 0
+	o.tmps = append(o.tmps, tmp)
+	o.finals = append(o.finals, filepath.Join(o.dir, final))
+	return nil
+}
+
+// roll syncs and closes the current file.
+func (o *output) roll() error {
+	if o.cur == nil {
+		return nil
+	}
+	err := o.cur.Sync()
+	if cerr := o.cur.Close(); err == nil {
+		err = cerr
+	}
+	o.cur = nil
+	return err
+}
+
+func (o *output) Write(p []byte) (int, error) {
+	written := 0
+	for len(p) > 0 {
+		if o.cur == nil || (o.segSize > 0 && o.curN == o.segSize) {
+			if err := o.roll(); err != nil {
+				return written, err
+			}
+			if err := o.open(); err != nil {
+				return written, err
+			}
+		}
+		k := len(p)
+		if o.segSize > 0 {
+			k = int(min(int64(k), o.segSize-o.curN))
+		}
+		n, err := o.cur.Write(p[:k])
+		written += n
+		o.curN += int64(n)
+		o.size += int64(n)
+		if err != nil {
+			return written, err
+		}
+		p = p[k:]
+	}
+	return written, nil
+}
+
+// commit syncs every file and renames them to their final names, in order, then syncs the
+// folder. It returns the final names.
+func (o *output) commit() ([]string, error) {
+	if o.cur == nil && len(o.finals) == 0 {
+		if err := o.open(); err != nil { // an empty archive is still a file
+			return nil, err
+		}
+	}
+	if err := o.roll(); err != nil {
+		return nil, err
+	}
+	for i, tmp := range o.tmps {
+		if err := o.fsys.Rename(tmp, o.finals[i]); err != nil {
+			for _, done := range o.finals[:i] {
+				o.fsys.Remove(done)
+			}
+			return nil, err
+		}
+	}
+	o.tmps = nil
+	return o.finals, o.fsys.SyncDir(o.dir)
+}
+
+// abort removes every file written.
+func (o *output) abort() {
+	if o.cur != nil {
+		o.cur.Close()
+		o.cur = nil
+	}
+	for _, t := range o.tmps {
+		o.fsys.Remove(t)
+	}
+}
+
+var segmentPattern = regexp.MustCompile(`^(.*)\[(\d{4})-(\d{4})\]\.4BK$`)
+
+// archiveFiles returns the files an archive is made of: the file itself, or all the segments of
+// its backup, in order. A gap in the segments is reported (1410 for the caller).
+func archiveFiles(path string) ([]string, error) {
+	base := filepath.Base(path)
+	m := segmentPattern.FindStringSubmatch(base)
+	if m == nil {
+		return []string{path}, nil
+	}
+	dir := filepath.Dir(path)
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	byNum := map[int]string{}
+	for _, e := range ents {
+		if sm := segmentPattern.FindStringSubmatch(e.Name()); sm != nil && sm[1] == m[1] && sm[2] == m[2] {
+			n, _ := strconv.Atoi(sm[3])
+			byNum[n] = filepath.Join(dir, e.Name())
+		}
+	}
+	nums := make([]int, 0, len(byNum))
+	for n := range byNum {
+		nums = append(nums, n)
+	}
+	sort.Ints(nums)
+	var out []string
+	for i, n := range nums {
+		if n != i+1 {
+			return nil, fmt.Errorf("%w: segment %04d of %s[%s] is missing", ErrSegmentMissing, i+1, m[1], m[2])
+		}
+		out = append(out, byNum[n])
+	}
+	return out, nil
+}
+
+// ErrSegmentMissing: a segmented archive lacks one of its segments.
+var ErrSegmentMissing = errors.New("backup: archive segment missing")
+
+// multiFile reads several files as one (segments joined).
+type multiFile struct {
+	files []*os.File
+	ends  []int64 // cumulative end offset of each file
+}
+
+func openMulti(paths []string) (*multiFile, error) {
+	m := &multiFile{}
+	var end int64
+	for _, p := range paths {
+		f, err := os.Open(p)
+		if err != nil {
+			m.Close()
+			return nil, err
+		}
+		info, err := f.Stat()
+		if err != nil {
+			f.Close()
+			m.Close()
+			return nil, err
+		}
+		end += info.Size()
+		m.files = append(m.files, f)
+		m.ends = append(m.ends, end)
+	}
+	return m, nil
+}
+
+func (m *multiFile) Size() int64 {
+	if len(m.ends) == 0 {
+		return 0
+	}
+	return m.ends[len(m.ends)-1]
+}
+
+func (m *multiFile) ReadAt(p []byte, off int64) (int, error) {
+	n := 0
+	for len(p) > 0 {
+		i := sort.Search(len(m.ends), func(i int) bool { return m.ends[i] > off })
+		if i == len(m.ends) {
+			return n, io.EOF
+		}
+		start := int64(0)
+		if i > 0 {
+			start = m.ends[i-1]
+		}
+		k := int(min(int64(len(p)), m.ends[i]-off))
+		got, err := m.files[i].ReadAt(p[:k], off-start)
+		n += got
+		off += int64(got)
+		p = p[got:]
+		if err != nil && err != io.EOF {
+			return n, err
+		}
+		if got < k {
+			return n, io.ErrUnexpectedEOF
+		}
+	}
+	return n, nil
+}
+
+func (m *multiFile) Close() error {
+	for _, f := range m.files {
+		f.Close()
+	}
+	return nil
+}
