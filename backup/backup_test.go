@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"encoding/json"
 	"flag"
 	"io/fs"
 	"os"
@@ -459,5 +460,65 @@ func TestSegments(t *testing.T) {
 	os.Remove(res2.Files[1])
 	if _, err := VerifyArchive(res2.Files[0]); engine.CodeOf(err) != engine.CodeArchiveMissing {
 		t.Fatalf("a missing segment: %v, want 1410", err)
+	}
+}
+
+func TestHistoryGolden(t *testing.T) {
+	start := time.Date(2026, 11, 22, 23, 0, 0, 0, time.UTC)
+	h := &History{Format: 1}
+	h.add(HistoryEntry{Number: 1, Kind: "backup", Date: "2026-11-22", Time: "23:00:00", Start: start, DurationMS: 1234,
+		Status: StatusSuccess, Operation: 355, Files: []FileInfo{
+			{Path: "/home/ann/Shop Backups/Shop[0001].4BK", Size: 20428, SHA256: strings.Repeat("0f", 32)},
+			{Path: "/home/ann/Shop Backups/Shop[0000].4BL", Size: 50267, SHA256: strings.Repeat("a1", 32)}}}, 3)
+	h.add(HistoryEntry{Number: 2, Kind: "backup", Date: "2026-11-23", Time: "23:00:00", Start: start.Add(24 * time.Hour), DurationMS: 8,
+		Status: StatusFailed, ErrorCode: 1407, Error: "backup /media/usb: no such file or directory. The backup destination is missing, not a folder, or not writable; choose another one in the settings."}, 3)
+	h.Database = "0a1b2c3d-4e5f-4a6b-8c7d-0e1f2a3b4c5d"
+	got, _ := json.MarshalIndent(h, "", "  ")
+	const path = "../testdata/backup/backupHistory.golden.json"
+	if *update {
+		os.WriteFile(path, got, 0o644)
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != string(want) {
+		t.Fatalf("backupHistory.json changed:\n%s\nwant:\n%s", got, want)
+	}
+	if h.NextNumber() != 2 {
+		t.Errorf("a failed backup 2 must not use its number: next is %d", h.NextNumber())
+	}
+}
+
+// Before a backup, a journal over 10 MB moves on to the next file; after [999] it starts again
+// at [001], replacing the old one. VerboseMode off keeps only starts and errors.
+func TestJournalRollover(t *testing.T) {
+	db := newDB(t)
+	logs := filepath.Join(db.Dir(), "Logs")
+	big := bytes.Repeat([]byte("x"), journalLimit+1)
+	os.WriteFile(filepath.Join(logs, "Backup Journal[001].txt"), big, 0o600)
+	if _, err := Run(context.Background(), db, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if got := filepath.Base(engine.BackupJournalPath(db.Dir())); got != "Backup Journal[002].txt" {
+		t.Fatalf("journal now %s", got)
+	}
+	b, _ := os.ReadFile(filepath.Join(logs, "Backup Journal[002].txt"))
+	if !strings.Contains(string(b), "Backup started") {
+		t.Errorf("the new journal lacks the backup:\n%s", b)
+	}
+	// Wrap: [999] full goes back to [001], replacing it.
+	os.WriteFile(filepath.Join(logs, "Backup Journal[999].txt"), big, 0o600)
+	os.WriteFile(filepath.Join(logs, engine.JournalPointer), []byte("999\n"), 0o600)
+	configure(t, db, "journal.verbose", "false")
+	if _, err := Run(context.Background(), db, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if got := filepath.Base(engine.BackupJournalPath(db.Dir())); got != "Backup Journal[001].txt" {
+		t.Fatalf("after [999] the journal is %s", got)
+	}
+	b, _ = os.ReadFile(filepath.Join(logs, "Backup Journal[001].txt"))
+	if len(b) > 1000 || !strings.Contains(string(b), "Backup started") || strings.Contains(string(b), "finished") {
+		t.Errorf("quiet journal holds:\n%s", b)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 
 	"holdfast/engine"
+	"holdfast/journal"
 )
 
 // journalLimit is the size past which the backup journal moves on to its next file (S6.6).
@@ -25,8 +26,10 @@ func rotateJournal(dbDir string) error {
 	}
 	next := n%999 + 1
 	path := filepath.Join(dbDir, "Logs", fmt.Sprintf("Backup Journal[%03d].txt", next))
-	// A new, empty file: the most recently written one is the current journal.
-	return os.WriteFile(path, nil, 0o600)
+	if err := os.WriteFile(path, nil, 0o600); err != nil { // new, or an old one replaced
+		return err
+	}
+	return journal.WriteFileAtomic(journal.OSFS{}, filepath.Join(dbDir, "Logs", engine.JournalPointer), []byte(fmt.Sprintf("%03d\n", next)), 0o600)
 }
 
 // note writes a line to the backup journal; with verbose off only the essentials (starts and

@@ -5,15 +5,26 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"time"
 )
 
 var journalName = regexp.MustCompile(`^Backup Journal\[(\d{3})\]\.txt$`)
 
-// BackupJournalPath returns the backup journal file in use: the most recently written
-// Logs/Backup Journal[NNN].txt, or [001] when there is none.
+// JournalPointer names the file that holds the number of the backup journal in use; the
+// backup's roll-over (S6.6) writes it.
+const JournalPointer = ".current-journal"
+
+// BackupJournalPath returns the backup journal file in use: the one JournalPointer names, else
+// the most recently written Logs/Backup Journal[NNN].txt, else [001].
 func BackupJournalPath(dir string) string {
 	logs := filepath.Join(dir, "Logs")
+	if b, err := os.ReadFile(filepath.Join(logs, JournalPointer)); err == nil {
+		name := fmt.Sprintf("Backup Journal[%s].txt", strings.TrimSpace(string(b)))
+		if journalName.MatchString(name) {
+			return filepath.Join(logs, name)
+		}
+	}
 	best, bestTime := "Backup Journal[001].txt", time.Time{}
 	ents, _ := os.ReadDir(logs)
 	for _, e := range ents {
