@@ -294,7 +294,20 @@ func writeArchive(ctx context.Context, db *engine.DB, snap *engine.BackupSnapsho
 		total += snap.Size()
 	}
 	m := &meter{ctx: ctx, report: opts.Progress, start: time.Now(), progress: Progress{Total: total}}
-	aw, err := newArchiveWriter(out, s.String("archive.compression"), m)
+	var sink io.Writer = out
+	var protect io.WriteCloser
+	red, rerr := ParseRedundancy(s.String("archive.redundancy"))
+	il, ierr := ParseInterlacing(s.String("archive.interlacing"))
+	if err := errors.Join(rerr, ierr); err != nil {
+		return fail(err)
+	}
+	if red != RedundancyNone {
+		if protect, err = NewProtectedWriter(out, red, il); err != nil {
+			return fail(err)
+		}
+		sink = protect
+	}
+	aw, err := newArchiveWriter(sink, s.String("archive.compression"), m)
 	if err != nil {
 		return fail(err)
 	}
@@ -325,6 +338,11 @@ func writeArchive(ctx context.Context, db *engine.DB, snap *engine.BackupSnapsho
 		Name: db.Name(), Operation: snap.Op, Holdfast: Version, Compression: s.String("archive.compression")}
 	if err := aw.finish(man); err != nil {
 		return fail(err)
+	}
+	if protect != nil {
+		if err := protect.Close(); err != nil {
+			return fail(err)
+		}
 	}
 	files, err = out.commit()
 	if err != nil {

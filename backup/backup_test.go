@@ -522,3 +522,40 @@ func TestJournalRollover(t *testing.T) {
 		t.Errorf("quiet journal holds:\n%s", b)
 	}
 }
+
+// With redundancy, damage the parity covers is repaired by verify (and reported); beyond it,
+// 1411. The archive is no longer a plain zip but is still checked the same way.
+func TestRedundantArchive(t *testing.T) {
+	db := newDB(t)
+	configure(t, db, "archive.redundancy", "medium", "archive.interlacing", "low", "archive.compression", "none")
+	p := db.NewProcess("")
+	p.Update(func(tx *engine.Tx) error {
+		for i := int64(1); i <= 3000; i++ {
+			tx.Add("T", map[string]journal.Value{"id": journal.Int(i), "v": journal.Text(strings.Repeat("r", 100))})
+		}
+		return nil
+	})
+	res, err := Run(context.Background(), db, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(res.Archive)
+	if !IsProtected(b[:8]) {
+		t.Fatal("the archive is not protected")
+	}
+	b[len(b)/2] ^= 0xFF
+	b[len(b)/3] ^= 0xFF
+	os.WriteFile(res.Archive, b, 0o600)
+	m, rep, err := VerifyArchiveRepair(res.Archive)
+	if err != nil || m.Backup != 1 || rep.RepairedShards < 2 {
+		t.Fatalf("verify with damage parity covers: %v, report %+v", err, rep)
+	}
+	// A burst far past what medium redundancy with low interlacing survives.
+	for i := len(b) / 4; i < len(b)/4+int(SurvivableBurst(RedundancyMedium, InterlacingLow))*4; i++ {
+		b[i] ^= 0x5A
+	}
+	os.WriteFile(res.Archive, b, 0o600)
+	if _, err := VerifyArchive(res.Archive); engine.CodeOf(err) != engine.CodeArchiveVerify {
+		t.Fatalf("damage beyond repair: %v, want 1411", err)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 
 	"holdfast/engine"
 )
@@ -16,24 +17,58 @@ import (
 // manifest parses, every entry it names is there with the same size and SHA-256 (and zip's own
 // CRC), and nothing else is. A missing file is 1410; any mismatch is 1411.
 func VerifyArchive(path string) (*Manifest, error) {
+	m, _, err := VerifyArchiveRepair(path)
+	return m, err
+}
+
+// VerifyArchiveRepair is VerifyArchive that also says what the redundancy repaired: an archive
+// written with redundancy is first checked shard by shard and repaired where the parity allows
+// (in a temporary copy; the archive itself is not changed), then its zip is checked.
+func VerifyArchiveRepair(path string) (*Manifest, RepairReport, error) {
+	var rep RepairReport
 	paths, err := archiveFiles(path)
 	if err != nil {
-		return nil, &engine.Error{Code: engine.CodeArchiveMissing, Op: "verify", Path: path, Err: err}
+		return nil, rep, &engine.Error{Code: engine.CodeArchiveMissing, Op: "verify", Path: path, Err: err}
 	}
 	f, err := openMulti(paths)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
-			return nil, &engine.Error{Code: engine.CodeArchiveMissing, Op: "verify", Path: path}
+			return nil, rep, &engine.Error{Code: engine.CodeArchiveMissing, Op: "verify", Path: path}
 		}
-		return nil, &engine.Error{Code: engine.CodeArchiveVerify, Op: "verify", Path: path, Err: err}
+		return nil, rep, &engine.Error{Code: engine.CodeArchiveVerify, Op: "verify", Path: path, Err: err}
 	}
 	defer f.Close()
-	m, err := verifyZip(f, f.Size())
-	if err != nil {
-		return nil, &engine.Error{Code: engine.CodeArchiveVerify, Op: "verify", Path: path, Err: err}
+	head := make([]byte, 8)
+	f.ReadAt(head, 0)
+	m, zerr := verifyZip(f, f.Size())
+	if zerr == nil {
+		return m, rep, nil
 	}
-	return m, nil
+	// Not a plain zip: a protected container (its header may itself be damaged).
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".verify-*.tmp")
+	if err != nil {
+		return nil, rep, &engine.Error{Code: engine.CodeArchiveVerify, Op: "verify", Path: path, Err: err}
+	}
+	defer os.Remove(tmp.Name())
+	defer tmp.Close()
+	rep, err = Unprotect(f, f.Size(), tmp)
+	if errors.Is(err, ErrNotProtected) && !IsProtected(head) {
+		return nil, rep, &engine.Error{Code: engine.CodeArchiveVerify, Op: "verify", Path: path, Err: zerr}
+	}
+	if err != nil {
+		return nil, rep, &engine.Error{Code: engine.CodeArchiveVerify, Op: "verify", Path: path, Err: err}
+	}
+	info, err := tmp.Stat()
+	if err != nil {
+		return nil, rep, &engine.Error{Code: engine.CodeArchiveVerify, Op: "verify", Path: path, Err: err}
+	}
+	m, err = verifyZip(tmp, info.Size())
+	if err != nil {
+		return nil, rep, &engine.Error{Code: engine.CodeArchiveVerify, Op: "verify", Path: path, Err: err}
+	}
+	return m, rep, nil
 }
+
 
 // verifyZip checks a zip held in r.
 func verifyZip(r io.ReaderAt, size int64) (*Manifest, error) {
