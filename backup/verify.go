@@ -69,7 +69,6 @@ func VerifyArchiveRepair(path string) (*Manifest, RepairReport, error) {
 	return m, rep, nil
 }
 
-
 // verifyZip checks a zip held in r.
 func verifyZip(r io.ReaderAt, size int64) (*Manifest, error) {
 	zr, err := zip.NewReader(r, size)
