@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -557,5 +558,75 @@ func TestRedundantArchive(t *testing.T) {
 	os.WriteFile(res.Archive, b, 0o600)
 	if _, err := VerifyArchive(res.Archive); engine.CodeOf(err) != engine.CodeArchiveVerify {
 		t.Fatalf("damage beyond repair: %v, want 1411", err)
+	}
+}
+
+// S3.4: the log asked for after the data changed starts with the next backup, following it.
+func TestDeferredLogStartsAtBackup(t *testing.T) {
+	db := newDB(t)
+	p := db.NewProcess("")
+	add(t, p, 1)
+	if err := db.StopLog(); err != nil {
+		t.Fatal(err)
+	}
+	add(t, p, 2)
+	if err := db.StartLog(""); engine.CodeOf(err) != engine.CodeLogRequiresBkp {
+		t.Fatalf("want 2015, got %v", err)
+	}
+	if db.LogStatus().Open {
+		t.Fatal("the log started before a backup")
+	}
+	res, err := Run(context.Background(), db, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := db.LogStatus()
+	if !st.Open || st.Pending || st.FirstOp != res.Operation+1 {
+		t.Fatalf("after the backup: %+v (snapshot %d)", st, res.Operation)
+	}
+	h, _, _, err := journal.ReadAll(journal.OSFS{}, db.LogPath())
+	if err != nil || h.BackupNum != res.Number {
+		t.Fatalf("new log header %+v, %v", h, err)
+	}
+	add(t, p, 3) // logged now
+	_, recs, _, _ := journal.ReadAll(journal.OSFS{}, db.LogPath())
+	found := false
+	for _, r := range recs {
+		found = found || r.Action == journal.Add
+	}
+	if !found {
+		t.Error("a write after the backup is not in the new log")
+	}
+}
+
+// The backup journal's lines, times aside, for a verbose backup then a failed one.
+func TestJournalLinesGolden(t *testing.T) {
+	db := newDB(t)
+	if _, err := Run(context.Background(), db, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	configure(t, db, "destination", "/nonexistent/backups")
+	Run(context.Background(), db, Options{})
+	b, _ := os.ReadFile(engine.BackupJournalPath(db.Dir()))
+	var lines []string
+	for _, l := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		if len(l) < 21 || l[4] != '-' || l[10] != ' ' || l[19:21] != "  " {
+			t.Fatalf("line without a date and time: %q", l)
+		}
+		l = l[21:]
+		l = strings.ReplaceAll(l, db.Dir(), "DB")
+		l = strings.ReplaceAll(l, filepath.Dir(db.Dir()), "PARENT")
+		l = regexp.MustCompile(`in [0-9.]+m?s:`).ReplaceAllString(l, "in T:")
+		l = regexp.MustCompile(`\(\d+ bytes\)`).ReplaceAllString(l, "(N bytes)")
+		lines = append(lines, l)
+	}
+	got := strings.Join(lines, "\n") + "\n"
+	const path = "../testdata/backup/journal.golden.txt"
+	if *update {
+		os.WriteFile(path, []byte(got), 0o644)
+	}
+	want, _ := os.ReadFile(path)
+	if got != string(want) {
+		t.Fatalf("journal lines changed:\n%s\nwant:\n%s", got, want)
 	}
 }
