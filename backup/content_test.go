@@ -4,11 +4,13 @@ import (
 	"archive/zip"
 	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"holdfast/engine"
+	"holdfast/journal"
 )
 
 func setAttachments(t *testing.T, db *engine.DB, paths ...string) {
@@ -140,6 +142,32 @@ func TestSplitCommand(t *testing.T) {
 		got, err := splitCommand(c.in)
 		if (err != nil) != c.bad || strings.Join(got, "|") != c.want {
 			t.Errorf("splitCommand(%q) = %q, %v", c.in, got, err)
+		}
+	}
+}
+
+// Archives open with the standard unzip tool, stored or deflated on every core.
+func TestArchiveOpensWithUnzip(t *testing.T) {
+	unzip, err := exec.LookPath("unzip")
+	if err != nil {
+		t.Fatal("unzip is not installed: run make test, which installs it")
+	}
+	for _, c := range []string{"none", "fast", "compact"} {
+		db := newDB(t)
+		configure(t, db, "archive.compression", c)
+		p := db.NewProcess("")
+		p.Update(func(tx *engine.Tx) error {
+			for i := int64(1); i <= 30000; i++ { // a few MB: several parallel chunks
+				tx.Add("T", map[string]journal.Value{"id": journal.Int(i), "v": journal.Text(strings.Repeat("unzip me ", 8))})
+			}
+			return nil
+		})
+		res, err := Run(context.Background(), db, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if out, err := exec.Command(unzip, "-tq", res.Archive).CombinedOutput(); err != nil {
+			t.Fatalf("compression %s: unzip -t: %v\n%s", c, err, out)
 		}
 	}
 }
