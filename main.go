@@ -186,6 +186,9 @@ func runLog(args []string, stdout, stderr io.Writer) error {
 				fmt.Fprintf(stdout, "size: %d bytes\nfirst operation: %d\nlast operation: %d\n", st.Size, st.FirstOp, st.LastOp)
 			}
 			fmt.Fprintf(stdout, "data file at operation: %d\n", st.Applied)
+			if st.CheckpointErr != nil {
+				fmt.Fprintf(stdout, "warning: the data file could not be updated (the writes are safe in the log): %v\n", st.CheckpointErr)
+			}
 			return nil
 		case "create":
 			fs := flag.NewFlagSet("log create", flag.ContinueOnError)

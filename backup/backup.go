@@ -203,7 +203,10 @@ func run(ctx context.Context, db *engine.DB, dest string, opts Options, start ti
 		return hist, res, nil
 	}
 	if _, err := snap.Commit(); err != nil {
-		return hist, res, err
+		for _, f := range files {
+			os.Remove(f) // not a backup the log follows: it must not look like one
+		}
+		return hist, nil, err
 	}
 	res.LogBackups, err = archiveClosedLogs(db, dest)
 	if err == nil && len(res.Missing) > 0 {

@@ -91,7 +91,9 @@ func (s *BackupSnapshot) Abort() {
 		return
 	}
 	s.done = true
-	s.btx.Rollback()
+	if s.btx != nil {
+		s.btx.Rollback()
+	}
 	s.db.wmu.Lock()
 	s.db.backup = nil
 	s.db.wmu.Unlock()
@@ -107,9 +109,19 @@ func (s *BackupSnapshot) Commit() (string, error) {
 		return "", &Error{Code: CodeTxState, Op: "backup", Err: errors.New("the backup already ended")}
 	}
 	db := s.db
+	// The snapshot is written: end its read transaction before writing the data file (a write
+	// that grows the file remaps it, and a remap waits for every reader).
+	s.btx.Rollback()
+	s.btx = nil
 	defer s.Abort()
 	db.wmu.Lock()
 	defer db.wmu.Unlock()
+	if s.logOff >= 0 && db.logErr != nil {
+		// The log failed after the snapshot: writes acknowledged since are only in the failed
+		// log. This backup cannot be the base of a new log; the next one, taken in the 1274
+		// state, can.
+		return "", &Error{Code: CodeLogUnavailable, Op: "backup", Err: errors.New("the log failed during the backup; back up again to start a new log")}
+	}
 	err := db.bolt.Update(func(tx *bolt.Tx) error {
 		m := tx.Bucket(bucketMeta)
 		if err := m.Put(keyBackupOp, u64(s.Op)); err != nil {

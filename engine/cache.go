@@ -156,6 +156,15 @@ func (db *DB) checkpointLoop() {
 		case <-db.ckptKick:
 		case <-tick.C:
 		}
+		db.wmu.Lock()
+		backingUp := db.backup != nil
+		db.wmu.Unlock()
+		if backingUp {
+			// A checkpoint that grows the data file would wait for the backup's snapshot (a
+			// remap waits for every reader) and stall every reader meanwhile: the cache holds
+			// the writes, safe in the log, until the backup ends.
+			continue
+		}
 		db.checkpoint()
 	}
 }

@@ -86,7 +86,7 @@ type DB struct {
 	lastChange uint64 // operation of the last visible data change
 
 	ckptMu   sync.Mutex
-	ckptOp   uint64 // applied operation of the data file
+	ckptOp   uint64 // applied operation of the data file; written with vmu held
 	ckptErr  error
 	ckptKick chan struct{}
 	stop     chan struct{}

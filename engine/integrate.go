@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -31,6 +32,11 @@ func isData(a journal.Action) bool {
 func (r *replayer) feed(rec journal.Record) []journal.Record {
 	p := rec.Process
 	switch {
+	case rec.Action == journal.OpenData:
+		// A new session: transactions a crash left unfinished can never be validated, and
+		// process ids start again.
+		clear(r.open)
+		clear(r.inTx)
 	case rec.Action == journal.StartTx:
 		r.inTx[p], r.open[p] = true, r.open[p][:0]
 	case rec.Action == journal.ValidateTx:
@@ -111,6 +117,7 @@ func (db *DB) integrate(src recordSource, final bool) (int, error) {
 	var lastRead uint64
 	done := false
 	for !done {
+		seq, counts, lastChange, reachedBefore := maps.Clone(db.seq), maps.Clone(db.counts), db.lastChange, db.ckptOp
 		err := db.bolt.Update(func(tx *bolt.Tx) error {
 			for n := 0; n < integrateBatch; {
 				rec, ok, err := nextRecord(src)
@@ -147,6 +154,7 @@ func (db *DB) integrate(src recordSource, final bool) (int, error) {
 			return nil
 		})
 		if err != nil {
+			db.seq, db.counts, db.lastChange, db.ckptOp = seq, counts, lastChange, reachedBefore // rolled back
 			var je *journal.CorruptError
 			if errors.As(err, &je) {
 				return total, &Error{Code: CodeLogIO, Op: "integrate", Err: err}
@@ -237,6 +245,12 @@ func (db *DB) Integrate(paths []string) (int, error) {
 	}
 	if db.opts.ReadOnly {
 		return 0, db.readOnly
+	}
+	if db.log != nil && db.logErr == nil {
+		// What commits in flight appended must be durable before the log is read.
+		if err := db.log.Sync(db.log.LastOp()); err != nil {
+			return 0, db.failLogLocked(err)
+		}
 	}
 	if err := db.checkpointLocked(); err != nil {
 		return 0, err

@@ -237,3 +237,35 @@ func TestEveryActionLogged(t *testing.T) {
 		}
 	}
 }
+
+// A transaction a crash cut before its validation never captures the autocommit writes of a
+// later session whose process reuses its id.
+func TestUnfinishedTransactionDoesNotSwallowLaterWrites(t *testing.T) {
+	db, dir := newDB(t, lazy)
+	db.Close()
+	blank, _ := os.ReadFile(dataPath(dir, "Base")) // as a restored old backup would be
+	db = reopen(t, nil, dir, lazy)
+	p := db.NewProcess("")
+	add(t, p, 1, "kept")
+	abandon(db)
+	// What a crash can leave: a Start and an addition, without the Validation.
+	w, _, err := journal.OpenAppend(journal.OSFS{}, filepath.Join(dir, "Data", "data.journal"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	op := w.LastOp() + 1
+	key99, _ := journal.AppendKey(nil, key(99))
+	w.Append(&journal.Record{Op: op, Action: journal.StartTx, Process: 1},
+		&journal.Record{Op: op + 1, Action: journal.Add, Process: 1, Table: "T", Key: key99, RecordNum: 99,
+			Values: journal.AppendValues(nil, []journal.Value{journal.Int(99), journal.Text("half"), journal.Int(0), {}})})
+	w.Close()
+	db = reopen(t, nil, dir, lazy)
+	q := db.NewProcess("") // process 1 again
+	add(t, q, 2, "after")
+	db.Close()
+	// Replayed from the start of the log into the old data file: both acknowledged writes.
+	os.WriteFile(dataPath(dir, "Base"), blank, 0o600)
+	db = reopen(t, nil, dir, Options{})
+	same(t, names(t, db), map[int64]string{1: "kept", 2: "after"})
+	db.Close()
+}

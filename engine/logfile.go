@@ -151,17 +151,20 @@ func createLogFile(fsys journal.FS, path string, h journal.Header) (*journal.Wri
 
 // LogStatus describes the log file.
 type LogStatus struct {
-	Use      bool   // log.use
-	Path     string // where it is
-	Open     bool   // being written
-	Pending  bool   // asked for, starts after the next backup
-	Size     int64
-	FirstOp  uint64
-	LastOp   uint64
-	Durable  uint64
-	Failed   error // the 1274 error, if the log became unavailable
-	Applied  uint64
-	Incomplt *Incomplete
+	Use     bool   // log.use
+	Path    string // where it is
+	Open    bool   // being written
+	Pending bool   // asked for, starts after the next backup
+	Size    int64
+	FirstOp uint64
+	LastOp  uint64
+	Durable uint64
+	Failed  error // the 1274 error, if the log became unavailable
+	// CheckpointErr is why the last checkpoint failed (data file disk full...), or nil: the
+	// writes are safe in the log, but the cache grows until a checkpoint succeeds.
+	CheckpointErr error
+	Applied       uint64
+	Incomplt      *Incomplete
 }
 
 // LogStatus returns the state of the log file.
@@ -174,9 +177,9 @@ func (db *DB) LogStatus() LogStatus {
 		st.Open, st.Size, st.FirstOp = true, db.log.Size(), db.log.Header().FirstOp
 		st.LastOp, st.Durable = db.log.LastOp(), db.log.Durable()
 	}
-	db.ckptMu.Lock()
-	st.Applied = db.ckptOp
-	db.ckptMu.Unlock()
+	db.vmu.RLock()
+	st.Applied, st.CheckpointErr = db.ckptOp, db.ckptErr
+	db.vmu.RUnlock()
 	return st
 }
 
@@ -232,7 +235,11 @@ func (db *DB) StartLog(path string) error {
 		db.fs.Remove(abs)
 		return err
 	}
-	db.setLogPending(false)
+	if err := db.setLogPending(false); err != nil {
+		w.Close()
+		db.fs.Remove(abs)
+		return err
+	}
 	db.log, db.logErr = w, nil
 	return nil
 }

@@ -181,6 +181,9 @@ func (tx *Tx) SetBlob(table string, key []journal.Value, field string, data []by
 
 const maxBlob = 256 << 20
 
+// maxLogged bounds what one logged operation holds, below the log's record limit.
+const maxLogged = journal.MaxRecordSize - 1<<20
+
 // stage checks an intent against the current data and the transaction's own writes, and keeps
 // it for the commit. Record numbers of additions are given here.
 func (tx *Tx) stage(in intent) (num uint64, err error) {
@@ -203,6 +206,9 @@ func (tx *Tx) stage(in intent) (num uint64, err error) {
 	val, err := resolve(&in, tx.state, look)
 	if err != nil {
 		return 0, err
+	}
+	if size := len(val) + len(in.key) + len(in.blob.B); size > maxLogged {
+		return 0, Errorf(CodeBadValue, in.action.String(), "the record would take %d MiB, more than the %d MiB one operation can hold; store less in it", size>>20, maxLogged>>20)
 	}
 	if len(tx.staged) == 0 {
 		tx.epoch = db.epoch
@@ -417,16 +423,13 @@ func (db *DB) commitDirect(changes []*change) (uint64, error) {
 	db.epoch++
 	db.raiseKeyMax(changes)
 	db.vmu.Lock()
-	db.counts, db.visibleOp, db.lastChange = counts, op, last
+	db.counts, db.visibleOp, db.lastChange, db.ckptOp = counts, op, last, op
 	for _, c := range changes {
 		if c.val != nil && c.key > db.diskMax[c.table.Name] {
 			db.diskMax[c.table.Name] = c.key
 		}
 	}
 	db.vmu.Unlock()
-	db.ckptMu.Lock()
-	db.ckptOp = op
-	db.ckptMu.Unlock()
 	return op, nil
 }
 

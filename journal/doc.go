@@ -23,11 +23,13 @@
 //	uv = uvarint; v = zig-zag varint (Unix nanoseconds, 0 for the zero time);
 //	s = uvarint length, then that many bytes.
 //	The CRC-32C (Castagnoli) covers the 4 length bytes followed by the body.
-//	12 <= L <= MaxRecordSize (512 MiB), and the body must be consumed exactly.
+//	11 <= L <= MaxRecordSize (512 MiB), and the body must be consumed exactly.
 //
-// A Writer reserves space ahead of the last record with zero bytes (1 MiB, growing with the log
-// up to 64 MiB), so that a sync only flushes data, not a new file size; Close cuts them off.
-// Zeros where a record would start, to the end of the file, are the clean end of the log.
+// The Writer only appends. It does not reserve zero-filled space ahead of the last record,
+// although syncs would then flush data only: after a power loss, the pages of an unsynced write
+// into reserved space can persist out of order, leaving zeros before a later record, which
+// could not be told from damage. Zeros where a record would start, to the end of the file, are
+// still read as the clean end of the log (a write that never reached the disk).
 //
 // Key is an AppendKey encoding (comparable with bytes.Compare), Values an AppendValues encoding;
 // both may be empty. Operation numbers strictly increase through a log (gaps are allowed) and

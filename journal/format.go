@@ -19,7 +19,7 @@ const (
 	MaxRecordSize = 512 << 20
 
 	frameSize   = 8  // uint32 body length, uint32 CRC
-	minBodySize = 12 // every body field at its shortest: one byte each
+	minBodySize = 11 // the 11 body fields at their shortest: one byte each
 )
 
 var (

@@ -135,7 +135,7 @@ func TestTrailingZeros(t *testing.T) {
 	}
 	checkRecords(t, got, append(recs, more...))
 	if fi, _ := os.Stat(path); fi.Size() != w.Size() {
-		t.Errorf("a closed log is %d bytes, its records %d: the reserved zeros stayed", fi.Size(), w.Size())
+		t.Errorf("a closed log is %d bytes, its records %d: the zeros stayed", fi.Size(), w.Size())
 	}
 }
 

@@ -42,7 +42,6 @@ type Writer struct {
 	hasLast bool
 	durable uint64 // last op written and synced
 	size    int64  // bytes of records written to the file, header included
-	alloc   int64  // size of the file: records, then zeros reserved for the next ones
 	syncing bool   // a leader is writing and syncing outside mu
 	group   uint64 // records the last sync covered
 	err     error  // sticky failure
@@ -145,6 +144,13 @@ func openAppend(fsys FS, path string, f File) (*Writer, AppendInfo, error) {
 		}
 		break
 	}
+	if info.Torn == nil && fi.Size() > r.off {
+		// Zeros after the last record (a write that never reached the disk): appends go on
+		// from the last record.
+		if err := f.Truncate(r.off); err != nil {
+			return nil, AppendInfo{}, &IOError{Op: "truncate", Path: path, Err: err}
+		}
+	}
 	// One sync at open: what an earlier process wrote without syncing, and the truncation,
 	// become durable before anything new is acknowledged.
 	if err := f.Sync(); err != nil {
@@ -170,7 +176,7 @@ func newWriter(fsys FS, path string, f File, h Header, size int64) (*Writer, err
 	if err != nil {
 		return nil, &IOError{Op: "stat", Path: path, Err: err}
 	}
-	w := &Writer{fsys: fsys, path: path, f: f, id: id, hdr: h, size: size, alloc: max(size, id.Size())}
+	w := &Writer{fsys: fsys, path: path, f: f, id: id, hdr: h, size: size}
 	w.cond.L = &w.mu
 	w.durable = w.LastOp()
 	return w, nil
@@ -273,11 +279,12 @@ func (w *Writer) Sync(op uint64) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	for {
-		if w.err != nil {
-			return w.err
-		}
+		// Records a sync made durable stay durable, whatever failed after it.
 		if target := min(op, w.lastOpLocked()); w.durable >= target {
 			return nil
+		}
+		if w.err != nil {
+			return w.err
 		}
 		if w.done {
 			return ErrClosed
@@ -337,41 +344,12 @@ func (w *Writer) write(buf []byte) (int, error) {
 	if len(buf) == 0 {
 		return 0, nil
 	}
-	if end := w.size + int64(len(buf)); end > w.alloc {
-		if err := w.reserve(end); err != nil {
-			return 0, err
-		}
-	}
 	n, err := w.f.Write(buf)
 	if err == nil && n < len(buf) {
 		err = io.ErrShortWrite
 	}
 	return n, err
 }
-
-// reserve grows the file with zeros past end, so that the syncs of the records written there
-// only flush data: a sync that must also record a new file size costs a filesystem journal
-// commit, several times slower. Readers take zeros after the last record as the clean end of
-// the log, and Close cuts them off. The reserve grows with the log, from 1 MiB up to 64 MiB.
-func (w *Writer) reserve(end int64) error {
-	grow := min(64<<20, max(1<<20, w.size/8))
-	target := end + grow
-	if _, err := w.f.Seek(w.alloc, io.SeekStart); err != nil {
-		return err
-	}
-	for w.alloc < target {
-		n, err := w.f.Write(zeros[:min(int64(len(zeros)), target-w.alloc)])
-		w.alloc += int64(n)
-		if err != nil {
-			w.f.Seek(w.size, io.SeekStart)
-			return err
-		}
-	}
-	_, err := w.f.Seek(w.size, io.SeekStart)
-	return err
-}
-
-var zeros = make([]byte, 1<<20)
 
 // checkPath verifies that path still names the open file.
 func (w *Writer) checkPath() error {
@@ -415,14 +393,6 @@ func (w *Writer) Close() error {
 	}
 	if w.done {
 		return w.doneErr
-	}
-	if err == nil && w.alloc > w.size {
-		// A closed log holds its records only.
-		if terr := w.f.Truncate(w.size); terr != nil {
-			err = &IOError{Op: "truncate", Path: w.path, Err: terr}
-		} else if serr := w.f.Sync(); serr != nil {
-			err = &IOError{Op: "sync", Path: w.path, Err: serr}
-		}
 	}
 	if cerr := w.f.Close(); err == nil && cerr != nil {
 		err = &IOError{Op: "close", Path: w.path, Err: cerr}
