@@ -25,6 +25,7 @@ type BackupSnapshot struct {
 	btx    *bolt.Tx
 	logOff int64 // end of the log's records at Op, or -1 when the log is not being written
 	done   bool
+	ended  chan struct{} // closed when the backup ends
 }
 
 // BeginBackup takes the snapshot of backup number for a backup (S6.2 step 3). Only one backup
@@ -43,7 +44,7 @@ func (db *DB) BeginBackup(number uint32) (*BackupSnapshot, error) {
 	case db.backup != nil:
 		return nil, &Error{Code: CodeBusy, Op: "backup", Err: fmt.Errorf("backup %d is running", db.backup.Number)}
 	}
-	s := &BackupSnapshot{db: db, Number: number, logOff: -1}
+	s := &BackupSnapshot{db: db, Number: number, logOff: -1, ended: make(chan struct{})}
 	if db.log != nil && db.logErr == nil {
 		if err := db.log.Sync(db.log.LastOp()); err != nil {
 			db.failLogLocked(err)
@@ -97,6 +98,7 @@ func (s *BackupSnapshot) Abort() {
 	s.db.wmu.Lock()
 	s.db.backup = nil
 	s.db.wmu.Unlock()
+	close(s.ended)
 }
 
 // Commit ends a backup whose archive is written and verified. The data file records it as the

@@ -1,10 +1,12 @@
 package engine
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"sync"
 	"testing"
+	"time"
 
 	"holdfast/journal"
 	"holdfast/settings"
@@ -171,4 +173,35 @@ func TestBackupEndsLogFailure(t *testing.T) {
 	db = reopen(t, db, dir, Options{})
 	same(t, names(t, db), map[int64]string{1: "kept", 3: "after the backup"})
 	db.Close()
+}
+
+// A structure change waits for a running backup to end; cancelled while waiting, it gives
+// -9976 and changes nothing.
+func TestStructureChangeWaitsForBackup(t *testing.T) {
+	db, _ := newDB(t, Options{})
+	defer db.Close()
+	snap, err := db.BeginBackup(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	err = db.CreateTableContext(ctx, Table{Name: "Late", PrimaryKey: []string{"k"}, Fields: []Field{{"k", journal.KindInt}}})
+	wantCode(t, err, CodeBackupInProgress)
+	if db.Catalog().Table("Late") != nil {
+		t.Fatal("the cancelled change was made")
+	}
+	done := make(chan error)
+	go func() {
+		done <- db.CreateTable(Table{Name: "Later", PrimaryKey: []string{"k"}, Fields: []Field{{"k", journal.KindInt}}})
+	}()
+	select {
+	case <-done:
+		t.Fatal("the change did not wait for the backup")
+	case <-time.After(50 * time.Millisecond):
+	}
+	snap.Abort()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
 }

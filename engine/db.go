@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"crypto/rand"
 	"errors"
 	"fmt"
@@ -372,8 +373,17 @@ func (db *DB) table(name string) (*Table, error) {
 
 // CreateTable adds a table to the structure (written atomically before it returns).
 func (db *DB) CreateTable(t Table) error {
+	return db.CreateTableContext(context.Background(), t)
+}
+
+// CreateTableContext is CreateTable that, like every structure change, waits for a running
+// backup to end (S3.7); cancelling ctx while it waits gives -9976.
+func (db *DB) CreateTableContext(ctx context.Context, t Table) error {
 	if err := t.validate(); err != nil {
 		return &Error{Code: CodeBadInput, Op: "create table", Err: err}
+	}
+	if err := db.waitBackup(ctx, "create table"); err != nil {
+		return err
 	}
 	if err := db.writable(); err != nil {
 		return err
@@ -395,6 +405,15 @@ func (db *DB) CreateTable(t Table) error {
 // SetJournaled turns a table's Include in Log File on or off. Its cached changes are
 // checkpointed first, so that nothing of it depends on a log that no longer has it.
 func (db *DB) SetJournaled(table string, on bool) error {
+	return db.SetJournaledContext(context.Background(), table, on)
+}
+
+// SetJournaledContext is SetJournaled that waits for a running backup to end (-9976 if ctx is
+// cancelled meanwhile).
+func (db *DB) SetJournaledContext(ctx context.Context, table string, on bool) error {
+	if err := db.waitBackup(ctx, "change Include in Log File"); err != nil {
+		return err
+	}
 	if err := db.checkpoint(); err != nil {
 		return err
 	}
@@ -417,6 +436,23 @@ func (db *DB) SetJournaled(table string, on bool) error {
 	}
 	db.cat = c
 	return nil
+}
+
+// waitBackup waits until no backup runs: structure changes wait for the backup to end (S3.7).
+func (db *DB) waitBackup(ctx context.Context, op string) error {
+	for {
+		db.wmu.Lock()
+		running := db.backup
+		db.wmu.Unlock()
+		if running == nil {
+			return nil
+		}
+		select {
+		case <-running.ended:
+		case <-ctx.Done():
+			return &Error{Code: CodeBackupInProgress, Op: op, Err: errors.New("cancelled while waiting for the backup to end")}
+		}
+	}
 }
 
 // writable returns why writes are refused, or nil.
