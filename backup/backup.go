@@ -42,6 +42,7 @@ type Result struct {
 	Duration   time.Duration
 	Deleted    []string // old backups deleted to keep only the last X
 	Missing    []string // attachments not found: the backup is partial (1430)
+	sums       []FileInfo
 }
 
 // Destination is where a database's backups go: the destination setting, or "<Name> Backups"
@@ -91,11 +92,7 @@ func Run(ctx context.Context, db *engine.DB, opts Options) (*Result, error) {
 	}
 	if res != nil {
 		entry.Number, entry.Operation = res.Number, res.Operation
-		for _, p := range append(append([]string(nil), res.Files...), res.LogBackups...) {
-			if fi, ferr := fileInfo(p); ferr == nil {
-				entry.Files = append(entry.Files, fi)
-			}
-		}
+		entry.Files = res.sums // hashed as they were written
 		note(db.Dir(), verbose, false, "Backup %d finished in %s: %s (%d bytes), snapshot at operation %d.",
 			res.Number, time.Since(start).Round(time.Millisecond), res.Archive, res.Size, res.Operation)
 		for _, l := range res.LogBackups {
@@ -182,12 +179,16 @@ func run(ctx context.Context, db *engine.DB, dest string, opts Options, start ti
 	if opts.Overwrite {
 		removeArchive(dest, db.Name(), n)
 	}
-	files, size, missing, err := writeArchive(ctx, db, snap, dest, start, opts)
+	sums, size, missing, err := writeArchive(ctx, db, snap, dest, start, opts)
 	if err != nil {
 		snap.Abort()
 		return hist, nil, err
 	}
-	res.Archive, res.Files, res.Size, res.Missing = files[0], files, size, missing
+	files := make([]string, len(sums))
+	for i, f := range sums {
+		files[i] = f.Path
+	}
+	res.Archive, res.Files, res.Size, res.Missing, res.sums = files[0], files, size, missing, sums
 	if db.Settings().Bool("archive.verify") {
 		if _, err := VerifyArchive(res.Archive); err != nil {
 			snap.Abort()
@@ -208,7 +209,9 @@ func run(ctx context.Context, db *engine.DB, dest string, opts Options, start ti
 		}
 		return hist, nil, err
 	}
-	res.LogBackups, err = archiveClosedLogs(db, dest)
+	var logSums []FileInfo
+	res.LogBackups, logSums, err = archiveClosedLogs(db, dest)
+	res.sums = append(res.sums, logSums...)
 	if err == nil && len(res.Missing) > 0 {
 		err = &engine.Error{Code: engine.CodeAttachmentMissing, Op: "backup", Path: strings.Join(res.Missing, ", ")}
 	}
@@ -271,7 +274,7 @@ func checkDestination(db *engine.DB, dest string) error {
 
 // writeArchive writes the archive (one file or segments) under temporary names, syncs it and
 // renames it into place. It returns the final files and their total size.
-func writeArchive(ctx context.Context, db *engine.DB, snap *engine.BackupSnapshot, dest string, start time.Time, opts Options) (files []string, size int64, missing []string, err error) {
+func writeArchive(ctx context.Context, db *engine.DB, snap *engine.BackupSnapshot, dest string, start time.Time, opts Options) (files []FileInfo, size int64, missing []string, err error) {
 	s := db.Settings()
 	fsys := opts.FS
 	if fsys == nil {
@@ -281,7 +284,7 @@ func writeArchive(ctx context.Context, db *engine.DB, snap *engine.BackupSnapsho
 	fmt.Sscan(s.String("archive.segmentMB"), &segMB)
 	out := &output{fsys: fsys, dir: dest, name: db.Name(), number: snap.Number, segSize: segMB << 20}
 	path := filepath.Join(dest, ArchiveName(db.Name(), snap.Number))
-	fail := func(err error) ([]string, int64, []string, error) {
+	fail := func(err error) ([]FileInfo, int64, []string, error) {
 		out.abort()
 		// bbolt does not wrap the writer's error: the context says whether it was a stop.
 		if errors.Is(err, ErrStopped) || ctx.Err() != nil {
@@ -347,18 +350,18 @@ func writeArchive(ctx context.Context, db *engine.DB, snap *engine.BackupSnapsho
 			return fail(err)
 		}
 	}
-	files, err = out.commit()
-	if err != nil {
+	if _, err = out.commit(); err != nil {
 		return fail(err)
 	}
-	return files, out.size, missing, nil
+	return out.sums, out.size, missing, nil
 }
 
 // archiveClosedLogs copies each closed log waiting beside the log to the destination as the
 // log backup numbered after the backup it follows, then removes it. A log backup already there
 // is never replaced: the closed log then stays where it is and the error says so.
-func archiveClosedLogs(db *engine.DB, dest string) ([]string, error) {
+func archiveClosedLogs(db *engine.DB, dest string) ([]string, []FileInfo, error) {
 	var out []string
+	var sums []FileInfo
 	for _, closed := range db.ClosedLogs() {
 		var n uint32
 		base := filepath.Base(closed)
@@ -367,35 +370,23 @@ func archiveClosedLogs(db *engine.DB, dest string) ([]string, error) {
 		}
 		target := filepath.Join(dest, LogBackupName(db.Name(), n))
 		if _, err := os.Stat(target); err == nil {
-			return out, &engine.Error{Code: engine.CodeExists, Op: "write log backup", Path: target,
+			return out, sums, &engine.Error{Code: engine.CodeExists, Op: "write log backup", Path: target,
 				Err: fmt.Errorf("a log backup of this number is already there; the closed log stays at %s", closed)}
 		}
 		data, err := os.ReadFile(closed)
 		if err != nil {
-			return out, coded(engine.CodeLogIO, "read closed log", closed, err)
+			return out, sums, coded(engine.CodeLogIO, "read closed log", closed, err)
 		}
 		if err := journal.WriteFileAtomic(journal.OSFS{}, target, data, 0o600); err != nil {
-			return out, coded(engine.CodeArchiveWrite, "write log backup", target, err)
+			return out, sums, coded(engine.CodeArchiveWrite, "write log backup", target, err)
 		}
 		if err := os.Remove(closed); err != nil {
-			return out, coded(engine.CodeLogIO, "remove closed log", closed, err)
+			return out, sums, coded(engine.CodeLogIO, "remove closed log", closed, err)
 		}
 		out = append(out, target)
+		h := sha256.Sum256(data)
+		sums = append(sums, FileInfo{Path: target, Size: int64(len(data)), SHA256: hex.EncodeToString(h[:])})
 	}
-	return out, nil
+	return out, sums, nil
 }
 
-// fileInfo hashes a file for the history.
-func fileInfo(path string) (FileInfo, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return FileInfo{}, err
-	}
-	defer f.Close()
-	h := sha256.New()
-	n, err := io.Copy(h, f)
-	if err != nil {
-		return FileInfo{}, err
-	}
-	return FileInfo{Path: path, Size: n, SHA256: hex.EncodeToString(h.Sum(nil))}, nil
-}

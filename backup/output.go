@@ -1,7 +1,10 @@
 package backup
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
+	"hash"
 	"fmt"
 	"io"
 	"os"
@@ -28,8 +31,10 @@ type output struct {
 	segSize int64 // 0: one file
 	cur     journal.File
 	curN    int64
+	curHash hash.Hash
 	tmps    []string
 	finals  []string
+	sums    []FileInfo // per file: size and SHA-256, computed as written
 	size    int64
 }
 
@@ -43,7 +48,7 @@ func (o *output) open() error {
 	if err != nil {
 		return err
 	}
-	o.cur, o.curN = f, 0
+	o.cur, o.curN, o.curHash = f, 0, sha256.New()
 	o.tmps = append(o.tmps, tmp)
 	o.finals = append(o.finals, filepath.Join(o.dir, final))
 	return nil
@@ -54,6 +59,7 @@ func (o *output) roll() error {
 	if o.cur == nil {
 		return nil
 	}
+	o.sums = append(o.sums, FileInfo{Size: o.curN, SHA256: hex.EncodeToString(o.curHash.Sum(nil))})
 	err := o.cur.Sync()
 	if cerr := o.cur.Close(); err == nil {
 		err = cerr
@@ -78,6 +84,7 @@ func (o *output) Write(p []byte) (int, error) {
 			k = int(min(int64(k), o.segSize-o.curN))
 		}
 		n, err := o.cur.Write(p[:k])
+		o.curHash.Write(p[:n])
 		written += n
 		o.curN += int64(n)
 		o.size += int64(n)
@@ -109,6 +116,9 @@ func (o *output) commit() ([]string, error) {
 		}
 	}
 	o.tmps = nil
+	for i := range o.sums {
+		o.sums[i].Path = o.finals[i]
+	}
 	return o.finals, o.fsys.SyncDir(o.dir)
 }
 
