@@ -389,4 +389,3 @@ func archiveClosedLogs(db *engine.DB, dest string) ([]string, []FileInfo, error)
 	}
 	return out, sums, nil
 }
-
