@@ -37,6 +37,22 @@ func newDB(t *testing.T) *engine.DB {
 	return db
 }
 
+// fill adds records 1..n holding text, in one transaction.
+func fill(t *testing.T, db *engine.DB, n int64, text string) {
+	t.Helper()
+	_, err := db.NewProcess("").Update(func(tx *engine.Tx) error {
+		for i := int64(1); i <= n; i++ {
+			if _, err := tx.Add("T", map[string]journal.Value{"id": journal.Int(i), "v": journal.Text(text)}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
 func add(t *testing.T, p *engine.Process, id int64) uint64 {
 	t.Helper()
 	tx := p.Auto()
@@ -417,13 +433,7 @@ func TestBackupDiskFull(t *testing.T) {
 func TestSegments(t *testing.T) {
 	db := newDB(t)
 	configure(t, db, "archive.segmentMB", "1", "archive.compression", "none", "keep.count", "1")
-	p := db.NewProcess("")
-	p.Update(func(tx *engine.Tx) error {
-		for i := int64(1); i <= 20000; i++ {
-			tx.Add("T", map[string]journal.Value{"id": journal.Int(i), "v": journal.Text(strings.Repeat("segment ", 20))})
-		}
-		return nil
-	})
+	fill(t, db, 20000, strings.Repeat("segment ", 20))
 	res, err := Run(context.Background(), db, Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -529,13 +539,7 @@ func TestJournalRollover(t *testing.T) {
 func TestRedundantArchive(t *testing.T) {
 	db := newDB(t)
 	configure(t, db, "archive.redundancy", "medium", "archive.interlacing", "low", "archive.compression", "none")
-	p := db.NewProcess("")
-	p.Update(func(tx *engine.Tx) error {
-		for i := int64(1); i <= 3000; i++ {
-			tx.Add("T", map[string]journal.Value{"id": journal.Int(i), "v": journal.Text(strings.Repeat("r", 100))})
-		}
-		return nil
-	})
+	fill(t, db, 3000, strings.Repeat("r", 100))
 	res, err := Run(context.Background(), db, Options{})
 	if err != nil {
 		t.Fatal(err)

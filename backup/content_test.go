@@ -10,7 +10,6 @@ import (
 	"testing"
 
 	"holdfast/engine"
-	"holdfast/journal"
 )
 
 func setAttachments(t *testing.T, db *engine.DB, paths ...string) {
@@ -155,13 +154,7 @@ func TestArchiveOpensWithUnzip(t *testing.T) {
 	for _, c := range []string{"none", "fast", "compact"} {
 		db := newDB(t)
 		configure(t, db, "archive.compression", c)
-		p := db.NewProcess("")
-		p.Update(func(tx *engine.Tx) error {
-			for i := int64(1); i <= 30000; i++ { // a few MB: several parallel chunks
-				tx.Add("T", map[string]journal.Value{"id": journal.Int(i), "v": journal.Text(strings.Repeat("unzip me ", 8))})
-			}
-			return nil
-		})
+		fill(t, db, 30000, strings.Repeat("unzip me ", 8)) // a few MB: several parallel chunks
 		res, err := Run(context.Background(), db, Options{})
 		if err != nil {
 			t.Fatal(err)
