@@ -113,7 +113,7 @@ func loadBolt(b *testing.B, dir string, rs []person) time.Duration {
 	}
 	// The engine's own bbolt settings (engine/store.go), so that only the engine differs.
 	db, err := bolt.Open(filepath.Join(dir, "data.db"), 0o600, &bolt.Options{
-		Timeout: time.Second, NoFreelistSync: true, FreelistType: bolt.FreelistMapType, InitialMmapSize: 1 << 30})
+		Timeout: time.Second, FreelistType: bolt.FreelistMapType, InitialMmapSize: 1 << 30})
 	if err != nil {
 		b.Fatal(err)
 	}
