@@ -43,11 +43,11 @@ func getU64(b *bolt.Bucket, k []byte) uint64 {
 
 func openBolt(path string, readOnly bool) (*bolt.DB, error) {
 	return bolt.Open(path, 0o600, &bolt.Options{
-		Timeout:        time.Second,
-		ReadOnly:       readOnly,
+		Timeout:  time.Second,
+		ReadOnly: readOnly,
 		// The free list is written with each commit: without it, every open walks every page
 		// of the file (2.3 s and 2.2 GB of mapped pages for a 2 GiB data file, against 0.02 s).
-		FreelistType:   bolt.FreelistMapType,
+		FreelistType: bolt.FreelistMapType,
 		// Address space only: growing the file up to this size needs no remap, and a remap
 		// waits for every reader.
 		InitialMmapSize: 1 << 30,
