@@ -186,6 +186,9 @@ func runLog(args []string, stdout, stderr io.Writer) error {
 				fmt.Fprintf(stdout, "size: %d bytes\nfirst operation: %d\nlast operation: %d\n", st.Size, st.FirstOp, st.LastOp)
 			}
 			fmt.Fprintf(stdout, "data file at operation: %d\n", st.Applied)
+			if inc := st.Incomplete; inc != nil {
+				fmt.Fprintf(stdout, "not integrated: %d operation(s) of the log, %d to %d (holdfast integrate DB)\n", inc.Operations, inc.From, inc.To)
+			}
 			if st.CheckpointErr != nil {
 				fmt.Fprintf(stdout, "warning: the data file could not be updated (the writes are safe in the log): %v\n", st.CheckpointErr)
 			}

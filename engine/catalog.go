@@ -63,9 +63,6 @@ func (t *Table) FieldIndex(name string) int {
 	return -1
 }
 
-// KeyIndexes returns the field index of each primary key field, in key order.
-func (t *Table) KeyIndexes() []int { return t.keyIdx }
-
 var namePattern = regexp.MustCompile(`^[\p{L}_][\p{L}\p{N}_ ]{0,63}$`)
 
 // validate checks a definition and fills its derived fields.

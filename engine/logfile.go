@@ -164,14 +164,14 @@ type LogStatus struct {
 	// writes are safe in the log, but the cache grows until a checkpoint succeeds.
 	CheckpointErr error
 	Applied       uint64
-	Incomplt      *Incomplete
+	Incomplete    *Incomplete // operations of the log left out of the data file (read-only until integrated)
 }
 
 // LogStatus returns the state of the log file.
 func (db *DB) LogStatus() LogStatus {
 	db.wmu.Lock()
 	defer db.wmu.Unlock()
-	st := LogStatus{Use: db.settings.Bool("log.use"), Path: db.LogPath(), Failed: db.logErr, Incomplt: db.report.Incomplete}
+	st := LogStatus{Use: db.settings.Bool("log.use"), Path: db.LogPath(), Failed: db.logErr, Incomplete: db.report.Incomplete}
 	st.Pending = db.logPending()
 	if db.log != nil {
 		st.Open, st.Size, st.FirstOp = true, db.log.Size(), db.log.Header().FirstOp

@@ -465,9 +465,6 @@ func (tx *Tx) Get(table string, key []journal.Value) (Record, bool, error) {
 	return rec, err == nil, err
 }
 
-// Pending reports whether the transaction holds writes not yet committed.
-func (tx *Tx) Pending() bool { return !tx.done && len(tx.staged) > 0 }
-
 func uvarintLen(x uint64) int {
 	n := 1
 	for x >= 0x80 {
