@@ -22,6 +22,24 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files")
 
+// golden compares got with a golden file (rewritten with -update) and returns the file's bytes.
+func golden(t *testing.T, path string, got []byte) []byte {
+	t.Helper()
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != string(want) {
+		t.Fatalf("%s changed:\n%s\nwant:\n%s", path, got, want)
+	}
+	return want
+}
+
 func newDB(t *testing.T) *engine.DB {
 	t.Helper()
 	db, err := engine.Create(filepath.Join(t.TempDir(), "Shop"), engine.Options{})
@@ -286,18 +304,7 @@ func TestManifestGolden(t *testing.T) {
 		Name: "Shop", Operation: 1234, Holdfast: Version, Compression: "fast", Entries: []Entry{
 			{Path: "Data/Shop.4DD", Size: 65536, SHA256: strings.Repeat("ab", 32)},
 			{Path: "Project/catalog.json", Size: 512, SHA256: strings.Repeat("cd", 32)}}}
-	got := m.Marshal()
-	const path = "../testdata/backup/manifest.golden.json"
-	if *update {
-		os.WriteFile(path, got, 0o644)
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if string(got) != string(want) {
-		t.Fatalf("manifest changed:\n%s\nwant:\n%s", got, want)
-	}
+	want := golden(t, "../testdata/backup/manifest.golden.json", m.Marshal())
 	back, err := ParseManifest(want)
 	if err != nil || back.Operation != 1234 || len(back.Entries) != 2 {
 		t.Fatalf("parse: %+v %v", back, err)
@@ -485,17 +492,7 @@ func TestHistoryGolden(t *testing.T) {
 		Status: StatusFailed, ErrorCode: 1407, Error: "backup /media/usb: no such file or directory. The backup destination is missing, not a folder, or not writable; choose another one in the settings."}, 3)
 	h.Database = "0a1b2c3d-4e5f-4a6b-8c7d-0e1f2a3b4c5d"
 	got, _ := json.MarshalIndent(h, "", "  ")
-	const path = "../testdata/backup/backupHistory.golden.json"
-	if *update {
-		os.WriteFile(path, got, 0o644)
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if string(got) != string(want) {
-		t.Fatalf("backupHistory.json changed:\n%s\nwant:\n%s", got, want)
-	}
+	golden(t, "../testdata/backup/backupHistory.golden.json", got)
 	if h.NextNumber() != 2 {
 		t.Errorf("a failed backup 2 must not use its number: next is %d", h.NextNumber())
 	}
@@ -624,13 +621,5 @@ func TestJournalLinesGolden(t *testing.T) {
 		l = regexp.MustCompile(`\(\d+ bytes\)`).ReplaceAllString(l, "(N bytes)")
 		lines = append(lines, l)
 	}
-	got := strings.Join(lines, "\n") + "\n"
-	const path = "../testdata/backup/journal.golden.txt"
-	if *update {
-		os.WriteFile(path, []byte(got), 0o644)
-	}
-	want, _ := os.ReadFile(path)
-	if got != string(want) {
-		t.Fatalf("journal lines changed:\n%s\nwant:\n%s", got, want)
-	}
+	golden(t, "../testdata/backup/journal.golden.txt", []byte(strings.Join(lines, "\n")+"\n"))
 }

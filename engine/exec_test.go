@@ -26,17 +26,7 @@ func TestExecSession(t *testing.T) {
 	}
 	db.Close()
 	// Operation numbers depend on nothing but the session, so the answers are stable.
-	const path = "../testdata/exec/session.golden"
-	if *update {
-		os.WriteFile(path, out.Bytes(), 0o644)
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if out.String() != string(want) {
-		t.Fatalf("answers changed:\n%s\nwant:\n%s", out.String(), want)
-	}
+	golden(t, "../testdata/exec/session.golden", out.Bytes())
 	// The transaction left open at the end of input was not committed.
 	db, err = Open(dir, Options{})
 	if err != nil {

@@ -15,6 +15,23 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files")
 
+// golden compares got with a golden file (rewritten with -update).
+func golden(t *testing.T, path string, got []byte) {
+	t.Helper()
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != string(want) {
+		t.Fatalf("%s changed:\n%s\nwant:\n%s", path, got, want)
+	}
+}
+
 // goldenRecords covers every kind of value, nulls, a short record and a large record number.
 func goldenRecords() []struct {
 	name string
@@ -51,17 +68,8 @@ func TestRecordGolden(t *testing.T) {
 			}
 		}
 	}
-	const path = "../testdata/engine/records.golden"
-	if *update {
-		os.WriteFile(path, []byte(b.String()), 0o644)
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if b.String() != string(want) {
-		t.Fatalf("the record encoding changed (data files already written would no longer read):\n got %s\nwant %s", b.String(), want)
-	}
+	// A change here means data files already written would no longer read.
+	golden(t, "../testdata/engine/records.golden", []byte(b.String()))
 }
 
 func TestRecordChecksum(t *testing.T) {
