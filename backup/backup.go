@@ -313,7 +313,8 @@ func writeArchive(ctx context.Context, db *engine.DB, snap *engine.BackupSnapsho
 		}
 		sink = protect
 	}
-	aw, err := newArchiveWriter(sink, s.String("archive.compression"), m)
+	busy := func() bool { return db.WrittenWithin(pyield) }
+	aw, err := newArchiveWriter(sink, s.String("archive.compression"), m, busy)
 	if err != nil {
 		return fail(err)
 	}

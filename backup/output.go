@@ -32,6 +32,8 @@ type output struct {
 	cur     journal.File
 	curN    int64
 	curHash hash.Hash
+	aside   *hashAside // hashes large writes while they are written
+	kicked  int64      // bytes of the current file whose writeback was started
 	tmps    []string
 	finals  []string
 	sums    []FileInfo // per file: size and SHA-256, computed as written
@@ -48,7 +50,7 @@ func (o *output) open() error {
 	if err != nil {
 		return err
 	}
-	o.cur, o.curN, o.curHash = f, 0, sha256.New()
+	o.cur, o.curN, o.curHash, o.kicked = f, 0, sha256.New(), 0
 	o.tmps = append(o.tmps, tmp)
 	o.finals = append(o.finals, filepath.Join(o.dir, final))
 	return nil
@@ -83,17 +85,58 @@ func (o *output) Write(p []byte) (int, error) {
 		if o.segSize > 0 {
 			k = int(min(int64(k), o.segSize-o.curN))
 		}
-		n, err := o.cur.Write(p[:k])
-		o.curHash.Write(p[:n])
+		var n int
+		var err error
+		if k >= asideMin {
+			if o.aside == nil {
+				o.aside = newHashAside(1)
+			}
+			o.aside.give(o.curHash, p[:k])
+			n, err = o.cur.Write(p[:k])
+			o.aside.take() // on a short write the archive is abandoned: its hash does not matter
+		} else {
+			n, err = o.cur.Write(p[:k])
+			o.curHash.Write(p[:n])
+		}
 		written += n
 		o.curN += int64(n)
 		o.size += int64(n)
 		if err != nil {
 			return written, err
 		}
+		o.writeback()
 		p = p[k:]
 	}
 	return written, nil
+}
+
+// writeback starts writing each writebackStep bytes to disk as soon as they are written, and
+// waits for the step before the last one: the disk works while the archive is being made, the
+// final sync has little left, and no more than a few steps of dirty pages pile up to delay
+// the database's own syncs.
+func (o *output) writeback() {
+	wb, ok := o.cur.(journal.Writeback)
+	if !ok || o.curN-o.kicked < writebackStep {
+		return
+	}
+	wb.StartWriteback(o.kicked, o.curN-o.kicked) // advice: errors surface at Sync
+	if o.kicked >= 2*writebackStep {
+		wb.WaitWriteback(o.kicked-2*writebackStep, writebackStep)
+	}
+	o.kicked = o.curN
+}
+
+const writebackStep = 8 << 20
+
+// asideMin is the smallest write whose hashing is worth a hand-over to another goroutine.
+const asideMin = 16 << 10
+
+// stop ends the hashing goroutine.
+func (o *output) stop() {
+	if o.aside != nil {
+		o.aside.close()
+		o.aside = nil
+	}
 }
 
 // commit syncs every file and renames them to their final names, in order, then syncs the
@@ -104,6 +147,7 @@ func (o *output) commit() ([]string, error) {
 			return nil, err
 		}
 	}
+	o.stop()
 	if err := o.roll(); err != nil {
 		return nil, err
 	}
@@ -124,6 +168,7 @@ func (o *output) commit() ([]string, error) {
 
 // abort removes every file written.
 func (o *output) abort() {
+	o.stop()
 	if o.cur != nil {
 		o.cur.Close()
 		o.cur = nil

@@ -5,6 +5,8 @@ import (
 	"io"
 	"runtime"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/klauspost/compress/flate"
 )
@@ -15,15 +17,17 @@ import (
 // pieces are written in order. Any inflater reads the result as one stream. It is an
 // io.WriteCloser for zip.RegisterCompressor: Close ends the stream, not the underlying writer.
 type pdeflate struct {
-	w     io.Writer
-	level int
-	buf   []byte
-	dict  []byte
-	queue chan *pchunk // in order, to the goroutine that writes
-	done  chan error   // the writing goroutine's result
-	work  chan *pchunk
-	wg    sync.WaitGroup
-	err   error
+	w       io.Writer
+	level   int
+	busy    func() bool
+	closing atomic.Bool // set by Close: waiting workers stop waiting
+	buf     []byte
+	dict    []byte
+	queue   chan *pchunk // in order, to the goroutine that writes
+	done    chan error   // the writing goroutine's result
+	work    chan *pchunk
+	wg      sync.WaitGroup
+	err     error
 }
 
 type pchunk struct {
@@ -37,23 +41,40 @@ type pchunk struct {
 const (
 	pchunkSize = 1 << 20
 	pdictSize  = 32 << 10
+	// pyield: how recent a database write keeps all compressing workers but the first one
+	// waiting, and how often they look again.
+	pyield = 100 * time.Millisecond
 )
 
-func newPDeflate(w io.Writer, level int) *pdeflate {
-	workers := max(1, runtime.GOMAXPROCS(0))
-	d := &pdeflate{w: w, level: level, queue: make(chan *pchunk, 2*workers), done: make(chan error, 1), work: make(chan *pchunk, 2*workers)}
-	for range workers {
+// newPDeflate starts the workers. busy, when not nil, says whether the database is being
+// written to just now.
+func newPDeflate(w io.Writer, level int, busy func() bool) *pdeflate {
+	workers := max(1, min(runtime.GOMAXPROCS(0), runtime.NumCPU()))
+	d := &pdeflate{w: w, level: level, busy: busy, queue: make(chan *pchunk, 2*workers), done: make(chan error, 1), work: make(chan *pchunk, 2*workers)}
+	for i := range workers {
 		d.wg.Add(1)
-		go d.compress()
+		go d.compress(i == 0)
 	}
 	go d.write()
 	return d
 }
 
-func (d *pdeflate) compress() {
+// compress is one worker. Workers run at a lower priority than the database's writers, and
+// while the database is being written to, only the first worker compresses: the others leave
+// their processor to the writers (on two cores a backup that kept both busy cut a writer's
+// commit rate to a third).
+func (d *pdeflate) compress(first bool) {
 	defer d.wg.Done()
+	background()
 	var fw *flate.Writer // one per worker, reset for each chunk: its tables are large
-	for c := range d.work {
+	for {
+		for !first && d.busy != nil && d.busy() && !d.closing.Load() {
+			time.Sleep(pyield / 4)
+		}
+		c, ok := <-d.work
+		if !ok {
+			return
+		}
 		var err error
 		if fw == nil {
 			fw, err = flate.NewWriterDict(&c.out, d.level, c.dict)
@@ -130,6 +151,7 @@ func (d *pdeflate) Close() error {
 		return d.err
 	}
 	d.send(true)
+	d.closing.Store(true)
 	close(d.work)
 	close(d.queue)
 	d.wg.Wait()

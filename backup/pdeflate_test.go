@@ -3,11 +3,12 @@ package backup
 import (
 	"bytes"
 	"compress/flate"
-
-	kflate "github.com/klauspost/compress/flate"
 	"io"
 	"math/rand/v2"
 	"testing"
+	"time"
+
+	kflate "github.com/klauspost/compress/flate"
 )
 
 // halfCompressible is data like a database's: words and random bytes.
@@ -34,7 +35,7 @@ func TestPDeflateRoundTrip(t *testing.T) {
 		for _, level := range []int{1, 9} {
 			data := halfCompressible(n, uint64(n))
 			var out bytes.Buffer
-			w := newPDeflate(&out, level)
+			w := newPDeflate(&out, level, nil)
 			rest := data
 			for step := 1; len(rest) > 0; step = step*3 + 1 {
 				k := min(step, len(rest))
@@ -73,7 +74,7 @@ func (f *failWriter) Write(p []byte) (int, error) {
 }
 
 func TestPDeflateWriteError(t *testing.T) {
-	w := newPDeflate(&failWriter{after: 1000}, 1)
+	w := newPDeflate(&failWriter{after: 1000}, 1, nil)
 	w.Write(halfCompressible(3*pchunkSize, 9))
 	if err := w.Close(); err == nil {
 		t.Fatal("a failing writer went unnoticed")
@@ -84,7 +85,7 @@ func BenchmarkPDeflate(b *testing.B) {
 	data := halfCompressible(64<<20, 3)
 	b.SetBytes(int64(len(data)))
 	for b.Loop() {
-		w := newPDeflate(io.Discard, 1)
+		w := newPDeflate(io.Discard, 1, nil)
 		w.Write(data)
 		w.Close()
 	}
@@ -97,5 +98,30 @@ func BenchmarkSingleDeflate(b *testing.B) {
 		w, _ := kflate.NewWriter(io.Discard, 1)
 		w.Write(data)
 		w.Close()
+	}
+}
+
+// While the database is being written to, one worker compresses and the others wait; the stream
+// still ends (a waiting worker must not hold up Close) and reads back whole.
+func TestPDeflateBusyDatabase(t *testing.T) {
+	data := halfCompressible(6*pchunkSize+777, 7)
+	var out bytes.Buffer
+	w := newPDeflate(&out, 2, func() bool { return true })
+	if _, err := w.Write(data); err != nil {
+		t.Fatal(err)
+	}
+	closed := make(chan error, 1)
+	go func() { closed <- w.Close() }()
+	select {
+	case err := <-closed:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("Close did not return while the database stayed busy")
+	}
+	back, err := io.ReadAll(flate.NewReader(bytes.NewReader(out.Bytes())))
+	if err != nil || !bytes.Equal(back, data) {
+		t.Fatalf("round trip failed (%v)", err)
 	}
 }

@@ -65,6 +65,13 @@ func (db *DB) BeginBackup(number uint32) (*BackupSnapshot, error) {
 	return s, nil
 }
 
+// WrittenWithin reports whether data changed in the last d: a backup uses it to leave a
+// processor to the database's writers while they are busy.
+func (db *DB) WrittenWithin(d time.Duration) bool {
+	last := db.lastWrite.Load()
+	return last != 0 && time.Since(time.Unix(0, last)) < d
+}
+
 // ChangedSinceBackup reports whether data changed since the last backup (S6.7's "backup only
 // if the data file has been modified").
 // A database never backed up counts as changed.

@@ -71,6 +71,7 @@ func (db *DB) applyVisible(c *change) {
 	db.overBytes += int64(len(c.val) + len(c.key))
 	db.counts[c.table.Name] += c.countDelta()
 	db.lastChange = c.op
+	db.lastWrite.Store(time.Now().UnixNano())
 }
 
 // checkpoint writes the visible cache into the data file in one bbolt transaction (synced), with

@@ -9,6 +9,7 @@ import (
 	"os/user"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -84,7 +85,8 @@ type DB struct {
 	overBytes  int64
 	counts     map[string]int64
 	visibleOp  uint64
-	lastChange uint64 // operation of the last visible data change
+	lastChange uint64       // operation of the last visible data change
+	lastWrite  atomic.Int64 // when the last data change became visible (Unix nanoseconds)
 
 	ckptMu   sync.Mutex
 	ckptOp   uint64 // applied operation of the data file; written with vmu held

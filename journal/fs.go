@@ -107,3 +107,11 @@ func WriteFileAtomic(fsys FS, path string, data []byte, perm fs.FileMode) error 
 	}
 	return fsys.SyncDir(dir)
 }
+
+// Writeback is what a File can offer to write a large file to disk as it grows (OSFS's files
+// do, on Linux): StartWriteback starts writing a range and returns at once; WaitWriteback
+// waits for a range started earlier.
+type Writeback interface {
+	StartWriteback(off, n int64) error
+	WaitWriteback(off, n int64) error
+}
