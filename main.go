@@ -26,6 +26,8 @@ const usage = `usage:
   holdfast backup DB [--overwrite]           a backup with the current settings
   holdfast history DB                        the recent backups (backupHistory.json)
   holdfast verify DB|ARCHIVE                 check a database and its backups, or one archive
+  holdfast restore ARCHIVE [--to DIR] [--items data,structure,attachments]
+                   [--integrate auto|none] [--log FILE]... [--until OP | --until-time RFC3339]
   holdfast settings DB [get [KEY] | set KEY VALUE... | add KEY VALUE | remove KEY VALUE]
 `
 
@@ -78,6 +80,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		return runHistory(rest, stdout)
 	case "verify":
 		return runVerify(rest, stdout, stderr)
+	case "restore":
+		return runRestore(rest, stdout, stderr)
 	case "settings":
 		return runSettings(rest, stdout)
 	}
@@ -159,6 +163,9 @@ func parseOne(fs *flag.FlagSet, args []string, cmd string) (string, error) {
 		}
 	}
 	if len(pos) != 1 {
+		if cmd == "restore" {
+			return "", usageError("restore takes one archive (a .4BK file)")
+		}
 		return "", usageError("%s takes one database folder", cmd)
 	}
 	return pos[0], nil

@@ -128,7 +128,7 @@ func (w *meteredWriter) ReadFrom(r io.Reader) (int64, error) {
 }
 
 // copyPiece and copyPieces: the size of the pieces a copy reads and how many are in flight.
-// Pieces that stay within the core's cache are copied fastest.
+// Four pieces of 1 MiB measured best here (256 KiB and 128 KiB were no faster).
 const (
 	copyPiece  = 1024 << 10
 	copyPieces = 4

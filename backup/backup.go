@@ -342,7 +342,7 @@ func writeArchive(ctx context.Context, db *engine.DB, snap *engine.BackupSnapsho
 		return fail(err)
 	}
 	man := &Manifest{Format: manifestFormat, Backup: snap.Number, Time: start.UTC().Truncate(time.Second), Database: engine.FormatID(db.ID()),
-		Name: db.Name(), Operation: snap.Op, Holdfast: Version, Compression: s.String("archive.compression")}
+		Name: db.Name(), Folder: db.Dir(), Operation: snap.Op, Holdfast: Version, Compression: s.String("archive.compression")}
 	if err := aw.finish(man); err != nil {
 		return fail(err)
 	}

@@ -301,7 +301,7 @@ func TestNumberingAfterHistoryLost(t *testing.T) {
 
 func TestManifestGolden(t *testing.T) {
 	m := &Manifest{Format: 1, Backup: 7, Time: time.Date(2026, 11, 22, 6, 30, 0, 0, time.UTC), Database: "0a1b2c3d-4e5f-4a6b-8c7d-0e1f2a3b4c5d",
-		Name: "Shop", Operation: 1234, Holdfast: Version, Compression: "fast", Entries: []Entry{
+		Name: "Shop", Folder: "/home/ana/Shop", Operation: 1234, Holdfast: Version, Compression: "fast", Entries: []Entry{
 			{Path: "Data/Shop.4DD", Size: 65536, SHA256: strings.Repeat("ab", 32)},
 			{Path: "Project/catalog.json", Size: 512, SHA256: strings.Repeat("cd", 32)}}}
 	want := golden(t, "../testdata/backup/manifest.golden.json", m.Marshal())

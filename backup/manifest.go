@@ -19,7 +19,8 @@ type Manifest struct {
 	Time        time.Time `json:"time"`
 	Database    string    `json:"database"` // the database identity (UUID)
 	Name        string    `json:"name"`
-	Operation   uint64    `json:"operation"` // the snapshot's operation number
+	Folder      string    `json:"folder,omitempty"` // the database folder when it was backed up
+	Operation   uint64    `json:"operation"`        // the snapshot's operation number
 	Holdfast    string    `json:"holdfast"`
 	Compression string    `json:"compression"`
 	Entries     []Entry   `json:"entries"`

@@ -220,13 +220,8 @@ func Open(dir string, opts Options) (*DB, error) {
 	if err != nil {
 		return nil, &Error{Code: CodeUsage, Op: "open", Path: dir, Err: err}
 	}
-	name := filepath.Base(dir)
-	db := &DB{
-		dir: dir, name: name, fs: opts.FS, opts: opts,
-		seq: map[string]uint64{}, keyMax: map[string]string{},
-		overlay: map[string]map[string]entry{}, counts: map[string]int64{}, diskMax: map[string]string{},
-		ckptKick: make(chan struct{}, 1), stop: make(chan struct{}),
-	}
+	db := blankDB(dir, opts)
+	name := db.name
 	if err := db.loadFiles(); err != nil {
 		return nil, err
 	}
@@ -254,6 +249,16 @@ func Open(dir string, opts Options) (*DB, error) {
 		db.appendMarker(&journal.Record{Action: journal.OpenData})
 	}
 	return db, nil
+}
+
+// blankDB is a database of folder dir (an absolute path), not open yet.
+func blankDB(dir string, opts Options) *DB {
+	return &DB{
+		dir: dir, name: filepath.Base(dir), fs: opts.FS, opts: opts,
+		seq: map[string]uint64{}, keyMax: map[string]string{},
+		overlay: map[string]map[string]entry{}, counts: map[string]int64{}, diskMax: map[string]string{},
+		ckptKick: make(chan struct{}, 1), stop: make(chan struct{}),
+	}
 }
 
 // loadFiles reads the structure and the settings.

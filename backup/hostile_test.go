@@ -1,0 +1,218 @@
+package backup
+
+import (
+	"archive/zip"
+	"bytes"
+	"compress/flate"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"hash/crc32"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"holdfast/engine"
+)
+
+// forged is one entry of a hand-made archive: its content, and what its header and the
+// manifest claim (zero values: the truth).
+type forged struct {
+	name        string
+	data        []byte
+	mode        fs.FileMode // 0: a plain file
+	deflate     bool
+	declared    int64 // the zip header's uncompressed size; -1: the truth
+	manifest    int64 // the manifest's size; -1: the truth
+	notInManif  bool
+	compressed  []byte // raw compressed bytes to write instead of compressing data
+	extraInManf string // a manifest entry with no file
+}
+
+// writeForged writes an archive of the given entries with a manifest, forging what they say.
+func writeForged(t *testing.T, path string, entries []forged) {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	m := &Manifest{Format: manifestFormat, Backup: 1, Time: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC),
+		Database: "0a1b2c3d-4e5f-4a6b-8c7d-0e1f2a3b4c5d", Name: "Shop", Operation: 1, Holdfast: Version, Compression: "fast"}
+	for _, e := range entries {
+		raw := e.data
+		method := zip.Store
+		if e.deflate || e.compressed != nil {
+			method = zip.Deflate
+			raw = e.compressed
+			if raw == nil {
+				var c bytes.Buffer
+				fw, _ := flate.NewWriter(&c, 9)
+				fw.Write(e.data)
+				fw.Close()
+				raw = c.Bytes()
+			}
+		}
+		size := int64(len(e.data))
+		if e.declared >= 0 {
+			size = e.declared
+		}
+		hdr := &zip.FileHeader{Name: e.name, Method: method, CRC32: crc32.ChecksumIEEE(e.data),
+			CompressedSize64: uint64(len(raw)), UncompressedSize64: uint64(size)}
+		mode := e.mode
+		if mode == 0 {
+			mode = 0o600
+		}
+		hdr.SetMode(mode)
+		w, err := zw.CreateRaw(hdr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write(raw)
+		if !e.notInManif {
+			ms := int64(len(e.data))
+			if e.manifest >= 0 {
+				ms = e.manifest
+			}
+			sum := sha256.Sum256(e.data)
+			m.Entries = append(m.Entries, Entry{Path: e.name, Size: ms, SHA256: hex.EncodeToString(sum[:])})
+		}
+		if e.extraInManf != "" {
+			m.Entries = append(m.Entries, Entry{Path: e.extraInManf, Size: 1, SHA256: strings.Repeat("00", 32)})
+		}
+	}
+	w, _ := zw.Create(ManifestName)
+	w.Write(m.Marshal())
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, buf.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func plain(name, data string) forged {
+	return forged{name: name, data: []byte(data), declared: -1, manifest: -1}
+}
+
+// Hostile archives are refused with 1432 before anything is extracted, and nothing is written
+// outside the destination, or under it: the folder of the archive holds only the archive after.
+func TestRestoreRefusesHostileArchives(t *testing.T) {
+	zeros := make([]byte, 32<<20)
+	var bomb bytes.Buffer
+	fw, _ := flate.NewWriter(&bomb, 9)
+	fw.Write(zeros)
+	fw.Close()
+	cases := map[string][]forged{
+		"zip slip":          {plain("Data/../../evil.txt", "x")},
+		"parent at the top": {plain("../evil.txt", "x")},
+		"absolute path":     {plain("/tmp/holdfast-evil.txt", "x")},
+		"drive letter":      {plain("C:/evil.txt", "x")},
+		"backslash":         {plain(`Data\..\..\evil.txt`, "x")},
+		"outside the items": {plain("evil.txt", "x")},
+		"dot segment":       {plain("Data/./x", "x")},
+		"symlink":           {{name: "Data/link", data: []byte("/etc/passwd"), mode: fs.ModeSymlink | 0o777, declared: -1, manifest: -1}},
+		"folder entry":      {{name: "Data/dir", data: nil, mode: fs.ModeDir | 0o700, declared: -1, manifest: -1}},
+		"duplicate names":   {plain("Data/Settings/a.txt", "one"), plain("Data/Settings/a.txt", "two")},
+		// Declares 1 KiB (the manifest agrees) but inflates to 32 MiB.
+		"zip bomb, short declared size": {{name: "Data/Shop.4DD", data: zeros[:1024], compressed: bomb.Bytes(), declared: -1, manifest: -1}},
+		// Declares a size no deflate stream of this length can produce.
+		"absurd ratio": {{name: "Data/Shop.4DD", data: []byte("tiny"), deflate: true, declared: 1 << 40, manifest: 1 << 40}},
+		"manifest lies about the size": {{name: "Data/Shop.4DD", data: []byte("0123456789"), declared: -1, manifest: 5}},
+		"entry not in the manifest":    {plain("Data/Shop.4DD", "data"), {name: "Project/extra.json", data: []byte("{}"), declared: -1, manifest: -1, notInManif: true}},
+	}
+	for name, entries := range cases {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			archive := filepath.Join(dir, "Shop[0001].4BK")
+			writeForged(t, archive, entries)
+			_, err := Restore(context.Background(), archive, RestoreOptions{NoIntegrate: true})
+			if engine.CodeOf(err) != engine.CodeUnsafeEntry {
+				t.Fatalf("restore: %v, want 1432", err)
+			}
+			t.Log(err)
+			if got := names(dir); len(got) != 1 {
+				t.Errorf("the folder holds %v after the refused restore, want only the archive", got)
+			}
+			for _, p := range []string{"/tmp/holdfast-evil.txt", filepath.Join(filepath.Dir(dir), "evil.txt")} {
+				if _, err := os.Lstat(p); err == nil {
+					t.Errorf("%s was written", p)
+				}
+			}
+		})
+	}
+}
+
+// A manifest that names an entry the archive lacks, a damaged deflate stream and a content
+// that does not match its checksum are damage (1411), not hostility.
+func TestRestoreRefusesDamagedArchives(t *testing.T) {
+	good := plain("Data/Shop.4DD", strings.Repeat("data ", 100))
+	cases := map[string][]forged{
+		"manifest names a missing entry": {{name: "Data/Shop.4DD", data: []byte("x"), declared: -1, manifest: -1, extraInManf: "Data/gone.txt"}},
+		"damaged stream":                 {{name: "Data/Shop.4DD", data: []byte(strings.Repeat("abc", 1000)), compressed: []byte{0xff, 0xff, 0xff, 0xff}, declared: -1, manifest: -1}},
+	}
+	cases["content differs"] = []forged{good}
+	for name, entries := range cases {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			archive := filepath.Join(dir, "Shop[0001].4BK")
+			writeForged(t, archive, entries)
+			if name == "content differs" {
+				b, _ := os.ReadFile(archive)
+				i := bytes.Index(b, []byte("data data"))
+				b[i] = 'D'
+				os.WriteFile(archive, b, 0o600)
+			}
+			_, err := Restore(context.Background(), archive, RestoreOptions{NoIntegrate: true})
+			if engine.CodeOf(err) != engine.CodeArchiveVerify {
+				t.Fatalf("restore: %v, want 1411", err)
+			}
+			t.Log(err)
+			if got := names(dir); len(got) != 1 {
+				t.Errorf("the folder holds %v after the refused restore", got)
+			}
+		})
+	}
+}
+
+// FuzzRestoreArchive feeds arbitrary bytes to the restore as an archive: it never panics,
+// never writes outside its destination, and a refused restore leaves nothing.
+func FuzzRestoreArchive(f *testing.F) {
+	seed := f.TempDir()
+	for i, entries := range [][]forged{
+		{plain("Data/Shop.4DD", "data"), plain("Project/catalog.json", `{"version":1}`)},
+		{plain("Data/../../evil", "x")},
+		{{name: "Data/Shop.4DD", data: []byte(strings.Repeat("z", 5000)), deflate: true, declared: -1, manifest: -1}},
+	} {
+		p := filepath.Join(seed, "seed"+string(rune('a'+i)))
+		writeForged(&testing.T{}, p, entries)
+		b, _ := os.ReadFile(p)
+		f.Add(b)
+	}
+	if b, err := os.ReadFile("../testdata/backup/manifest.golden.json"); err == nil {
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		dir := t.TempDir()
+		inner := filepath.Join(dir, "in")
+		os.Mkdir(inner, 0o700)
+		archive := filepath.Join(inner, "Shop[0001].4BK")
+		os.WriteFile(archive, b, 0o600)
+		res, err := Restore(context.Background(), archive, RestoreOptions{NoIntegrate: true, Items: []string{"structure", "attachments"}})
+		if top := names(dir); len(top) != 1 {
+			t.Fatalf("wrote %v beside the archive's folder", top)
+		}
+		if err != nil {
+			if got := names(inner); len(got) != 1 {
+				t.Fatalf("a refused restore left %v", got)
+			}
+			return
+		}
+		filepath.WalkDir(res.Dir, func(p string, d fs.DirEntry, err error) error {
+			if err == nil && d.Type()&fs.ModeSymlink != 0 {
+				t.Fatalf("the restore made a link: %s", p)
+			}
+			return nil
+		})
+	})
+}

@@ -1,0 +1,531 @@
+package backup
+
+import (
+	"archive/zip"
+	"compress/flate"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"holdfast/engine"
+	"holdfast/journal"
+	"holdfast/settings"
+)
+
+// RestoreOptions choose what a restore does (S9 restore). The zero value restores everything
+// beside the archive and integrates the log backups and the current log it finds.
+type RestoreOptions struct {
+	To    string   // the database folder to create; "": beside the archive, named after it
+	Items []string // "data", "structure", "attachments"; nil: all three
+
+	// Logs are integrated exactly, in this order. Without them, NoIntegrate off (the default,
+	// "auto") integrates the log backups that follow the archive and the database's current
+	// log when they are found; NoIntegrate on integrates nothing.
+	Logs        []string
+	NoIntegrate bool
+	Until       engine.Until // point in time; zero: as far as the logs go
+
+	Progress func(Progress)
+}
+
+// RestoreResult describes a finished restore.
+type RestoreResult struct {
+	Dir        string // the restored database folder
+	Manifest   *Manifest
+	Repaired   RepairReport // what the redundancy repaired on the way
+	Logs       []string     // the log files integrated, in order
+	Integrated int          // data operations applied from them
+	Reached    uint64       // the restored data holds every operation up to this one
+	Stopped    bool         // integration ended at the Until limit
+}
+
+// Restore items.
+const (
+	ItemData        = "data"
+	ItemStructure   = "structure"
+	ItemAttachments = "attachments"
+)
+
+// maxRatio is the highest ratio of an entry's size to its compressed size that deflate can
+// produce (258-byte matches of 1 bit each are 1032:1, plus a margin for block headers); an entry
+// declaring more is a forgery meant to exhaust the disk (a zip bomb).
+const maxRatio = 1100
+
+// Restore extracts an archive (its segments joined, the redundancy used to repair it, every
+// entry checked against the manifest) into a new database folder, then makes that folder a
+// database that opens: the data file marked as this backup, the chosen logs integrated, and a
+// new empty log that continues the operation numbers. Nothing lands outside the destination: an
+// entry that would, or that is a link, or that is larger than declared, fails the whole restore
+// with 1432 before anything is extracted. The folder appears under its name only when complete.
+func Restore(ctx context.Context, archive string, opts RestoreOptions) (*RestoreResult, error) {
+	archive, err := filepath.Abs(archive)
+	if err != nil {
+		return nil, &engine.Error{Code: engine.CodeUsage, Op: "restore", Path: archive, Err: err}
+	}
+	items, err := restoreItems(opts.Items)
+	if err != nil {
+		return nil, err
+	}
+	dest := opts.To
+	if dest == "" {
+		dest = DefaultRestoreFolder(archive)
+	}
+	if dest, err = filepath.Abs(dest); err != nil {
+		return nil, &engine.Error{Code: engine.CodeUsage, Op: "restore", Path: dest, Err: err}
+	}
+	if _, err := os.Lstat(dest); err == nil {
+		return nil, &engine.Error{Code: engine.CodeExists, Op: "restore", Path: dest, Err: errors.New("the destination exists; choose a new folder (--to)")}
+	}
+	parent := filepath.Dir(dest)
+	if err := os.MkdirAll(parent, 0o700); err != nil {
+		return nil, &engine.Error{Code: engine.CodeDestination, Op: "restore", Path: parent, Err: err}
+	}
+	work, err := os.MkdirTemp(parent, "."+filepath.Base(dest)+".restoring-")
+	if err != nil {
+		return nil, &engine.Error{Code: engine.CodeDestination, Op: "restore", Path: parent, Err: err}
+	}
+	defer os.RemoveAll(work) // gone once renamed; otherwise a failed restore
+
+	zr, closeArchive, rep, err := openArchive(archive, work)
+	if err != nil {
+		return nil, err
+	}
+	defer closeArchive()
+	m, files, err := checkEntries(archive, zr)
+	if err != nil {
+		return nil, err
+	}
+	res := &RestoreResult{Dir: dest, Manifest: m, Repaired: rep}
+	folder := filepath.Join(work, "db")
+	if err := extract(ctx, archive, folder, m, files, items, opts.Progress); err != nil {
+		return nil, err
+	}
+	if !items[ItemData] {
+		// Structure or attachments only: files, not a database to open.
+		return res, commitFolder(folder, dest)
+	}
+	if items[ItemData] && m.Name != filepath.Base(dest) {
+		// The data file is named after the database folder.
+		from := filepath.Join(folder, "Data", m.Name+".4DD")
+		if err := os.Rename(from, filepath.Join(folder, "Data", filepath.Base(dest)+".4DD")); err != nil {
+			return nil, &engine.Error{Code: engine.CodeArchiveVerify, Op: "restore", Path: archive, Err: fmt.Errorf("the archive holds no data file for %s", m.Name)}
+		}
+	}
+	switch {
+	case len(opts.Logs) > 0:
+		res.Logs = opts.Logs
+	case !opts.NoIntegrate:
+		if res.Logs, err = FindLogs(archive, m); err != nil {
+			return nil, err
+		}
+	}
+	// The folder is opened at its final name's place so that what the engine writes (its
+	// journal, its log header) is what stays; it is renamed only when all went well.
+	staged := filepath.Join(work, filepath.Base(dest))
+	if err := os.Rename(folder, staged); err != nil {
+		return nil, &engine.Error{Code: engine.CodeDestination, Op: "restore", Path: work, Err: err}
+	}
+	db, orep, err := engine.OpenRestored(staged, engine.Restored{Backup: m.Backup, Operation: m.Operation, Logs: res.Logs, Until: opts.Until}, engine.Options{})
+	if err != nil {
+		return nil, err
+	}
+	res.Integrated, res.Reached, res.Stopped = orep.Integrated, orep.Reached, orep.Stopped
+	if err := db.Close(); err != nil {
+		return nil, err
+	}
+	note(staged, true, false, "Restore of %s (backup %d, operation %d) into %s: %d operation(s) integrated from %d log file(s), data at operation %d.",
+		archive, m.Backup, m.Operation, dest, res.Integrated, len(res.Logs), res.Reached)
+	if err := commitFolder(staged, dest); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// DefaultRestoreFolder is where an archive is restored without --to: a folder beside it named
+// after it (segments: after the backup), without the extension.
+func DefaultRestoreFolder(archive string) string {
+	base := filepath.Base(archive)
+	if m := segmentPattern.FindStringSubmatch(base); m != nil {
+		base = fmt.Sprintf("%s[%s]", m[1], m[2])
+	} else {
+		base = strings.TrimSuffix(base, filepath.Ext(base))
+	}
+	return filepath.Join(filepath.Dir(archive), base)
+}
+
+func restoreItems(list []string) (map[string]bool, error) {
+	items := map[string]bool{}
+	if len(list) == 0 {
+		list = []string{ItemData, ItemStructure, ItemAttachments}
+	}
+	for _, it := range list {
+		switch it {
+		case ItemData, ItemStructure, ItemAttachments:
+			items[it] = true
+		default:
+			return nil, &engine.Error{Code: engine.CodeUsage, Op: "restore", Err: fmt.Errorf("unknown item %q: choose among data, structure, attachments", it)}
+		}
+	}
+	if items[ItemData] && !items[ItemStructure] {
+		// The data cannot be read without the structure that describes it.
+		items[ItemStructure] = true
+	}
+	return items, nil
+}
+
+// commitFolder renames the finished folder into place and syncs the parent.
+func commitFolder(from, to string) error {
+	if err := os.Rename(from, to); err != nil {
+		return &engine.Error{Code: engine.CodeDestination, Op: "restore", Path: to, Err: err}
+	}
+	if d, err := os.Open(filepath.Dir(to)); err == nil {
+		d.Sync()
+		d.Close()
+	}
+	return nil
+}
+
+// openArchive opens an archive for reading: its segments joined, and, when it was written with
+// redundancy, checked and repaired into a temporary copy in work.
+func openArchive(archive, work string) (*zip.Reader, func(), RepairReport, error) {
+	var rep RepairReport
+	paths, err := archiveFiles(archive)
+	if err != nil {
+		return nil, nil, rep, &engine.Error{Code: engine.CodeArchiveMissing, Op: "restore", Path: archive, Err: err}
+	}
+	f, err := openMulti(paths)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, nil, rep, &engine.Error{Code: engine.CodeArchiveMissing, Op: "restore", Path: archive}
+		}
+		return nil, nil, rep, &engine.Error{Code: engine.CodeArchiveVerify, Op: "restore", Path: archive, Err: err}
+	}
+	head := make([]byte, 8)
+	f.ReadAt(head, 0)
+	zr, zerr := zip.NewReader(f, f.Size())
+	if zerr == nil && !IsProtected(head) {
+		return zr, func() { f.Close() }, rep, nil
+	}
+	tmp, err := os.CreateTemp(work, ".unprotected-*.zip")
+	if err != nil {
+		f.Close()
+		return nil, nil, rep, &engine.Error{Code: engine.CodeDestination, Op: "restore", Path: work, Err: err}
+	}
+	closeAll := func() { tmp.Close(); f.Close() }
+	rep, err = Unprotect(f, f.Size(), tmp)
+	if err != nil {
+		closeAll()
+		if errors.Is(err, ErrNotProtected) && zerr != nil {
+			err = zerr
+		}
+		return nil, nil, rep, &engine.Error{Code: engine.CodeArchiveVerify, Op: "restore", Path: archive, Err: err}
+	}
+	info, err := tmp.Stat()
+	if err == nil {
+		zr, err = zip.NewReader(tmp, info.Size())
+	}
+	if err != nil {
+		closeAll()
+		return nil, nil, rep, &engine.Error{Code: engine.CodeArchiveVerify, Op: "restore", Path: archive, Err: err}
+	}
+	return zr, closeAll, rep, nil
+}
+
+// unsafe is the 1432 error for one entry.
+func unsafeEntry(archive, name, why string) error {
+	return &engine.Error{Code: engine.CodeUnsafeEntry, Op: "restore", Path: archive, Err: fmt.Errorf("entry %q %s", name, why)}
+}
+
+// checkEntries reads the manifest and checks every entry before anything is extracted: each
+// name is a plain relative path under Data/, Project/ or Attachments/ (no absolute path, no
+// "..", no backslash, no duplicate, no link or device), each entry is in the manifest with the
+// size the zip declares, and no entry claims a compression ratio deflate cannot reach.
+func checkEntries(archive string, zr *zip.Reader) (*Manifest, map[string]*zip.File, error) {
+	files := map[string]*zip.File{}
+	var mf *zip.File
+	for _, f := range zr.File {
+		if f.Name == ManifestName {
+			if mf != nil {
+				return nil, nil, unsafeEntry(archive, f.Name, "appears twice")
+			}
+			mf = f
+			continue
+		}
+		if err := safeName(f.Name); err != "" {
+			return nil, nil, unsafeEntry(archive, f.Name, err)
+		}
+		if files[f.Name] != nil {
+			return nil, nil, unsafeEntry(archive, f.Name, "appears twice")
+		}
+		if mode := f.Mode(); !mode.IsRegular() {
+			return nil, nil, unsafeEntry(archive, f.Name, fmt.Sprintf("is not a plain file (%s)", mode.Type()))
+		}
+		if f.Method != zip.Store && f.Method != zip.Deflate {
+			return nil, nil, unsafeEntry(archive, f.Name, fmt.Sprintf("uses compression method %d, which Holdfast never writes", f.Method))
+		}
+		if f.Method == zip.Store && f.CompressedSize64 != f.UncompressedSize64 {
+			return nil, nil, unsafeEntry(archive, f.Name, "is stored but declares two different sizes")
+		}
+		if f.UncompressedSize64 > maxRatio*(f.CompressedSize64+1) {
+			return nil, nil, unsafeEntry(archive, f.Name, fmt.Sprintf("declares %d bytes from %d compressed, more than deflate can produce", f.UncompressedSize64, f.CompressedSize64))
+		}
+		files[f.Name] = f
+	}
+	if mf == nil {
+		return nil, nil, &engine.Error{Code: engine.CodeArchiveVerify, Op: "restore", Path: archive, Err: fmt.Errorf("%w: no %s", ErrBadManifest, ManifestName)}
+	}
+	mb, err := readEntry(mf, 1<<24)
+	if err != nil {
+		return nil, nil, &engine.Error{Code: engine.CodeArchiveVerify, Op: "restore", Path: archive, Err: err}
+	}
+	m, err := ParseManifest(mb)
+	if err != nil {
+		return nil, nil, &engine.Error{Code: engine.CodeArchiveVerify, Op: "restore", Path: archive, Err: err}
+	}
+	if m.Name == "" || m.Name == "." || m.Name == ".." || strings.ContainsAny(m.Name, "/\\\x00") {
+		return nil, nil, unsafeEntry(archive, ManifestName, "names the database "+strconv.Quote(m.Name))
+	}
+	named := map[string]bool{}
+	for _, e := range m.Entries {
+		f := files[e.Path]
+		if f == nil {
+			return nil, nil, &engine.Error{Code: engine.CodeArchiveVerify, Op: "restore", Path: archive, Err: fmt.Errorf("%w: %s is in the manifest but not in the archive", ErrMismatch, e.Path)}
+		}
+		if int64(f.UncompressedSize64) != e.Size {
+			return nil, nil, unsafeEntry(archive, e.Path, fmt.Sprintf("declares %d bytes where the manifest says %d", f.UncompressedSize64, e.Size))
+		}
+		named[e.Path] = true
+	}
+	for name := range files {
+		if !named[name] {
+			return nil, nil, unsafeEntry(archive, name, "is not in the manifest")
+		}
+	}
+	return m, files, nil
+}
+
+// safeName says what is wrong with an entry name ("" when it is safe to extract).
+func safeName(name string) string {
+	switch {
+	case name == "":
+		return "has no name"
+	case strings.ContainsAny(name, "\\\x00"):
+		return "holds a backslash or a NUL"
+	case strings.HasPrefix(name, "/"), len(name) > 1 && name[1] == ':':
+		return "is an absolute path"
+	case path.Clean(name) != name:
+		return "is not a clean path"
+	}
+	for _, part := range strings.Split(name, "/") {
+		if part == ".." || part == "." {
+			return "leaves its folder (..)"
+		}
+	}
+	if !strings.HasPrefix(name, "Data/") && !strings.HasPrefix(name, "Project/") && !strings.HasPrefix(name, "Attachments/") {
+		return "is outside Data/, Project/ and Attachments/"
+	}
+	return ""
+}
+
+// itemOf is the restore item an entry belongs to.
+func itemOf(name string) string {
+	switch {
+	case strings.HasPrefix(name, "Project/"):
+		return ItemStructure
+	case strings.HasPrefix(name, "Attachments/"):
+		return ItemAttachments
+	}
+	return ItemData
+}
+
+// extract writes the chosen entries under folder, each checked against the manifest's size and
+// SHA-256 as it is written (1411 when one differs), reporting progress and stopping with 1406
+// when ctx is cancelled.
+func extract(ctx context.Context, archive, folder string, m *Manifest, files map[string]*zip.File, items map[string]bool, progress func(Progress)) error {
+	var total int64
+	var chosen []Entry
+	for _, e := range m.Entries {
+		if items[itemOf(e.Path)] {
+			chosen = append(chosen, e)
+			total += e.Size
+		}
+	}
+	if free, ok := freeSpace(filepath.Dir(folder)); ok && uint64(total) > free {
+		return &engine.Error{Code: engine.CodeArchiveWrite, Op: "restore", Path: folder, Err: fmt.Errorf("the restore needs %d bytes and the disk has %d free", total, free)}
+	}
+	for _, sub := range []string{"Data/Settings", "Project", "Logs"} {
+		if err := os.MkdirAll(filepath.Join(folder, sub), 0o700); err != nil {
+			return &engine.Error{Code: engine.CodeArchiveWrite, Op: "restore", Path: folder, Err: err}
+		}
+	}
+	mt := &meter{ctx: ctx, report: progress, start: time.Now(), progress: Progress{Total: total}}
+	for _, e := range chosen {
+		mt.item(e.Path)
+		if err := extractOne(archive, folder, e, files[e.Path], mt); err != nil {
+			if errors.Is(err, ErrStopped) {
+				return &engine.Error{Code: engine.CodeBackupInterrupted, Op: "restore", Path: archive, Err: errors.New("the restore was stopped; nothing was restored")}
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+func extractOne(archive, folder string, e Entry, f *zip.File, mt *meter) error {
+	target := filepath.Join(folder, filepath.FromSlash(e.Path))
+	if rel, err := filepath.Rel(folder, target); err != nil || strings.HasPrefix(rel, "..") {
+		return unsafeEntry(archive, e.Path, "leaves the destination")
+	}
+	if err := os.MkdirAll(filepath.Dir(target), 0o700); err != nil {
+		return &engine.Error{Code: engine.CodeArchiveWrite, Op: "restore", Path: target, Err: err}
+	}
+	raw, err := f.OpenRaw()
+	if err != nil {
+		return &engine.Error{Code: engine.CodeArchiveVerify, Op: "restore", Path: archive, Err: fmt.Errorf("%s: %w", e.Path, err)}
+	}
+	// Inflated here rather than by archive/zip, so that an entry that holds more than it
+	// declares is told apart from a damaged one.
+	var content io.Reader = raw
+	if f.Method == zip.Deflate {
+		fr := flate.NewReader(raw)
+		defer fr.Close()
+		content = fr
+	}
+	// O_EXCL: the folder is new, and a name already there (a second entry, a link) is refused.
+	out, err := os.OpenFile(target, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return unsafeEntry(archive, e.Path, "would replace a file already extracted")
+		}
+		return &engine.Error{Code: engine.CodeArchiveWrite, Op: "restore", Path: target, Err: err}
+	}
+	h := sha256.New()
+	crc := crc32.NewIEEE()
+	mw := &meteredWriter{w: io.MultiWriter(out, crc), h: h, m: mt}
+	n, err := mw.ReadFrom(io.LimitReader(content, e.Size))
+	if err == nil && n == e.Size {
+		// Nothing may follow the declared size.
+		var one [1]byte
+		if k, _ := io.ReadFull(content, one[:]); k > 0 {
+			err = unsafeEntry(archive, e.Path, fmt.Sprintf("holds more than the %d bytes it declares", e.Size))
+		}
+	}
+	if err == nil && (n != e.Size || crc.Sum32() != f.CRC32 || hex.EncodeToString(h.Sum(nil)) != e.SHA256) {
+		err = &engine.Error{Code: engine.CodeArchiveVerify, Op: "restore", Path: archive, Err: fmt.Errorf("%w: %s: its content does not match its checksums", ErrMismatch, e.Path)}
+	}
+	if err == nil {
+		err = out.Sync()
+	}
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		var ee *engine.Error
+		if errors.As(err, &ee) || errors.Is(err, ErrStopped) {
+			return err
+		}
+		var ce flate.CorruptInputError
+		if errors.As(err, &ce) || errors.Is(err, io.ErrUnexpectedEOF) {
+			return &engine.Error{Code: engine.CodeArchiveVerify, Op: "restore", Path: archive, Err: fmt.Errorf("%s: %w", e.Path, err)}
+		}
+		return &engine.Error{Code: engine.CodeArchiveWrite, Op: "restore", Path: target, Err: err}
+	}
+	if !f.Modified.IsZero() {
+		os.Chtimes(target, f.Modified, f.Modified)
+	}
+	return nil
+}
+
+// freeSpace is the space left to an unprivileged user on the filesystem of dir.
+func freeSpace(dir string) (uint64, bool) {
+	var st syscall.Statfs_t
+	if err := syscall.Statfs(dir, &st); err != nil {
+		return 0, false
+	}
+	return st.Bavail * uint64(st.Bsize), true
+}
+
+var logBackupPattern = regexp.MustCompile(`^(.*)\[(\d{4})\]\.4BL$`)
+
+// FindLogs lists the logs that follow an archive's backup, oldest first (S9 --integrate auto):
+// the log backups of the same database beside the archive numbered from the backup's own
+// number on (log backup N holds what followed backup N), with no number missing (1412 names the
+// first missing one), then the database's current log when the database is found where the
+// manifest says it was and its log belongs to it.
+func FindLogs(archive string, m *Manifest) ([]string, error) {
+	dir := filepath.Dir(archive)
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, &engine.Error{Code: engine.CodeArchiveMissing, Op: "restore", Path: dir, Err: err}
+	}
+	byNum := map[uint32]string{}
+	var nums []uint32
+	for _, e := range ents {
+		sm := logBackupPattern.FindStringSubmatch(e.Name())
+		if sm == nil || sm[1] != m.Name {
+			continue
+		}
+		n, _ := strconv.Atoi(sm[2])
+		if uint32(n) < m.Backup {
+			continue
+		}
+		byNum[uint32(n)] = filepath.Join(dir, e.Name())
+		nums = append(nums, uint32(n))
+	}
+	sort.Slice(nums, func(i, j int) bool { return nums[i] < nums[j] })
+	var logs []string
+	for i, n := range nums {
+		if want := m.Backup + uint32(i); n != want {
+			return nil, &engine.Error{Code: engine.CodeLogBackupMissing, Op: "restore", Path: filepath.Join(dir, LogBackupName(m.Name, want)),
+				Err: fmt.Errorf("log backup %04d is missing while %04d is there: put it back, or restore with --integrate none or --log up to the gap", want, n)}
+		}
+		logs = append(logs, byNum[n])
+	}
+	if cur := currentLog(m); cur != "" {
+		logs = append(logs, cur)
+	}
+	return logs, nil
+}
+
+// currentLog finds the current log of the database an archive was made from, or "".
+func currentLog(m *Manifest) string {
+	if m.Folder == "" {
+		return ""
+	}
+	s := settings.New()
+	if b, err := os.ReadFile(filepath.Join(m.Folder, settings.FileName)); err == nil {
+		if parsed, err := settings.Parse(b); err == nil {
+			s = parsed
+		}
+	}
+	if !s.Bool("log.use") {
+		return ""
+	}
+	p := s.String("log.path")
+	if !filepath.IsAbs(p) {
+		p = filepath.Join(m.Folder, p)
+	}
+	r, err := journal.OpenReader(journal.OSFS{}, p)
+	if err != nil {
+		return ""
+	}
+	defer r.Close()
+	if engine.FormatID(r.Header().DBID) != m.Database {
+		return "" // the folder holds another database now: its log is not this one's
+	}
+	return p
+}

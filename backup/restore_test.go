@@ -1,0 +1,355 @@
+package backup
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"holdfast/engine"
+	"holdfast/journal"
+)
+
+// history of a test database: what T held after each operation, to compare restores with.
+type states struct {
+	cur map[int64]string
+	at  map[uint64]map[int64]string // operation -> content right after it
+}
+
+func newStates() *states {
+	return &states{cur: map[int64]string{}, at: map[uint64]map[int64]string{}}
+}
+
+func (s *states) record(op uint64) { s.at[op] = maps.Clone(s.cur) }
+
+// upTo is the content after the last operation <= op.
+func (s *states) upTo(op uint64) map[int64]string {
+	var best uint64
+	for o := range s.at {
+		if o <= op && o > best {
+			best = o
+		}
+	}
+	if best == 0 {
+		return map[int64]string{}
+	}
+	return s.at[best]
+}
+
+func (s *states) add(t *testing.T, p *engine.Process, id int64, v string) uint64 {
+	t.Helper()
+	tx := p.Auto()
+	if _, err := tx.Add("T", map[string]journal.Value{"id": journal.Int(id), "v": journal.Text(v)}); err != nil {
+		t.Fatal(err)
+	}
+	op, err := tx.Commit()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.cur[id] = v
+	s.record(op)
+	return op
+}
+
+func (s *states) modify(t *testing.T, p *engine.Process, id int64, v string) uint64 {
+	t.Helper()
+	tx := p.Auto()
+	if _, err := tx.Modify("T", []journal.Value{journal.Int(id)}, map[string]journal.Value{"v": journal.Text(v)}); err != nil {
+		t.Fatal(err)
+	}
+	op, err := tx.Commit()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.cur[id] = v
+	s.record(op)
+	return op
+}
+
+func (s *states) del(t *testing.T, p *engine.Process, id int64) uint64 {
+	t.Helper()
+	tx := p.Auto()
+	if _, err := tx.Delete("T", []journal.Value{journal.Int(id)}); err != nil {
+		t.Fatal(err)
+	}
+	op, err := tx.Commit()
+	if err != nil {
+		t.Fatal(err)
+	}
+	delete(s.cur, id)
+	s.record(op)
+	return op
+}
+
+// contents reads every record of T.
+func contents(t *testing.T, db *engine.DB) map[int64]string {
+	t.Helper()
+	out := map[int64]string{}
+	var after []journal.Value
+	for {
+		recs, err := db.Scan("T", after, 500)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(recs) == 0 {
+			return out
+		}
+		for _, r := range recs {
+			out[r.Values[0].I] = r.Values[1].S
+		}
+		after = []journal.Value{recs[len(recs)-1].Values[0]}
+	}
+}
+
+func sameContents(t *testing.T, what string, got, want map[int64]string) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Errorf("%s: %d records, want %d", what, len(got), len(want))
+	}
+	for id, v := range want {
+		if got[id] != v {
+			t.Errorf("%s: record %d is %q, want %q", what, id, got[id], v)
+			return
+		}
+	}
+}
+
+// shopWithThreeBackups makes a database with three backups and writes between and after them:
+// adds, modifies and deletes, some in the log backups, some only in the current log.
+func shopWithThreeBackups(t *testing.T) (*engine.DB, *states, []*Result, map[string]uint64) {
+	t.Helper()
+	db := newDB(t)
+	configure(t, db, "keep.enabled", "false")
+	st := newStates()
+	p := db.NewProcess("")
+	t.Cleanup(p.Close)
+	ops := map[string]uint64{}
+	var results []*Result
+	backupNow := func() {
+		res, err := Run(context.Background(), db, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		results = append(results, res)
+	}
+	for i := int64(1); i <= 30; i++ {
+		st.add(t, p, i, fmt.Sprint("first ", i))
+	}
+	backupNow()
+	for i := int64(31); i <= 40; i++ {
+		st.add(t, p, i, fmt.Sprint("second ", i))
+	}
+	st.modify(t, p, 5, "five, changed")
+	ops["delete 7"] = st.del(t, p, 7)
+	backupNow()
+	st.modify(t, p, 31, "thirty-one, changed")
+	ops["delete 12"] = st.del(t, p, 12)
+	st.add(t, p, 41, "third 41")
+	backupNow()
+	ops["delete 3"] = st.del(t, p, 3)
+	st.add(t, p, 42, "after the last backup")
+	ops["last"] = st.modify(t, p, 42, "after the last backup, changed")
+	return db, st, results, ops
+}
+
+func openRestored(t *testing.T, dir string) *engine.DB {
+	t.Helper()
+	db, err := engine.Open(dir, engine.Options{})
+	if err != nil {
+		t.Fatalf("the restored folder does not open: %v", err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// Restores end to end: each archive with --integrate auto ends with what the database holds
+// now; without integration, with exactly its snapshot; to a point in time, with the records
+// as of that operation; the restored database opens, writes, and its log continues the
+// operation numbers.
+func TestRestore(t *testing.T) {
+	db, st, results, ops := shopWithThreeBackups(t)
+	now := contents(t, db)
+	sameContents(t, "the live database", now, st.cur)
+	out := t.TempDir()
+
+	for i, r := range results {
+		res, err := Restore(context.Background(), r.Archive, RestoreOptions{To: filepath.Join(out, fmt.Sprint("auto", i))})
+		if err != nil {
+			t.Fatalf("restore of backup %d: %v", r.Number, err)
+		}
+		if want := 3 - i; len(res.Logs) != want {
+			t.Errorf("backup %d: integrated %v, want %d logs (the log backups after it and the current log)", r.Number, res.Logs, want)
+		}
+		rdb := openRestored(t, res.Dir)
+		sameContents(t, fmt.Sprintf("backup %d, integrate auto", r.Number), contents(t, rdb), st.cur)
+		// The restored log continues the operation numbers.
+		tx := rdb.NewProcess("").Auto()
+		if _, err := tx.Add("T", map[string]journal.Value{"id": journal.Int(1000), "v": journal.Text("new")}); err != nil {
+			t.Fatal(err)
+		}
+		op, err := tx.Commit()
+		if err != nil || op <= res.Reached {
+			t.Fatalf("a write to the restored database: op %d (%v), want after %d", op, err, res.Reached)
+		}
+		if ls := rdb.LogStatus(); !ls.Open || ls.FirstOp != res.Reached+1 || ls.Path != filepath.Join(res.Dir, "Data", "data.journal") {
+			t.Errorf("restored log %+v, want a new log inside the folder starting at %d", ls, res.Reached+1)
+		}
+		rdb.Close()
+	}
+
+	for i, r := range results {
+		res, err := Restore(context.Background(), r.Archive, RestoreOptions{To: filepath.Join(out, fmt.Sprint("none", i)), NoIntegrate: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Reached != r.Operation || len(res.Logs) != 0 {
+			t.Errorf("backup %d without integration: at operation %d with %v, want %d and no log", r.Number, res.Reached, res.Logs, r.Operation)
+		}
+		sameContents(t, fmt.Sprintf("backup %d alone", r.Number), contents(t, openRestored(t, res.Dir)), st.upTo(r.Operation))
+	}
+
+	// The first backup and every later log, up to the operation before each deletion.
+	for _, name := range []string{"delete 7", "delete 12", "delete 3"} {
+		until := ops[name] - 1
+		res, err := Restore(context.Background(), results[0].Archive, RestoreOptions{To: filepath.Join(out, "pit "+name), Until: engine.Until{Op: until}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !res.Stopped || res.Reached != until {
+			t.Errorf("until %d: reached %d (stopped %v)", until, res.Reached, res.Stopped)
+		}
+		rdb := openRestored(t, res.Dir)
+		got := contents(t, rdb)
+		sameContents(t, "point in time before "+name, got, st.upTo(until))
+		id := map[string]int64{"delete 7": 7, "delete 12": 12, "delete 3": 3}[name]
+		if _, ok := got[id]; !ok {
+			t.Errorf("before %s the record is not there", name)
+		}
+	}
+
+	// Explicit logs: exactly those, in order.
+	logs := append([]string(nil), results[1].LogBackups...)
+	logs = append(logs, results[2].LogBackups...)
+	res, err := Restore(context.Background(), results[0].Archive, RestoreOptions{To: filepath.Join(out, "explicit"), Logs: logs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameContents(t, "backup 1 and the log backups 1 and 2", contents(t, openRestored(t, res.Dir)), st.upTo(results[2].Operation))
+
+	// The default destination: beside the archive, named after it.
+	res, err = Restore(context.Background(), results[2].Archive, RestoreOptions{NoIntegrate: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := strings.TrimSuffix(results[2].Archive, ".4BK"); res.Dir != want {
+		t.Errorf("restored into %s, want %s", res.Dir, want)
+	}
+	if _, err := Restore(context.Background(), results[2].Archive, RestoreOptions{NoIntegrate: true}); engine.CodeOf(err) != engine.CodeExists {
+		t.Errorf("a second restore into the same folder: %v, want 2012", err)
+	}
+}
+
+// A chain with a missing log backup is refused, naming it (1412); a log of another database too
+// (1416). Nothing is left behind by a refused restore.
+func TestRestoreChainErrors(t *testing.T) {
+	db, _, results, _ := shopWithThreeBackups(t)
+	out := t.TempDir()
+	missing := results[1].LogBackups[0] // [0001].4BL, between backups 1 and 2
+	moved := missing + ".away"
+	if err := os.Rename(missing, moved); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Restore(context.Background(), results[0].Archive, RestoreOptions{To: filepath.Join(out, "gap")})
+	if engine.CodeOf(err) != engine.CodeLogBackupMissing || !strings.Contains(err.Error(), "0001") {
+		t.Fatalf("a gap in the chain: %v, want 1412 naming log backup 0001", err)
+	}
+	_, err = Restore(context.Background(), results[0].Archive, RestoreOptions{To: filepath.Join(out, "gap2"), Logs: []string{results[2].LogBackups[0]}})
+	if engine.CodeOf(err) != engine.CodeLogBackupMissing {
+		t.Fatalf("an explicit chain with a gap: %v, want 1412", err)
+	}
+	os.Rename(moved, missing)
+
+	other := newDB(t)
+	fill(t, other, 3, "other")
+	_, err = Restore(context.Background(), results[0].Archive, RestoreOptions{To: filepath.Join(out, "foreign"), Logs: []string{other.LogPath()}})
+	if engine.CodeOf(err) != engine.CodeForeignLog {
+		t.Fatalf("a log of another database: %v, want 1416", err)
+	}
+	if ents, _ := os.ReadDir(out); len(ents) != 0 {
+		t.Errorf("refused restores left %v", names(out))
+	}
+	_ = db
+}
+
+// Items: structure and attachments alone restore files, not a database; data always comes with
+// the structure that describes it.
+func TestRestoreItems(t *testing.T) {
+	db := newDB(t)
+	fill(t, db, 10, "items")
+	att := t.TempDir()
+	os.MkdirAll(filepath.Join(att, "sub"), 0o700)
+	os.WriteFile(filepath.Join(att, "sub", "note.txt"), []byte("attached"), 0o600)
+	setAttachments(t, db, att)
+	res, err := Run(context.Background(), db, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	r, err := Restore(context.Background(), res.Archive, RestoreOptions{To: filepath.Join(out, "att"), Items: []string{"attachments"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(r.Dir, "Attachments", filepath.FromSlash(strings.TrimPrefix(att, "/")), "sub", "note.txt"))
+	if err != nil || string(b) != "attached" {
+		t.Fatalf("attachment restored: %q %v", b, err)
+	}
+	if _, err := os.Stat(filepath.Join(r.Dir, "Data", "att.4DD")); err == nil {
+		t.Error("attachments only, and the data file was restored")
+	}
+	r, err = Restore(context.Background(), res.Archive, RestoreOptions{To: filepath.Join(out, "data"), Items: []string{"data"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, err := openRestored(t, r.Dir).Count("T"); err != nil || n != 10 {
+		t.Fatalf("data only: %d records (%v)", n, err)
+	}
+	if _, err := Restore(context.Background(), res.Archive, RestoreOptions{To: filepath.Join(out, "bad"), Items: []string{"everything"}}); engine.CodeOf(err) != engine.CodeUsage {
+		t.Errorf("an unknown item: %v, want 2008", err)
+	}
+}
+
+// An archive written with redundancy, damaged where the parity covers it, restores whole; one
+// damaged without redundancy is refused with 1411.
+func TestRestoreRepairs(t *testing.T) {
+	for _, red := range []string{"none", "medium"} {
+		db := newDB(t)
+		configure(t, db, "archive.redundancy", red, "archive.compression", "fast")
+		fill(t, db, 2000, strings.Repeat("repair ", 10))
+		res, err := Run(context.Background(), db, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := os.ReadFile(res.Archive)
+		b[len(b)/3] ^= 0xff
+		os.WriteFile(res.Archive, b, 0o600)
+		r, err := Restore(context.Background(), res.Archive, RestoreOptions{To: filepath.Join(t.TempDir(), "r"), NoIntegrate: true})
+		if red == "none" {
+			if engine.CodeOf(err) != engine.CodeArchiveVerify {
+				t.Fatalf("a flipped byte without redundancy: %v, want 1411", err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Repaired.RepairedShards == 0 {
+			t.Error("the repair is not reported")
+		}
+		if n, err := openRestored(t, r.Dir).Count("T"); err != nil || n != 2000 {
+			t.Fatalf("repaired restore: %d records (%v)", n, err)
+		}
+	}
+}

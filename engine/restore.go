@@ -1,0 +1,194 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"path/filepath"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"holdfast/journal"
+)
+
+// Restored says how a database folder whose data file was just extracted from a backup
+// becomes a database again (S3.5, S3.6, S9 restore).
+type Restored struct {
+	Backup    uint32   // the backup the data file comes from
+	Operation uint64   // the operation number of that backup's snapshot
+	Logs      []string // log files to integrate, oldest first (log backups, then a current log)
+	Until     Until    // where integration stops; the zero value: at the end of the last log
+}
+
+// Until is a point in time to integrate up to: an operation number, a moment, or both (the
+// earlier one wins). Operations after it are not applied; a transaction validated after it is
+// not either.
+type Until struct {
+	Op   uint64    // 0: no limit
+	Time time.Time // zero: no limit
+}
+
+func (u Until) set() bool { return u.Op != 0 || !u.Time.IsZero() }
+
+func (u Until) String() string {
+	switch {
+	case u.Op != 0 && !u.Time.IsZero():
+		return fmt.Sprintf("operation %d or %s", u.Op, u.Time.Format(time.RFC3339))
+	case u.Op != 0:
+		return fmt.Sprintf("operation %d", u.Op)
+	}
+	return u.Time.Format(time.RFC3339)
+}
+
+// RestoreReport says what OpenRestored did.
+type RestoreReport struct {
+	Integrated int    // data operations applied from the logs
+	Reached    uint64 // the operation the data file holds everything up to
+	Stopped    bool   // integration stopped at the Until limit (false: the logs ended first)
+}
+
+// OpenRestored opens a database folder restored from a backup. The data file is recorded as
+// backup r.Backup at r.Operation; the logs are integrated one after the other (validated
+// transactions only, operations the data file holds skipped, a gap in the chain refused with
+// 1412, a log of another database with 1416), up to r.Until. The log path is reset to its
+// default place inside the folder (a restored copy never writes into the original's log), and
+// when log.use is on a new empty log starts that continues the operation numbers.
+func OpenRestored(dir string, r Restored, opts Options) (*DB, RestoreReport, error) {
+	var rep RestoreReport
+	opts.fill()
+	opts.ReadOnly = false
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, rep, &Error{Code: CodeUsage, Op: "restore", Path: dir, Err: err}
+	}
+	db := blankDB(dir, opts)
+	if err := db.loadFiles(); err != nil {
+		return nil, rep, err
+	}
+	bdb, err := openBolt(dataPath(dir, db.name), false)
+	if err != nil {
+		if errors.Is(err, bolt.ErrTimeout) {
+			return nil, rep, &Error{Code: CodeInUse, Op: "restore", Path: dataPath(dir, db.name)}
+		}
+		return nil, rep, &Error{Code: CodeDamaged, Op: "open restored data file", Path: dataPath(dir, db.name), Err: err}
+	}
+	db.bolt = bdb
+	fail := func(err error) (*DB, RestoreReport, error) {
+		if db.log != nil {
+			db.log.Close()
+		}
+		bdb.Close()
+		return nil, rep, err
+	}
+	if err := db.loadMeta(); err != nil {
+		return fail(err)
+	}
+	if r.Backup > 0 {
+		err := bdb.Update(func(tx *bolt.Tx) error {
+			m := tx.Bucket(bucketMeta)
+			if err := m.Put(keyBackupOp, u64(r.Operation)); err != nil {
+				return err
+			}
+			if err := m.Put(keyLogPending, u64(0)); err != nil {
+				return err
+			}
+			return m.Put(keyBackupNum, u64(uint64(r.Backup)))
+		})
+		if err != nil {
+			return fail(&Error{Code: CodeDataIO, Op: "write data file", Path: dataPath(dir, db.name), Err: err})
+		}
+	}
+	for _, p := range r.Logs {
+		n, stopped, err := db.integrateUntil(p, r.Until)
+		rep.Integrated += n
+		if err != nil {
+			return fail(err)
+		}
+		db.journalNote(fmt.Sprintf("Restore: integration of the log file %s: %d operation(s), data file now at operation %d.", p, n, db.ckptOp))
+		if stopped {
+			rep.Stopped = true
+			break
+		}
+	}
+	rep.Reached = db.ckptOp
+	if db.nextOp <= db.ckptOp {
+		db.nextOp = db.ckptOp + 1
+	}
+	s := db.settings.Clone()
+	s.Set("log.path", defaultLogPath)
+	if err := db.saveSettings(s); err != nil {
+		return fail(err)
+	}
+	if s.Bool("log.use") {
+		path := db.LogPath()
+		if _, err := db.fs.Stat(path); err == nil {
+			return fail(&Error{Code: CodeExists, Op: "restore", Path: path, Err: errors.New("a log file is already there; restore into a new folder")})
+		}
+		// The new log follows what the data file holds: its first operation is the next one.
+		w, err := createLogFile(db.fs, path, journal.Header{DBID: db.id, BackupNum: db.backupNum(), FirstOp: db.ckptOp + 1, Created: time.Now()})
+		if err != nil {
+			return fail(err)
+		}
+		db.log = w
+	}
+	db.wg.Add(1)
+	go db.checkpointLoop()
+	if db.log != nil {
+		db.appendMarker(&journal.Record{Action: journal.OpenData})
+	}
+	return db, rep, nil
+}
+
+// defaultLogPath is log.path's default, relative to the database folder.
+const defaultLogPath = "Data/data.journal"
+
+// integrateUntil integrates one log file of a restore chain up to u. It reports whether the
+// limit was met in this file (the later ones are then not read).
+func (db *DB) integrateUntil(path string, u Until) (int, bool, error) {
+	r, err := journal.OpenReader(db.fs, path)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return 0, false, &Error{Code: CodeLogBackupMissing, Op: "integrate", Path: path, Err: err}
+		}
+		return 0, false, logError("read log", path, err)
+	}
+	defer r.Close()
+	h := r.Header()
+	if h.DBID != db.id {
+		return 0, false, &Error{Code: CodeForeignLog, Op: "integrate", Path: path, Err: fmt.Errorf("it belongs to database %s, not %s", FormatID(h.DBID), FormatID(db.id))}
+	}
+	if h.FirstOp > db.ckptOp+1 {
+		return 0, false, &Error{Code: CodeLogBackupMissing, Op: "integrate", Path: path, Err: fmt.Errorf("it starts at operation %d but the data file stops at %d: the log holding operations %d to %d is missing", h.FirstOp, db.ckptOp, db.ckptOp+1, h.FirstOp-1)}
+	}
+	src := &untilSource{src: r, until: u}
+	// Every log of a chain is final: a transaction a log ends in the middle of was cut by a
+	// crash (transactions are logged whole at their commit) and can never be validated.
+	n, err := db.integrate(src, true)
+	return n, src.stopped, err
+}
+
+// untilSource ends a log at the first record beyond a limit.
+type untilSource struct {
+	src     recordSource
+	until   Until
+	stopped bool
+}
+
+func (u *untilSource) Next() (journal.Record, error) {
+	if u.stopped {
+		return journal.Record{}, io.EOF
+	}
+	rec, err := u.src.Next()
+	if err != nil {
+		return rec, err
+	}
+	beyondOp := u.until.Op != 0 && rec.Op > u.until.Op
+	beyondTime := !u.until.Time.IsZero() && !rec.Time.IsZero() && rec.Time.After(u.until.Time)
+	if beyondOp || beyondTime {
+		u.stopped = true
+		return journal.Record{}, io.EOF
+	}
+	return rec, nil
+}

@@ -1,0 +1,82 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"time"
+
+	"holdfast/backup"
+)
+
+// logList is a repeatable --log flag.
+type logList []string
+
+func (l *logList) String() string     { return strings.Join(*l, ",") }
+func (l *logList) Set(v string) error { *l = append(*l, v); return nil }
+
+func runRestore(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("restore", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	to := fs.String("to", "", "")
+	items := fs.String("items", "", "")
+	integrate := fs.String("integrate", "auto", "")
+	untilOp := fs.String("until", "", "")
+	untilTime := fs.String("until-time", "", "")
+	var logs logList
+	fs.Var(&logs, "log", "")
+	archive, err := parseOne(fs, args, "restore")
+	if err != nil {
+		return err
+	}
+	opts := backup.RestoreOptions{To: *to, Logs: logs}
+	if *items != "" {
+		opts.Items = strings.Split(*items, ",")
+	}
+	switch *integrate {
+	case "auto":
+	case "none":
+		if len(logs) > 0 {
+			return usageError("restore: --integrate none and --log contradict each other")
+		}
+		opts.NoIntegrate = true
+	default:
+		return usageError("restore: --integrate takes auto or none, not %q", *integrate)
+	}
+	if *untilOp != "" {
+		if opts.Until.Op, err = strconv.ParseUint(*untilOp, 10, 64); err != nil || opts.Until.Op == 0 {
+			return usageError("restore: --until takes an operation number (1 or more), not %q", *untilOp)
+		}
+	}
+	if *untilTime != "" {
+		if opts.Until.Time, err = time.Parse(time.RFC3339, *untilTime); err != nil {
+			return usageError("restore: --until-time takes a date and time like 2026-12-01T17:30:00+01:00, not %q", *untilTime)
+		}
+	}
+	if opts.NoIntegrate && (opts.Until.Op != 0 || !opts.Until.Time.IsZero()) {
+		return usageError("restore: --until needs logs to integrate; leave out --integrate none")
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	res, err := backup.Restore(ctx, archive, opts)
+	if err != nil {
+		return err
+	}
+	if res.Repaired.RepairedShards > 0 {
+		fmt.Fprintf(stderr, "notice: the archive was damaged; the redundancy repaired %d block(s)\n", res.Repaired.RepairedShards)
+	}
+	for _, l := range res.Logs {
+		fmt.Fprintf(stdout, "integrated log: %s\n", l)
+	}
+	fmt.Fprintf(stdout, "restored backup %d into %s: %d operation(s) integrated, data at operation %d\n",
+		res.Manifest.Backup, res.Dir, res.Integrated, res.Reached)
+	if (opts.Until.Op != 0 || !opts.Until.Time.IsZero()) && !res.Stopped {
+		fmt.Fprintf(stderr, "warning: the logs end at operation %d, before %s\n", res.Reached, opts.Until)
+	}
+	return nil
+}
