@@ -117,7 +117,7 @@ func TestRestoreRefusesHostileArchives(t *testing.T) {
 		// Declares 1 KiB (the manifest agrees) but inflates to 32 MiB.
 		"zip bomb, short declared size": {{name: "Data/Shop.4DD", data: zeros[:1024], compressed: bomb.Bytes(), declared: -1, manifest: -1}},
 		// Declares a size no deflate stream of this length can produce.
-		"absurd ratio": {{name: "Data/Shop.4DD", data: []byte("tiny"), deflate: true, declared: 1 << 40, manifest: 1 << 40}},
+		"absurd ratio":                 {{name: "Data/Shop.4DD", data: []byte("tiny"), deflate: true, declared: 1 << 40, manifest: 1 << 40}},
 		"manifest lies about the size": {{name: "Data/Shop.4DD", data: []byte("0123456789"), declared: -1, manifest: 5}},
 		"entry not in the manifest":    {plain("Data/Shop.4DD", "data"), {name: "Project/extra.json", data: []byte("{}"), declared: -1, manifest: -1, notInManif: true}},
 	}
