@@ -2,6 +2,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"holdfast/backup"
 	"holdfast/engine"
 	"holdfast/journal"
 	"holdfast/settings"
@@ -94,7 +96,14 @@ func withDB(args []string, min int, stderr io.Writer, fn func(db *engine.DB, res
 	if len(args) < min {
 		return usageError("a database folder is needed")
 	}
-	db, err := engine.Open(args[0], engine.Options{})
+	db, repaired, err := backup.OpenOrRepair(context.Background(), args[0], engine.Options{})
+	if repaired != nil {
+		fmt.Fprintf(stderr, "notice: the data file was damaged; it was rebuilt from backup %d and %d log file(s) (%d operation(s) integrated, data at operation %d)\n",
+			repaired.Backup, len(repaired.Logs), repaired.Integrated, repaired.Reached)
+		if repaired.Damaged != "" {
+			fmt.Fprintf(stderr, "notice: the damaged data file is kept as %s\n", repaired.Damaged)
+		}
+	}
 	if err != nil {
 		return err
 	}

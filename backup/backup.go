@@ -47,11 +47,14 @@ type Result struct {
 
 // Destination is where a database's backups go: the destination setting, or "<Name> Backups"
 // beside the database folder.
-func Destination(db *engine.DB) string {
-	if d := db.Settings().String("destination"); d != "" {
+func Destination(db *engine.DB) string { return destinationFor(db.Dir(), db.Settings()) }
+
+// destinationFor is Destination for a database folder and its settings.
+func destinationFor(dir string, s *settings.Settings) string {
+	if d := s.String("destination"); d != "" {
 		return d
 	}
-	return filepath.Join(filepath.Dir(db.Dir()), db.Name()+" Backups")
+	return filepath.Join(filepath.Dir(dir), filepath.Base(dir)+" Backups")
 }
 
 // ArchiveName is the file name of backup n of a database.

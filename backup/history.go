@@ -97,7 +97,7 @@ func (h *History) add(e HistoryEntry, keep int) {
 	}
 	good := 0
 	for i := len(h.Operations) - 1; i >= 0; i-- {
-		if h.Operations[i].Status != StatusFailed {
+		if h.Operations[i].Kind == "backup" && h.Operations[i].Status != StatusFailed {
 			good++
 			if good == keep {
 				h.Operations = h.Operations[i:]

@@ -38,6 +38,9 @@ type RestoreOptions struct {
 	Logs        []string
 	NoIntegrate bool
 	Until       engine.Until // point in time; zero: as far as the logs go
+	// CurrentLogOf is the database folder whose current log ends an automatic chain; "": the
+	// folder the manifest names.
+	CurrentLogOf string
 
 	Progress func(Progress)
 }
@@ -129,7 +132,11 @@ func Restore(ctx context.Context, archive string, opts RestoreOptions) (*Restore
 	case len(opts.Logs) > 0:
 		res.Logs = opts.Logs
 	case !opts.NoIntegrate:
-		if res.Logs, err = FindLogs(archive, m); err != nil {
+		folder := opts.CurrentLogOf
+		if folder == "" {
+			folder = m.Folder
+		}
+		if res.Logs, err = FindLogs(filepath.Dir(archive), m.Name, m.Backup, folder, m.Database); err != nil {
 			return nil, err
 		}
 	}
@@ -417,14 +424,16 @@ func extractOne(archive, folder string, e Entry, f *zip.File, mt *meter) error {
 	crc := crc32.NewIEEE()
 	mw := &meteredWriter{w: io.MultiWriter(out, crc), h: h, m: mt}
 	n, err := mw.ReadFrom(io.LimitReader(content, e.Size))
+	intact := n == e.Size && crc.Sum32() == f.CRC32 && hex.EncodeToString(h.Sum(nil)) == e.SHA256
 	if err == nil && n == e.Size {
-		// Nothing may follow the declared size.
+		// Nothing may follow the declared size. When what came first is intact, the entry was
+		// made to inflate beyond what it declares (a zip bomb); otherwise it is damage.
 		var one [1]byte
-		if k, _ := io.ReadFull(content, one[:]); k > 0 {
+		if k, _ := io.ReadFull(content, one[:]); k > 0 && intact {
 			err = unsafeEntry(archive, e.Path, fmt.Sprintf("holds more than the %d bytes it declares", e.Size))
 		}
 	}
-	if err == nil && (n != e.Size || crc.Sum32() != f.CRC32 || hex.EncodeToString(h.Sum(nil)) != e.SHA256) {
+	if err == nil && !intact {
 		err = &engine.Error{Code: engine.CodeArchiveVerify, Op: "restore", Path: archive, Err: fmt.Errorf("%w: %s: its content does not match its checksums", ErrMismatch, e.Path)}
 	}
 	if err == nil {
@@ -461,13 +470,12 @@ func freeSpace(dir string) (uint64, bool) {
 
 var logBackupPattern = regexp.MustCompile(`^(.*)\[(\d{4})\]\.4BL$`)
 
-// FindLogs lists the logs that follow an archive's backup, oldest first (S9 --integrate auto):
-// the log backups of the same database beside the archive numbered from the backup's own
-// number on (log backup N holds what followed backup N), with no number missing (1412 names the
-// first missing one), then the database's current log when the database is found where the
-// manifest says it was and its log belongs to it.
-func FindLogs(archive string, m *Manifest) ([]string, error) {
-	dir := filepath.Dir(archive)
+// FindLogs lists the logs that follow backup number of database name, oldest first (S9
+// --integrate auto): the log backups in dir numbered from the backup's own number on (log
+// backup N holds what followed backup N), with no number missing (1412 names the first missing
+// one), then the current log of the database in folder ("": none) when it is there and belongs
+// to database (its identity).
+func FindLogs(dir, name string, number uint32, folder, database string) ([]string, error) {
 	ents, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, &engine.Error{Code: engine.CodeArchiveMissing, Op: "restore", Path: dir, Err: err}
@@ -476,11 +484,11 @@ func FindLogs(archive string, m *Manifest) ([]string, error) {
 	var nums []uint32
 	for _, e := range ents {
 		sm := logBackupPattern.FindStringSubmatch(e.Name())
-		if sm == nil || sm[1] != m.Name {
+		if sm == nil || sm[1] != name {
 			continue
 		}
 		n, _ := strconv.Atoi(sm[2])
-		if uint32(n) < m.Backup {
+		if uint32(n) < number {
 			continue
 		}
 		byNum[uint32(n)] = filepath.Join(dir, e.Name())
@@ -489,25 +497,26 @@ func FindLogs(archive string, m *Manifest) ([]string, error) {
 	sort.Slice(nums, func(i, j int) bool { return nums[i] < nums[j] })
 	var logs []string
 	for i, n := range nums {
-		if want := m.Backup + uint32(i); n != want {
-			return nil, &engine.Error{Code: engine.CodeLogBackupMissing, Op: "restore", Path: filepath.Join(dir, LogBackupName(m.Name, want)),
+		if want := number + uint32(i); n != want {
+			return nil, &engine.Error{Code: engine.CodeLogBackupMissing, Op: "restore", Path: filepath.Join(dir, LogBackupName(name, want)),
 				Err: fmt.Errorf("log backup %04d is missing while %04d is there: put it back, or restore with --integrate none or --log up to the gap", want, n)}
 		}
 		logs = append(logs, byNum[n])
 	}
-	if cur := currentLog(m); cur != "" {
+	if cur := currentLog(folder, database); cur != "" {
 		logs = append(logs, cur)
 	}
 	return logs, nil
 }
 
-// currentLog finds the current log of the database an archive was made from, or "".
-func currentLog(m *Manifest) string {
-	if m.Folder == "" {
+// currentLog finds the current log of the database in folder, or "" when there is none or it
+// belongs to another database than database.
+func currentLog(folder, database string) string {
+	if folder == "" {
 		return ""
 	}
 	s := settings.New()
-	if b, err := os.ReadFile(filepath.Join(m.Folder, settings.FileName)); err == nil {
+	if b, err := os.ReadFile(filepath.Join(folder, settings.FileName)); err == nil {
 		if parsed, err := settings.Parse(b); err == nil {
 			s = parsed
 		}
@@ -517,14 +526,14 @@ func currentLog(m *Manifest) string {
 	}
 	p := s.String("log.path")
 	if !filepath.IsAbs(p) {
-		p = filepath.Join(m.Folder, p)
+		p = filepath.Join(folder, p)
 	}
 	r, err := journal.OpenReader(journal.OSFS{}, p)
 	if err != nil {
 		return ""
 	}
 	defer r.Close()
-	if engine.FormatID(r.Header().DBID) != m.Database {
+	if engine.FormatID(r.Header().DBID) != database {
 		return "" // the folder holds another database now: its log is not this one's
 	}
 	return p

@@ -1,0 +1,257 @@
+package backup
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"holdfast/engine"
+	"holdfast/journal"
+	"holdfast/settings"
+)
+
+// RepairPlan is what repairs a damaged data file (S3.5 step 1): the data of the newest backup
+// whose archive is there, then the log backups that follow it and the current log.
+type RepairPlan struct {
+	Backup  uint32
+	Archive string
+	Logs    []string
+}
+
+// Steps says the plan as a person would carry it out.
+func (p *RepairPlan) Steps() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "restore the data of backup %d (%s)", p.Backup, p.Archive)
+	if len(p.Logs) > 0 {
+		fmt.Fprintf(&b, ", then integrate %s", strings.Join(p.Logs, ", "))
+	}
+	return b.String()
+}
+
+// RepairResult says what an automatic repair did.
+type RepairResult struct {
+	RepairPlan
+	Integrated int    // operations integrated from the logs
+	Reached    uint64 // the repaired data file holds every operation up to this one
+	Damaged    string // where the damaged data file was set aside ("" when it was missing)
+	Skipped    []string
+}
+
+// PlanRepair finds how to repair the data file of the database in dir from its backups. The
+// candidates are the backups backupHistory.json records, newest first; it returns every one
+// whose archive is there, each with its chain of logs, the best first.
+func PlanRepair(dir string) ([]RepairPlan, error) {
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	s, id, err := settingsAndID(dir)
+	if err != nil {
+		return nil, err
+	}
+	dest := destinationFor(dir, s)
+	hist, err := LoadHistory(dest)
+	if err != nil {
+		return nil, &engine.Error{Code: engine.CodeDamaged, Op: "repair", Path: dest, Err: fmt.Errorf("the data file is damaged and the backup history cannot be read (%v)", err)}
+	}
+	name := filepath.Base(dir)
+	var plans []RepairPlan
+	for i := len(hist.Operations) - 1; i >= 0; i-- {
+		e := hist.Operations[i]
+		if e.Kind != "backup" || e.Status == StatusFailed {
+			continue
+		}
+		archive := ""
+		for _, f := range e.Files {
+			if strings.HasSuffix(f.Path, ".4BK") {
+				archive = f.Path
+				break
+			}
+		}
+		if archive == "" {
+			continue
+		}
+		if _, err := os.Stat(archive); err != nil {
+			continue
+		}
+		logs, err := FindLogs(filepath.Dir(archive), name, e.Number, dir, id)
+		if err != nil {
+			continue // a gap after this backup: an older one cannot do better
+		}
+		plans = append(plans, RepairPlan{Backup: e.Number, Archive: archive, Logs: logs})
+	}
+	if len(plans) == 0 {
+		return nil, &engine.Error{Code: engine.CodeDamaged, Op: "repair", Path: dir,
+			Err: fmt.Errorf("no backup of this database was found in %s to repair it from", dest)}
+	}
+	return plans, nil
+}
+
+// settingsAndID reads a database folder's settings, and its identity from its log header
+// ("" when there is no readable log).
+func settingsAndID(dir string) (*settings.Settings, string, error) {
+	s := settings.New()
+	b, err := os.ReadFile(filepath.Join(dir, settings.FileName))
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, "", &engine.Error{Code: engine.CodeBadSetting, Op: "read settings", Path: filepath.Join(dir, settings.FileName), Err: err}
+	}
+	if err == nil {
+		if s, err = settings.Parse(b); err != nil {
+			return nil, "", &engine.Error{Code: engine.CodeBadSetting, Op: "read settings", Path: filepath.Join(dir, settings.FileName), Err: err}
+		}
+	}
+	return s, logIdentity(dir, s), nil
+}
+
+// logIdentity is the database identity the current log of dir carries, or "".
+func logIdentity(dir string, s *settings.Settings) string {
+	p := s.String("log.path")
+	if !filepath.IsAbs(p) {
+		p = filepath.Join(dir, p)
+	}
+	h, err := readLogHeader(p)
+	if err != nil {
+		return ""
+	}
+	return engine.FormatID(h)
+}
+
+// Repair rebuilds the damaged or missing data file of the database in dir (S3.5 step 1): the
+// data of the newest backup that restores is extracted, the log backups after it and the
+// current log are integrated, and the result replaces the data file, the damaged one being
+// kept beside it as "<Name>.4DD.damaged-<time>". Each step goes to the backup journal and the
+// repair to backupHistory.json. Backups whose archive turns out missing or damaged are
+// skipped for the next older one.
+func Repair(ctx context.Context, dir string) (*RepairResult, error) {
+	start := time.Now()
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	plans, err := PlanRepair(dir)
+	if err != nil {
+		note(dir, true, true, "Automatic repair: the data file is damaged and cannot be repaired: %v", err)
+		return nil, err
+	}
+	name := filepath.Base(dir)
+	s, _, _ := settingsAndID(dir)
+	verbose := s.Bool("journal.verbose")
+	note(dir, verbose, true, "Automatic repair: the data file of %s is damaged or missing; repairing it from its backups.", dir)
+	work, err := os.MkdirTemp(filepath.Dir(dir), "."+name+".repair-")
+	if err != nil {
+		return nil, &engine.Error{Code: engine.CodeDestination, Op: "repair", Path: filepath.Dir(dir), Err: err}
+	}
+	defer os.RemoveAll(work)
+	res := &RepairResult{}
+	var rres *RestoreResult
+	for _, p := range plans {
+		rres, err = Restore(ctx, p.Archive, RestoreOptions{To: filepath.Join(work, name), Items: []string{ItemData}, Logs: p.Logs})
+		if err == nil {
+			res.RepairPlan = p
+			break
+		}
+		if c := engine.CodeOf(err); c != engine.CodeArchiveMissing && c != engine.CodeArchiveVerify && c != engine.CodeUnsafeEntry {
+			note(dir, true, true, "Automatic repair failed: %v", err)
+			return nil, err
+		}
+		note(dir, true, true, "Automatic repair: backup %d cannot be used (%v); trying an older one.", p.Backup, err)
+		res.Skipped = append(res.Skipped, p.Archive)
+	}
+	if err != nil {
+		note(dir, true, true, "Automatic repair failed: no backup could be restored (%v)", err)
+		return nil, err
+	}
+	res.Integrated, res.Reached = rres.Integrated, rres.Reached
+	data := filepath.Join(dir, "Data", name+".4DD")
+	if _, err := os.Lstat(data); err == nil {
+		res.Damaged = data + ".damaged-" + start.Format("20060102-150405")
+		if err := os.Rename(data, res.Damaged); err != nil {
+			return nil, &engine.Error{Code: engine.CodeDataIO, Op: "repair", Path: data, Err: err}
+		}
+	}
+	if err := os.Rename(filepath.Join(rres.Dir, "Data", name+".4DD"), data); err != nil {
+		if res.Damaged != "" {
+			os.Rename(res.Damaged, data)
+		}
+		return nil, &engine.Error{Code: engine.CodeDataIO, Op: "repair", Path: data, Err: err}
+	}
+	if d, err := os.Open(filepath.Dir(data)); err == nil {
+		d.Sync()
+		d.Close()
+	}
+	note(dir, verbose, true, "Automatic repair done: the data of backup %d (%s) and %d log file(s) integrated (%d operation(s)), data at operation %d; the damaged data file is kept as %s.",
+		res.Backup, res.Archive, len(res.Logs), res.Integrated, res.Reached, orNone(res.Damaged))
+	recordRepair(dir, s, res, start)
+	return res, nil
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "(none: it was missing)"
+	}
+	return s
+}
+
+// recordRepair adds the repair to backupHistory.json; a history that cannot be written is noted
+// in the journal (the repair itself is done).
+func recordRepair(dir string, s *settings.Settings, res *RepairResult, start time.Time) {
+	dest := destinationFor(dir, s)
+	hist, err := LoadHistory(dest)
+	if err == nil {
+		hist.add(HistoryEntry{Number: res.Backup, Kind: "repair", Start: start, Date: start.Format("2006-01-02"), Time: start.Format("15:04:05"),
+			DurationMS: time.Since(start).Milliseconds(), Status: StatusSuccess, Operation: res.Reached, Files: []FileInfo{{Path: res.Archive}}}, keepOr100(s))
+		err = hist.save(dest)
+	}
+	if err != nil {
+		note(dir, true, true, "Warning: the repair could not be recorded in %s: %v", filepath.Join(dest, HistoryFile), err)
+	}
+}
+
+func keepOr100(s *settings.Settings) int {
+	if k := keepCount(s); k > 0 {
+		return k
+	}
+	return 100
+}
+
+// OpenOrRepair opens a database; when its data file is damaged or missing (1433) and
+// restore.autoRestoreIfDamaged is on, it repairs it from the backups first and opens the
+// result. With the setting off, the error says exactly what would repair it.
+func OpenOrRepair(ctx context.Context, dir string, opts engine.Options) (*engine.DB, *RepairResult, error) {
+	db, err := engine.Open(dir, opts)
+	if engine.CodeOf(err) != engine.CodeDamaged {
+		return db, nil, err
+	}
+	s, _, serr := settingsAndID(dir)
+	if serr != nil {
+		return nil, nil, err
+	}
+	if !s.Bool("restore.autoRestoreIfDamaged") || opts.ReadOnly {
+		plans, perr := PlanRepair(dir)
+		if perr != nil {
+			return nil, nil, &engine.Error{Code: engine.CodeDamaged, Op: "open", Path: dir, Err: fmt.Errorf("%v; and %v", err, perr)}
+		}
+		return nil, nil, &engine.Error{Code: engine.CodeDamaged, Op: "open", Path: dir,
+			Err: fmt.Errorf("%v. To repair it: %s; or turn on restore.autoRestoreIfDamaged (holdfast settings %s set restore.autoRestoreIfDamaged true) and open it again", err, plans[0].Steps(), dir)}
+	}
+	res, rerr := Repair(ctx, dir)
+	if rerr != nil {
+		return nil, nil, &engine.Error{Code: engine.CodeDamaged, Op: "open", Path: dir, Err: fmt.Errorf("%v; the automatic repair failed: %v", err, rerr)}
+	}
+	db, err = engine.Open(dir, opts)
+	return db, res, err
+}
+
+// readLogHeader reads the database identity in a log file's header.
+func readLogHeader(path string) ([16]byte, error) {
+	r, err := journal.OpenReader(journal.OSFS{}, path)
+	if err != nil {
+		return [16]byte{}, err
+	}
+	defer r.Close()
+	return r.Header().DBID, nil
+}

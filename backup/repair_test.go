@@ -1,0 +1,108 @@
+package backup
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"holdfast/engine"
+)
+
+func journalText(t *testing.T, dir string) string {
+	t.Helper()
+	files, _ := filepath.Glob(filepath.Join(dir, "Logs", "Backup Journal*.txt"))
+	var b strings.Builder
+	for _, f := range files {
+		data, _ := os.ReadFile(f)
+		b.Write(data)
+	}
+	return b.String()
+}
+
+// A deleted data file, and one whose first pages were overwritten, are rebuilt at open from the
+// last backup and the logs after it, ending with the same records as before the damage; the
+// journal and the history say so, and the damaged file is kept.
+func TestRepairAtOpen(t *testing.T) {
+	for _, damage := range []string{"deleted", "first pages overwritten"} {
+		t.Run(damage, func(t *testing.T) {
+			db, st, _, _ := shopWithThreeBackups(t)
+			dir := db.Dir()
+			dest := Destination(db)
+			if err := db.Close(); err != nil {
+				t.Fatal(err)
+			}
+			data := filepath.Join(dir, "Data", "Shop.4DD")
+			if damage == "deleted" {
+				os.Remove(data)
+			} else {
+				f, _ := os.OpenFile(data, os.O_WRONLY, 0)
+				f.WriteAt([]byte(strings.Repeat("\xde\xad", 8<<10)), 0)
+				f.Close()
+			}
+			if _, err := engine.Open(dir, engine.Options{}); engine.CodeOf(err) != engine.CodeDamaged {
+				t.Fatalf("the damaged database opens with %v, want 1433", err)
+			}
+			rdb, res, err := OpenOrRepair(context.Background(), dir, engine.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rdb.Close()
+			if res == nil || res.Backup != 3 || len(res.Logs) != 1 {
+				t.Fatalf("repair %+v, want backup 3 and the current log", res)
+			}
+			sameContents(t, "repaired", contents(t, rdb), st.cur)
+			if (damage == "deleted") != (res.Damaged == "") {
+				t.Errorf("damaged file kept as %q", res.Damaged)
+			}
+			if !strings.Contains(journalText(t, dir), "Automatic repair done") {
+				t.Errorf("the journal does not tell of the repair:\n%s", journalText(t, dir))
+			}
+			hist, _ := LoadHistory(dest)
+			if last := hist.Operations[len(hist.Operations)-1]; last.Kind != "repair" || last.Number != 3 {
+				t.Errorf("history's last entry %+v, want the repair from backup 3", last)
+			}
+			// Writes go on, into the same log, after the repaired data.
+			before := rdb.LogStatus().LastOp
+			if op := add(t, rdb.NewProcess(""), 500); op <= before {
+				t.Errorf("a write after the repair got operation %d, the log was at %d", op, before)
+			}
+		})
+	}
+}
+
+// With restore.autoRestoreIfDamaged off, the open fails with 1433 naming what would repair the
+// data file, and changes nothing; a damaged newest archive makes the repair use the one before.
+func TestRepairPolicy(t *testing.T) {
+	db, st, results, _ := shopWithThreeBackups(t)
+	dir := db.Dir()
+	configure(t, db, "restore.autoRestoreIfDamaged", "false")
+	db.Close()
+	data := filepath.Join(dir, "Data", "Shop.4DD")
+	os.Remove(data)
+	_, _, err := OpenOrRepair(context.Background(), dir, engine.Options{})
+	if engine.CodeOf(err) != engine.CodeDamaged || !strings.Contains(err.Error(), results[2].Archive) || !strings.Contains(err.Error(), "data.journal") {
+		t.Fatalf("with the repair off: %v, want 1433 naming the archive and the logs", err)
+	}
+	if _, err := os.Stat(data); err == nil {
+		t.Fatal("the data file was rebuilt although the repair is off")
+	}
+
+	// Turn it on again (the settings file is readable without the data) and damage backup 3.
+	sp := filepath.Join(dir, "Data", "Settings", "Backup.4DSettings")
+	b, _ := os.ReadFile(sp)
+	os.WriteFile(sp, []byte(strings.Replace(string(b), "<autoRestoreIfDamaged>false</autoRestoreIfDamaged>", "<autoRestoreIfDamaged>true</autoRestoreIfDamaged>", 1)), 0o600)
+	ab, _ := os.ReadFile(results[2].Archive)
+	ab[len(ab)/2] ^= 0x55
+	os.WriteFile(results[2].Archive, ab, 0o600)
+	rdb, res, err := OpenOrRepair(context.Background(), dir, engine.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rdb.Close()
+	if res.Backup != 2 || len(res.Skipped) != 1 {
+		t.Fatalf("repair %+v, want backup 2 after skipping the damaged backup 3", res)
+	}
+	sameContents(t, "repaired from backup 2", contents(t, rdb), st.cur)
+}
