@@ -30,6 +30,7 @@ const usage = `usage:
   holdfast verify DB|ARCHIVE                 check a database and its backups, or one archive
   holdfast restore ARCHIVE [--to DIR] [--items data,structure,attachments]
                    [--integrate auto|none] [--log FILE]... [--until OP | --until-time RFC3339]
+  holdfast rollback DB --to OP               take the data back to operation OP
   holdfast settings DB [get [KEY] | set KEY VALUE... | add KEY VALUE | remove KEY VALUE]
 `
 
@@ -84,6 +85,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		return runVerify(rest, stdout, stderr)
 	case "restore":
 		return runRestore(rest, stdout, stderr)
+	case "rollback":
+		return runRollback(rest, stdout)
 	case "settings":
 		return runSettings(rest, stdout)
 	}

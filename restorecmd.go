@@ -80,3 +80,31 @@ func runRestore(args []string, stdout, stderr io.Writer) error {
 	}
 	return nil
 }
+
+func runRollback(args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("rollback", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	to := fs.String("to", "", "")
+	dir, err := parseOne(fs, args, "rollback")
+	if err != nil {
+		return err
+	}
+	op, err := strconv.ParseUint(*to, 10, 64)
+	if err != nil || op == 0 {
+		return usageError("rollback needs --to OP, the operation number to go back to (holdfast analyze %s lists them)", dir)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	res, err := backup.Rollback(ctx, dir, op)
+	if err != nil {
+		return err
+	}
+	from := "a blank data file"
+	if res.Backup != 0 {
+		from = fmt.Sprintf("backup %d", res.Backup)
+	}
+	fmt.Fprintf(stdout, "rolled back to operation %d (from %s and %d log file(s)); operations %d to %d are undone\n", res.To, from, len(res.Logs), res.To+1, res.Undone)
+	fmt.Fprintf(stdout, "kept: %s\nkept: %s\n", res.OldData, res.OldLog)
+	fmt.Fprintln(stdout, "make a backup now: the backups taken after this operation no longer lead to the database as it is")
+	return nil
+}

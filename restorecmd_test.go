@@ -99,3 +99,32 @@ func TestRestoreCommand(t *testing.T) {
 		t.Error("a failed restore left a folder")
 	}
 }
+
+// holdfast rollback takes the data back to an operation; bad arguments fail with a code.
+func TestRollbackCommand(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "Shop")
+	if _, stderr, code := holdfast(t, "", "create", dir); code != 0 {
+		t.Fatal(stderr)
+	}
+	out, stderr, code := holdfast(t, strings.Join([]string{
+		`{"op":"createTable","table":"T","fields":[{"name":"id","type":"integer"}],"primaryKey":["id"],"journaled":true}`,
+		`{"op":"add","table":"T","values":{"id":1}}`, `{"op":"add","table":"T","values":{"id":2}}`,
+		`{"op":"delete","table":"T","key":[1]}`}, "\n")+"\n", "exec", dir)
+	if code != 0 {
+		t.Fatal(stderr)
+	}
+	answers := strings.Split(strings.TrimSpace(out), "\n")
+	var second struct{ Op uint64 }
+	json.Unmarshal([]byte(answers[2]), &second)
+	out, stderr, code = holdfast(t, "", "rollback", dir, "--to", fmt.Sprint(second.Op))
+	if code != 0 || !strings.Contains(out, "rolled back to operation") {
+		t.Fatalf("rollback: %d %q %q", code, out, stderr)
+	}
+	if n := countRows(t, dir, "T"); n != 2 {
+		t.Errorf("after the rollback before the deletion: %d records, want 2", n)
+	}
+	_, stderr, code = holdfast(t, "", "rollback", dir)
+	wantFail(t, code, stderr, "error 2008: ")
+	_, stderr, code = holdfast(t, "", "rollback", dir, "--to", "99999")
+	wantFail(t, code, stderr, "error 2001: ")
+}

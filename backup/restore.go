@@ -42,6 +42,15 @@ type RestoreOptions struct {
 	// folder the manifest names.
 	CurrentLogOf string
 
+	// For a rollback: StructureFrom is a database folder whose structure (Project/) and
+	// settings (Data/Settings) replace the archive's (tables created since the backup are
+	// needed to integrate the logs); ContinueAfter and Backup, BackupOp are passed to
+	// engine.Restored (0: the archive's own backup number and operation).
+	StructureFrom string
+	ContinueAfter uint64
+	Backup        uint32
+	BackupOp      uint64
+
 	Progress func(Progress)
 }
 
@@ -140,13 +149,24 @@ func Restore(ctx context.Context, archive string, opts RestoreOptions) (*Restore
 			return nil, err
 		}
 	}
+	if opts.StructureFrom != "" {
+		for _, sub := range []string{"Project", filepath.Join("Data", "Settings")} {
+			if err := copyTree(filepath.Join(folder, sub), filepath.Join(opts.StructureFrom, sub)); err != nil {
+				return nil, &engine.Error{Code: engine.CodeDataIO, Op: "restore", Path: opts.StructureFrom, Err: err}
+			}
+		}
+	}
+	number, op := m.Backup, m.Operation
+	if opts.Backup != 0 {
+		number, op = opts.Backup, opts.BackupOp
+	}
 	// The folder is opened at its final name's place so that what the engine writes (its
 	// journal, its log header) is what stays; it is renamed only when all went well.
 	staged := filepath.Join(work, filepath.Base(dest))
 	if err := os.Rename(folder, staged); err != nil {
 		return nil, &engine.Error{Code: engine.CodeDestination, Op: "restore", Path: work, Err: err}
 	}
-	db, orep, err := engine.OpenRestored(staged, engine.Restored{Backup: m.Backup, Operation: m.Operation, Logs: res.Logs, Until: opts.Until}, engine.Options{})
+	db, orep, err := engine.OpenRestored(staged, engine.Restored{Backup: number, Operation: op, Logs: res.Logs, Until: opts.Until, ContinueAfter: opts.ContinueAfter}, engine.Options{})
 	if err != nil {
 		return nil, err
 	}
@@ -477,7 +497,7 @@ var logBackupPattern = regexp.MustCompile(`^(.*)\[(\d{4})\]\.4BL$`)
 // to database (its identity).
 func FindLogs(dir, name string, number uint32, folder, database string) ([]string, error) {
 	ents, err := os.ReadDir(dir)
-	if err != nil {
+	if err != nil && !errors.Is(err, fs.ErrNotExist) { // no folder: no log backup yet
 		return nil, &engine.Error{Code: engine.CodeArchiveMissing, Op: "restore", Path: dir, Err: err}
 	}
 	byNum := map[uint32]string{}

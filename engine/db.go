@@ -181,25 +181,8 @@ func Create(dir string, opts Options) (*DB, error) {
 	}
 	id[6] = id[6]&0x0f | 0x40 // a version 4 UUID
 	id[8] = id[8]&0x3f | 0x80
-	bdb, err := openBolt(dataPath(dir, name), false)
-	if err != nil {
-		return nil, &Error{Code: CodeDataIO, Op: "create data file", Path: dataPath(dir, name), Err: err}
-	}
-	err = bdb.Update(func(tx *bolt.Tx) error {
-		m, err := tx.CreateBucket(bucketMeta)
-		if err != nil {
-			return err
-		}
-		if err := m.Put(keyFormat, u64(dataFormat)); err != nil {
-			return err
-		}
-		return m.Put(keyID, id[:])
-	})
-	if cerr := bdb.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return nil, &Error{Code: CodeDataIO, Op: "create data file", Path: dataPath(dir, name), Err: err}
+	if err := writeBlankData(dataPath(dir, name), id); err != nil {
+		return nil, err
 	}
 	w, err := createLogFile(opts.FS, filepath.Join(dir, s.String("log.path")), journal.Header{DBID: id, FirstOp: 1, Created: time.Now()})
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -20,6 +21,12 @@ type Restored struct {
 	Operation uint64   // the operation number of that backup's snapshot
 	Logs      []string // log files to integrate, oldest first (log backups, then a current log)
 	Until     Until    // where integration stops; the zero value: at the end of the last log
+
+	// ContinueAfter, when beyond what the logs reach, is the last operation number ever used
+	// (a rollback): the data file is recorded as holding everything up to it (the operations
+	// after Until undone, as a change at that operation), and the new log starts after it, so
+	// that no number is used twice and no chain of older logs can lead into the new one.
+	ContinueAfter uint64
 }
 
 // Until is a point in time to integrate up to: an operation number, a moment, or both (the
@@ -113,6 +120,19 @@ func OpenRestored(dir string, r Restored, opts Options) (*DB, RestoreReport, err
 		}
 	}
 	rep.Reached = db.ckptOp
+	if r.ContinueAfter > db.ckptOp {
+		err := bdb.Update(func(tx *bolt.Tx) error {
+			m := tx.Bucket(bucketMeta)
+			if err := m.Put(keyApplied, u64(r.ContinueAfter)); err != nil {
+				return err
+			}
+			return m.Put(keyLastChange, u64(r.ContinueAfter))
+		})
+		if err != nil {
+			return fail(&Error{Code: CodeDataIO, Op: "write data file", Path: dataPath(dir, db.name), Err: err})
+		}
+		db.ckptOp, db.visibleOp, db.lastChange = r.ContinueAfter, r.ContinueAfter, r.ContinueAfter
+	}
 	if db.nextOp <= db.ckptOp {
 		db.nextOp = db.ckptOp + 1
 	}
@@ -191,4 +211,44 @@ func (u *untilSource) Next() (journal.Record, error) {
 		return journal.Record{}, io.EOF
 	}
 	return rec, nil
+}
+
+// CreateBlankData writes the blank data file of database id into the folder dir, which must
+// hold the structure and settings already (a rollback to before the first backup rebuilds the
+// data from the log that starts at the database's birth).
+func CreateBlankData(dir string, id [16]byte) error {
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return err
+	}
+	path := dataPath(dir, filepath.Base(dir))
+	if _, err := os.Lstat(path); err == nil {
+		return &Error{Code: CodeExists, Op: "create data file", Path: path}
+	}
+	return writeBlankData(path, id)
+}
+
+// writeBlankData writes a data file holding only the identity and format of database id.
+func writeBlankData(path string, id [16]byte) error {
+	bdb, err := openBolt(path, false)
+	if err != nil {
+		return &Error{Code: CodeDataIO, Op: "create data file", Path: path, Err: err}
+	}
+	err = bdb.Update(func(tx *bolt.Tx) error {
+		m, err := tx.CreateBucket(bucketMeta)
+		if err != nil {
+			return err
+		}
+		if err := m.Put(keyFormat, u64(dataFormat)); err != nil {
+			return err
+		}
+		return m.Put(keyID, id[:])
+	})
+	if cerr := bdb.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return &Error{Code: CodeDataIO, Op: "create data file", Path: path, Err: err}
+	}
+	return nil
 }

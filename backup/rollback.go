@@ -1,0 +1,206 @@
+package backup
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"holdfast/engine"
+	"holdfast/journal"
+)
+
+// RollbackResult says what a rollback did.
+type RollbackResult struct {
+	To      uint64   // the data holds every operation up to this one, and none after it
+	Backup  uint32   // the backup whose data it started from (0: a blank data file)
+	Logs    []string // the logs integrated up to To
+	Undone  uint64   // the last operation undone (operation numbers go on after it)
+	OldData string   // where the data file before the rollback was kept
+	OldLog  string   // where the log before the rollback was kept (it holds the operations undone)
+}
+
+// Rollback takes the database in dir back to operation to (S3.6): its data becomes that of the
+// last backup taken before to (or a blank data file when there is none and the log goes back to
+// the database's birth) with the logs integrated up to and including to. The operations after
+// to are gone from the data; the data file and the log as they were are kept beside the new
+// ones. Operation numbers go on after the last one used, and the new log cannot be chained to
+// backups taken after to (their data holds what was undone).
+func Rollback(ctx context.Context, dir string, to uint64) (*RollbackResult, error) {
+	start := time.Now()
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	db, err := engine.Open(dir, engine.Options{})
+	if err != nil {
+		return nil, err
+	}
+	st := db.LogStatus()
+	s := db.Settings()
+	id, name, logPath, dest := db.ID(), db.Name(), db.LogPath(), Destination(db)
+	closeErr := db.Close()
+	switch {
+	case closeErr != nil:
+		return nil, closeErr
+	case !st.Use || !st.Open:
+		return nil, &engine.Error{Code: engine.CodeNoLog, Op: "rollback", Path: dir}
+	case to == 0 || to >= st.LastOp:
+		return nil, &engine.Error{Code: engine.CodeBadInput, Op: "rollback", Path: dir,
+			Err: fmt.Errorf("operation %d is not before the last operation of the log (%d): choose an operation from 1 to %d (holdfast analyze %s lists them)", to, st.LastOp, st.LastOp-1, dir)}
+	}
+	hist, err := LoadHistory(dest)
+	if err != nil {
+		return nil, &engine.Error{Code: engine.CodeDestination, Op: "read history", Path: dest, Err: err}
+	}
+	res := &RollbackResult{To: to, Undone: st.LastOp}
+	var latest uint32
+	var latestOp uint64
+	var from *HistoryEntry
+	for i := range hist.Operations {
+		e := &hist.Operations[i]
+		if e.Kind != "backup" || e.Status == StatusFailed {
+			continue
+		}
+		if e.Number > latest {
+			latest, latestOp = e.Number, e.Operation
+		}
+		if e.Operation <= to && (from == nil || e.Operation > from.Operation) && archiveOf(e) != "" {
+			from = e
+		}
+	}
+
+	work, err := os.MkdirTemp(filepath.Dir(dir), "."+name+".rollback-")
+	if err != nil {
+		return nil, &engine.Error{Code: engine.CodeDestination, Op: "rollback", Path: filepath.Dir(dir), Err: err}
+	}
+	defer os.RemoveAll(work)
+	built := filepath.Join(work, name)
+	if from != nil {
+		res.Backup = from.Number
+		if res.Logs, err = FindLogs(filepath.Dir(archiveOf(from)), name, from.Number, dir, engine.FormatID(id)); err != nil {
+			return nil, err
+		}
+		rr, err := Restore(ctx, archiveOf(from), RestoreOptions{To: built, Items: []string{ItemData}, Logs: res.Logs,
+			Until: engine.Until{Op: to}, ContinueAfter: st.LastOp, StructureFrom: dir, Backup: latest, BackupOp: latestOp})
+		if err != nil {
+			return nil, err
+		}
+		if !rr.Stopped && rr.Reached < to {
+			return nil, &engine.Error{Code: engine.CodeLogBackupMissing, Op: "rollback", Path: dir,
+				Err: fmt.Errorf("the logs after backup %d end at operation %d, before operation %d", from.Number, rr.Reached, to)}
+		}
+	} else {
+		// Never backed up before to: from a blank data file and every log since the birth.
+		if res.Logs, err = FindLogs(dest, name, 0, dir, engine.FormatID(id)); err != nil {
+			return nil, err
+		}
+		if len(res.Logs) == 0 || firstOp(res.Logs[0]) != 1 {
+			return nil, &engine.Error{Code: engine.CodeLogBackupMissing, Op: "rollback", Path: dir,
+				Err: fmt.Errorf("no backup was taken before operation %d and the logs in %s do not go back to the database's first operation", to, dest)}
+		}
+		if err := copyTree(filepath.Join(built, "Project"), filepath.Join(dir, "Project")); err != nil {
+			return nil, err
+		}
+		if err := copyTree(filepath.Join(built, "Data", "Settings"), filepath.Join(dir, "Data", "Settings")); err != nil {
+			return nil, err
+		}
+		os.MkdirAll(filepath.Join(built, "Logs"), 0o700)
+		if err := engine.CreateBlankData(built, id); err != nil {
+			return nil, err
+		}
+		rdb, rep, err := engine.OpenRestored(built, engine.Restored{Backup: latest, Operation: latestOp, Logs: res.Logs, Until: engine.Until{Op: to}, ContinueAfter: st.LastOp}, engine.Options{})
+		if err != nil {
+			return nil, err
+		}
+		if err := rdb.Close(); err != nil {
+			return nil, err
+		}
+		if !rep.Stopped && rep.Reached < to {
+			return nil, &engine.Error{Code: engine.CodeLogBackupMissing, Op: "rollback", Path: dir,
+				Err: fmt.Errorf("the logs end at operation %d, before operation %d", rep.Reached, to)}
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, &engine.Error{Code: engine.CodeBackupInterrupted, Op: "rollback", Path: dir, Err: errors.New("the rollback was stopped; the database is unchanged")}
+	}
+
+	// The swap: the new data file and log beside the old ones first, then the old ones set
+	// aside and the new ones put in their place, each folder synced.
+	stamp := start.Format("20060102-150405")
+	data := filepath.Join(dir, "Data", name+".4DD")
+	res.OldData, res.OldLog = data+".before-rollback-"+stamp, logPath+".before-rollback-"+stamp
+	steps := []struct{ from, to string }{
+		{filepath.Join(built, "Data", name+".4DD"), data + ".rollback"},
+		{filepath.Join(built, "Data", "data.journal"), logPath + ".rollback"},
+		{data, res.OldData},
+		{logPath, res.OldLog},
+		{data + ".rollback", data},
+		{logPath + ".rollback", logPath},
+	}
+	for i, step := range steps {
+		if err := os.Rename(step.from, step.to); err != nil {
+			for j := i - 1; j >= 0; j-- {
+				os.Rename(steps[j].to, steps[j].from) // undo, newest first
+			}
+			return nil, &engine.Error{Code: engine.CodeDataIO, Op: "rollback", Path: step.to, Err: err}
+		}
+	}
+	for _, d := range []string{filepath.Dir(data), filepath.Dir(logPath)} {
+		journal.OSFS{}.SyncDir(d)
+	}
+	note(dir, s.Bool("journal.verbose"), true, "Rollback to operation %d: from %s and %d log file(s); operations %d to %d undone; the data file and log before it are kept as %s and %s.",
+		to, backupLabel(res.Backup), len(res.Logs), to+1, st.LastOp, res.OldData, res.OldLog)
+	return res, nil
+}
+
+func backupLabel(n uint32) string {
+	if n == 0 {
+		return "a blank data file"
+	}
+	return fmt.Sprintf("backup %d", n)
+}
+
+// archiveOf is the first archive file a history entry recorded, if it is still there.
+func archiveOf(e *HistoryEntry) string {
+	for _, f := range e.Files {
+		if filepath.Ext(f.Path) == ".4BK" {
+			if _, err := os.Stat(f.Path); err == nil {
+				return f.Path
+			}
+			return ""
+		}
+	}
+	return ""
+}
+
+// firstOp is the first operation a log file's header announces (0 when unreadable).
+func firstOp(path string) uint64 {
+	r, err := journal.OpenReader(journal.OSFS{}, path)
+	if err != nil {
+		return 0
+	}
+	defer r.Close()
+	return r.Header().FirstOp
+}
+
+// copyTree copies the files of folder from into folder to (made if missing).
+func copyTree(to, from string) error {
+	return filepath.WalkDir(from, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(from, p)
+		target := filepath.Join(to, rel)
+		if d.IsDir() {
+			return os.MkdirAll(target, 0o700)
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return journal.WriteFileAtomic(journal.OSFS{}, target, b, 0o600)
+	})
+}

@@ -1,0 +1,122 @@
+package backup
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"holdfast/engine"
+)
+
+func reopen(t *testing.T, dir string) *engine.DB {
+	t.Helper()
+	db, err := engine.Open(dir, engine.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// A rollback to the operation before a deletion brings the record back and removes every later
+// operation from the data; the files before it are kept; new operations take numbers after the
+// last one ever used; a chain from a backup taken after the rollback point no longer leads into
+// the new log.
+func TestRollback(t *testing.T) {
+	db, st, results, ops := shopWithThreeBackups(t)
+	dir := db.Dir()
+	db.Close()
+	to := ops["delete 12"] - 1
+	res, err := Rollback(context.Background(), dir, to)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Backup != 2 {
+		t.Errorf("rolled back from backup %d, want 2 (the last one before operation %d)", res.Backup, to)
+	}
+	rdb := reopen(t, dir)
+	got := contents(t, rdb)
+	sameContents(t, "after the rollback", got, st.upTo(to))
+	if _, ok := got[12]; !ok {
+		t.Error("the deleted record is not back")
+	}
+	if _, ok := got[42]; ok {
+		t.Error("an operation after the rollback point is still there")
+	}
+	for _, f := range []string{res.OldData, res.OldLog} {
+		if _, err := os.Stat(f); err != nil {
+			t.Errorf("the file before the rollback is not kept: %v", err)
+		}
+	}
+	op := add(t, rdb.NewProcess(""), 900)
+	if op <= res.Undone {
+		t.Errorf("a new write got operation %d, not after the last one used (%d)", op, res.Undone)
+	}
+	rdb.Close()
+	_, err = Restore(context.Background(), results[2].Archive, RestoreOptions{To: filepath.Join(t.TempDir(), "after")})
+	if engine.CodeOf(err) != engine.CodeLogBackupMissing {
+		t.Errorf("backup 3 (taken after the rollback point) chained into the new log: %v, want 1412", err)
+	}
+	// Backup 2 and its own log stay restorable as they were.
+	r2, err := Restore(context.Background(), results[1].Archive, RestoreOptions{To: filepath.Join(t.TempDir(), "b2"), Logs: results[2].LogBackups})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameContents(t, "backup 2 with its log backup", contents(t, openRestored(t, r2.Dir)), st.upTo(results[2].Operation))
+}
+
+// Before the first backup, the rollback starts from a blank data file and the log backups since
+// the database's birth; a database never backed up rolls back from its log alone.
+func TestRollbackBeforeAnyBackup(t *testing.T) {
+	db, st, _, _ := shopWithThreeBackups(t)
+	dir := db.Dir()
+	db.Close()
+	res, err := Rollback(context.Background(), dir, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Backup != 0 || len(res.Logs) != 4 {
+		t.Errorf("from backup %d with logs %v, want a blank data file and 4 logs", res.Backup, res.Logs)
+	}
+	sameContents(t, "rolled back to operation 10", contents(t, reopen(t, dir)), st.upTo(10))
+
+	fresh := newDB(t)
+	p := fresh.NewProcess("")
+	st2 := newStates()
+	for i := int64(1); i <= 5; i++ {
+		st2.add(t, p, i, "x")
+	}
+	mid := st2.del(t, p, 2) - 1
+	st2.add(t, p, 6, "y")
+	p.Close()
+	fdir := fresh.Dir()
+	fresh.Close()
+	if _, err := Rollback(context.Background(), fdir, mid); err != nil {
+		t.Fatal(err)
+	}
+	sameContents(t, "never backed up, rolled back", contents(t, reopen(t, fdir)), st2.upTo(mid))
+}
+
+func TestRollbackErrors(t *testing.T) {
+	db := newDB(t)
+	p := db.NewProcess("")
+	last := add(t, p, 1)
+	p.Close()
+	dir := db.Dir()
+	db.Close()
+	if _, err := Rollback(context.Background(), dir, 0); engine.CodeOf(err) != engine.CodeBadInput {
+		t.Errorf("a rollback to operation 0: %v, want 2001", err)
+	}
+	if _, err := Rollback(context.Background(), dir, last+100); engine.CodeOf(err) != engine.CodeBadInput {
+		t.Errorf("a rollback beyond the log: %v, want 2001", err)
+	}
+	db = reopen(t, dir)
+	if err := db.StopLog(); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	if _, err := Rollback(context.Background(), dir, 1); engine.CodeOf(err) != engine.CodeNoLog {
+		t.Errorf("a rollback without a log: %v, want 1403", err)
+	}
+}
