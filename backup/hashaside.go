@@ -20,7 +20,6 @@ type hashPiece struct {
 func newHashAside(depth int) *hashAside {
 	a := &hashAside{todo: make(chan hashPiece, depth), done: make(chan []byte, depth)}
 	go func() {
-		background()
 		for pc := range a.todo {
 			pc.h.Write(pc.p)
 			a.done <- pc.p
