@@ -115,3 +115,27 @@ func (h *History) save(dest string) error {
 	}
 	return journal.WriteFileAtomic(journal.OSFS{}, filepath.Join(dest, HistoryFile), append(b, '\n'), 0o600)
 }
+
+// recordOperation adds an entry other than a backup (a restore, a rollback, a repair) to the
+// history in dest, keeping the keep most recent backups.
+func recordOperation(dest string, e HistoryEntry, keep int) error {
+	if _, err := os.Stat(dest); errors.Is(err, os.ErrNotExist) {
+		return nil // never backed up: no history to add to
+	}
+	hist, err := LoadHistory(dest)
+	if err != nil {
+		return err
+	}
+	hist.add(e, keep)
+	return hist.save(dest)
+}
+
+// operationEntry is a history entry of kind for an operation that started at start.
+func operationEntry(kind string, number uint32, start time.Time, op uint64, files ...string) HistoryEntry {
+	e := HistoryEntry{Number: number, Kind: kind, Start: start, Date: start.Format("2006-01-02"), Time: start.Format("15:04:05"),
+		DurationMS: time.Since(start).Milliseconds(), Status: StatusSuccess, Operation: op, Files: []FileInfo{}}
+	for _, f := range files {
+		e.Files = append(e.Files, FileInfo{Path: f})
+	}
+	return e
+}

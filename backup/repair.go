@@ -149,7 +149,7 @@ func Repair(ctx context.Context, dir string) (*RepairResult, error) {
 	res := &RepairResult{}
 	var rres *RestoreResult
 	for _, p := range plans {
-		rres, err = Restore(ctx, p.Archive, RestoreOptions{To: filepath.Join(work, name), Items: []string{ItemData}, Logs: p.Logs})
+		rres, err = Restore(ctx, p.Archive, RestoreOptions{To: filepath.Join(work, name), Items: []string{ItemData}, Logs: p.Logs, inner: true})
 		if err == nil {
 			res.RepairPlan = p
 			break
@@ -200,13 +200,7 @@ func orNone(s string) string {
 // in the journal (the repair itself is done).
 func recordRepair(dir string, s *settings.Settings, res *RepairResult, start time.Time) {
 	dest := destinationFor(dir, s)
-	hist, err := LoadHistory(dest)
-	if err == nil {
-		hist.add(HistoryEntry{Number: res.Backup, Kind: "repair", Start: start, Date: start.Format("2006-01-02"), Time: start.Format("15:04:05"),
-			DurationMS: time.Since(start).Milliseconds(), Status: StatusSuccess, Operation: res.Reached, Files: []FileInfo{{Path: res.Archive}}}, keepOr100(s))
-		err = hist.save(dest)
-	}
-	if err != nil {
+	if err := recordOperation(dest, operationEntry("repair", res.Backup, start, res.Reached, res.Archive), keepOr100(s)); err != nil {
 		note(dir, true, true, "Warning: the repair could not be recorded in %s: %v", filepath.Join(dest, HistoryFile), err)
 	}
 }

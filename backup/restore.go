@@ -51,6 +51,8 @@ type RestoreOptions struct {
 	Backup        uint32
 	BackupOp      uint64
 
+	inner bool // a step of a repair or rollback, which records itself
+
 	Progress func(Progress)
 }
 
@@ -84,6 +86,7 @@ const maxRatio = 1100
 // entry that would, or that is a link, or that is larger than declared, fails the whole restore
 // with 1432 before anything is extracted. The folder appears under its name only when complete.
 func Restore(ctx context.Context, archive string, opts RestoreOptions) (*RestoreResult, error) {
+	start := time.Now()
 	archive, err := filepath.Abs(archive)
 	if err != nil {
 		return nil, &engine.Error{Code: engine.CodeUsage, Op: "restore", Path: archive, Err: err}
@@ -179,7 +182,22 @@ func Restore(ctx context.Context, archive string, opts RestoreOptions) (*Restore
 	if err := commitFolder(staged, dest); err != nil {
 		return nil, err
 	}
+	if !opts.inner {
+		recordRestore(archive, m, res, start)
+	}
 	return res, nil
+}
+
+// recordRestore adds the restore to the history of the archive's folder when it is a backup
+// destination (it has a history); a restore never makes a history where there was none.
+func recordRestore(archive string, m *Manifest, res *RestoreResult, start time.Time) {
+	dir := filepath.Dir(archive)
+	if _, err := os.Stat(filepath.Join(dir, HistoryFile)); err != nil {
+		return
+	}
+	if err := recordOperation(dir, operationEntry("restore", m.Backup, start, res.Reached, archive), 100); err != nil {
+		note(res.Dir, true, true, "Warning: the restore could not be recorded in %s: %v", filepath.Join(dir, HistoryFile), err)
+	}
 }
 
 // DefaultRestoreFolder is where an archive is restored without --to: a folder beside it named

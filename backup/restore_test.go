@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"holdfast/engine"
 	"holdfast/journal"
@@ -230,10 +231,30 @@ func TestRestore(t *testing.T) {
 		}
 	}
 
+	// To a moment: just before the deletion of record 12, found by its time in the log backup.
+	_, recs, _, err := journal.ReadAll(journal.OSFS{}, results[2].LogBackups[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var at time.Time
+	for _, r := range recs {
+		if r.Op == ops["delete 12"] {
+			at = r.Time
+		}
+	}
+	if at.IsZero() {
+		t.Fatal("the deletion is not in the log backup")
+	}
+	res, err := Restore(context.Background(), results[0].Archive, RestoreOptions{To: filepath.Join(out, "moment"), Until: engine.Until{Time: at.Add(-time.Nanosecond)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameContents(t, "until the moment before deleting 12", contents(t, openRestored(t, res.Dir)), st.upTo(ops["delete 12"]-1))
+
 	// Explicit logs: exactly those, in order.
 	logs := append([]string(nil), results[1].LogBackups...)
 	logs = append(logs, results[2].LogBackups...)
-	res, err := Restore(context.Background(), results[0].Archive, RestoreOptions{To: filepath.Join(out, "explicit"), Logs: logs})
+	res, err = Restore(context.Background(), results[0].Archive, RestoreOptions{To: filepath.Join(out, "explicit"), Logs: logs})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -84,7 +84,7 @@ func Rollback(ctx context.Context, dir string, to uint64) (*RollbackResult, erro
 			return nil, err
 		}
 		rr, err := Restore(ctx, archiveOf(from), RestoreOptions{To: built, Items: []string{ItemData}, Logs: res.Logs,
-			Until: engine.Until{Op: to}, ContinueAfter: st.LastOp, StructureFrom: dir, Backup: latest, BackupOp: latestOp})
+			Until: engine.Until{Op: to}, ContinueAfter: st.LastOp, StructureFrom: dir, Backup: latest, BackupOp: latestOp, inner: true})
 		if err != nil {
 			return nil, err
 		}
@@ -150,6 +150,9 @@ func Rollback(ctx context.Context, dir string, to uint64) (*RollbackResult, erro
 	}
 	for _, d := range []string{filepath.Dir(data), filepath.Dir(logPath)} {
 		journal.OSFS{}.SyncDir(d)
+	}
+	if err := recordOperation(dest, operationEntry("rollback", res.Backup, start, to, res.OldData, res.OldLog), keepOr100(s)); err != nil {
+		note(dir, true, true, "Warning: the rollback could not be recorded in %s: %v", filepath.Join(dest, HistoryFile), err)
 	}
 	note(dir, s.Bool("journal.verbose"), true, "Rollback to operation %d: from %s and %d log file(s); operations %d to %d undone; the data file and log before it are kept as %s and %s.",
 		to, backupLabel(res.Backup), len(res.Logs), to+1, st.LastOp, res.OldData, res.OldLog)

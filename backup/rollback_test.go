@@ -49,6 +49,10 @@ func TestRollback(t *testing.T) {
 			t.Errorf("the file before the rollback is not kept: %v", err)
 		}
 	}
+	hist, _ := LoadHistory(Destination(rdb))
+	if last := hist.Operations[len(hist.Operations)-1]; last.Kind != "rollback" || last.Operation != to {
+		t.Errorf("history's last entry %+v, want the rollback to %d", last, to)
+	}
 	op := add(t, rdb.NewProcess(""), 900)
 	if op <= res.Undone {
 		t.Errorf("a new write got operation %d, not after the last one used (%d)", op, res.Undone)

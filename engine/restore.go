@@ -107,6 +107,9 @@ func OpenRestored(dir string, r Restored, opts Options) (*DB, RestoreReport, err
 			return fail(&Error{Code: CodeDataIO, Op: "write data file", Path: dataPath(dir, db.name), Err: err})
 		}
 	}
+	// The folder is new and nothing refers to it until the restore is done: the batches of
+	// the integration need not each wait for the disk. One sync at the end makes them durable.
+	bdb.NoSync = true
 	for _, p := range r.Logs {
 		n, stopped, err := db.integrateUntil(p, r.Until)
 		rep.Integrated += n
@@ -118,6 +121,10 @@ func OpenRestored(dir string, r Restored, opts Options) (*DB, RestoreReport, err
 			rep.Stopped = true
 			break
 		}
+	}
+	bdb.NoSync = false
+	if err := bdb.Sync(); err != nil {
+		return fail(&Error{Code: CodeDataIO, Op: "write data file", Path: dataPath(dir, db.name), Err: err})
 	}
 	rep.Reached = db.ckptOp
 	if r.ContinueAfter > db.ckptOp {
