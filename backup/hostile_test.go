@@ -175,22 +175,37 @@ func TestRestoreRefusesDamagedArchives(t *testing.T) {
 	}
 }
 
+// seedArchives are the fuzz seeds kept in testdata/backup/archives (rewritten with -update): a
+// good archive, a deflated one and hostile ones.
+var seedArchives = map[string][]forged{
+	"good":    {plain("Data/Shop.4DD", "data"), plain("Project/catalog.json", `{"version":1}`)},
+	"deflate": {{name: "Data/Shop.4DD", data: []byte(strings.Repeat("z", 5000)), deflate: true, declared: -1, manifest: -1}},
+	"slip":    {plain("Data/../../evil", "x")},
+	"symlink": {{name: "Data/link", data: []byte("/etc/passwd"), mode: fs.ModeSymlink | 0o777, declared: -1, manifest: -1}},
+	"lying":   {{name: "Data/Shop.4DD", data: []byte("0123456789"), declared: -1, manifest: 5}},
+}
+
+func TestFuzzSeedsCurrent(t *testing.T) {
+	for name, entries := range seedArchives {
+		path := filepath.Join("..", "testdata", "backup", "archives", name+".4BK")
+		if *update {
+			os.MkdirAll(filepath.Dir(path), 0o755)
+			writeForged(t, path, entries)
+		}
+		if _, err := os.Stat(path); err != nil {
+			t.Fatalf("fuzz seed %s is missing (go test -run TestFuzzSeedsCurrent -update): %v", path, err)
+		}
+	}
+}
+
 // FuzzRestoreArchive feeds arbitrary bytes to the restore as an archive: it never panics,
 // never writes outside its destination, and a refused restore leaves nothing.
 func FuzzRestoreArchive(f *testing.F) {
-	seed := f.TempDir()
-	for i, entries := range [][]forged{
-		{plain("Data/Shop.4DD", "data"), plain("Project/catalog.json", `{"version":1}`)},
-		{plain("Data/../../evil", "x")},
-		{{name: "Data/Shop.4DD", data: []byte(strings.Repeat("z", 5000)), deflate: true, declared: -1, manifest: -1}},
-	} {
-		p := filepath.Join(seed, "seed"+string(rune('a'+i)))
-		writeForged(&testing.T{}, p, entries)
-		b, _ := os.ReadFile(p)
-		f.Add(b)
-	}
-	if b, err := os.ReadFile("../testdata/backup/manifest.golden.json"); err == nil {
-		f.Add(b)
+	seeds, _ := filepath.Glob(filepath.Join("..", "testdata", "backup", "archives", "*.4BK"))
+	for _, p := range seeds {
+		if b, err := os.ReadFile(p); err == nil {
+			f.Add(b)
+		}
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		dir := t.TempDir()

@@ -149,7 +149,7 @@ func Repair(ctx context.Context, dir string) (*RepairResult, error) {
 	res := &RepairResult{}
 	var rres *RestoreResult
 	for _, p := range plans {
-		rres, err = Restore(ctx, p.Archive, RestoreOptions{To: filepath.Join(work, name), Items: []string{ItemData}, Logs: p.Logs, inner: true})
+		rres, err = Restore(ctx, p.Archive, RestoreOptions{To: filepath.Join(work, name), Items: []string{ItemData}, Logs: p.Logs, StructureFrom: dir, inner: true})
 		if err == nil {
 			res.RepairPlan = p
 			break
