@@ -1,12 +1,14 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 
+	"holdfast/backup"
 	"holdfast/engine"
 	"holdfast/ui"
 )
@@ -23,7 +25,7 @@ func runGUI(dir string) error {
 			return err
 		}
 	}
-	db, err := engine.Open(dir, engine.Options{})
+	db, _, err := backup.OpenOrRepair(context.Background(), dir, engine.Options{})
 	if err != nil {
 		return err
 	}
