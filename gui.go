@@ -40,7 +40,7 @@ func runGUI(dir string) error {
 	if len(parts) > 0 {
 		status = strings.Join(parts, "   ")
 	}
-	return ui.Run(ui.Config{DBPath: db.Dir(), Name: db.Name(), Status: status})
+	return ui.Run(ui.Config{DBPath: db.Dir(), Name: db.Name(), Status: status, DB: db})
 }
 
 func stateDir() (string, error) {

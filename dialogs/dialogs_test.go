@@ -46,7 +46,10 @@ func TestOneAtATime(t *testing.T) {
 
 type panicky struct{ calls int }
 
-func (p *panicky) OpenFile(string, string, ...Filter) (string, error) { p.calls++; panic("gtk initialisation failed") }
+func (p *panicky) OpenFile(string, string, ...Filter) (string, error) {
+	p.calls++
+	panic("gtk initialisation failed")
+}
 func (p *panicky) SaveFile(string, string, string, ...Filter) (string, error) {
 	p.calls++
 	return "", errors.New("no GTK")

@@ -1,12 +1,15 @@
 package ui
 
 import (
+	"time"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
 
 	"holdfast/assets"
+	"holdfast/engine"
 	_ "holdfast/ui/internal/localefix" // before Fyne initializes: see its doc
 )
 
@@ -22,6 +25,12 @@ type Config struct {
 	Name string
 	// Status is a one-line summary, such as the tables and record counts.
 	Status string
+	// DB, when set, is browsed: its tables on the left, their records on the right, and the
+	// status bar below (log, last backup, next backup).
+	DB *engine.DB
+	// OnUpdate, when set, is called on the Fyne thread after each change made from the
+	// background (a page of records shown, the status line refreshed): tests wait on it.
+	OnUpdate func()
 }
 
 // Icon returns the application icon as a Fyne resource.
@@ -37,14 +46,30 @@ func Run(cfg Config) error {
 	}
 	a := app.NewWithID(AppID)
 	a.SetIcon(Icon())
-	NewMainWindow(a, cfg).ShowAndRun()
+	w := NewMainWindow(a, cfg)
+	w.Start()
+	w.ShowAndRun()
 	return nil
 }
 
+// MainWindow is the main window; Start begins its background reads (records, status).
+type MainWindow struct {
+	fyne.Window
+	view *databaseView
+}
+
+// Start begins reading what the window shows, once it is built (and, in tests, shown).
+func (m *MainWindow) Start() {
+	if m.view != nil {
+		m.view.start()
+	}
+}
+
 // NewMainWindow builds the main window of a, titled "Holdfast - Name", without
-// showing it. Call it on the Fyne thread.
-func NewMainWindow(a fyne.App, cfg Config) fyne.Window {
+// showing it or reading anything yet (see Start). Call it on the Fyne thread.
+func NewMainWindow(a fyne.App, cfg Config) *MainWindow {
 	w := a.NewWindow(windowTitle(cfg.Name))
+	m := &MainWindow{Window: w}
 	w.SetIcon(Icon())
 
 	path := widget.NewLabel("Database: " + cfg.DBPath)
@@ -52,10 +77,64 @@ func NewMainWindow(a fyne.App, cfg Config) fyne.Window {
 	status := widget.NewLabel(cfg.Status)
 	status.Wrapping = fyne.TextWrapWord
 
-	w.SetContent(container.NewVBox(path, widget.NewSeparator(), status))
-	w.Resize(fyne.NewSize(900, 600))
+	if cfg.DB == nil {
+		w.SetContent(container.NewVBox(path, widget.NewSeparator(), status))
+	} else {
+		m.view = newDatabaseView(cfg.DB, path, status, cfg.OnUpdate)
+		w.SetContent(m.view.root)
+	}
+	w.Resize(fyne.NewSize(1000, 640))
 	w.SetMaster()
-	return w
+	return m
+}
+
+// databaseView is the main window's content for an open database.
+type databaseView struct {
+	db      *engine.DB
+	tables  *widget.List
+	names   []string
+	browser *Browser
+	status  *widget.Label
+	root    fyne.CanvasObject
+	updated func()
+}
+
+func newDatabaseView(db *engine.DB, path, status *widget.Label, updated func()) *databaseView {
+	if updated == nil {
+		updated = func() {}
+	}
+	v := &databaseView{db: db, browser: NewBrowser(db), status: status, updated: updated}
+	v.browser.OnLoaded = updated
+	for _, t := range db.Catalog().Tables {
+		v.names = append(v.names, t.Name)
+	}
+	v.tables = widget.NewList(func() int { return len(v.names) },
+		func() fyne.CanvasObject { return widget.NewLabel("") },
+		func(i widget.ListItemID, o fyne.CanvasObject) { o.(*widget.Label).SetText(v.names[i]) })
+	v.tables.OnSelected = func(i widget.ListItemID) { v.browser.Show(v.names[i]) }
+	split := container.NewHSplit(v.tables, v.browser.Object())
+	split.Offset = 0.2
+	v.root = container.NewBorder(path, status, nil, nil, split)
+	return v
+}
+
+// start reads the status line and shows the first table.
+func (v *databaseView) start() {
+	v.refreshStatus()
+	if len(v.names) > 0 {
+		v.tables.Select(0)
+	}
+}
+
+// refreshStatus reads the status line on a goroutine and shows it.
+func (v *databaseView) refreshStatus() {
+	go func() {
+		line := StatusLine(v.db, time.Now())
+		fyne.Do(func() {
+			v.status.SetText(line)
+			v.updated()
+		})
+	}()
 }
 
 func windowTitle(name string) string {

@@ -60,15 +60,12 @@ func TestCheckDisplay(t *testing.T) {
 	}
 }
 
-// labelTexts returns the text of every label under o.
+// labelTexts returns the text of every label under o, inside widgets too.
 func labelTexts(o fyne.CanvasObject) []string {
 	var texts []string
-	switch o := o.(type) {
-	case *widget.Label:
-		texts = append(texts, o.Text)
-	case *fyne.Container:
-		for _, child := range o.Objects {
-			texts = append(texts, labelTexts(child)...)
+	for _, obj := range test.LaidOutObjects(o) {
+		if l, ok := obj.(*widget.Label); ok {
+			texts = append(texts, l.Text)
 		}
 	}
 	return texts

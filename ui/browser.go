@@ -1,0 +1,197 @@
+package ui
+
+import (
+	"fmt"
+	"sync"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+
+	"holdfast/engine"
+	"holdfast/journal"
+)
+
+// PageSize is how many records the browser shows at a time.
+const PageSize = 100
+
+// Browser shows the records of one table a page at a time, in primary key order. A page is
+// read on a goroutine of its own (the engine never runs on the Fyne thread) and shown with
+// fyne.Do; a page asked for while another is being read replaces it. Going back uses the keys
+// the pages started after, so every page costs one key-ordered read whatever the table's size.
+type Browser struct {
+	db *engine.DB
+
+	// OnLoaded, when set, is called on the Fyne thread after each page is shown (or its error).
+	OnLoaded func()
+
+	mu    sync.Mutex // guards gen: the newest request wins
+	gen   int
+	table *engine.Table
+	// starts[i] is the key page i starts after (nil for the first page).
+	starts [][]journal.Value
+	rows   []engine.Record
+	more   bool
+	err    error
+
+	grid       *widget.Table
+	info       *widget.Label
+	prev, next *widget.Button
+	root       fyne.CanvasObject
+}
+
+// NewBrowser makes an empty browser for db; call Show to choose a table. On the Fyne thread.
+func NewBrowser(db *engine.DB) *Browser {
+	b := &Browser{db: db}
+	b.grid = widget.NewTable(b.size, func() fyne.CanvasObject {
+		l := widget.NewLabel("")
+		l.Truncation = fyne.TextTruncateEllipsis
+		return l
+	}, b.cell)
+	b.grid.ShowHeaderRow = true
+	b.grid.CreateHeader = func() fyne.CanvasObject {
+		return widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	}
+	b.grid.UpdateHeader = b.header
+	b.info = widget.NewLabel("Choose a table.")
+	b.prev = widget.NewButton("Previous", func() { b.turn(-1) })
+	b.next = widget.NewButton("Next", func() { b.turn(+1) })
+	b.prev.Disable()
+	b.next.Disable()
+	bar := container.NewHBox(b.prev, b.next, b.info)
+	b.root = container.NewBorder(nil, bar, nil, nil, b.grid)
+	return b
+}
+
+// Object is the browser's widget tree.
+func (b *Browser) Object() fyne.CanvasObject { return b.root }
+
+func (b *Browser) size() (int, int) {
+	if b.table == nil {
+		return 0, 0
+	}
+	return len(b.rows), len(b.table.Fields)
+}
+
+func (b *Browser) cell(id widget.TableCellID, o fyne.CanvasObject) {
+	l := o.(*widget.Label)
+	if id.Row < len(b.rows) && id.Col < len(b.rows[id.Row].Values) {
+		l.SetText(b.rows[id.Row].Values[id.Col].String())
+		return
+	}
+	l.SetText("")
+}
+
+func (b *Browser) header(id widget.TableCellID, o fyne.CanvasObject) {
+	l := o.(*widget.Label)
+	if b.table != nil && id.Col >= 0 && id.Col < len(b.table.Fields) {
+		l.SetText(b.table.Fields[id.Col].Name)
+		return
+	}
+	l.SetText("")
+}
+
+// Show starts browsing table at its first page. On the Fyne thread.
+func (b *Browser) Show(table string) {
+	t := b.db.Catalog().Table(table)
+	if t == nil {
+		b.info.SetText(fmt.Sprintf("The table %s does not exist.", table))
+		return
+	}
+	b.table, b.starts, b.rows = t, [][]journal.Value{nil}, nil
+	for i := range t.Fields {
+		b.grid.SetColumnWidth(i, 160)
+	}
+	b.load()
+}
+
+// Page is the number of the page shown, from 1.
+func (b *Browser) Page() int { return len(b.starts) }
+
+// Rows returns the records of the page shown. On the Fyne thread.
+func (b *Browser) Rows() []engine.Record { return b.rows }
+
+// Err is the error of the last read, or nil.
+func (b *Browser) Err() error { return b.err }
+
+// turn goes to the next (+1) or previous (-1) page.
+func (b *Browser) turn(dir int) {
+	if b.table == nil {
+		return
+	}
+	switch {
+	case dir > 0 && b.more && len(b.rows) > 0:
+		b.starts = append(b.starts, b.keyOf(b.rows[len(b.rows)-1]))
+	case dir < 0 && len(b.starts) > 1:
+		b.starts = b.starts[:len(b.starts)-1]
+	default:
+		return
+	}
+	b.load()
+}
+
+// Next and Previous turn the page (what the buttons do).
+func (b *Browser) Next()     { b.turn(+1) }
+func (b *Browser) Previous() { b.turn(-1) }
+
+// keyOf is the primary key of a record, in the table's key order.
+func (b *Browser) keyOf(r engine.Record) []journal.Value {
+	key := make([]journal.Value, 0, len(b.table.PrimaryKey))
+	for _, name := range b.table.PrimaryKey {
+		key = append(key, r.Values[b.table.FieldIndex(name)])
+	}
+	return key
+}
+
+// load reads the current page on a goroutine and shows it.
+func (b *Browser) load() {
+	b.mu.Lock()
+	b.gen++
+	gen := b.gen
+	b.mu.Unlock()
+	table, after, page := b.table.Name, b.starts[len(b.starts)-1], len(b.starts)
+	b.prev.Disable()
+	b.next.Disable()
+	b.info.SetText(fmt.Sprintf("%s: page %d, reading...", table, page))
+	go func() {
+		rows, err := b.db.Scan(table, after, PageSize+1)
+		total, cerr := b.db.Count(table)
+		fyne.Do(func() {
+			b.mu.Lock()
+			stale := gen != b.gen
+			b.mu.Unlock()
+			if stale {
+				return // a newer page was asked for meanwhile
+			}
+			b.err = err
+			if err == nil {
+				b.err = cerr
+			}
+			if err != nil {
+				b.rows, b.more = nil, false
+				b.info.SetText(fmt.Sprintf("%s: the records could not be read: %v", table, err))
+			} else {
+				b.more = len(rows) > PageSize
+				b.rows = rows[:min(len(rows), PageSize)]
+				first := (page-1)*PageSize + 1
+				switch {
+				case len(b.rows) == 0:
+					b.info.SetText(fmt.Sprintf("%s: no records", table))
+				default:
+					b.info.SetText(fmt.Sprintf("%s: records %d to %d of %d (page %d)", table, first, first+len(b.rows)-1, total, page))
+				}
+			}
+			if page > 1 {
+				b.prev.Enable()
+			}
+			if b.more {
+				b.next.Enable()
+			}
+			b.grid.Refresh()
+			b.grid.ScrollToTop()
+			if b.OnLoaded != nil {
+				b.OnLoaded()
+			}
+		})
+	}()
+}

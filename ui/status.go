@@ -1,0 +1,54 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/dustin/go-humanize"
+
+	"holdfast/backup"
+	"holdfast/engine"
+	"holdfast/settings"
+)
+
+// StatusLine is the status bar's text: the log's state, the last backup and its result, and
+// the next scheduled backup. It reads files (the history): call it off the Fyne thread.
+func StatusLine(db *engine.DB, now time.Time) string {
+	var parts []string
+	ls := db.LogStatus()
+	switch {
+	case ls.Failed != nil:
+		parts = append(parts, "Log: unavailable (1274), writes refused until a backup")
+	case ls.Pending:
+		parts = append(parts, "Log: starts after the next backup")
+	case ls.Open:
+		parts = append(parts, fmt.Sprintf("Log: on, operation %d", ls.LastOp))
+	default:
+		parts = append(parts, "Log: off")
+	}
+	last := "Last backup: none yet"
+	if h, err := backup.LoadHistory(backup.Destination(db)); err == nil {
+		if e := h.Last(); e != nil {
+			when := e.Start
+			if when.IsZero() {
+				when, _ = time.ParseInLocation("2006-01-02 15:04:05", e.Date+" "+e.Time, time.Local)
+			}
+			last = fmt.Sprintf("Last backup: #%d %s, %s", e.Number, e.Status, humanize.RelTime(when, now, "ago", "from now"))
+			if e.ErrorCode != 0 {
+				last += fmt.Sprintf(" (error %d)", e.ErrorCode)
+			}
+		}
+	} else {
+		last = "Last backup: history unreadable"
+	}
+	parts = append(parts, last)
+	next := "Next backup: not scheduled"
+	if sc, err := settings.ScheduleOf(db.Settings()); err == nil {
+		if at, ok := sc.Next(time.Time{}, now); ok {
+			next = "Next backup: " + at.Format("Mon 2 Jan 15:04")
+		}
+	}
+	parts = append(parts, next)
+	return strings.Join(parts, "   ·   ")
+}
