@@ -576,3 +576,12 @@ func currentLog(folder, database string) string {
 	}
 	return p
 }
+
+// DiskSpace is the space left to an unprivileged user and the size of the filesystem of dir.
+func DiskSpace(dir string) (free, total uint64, ok bool) {
+	var st syscall.Statfs_t
+	if err := syscall.Statfs(dir, &st); err != nil {
+		return 0, 0, false
+	}
+	return st.Bavail * uint64(st.Bsize), st.Blocks * uint64(st.Bsize), true
+}

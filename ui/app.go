@@ -1,14 +1,17 @@
 package ui
 
 import (
+	"context"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/widget"
 
 	"holdfast/assets"
+	"holdfast/backup"
 	"holdfast/engine"
 	_ "holdfast/ui/internal/localefix" // before Fyne initializes: see its doc
 )
@@ -55,8 +58,45 @@ func Run(cfg Config) error {
 // MainWindow is the main window; Start begins its background reads (records, status).
 type MainWindow struct {
 	fyne.Window
-	view *databaseView
+	view   *databaseView
+	app    fyne.App
+	backup *BackupWindow
+	// RunBackup is the backup the backup window starts: DatabaseBackup(DB) unless a test
+	// puts another one here.
+	RunBackup BackupFunc
 }
+
+// backupShortcut is Ctrl+B (Cmd+B on macOS): File > Backup...
+var backupShortcut = &desktop.CustomShortcut{KeyName: fyne.KeyB, Modifier: fyne.KeyModifierShortcutDefault}
+
+// OpenBackup shows the backup window (File > Backup..., Ctrl+B); a second call brings the open
+// one forward.
+func (m *MainWindow) OpenBackup() {
+	if m.view == nil {
+		return
+	}
+	if m.backup != nil {
+		m.backup.Show()
+		m.backup.RequestFocus()
+		return
+	}
+	run := m.RunBackup
+	if run == nil {
+		run = DatabaseBackup(m.view.db)
+	}
+	withStatus := func(ctx context.Context, progress func(backup.Progress)) (*backup.Result, error) {
+		res, err := run(ctx, progress)
+		m.view.refreshStatus() // the status bar shows the new last backup
+		return res, err
+	}
+	m.backup = NewBackupWindow(m.app, m.view.db, withStatus, m.view.updated)
+	m.backup.SetOnClosed(func() { m.backup = nil })
+	m.backup.Show()
+	m.backup.Refresh()
+}
+
+// BackupWindow is the backup window when it is open, or nil.
+func (m *MainWindow) BackupWindow() *BackupWindow { return m.backup }
 
 // Start begins reading what the window shows, once it is built (and, in tests, shown).
 func (m *MainWindow) Start() {
@@ -82,6 +122,11 @@ func NewMainWindow(a fyne.App, cfg Config) *MainWindow {
 	} else {
 		m.view = newDatabaseView(cfg.DB, path, status, cfg.OnUpdate)
 		w.SetContent(m.view.root)
+		m.app = a
+		backupItem := fyne.NewMenuItem("Backup...", m.OpenBackup)
+		backupItem.Shortcut = backupShortcut
+		w.SetMainMenu(fyne.NewMainMenu(fyne.NewMenu("File", backupItem)))
+		w.Canvas().AddShortcut(backupShortcut, func(fyne.Shortcut) { m.OpenBackup() })
 	}
 	w.Resize(fyne.NewSize(1000, 640))
 	w.SetMaster()
@@ -120,17 +165,17 @@ func newDatabaseView(db *engine.DB, path, status *widget.Label, updated func()) 
 
 // start reads the status line and shows the first table.
 func (v *databaseView) start() {
-	v.refreshStatus()
 	if len(v.names) > 0 {
-		v.tables.Select(0)
+		v.tables.Select(0) // its widgets change here, before any background read starts
 	}
+	v.refreshStatus()
 }
 
 // refreshStatus reads the status line on a goroutine and shows it.
 func (v *databaseView) refreshStatus() {
 	go func() {
 		line := StatusLine(v.db, time.Now())
-		fyne.Do(func() {
+		do(func() {
 			v.status.SetText(line)
 			v.updated()
 		})

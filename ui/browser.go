@@ -156,7 +156,7 @@ func (b *Browser) load() {
 	go func() {
 		rows, err := b.db.Scan(table, after, PageSize+1)
 		total, cerr := b.db.Count(table)
-		fyne.Do(func() {
+		do(func() {
 			b.mu.Lock()
 			stale := gen != b.gen
 			b.mu.Unlock()

@@ -1,0 +1,125 @@
+package ui
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+	"github.com/dustin/go-humanize"
+
+	"holdfast/backup"
+	"holdfast/engine"
+)
+
+// BackupWindow is the window Ctrl+B opens: where backups go (with used and free space), what
+// they hold, the last backup, and a Backup button that shows the progress.
+type BackupWindow struct {
+	fyne.Window
+	db       *engine.DB
+	run      BackupFunc
+	updated  func()
+	dest     *widget.Label
+	space    *widget.Label
+	content  *widget.Label
+	last     *widget.Label
+	button   *widget.Button
+	progress *Progress
+}
+
+// NewBackupWindow builds the backup window of db; run is the backup to start (DatabaseBackup
+// in the app). updated, when set, is called on the Fyne thread after each change made from the
+// background. On the Fyne thread; call Refresh once it is shown.
+func NewBackupWindow(a fyne.App, db *engine.DB, run BackupFunc, updated func()) *BackupWindow {
+	if updated == nil {
+		updated = func() {}
+	}
+	b := &BackupWindow{Window: a.NewWindow("Backup - " + db.Name()), db: db, run: run, updated: updated}
+	b.dest = widget.NewLabel("")
+	b.dest.Truncation = fyne.TextTruncateEllipsis
+	b.space = widget.NewLabel("")
+	b.content = widget.NewLabel("")
+	b.content.Wrapping = fyne.TextWrapWord
+	b.last = widget.NewLabel("")
+	b.last.Wrapping = fyne.TextWrapWord
+	b.button = widget.NewButton("Backup", b.Start)
+	b.button.Importance = widget.HighImportance
+	form := widget.NewForm(
+		widget.NewFormItem("Destination", b.dest),
+		widget.NewFormItem("Disk", b.space),
+		widget.NewFormItem("Content", b.content),
+		widget.NewFormItem("Last backup", b.last),
+	)
+	b.SetContent(container.NewBorder(nil, container.NewHBox(b.button), nil, nil, form))
+	b.Resize(fyne.NewSize(640, 320))
+	return b
+}
+
+// Refresh reads the destination, its space and the history on a goroutine and shows them.
+func (b *BackupWindow) Refresh() {
+	go func() {
+		s := b.db.Settings()
+		dest := backup.Destination(b.db)
+		space := "unknown (the destination does not exist yet)"
+		probe := dest
+		for {
+			if _, err := os.Stat(probe); err == nil || filepath.Dir(probe) == probe {
+				break
+			}
+			probe = filepath.Dir(probe)
+		}
+		if free, total, ok := backup.DiskSpace(probe); ok {
+			space = fmt.Sprintf("%s used, %s free of %s", humanize.Bytes(total-free), humanize.Bytes(free), humanize.Bytes(total))
+		}
+		var parts []string
+		if s.Bool("content.data") {
+			parts = append(parts, "data")
+		}
+		if s.Bool("content.structure") {
+			parts = append(parts, "structure")
+		}
+		if list, _ := s.List("content.attachments"); len(list) > 0 {
+			n := len(list)
+			parts = append(parts, fmt.Sprintf("%d attachment(s)", n))
+		}
+		content := strings.Join(parts, ", ") + "; compression " + s.String("archive.compression")
+		last := "none yet"
+		if h, err := backup.LoadHistory(dest); err != nil {
+			last = "the history cannot be read: " + err.Error()
+		} else if e := h.Last(); e != nil {
+			last = fmt.Sprintf("#%d on %s at %s: %s", e.Number, e.Date, e.Time, e.Status)
+			if e.ErrorCode != 0 {
+				last += fmt.Sprintf(" (error %d: %s)", e.ErrorCode, e.Error)
+			}
+			if !e.Start.IsZero() {
+				last += ", " + humanize.RelTime(e.Start, time.Now(), "ago", "from now")
+			}
+		}
+		do(func() {
+			b.dest.SetText(dest)
+			b.space.SetText(space)
+			b.content.SetText(content)
+			b.last.SetText(last)
+			b.updated()
+		})
+	}()
+}
+
+// Start begins a backup with its progress over the window; while one runs, the button is off.
+func (b *BackupWindow) Start() {
+	if b.progress != nil && b.progress.Result() == "" {
+		return // one at a time
+	}
+	b.button.Disable()
+	b.progress = StartBackup(b.Window, "Backup of "+b.db.Name(), b.run, func(*backup.Result, error) {
+		b.button.Enable()
+		b.Refresh()
+	})
+}
+
+// Running is the progress of the backup started last, or nil.
+func (b *BackupWindow) Running() *Progress { return b.progress }

@@ -1,0 +1,105 @@
+package ui
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+
+	"holdfast/backup"
+	"holdfast/engine"
+)
+
+// Ctrl+B opens the backup window, whose Backup button runs a real backup with its progress
+// shown; the result line names the archive, which is there; the window shows it as the last
+// backup; a second Ctrl+B brings the same window forward.
+func TestBackupWindowRunsBackup(t *testing.T) {
+	a := test.NewTempApp(t)
+	db := browsedDB(t, 500)
+	updates := make(chan struct{}, 32)
+	m := NewMainWindow(a, Config{DBPath: "/home/ana/Databases/Shop", Name: db.Name(), DB: db, OnUpdate: func() { updates <- struct{}{} }})
+	m.Show()
+	defer m.Close()
+	m.Start()
+	waitPage(t, updates)
+	waitPage(t, updates)
+	m.Canvas().(interface{ TypedShortcut(fyne.Shortcut) }).TypedShortcut(backupShortcut)
+	bw := m.BackupWindow()
+	if bw == nil {
+		t.Fatal("Ctrl+B opened no backup window")
+	}
+	waitPage(t, updates) // its destination and history read
+	if !strings.Contains(bw.dest.Text, "Shop Backups") || !strings.Contains(bw.space.Text, "free") || bw.last.Text != "none yet" {
+		t.Errorf("backup window: %q %q %q", bw.dest.Text, bw.space.Text, bw.last.Text)
+	}
+	m.Canvas().(interface{ TypedShortcut(fyne.Shortcut) }).TypedShortcut(backupShortcut)
+	if m.BackupWindow() != bw {
+		t.Error("a second Ctrl+B opened another window")
+	}
+	gate := make(chan struct{})
+	old := bw.run
+	bw.run = func(ctx context.Context, p func(backup.Progress)) (*backup.Result, error) {
+		<-gate // the test looks at the window while the backup has not started
+		return old(ctx, p)
+	}
+	test.Tap(bw.button)
+	if !bw.button.Disabled() {
+		t.Error("the Backup button stays on while a backup runs")
+	}
+	test.Tap(bw.button) // a second click while it runs starts nothing
+	close(gate)
+	waitPage(t, updates) // the status bar and the backup window, read again after the backup
+	waitPage(t, updates)
+	res := bw.Running().Result()
+	if !strings.HasPrefix(res, "Backup 1 done: ") || !strings.HasPrefix(bw.last.Text, "#1 ") || bw.button.Disabled() {
+		t.Fatalf("result %q, last backup %q", res, bw.last.Text)
+	}
+	archive := strings.SplitN(strings.TrimPrefix(res, "Backup 1 done: "), " (", 2)[0]
+	if _, err := os.Stat(archive); err != nil {
+		t.Fatalf("the archive of the result line: %v", err)
+	}
+	saveCapture(t, bw.Window, filepath.Join("testdata", "ui", "backup_done.png"))
+}
+
+// Stop stops at once: the backup's context is cancelled, and the result says 1406 plainly.
+func TestBackupProgressStop(t *testing.T) {
+	a := test.NewTempApp(t)
+	w := a.NewWindow("Holdfast - Test")
+	w.Resize(fyne.NewSize(700, 400))
+	w.Show()
+	defer w.Close()
+	started := make(chan struct{})
+	ended := make(chan error, 1)
+	run := func(ctx context.Context, progress func(backup.Progress)) (*backup.Result, error) {
+		progress(backup.Progress{Done: 300 << 20, Total: 1 << 30, Item: "Data/Shop.4DD", Speed: 150e6, Left: 5 * time.Second})
+		close(started)
+		<-ctx.Done()
+		return nil, &engine.Error{Code: engine.CodeBackupInterrupted, Op: "backup"}
+	}
+	p := StartBackup(w, "Backup of Shop", run, func(_ *backup.Result, err error) { ended <- err })
+	<-started
+	if !strings.Contains(p.detail.Text, "315 MB of 1.1 GB") || !strings.Contains(p.detail.Text, "left") || p.item.Text != "Data/Shop.4DD" {
+		t.Errorf("progress shows %q / %q", p.detail.Text, p.item.Text)
+	}
+	if p.bar.Value < 0.29 || p.bar.Value > 0.3 {
+		t.Errorf("thermometer at %.2f", p.bar.Value)
+	}
+	saveCapture(t, w, filepath.Join("testdata", "ui", "backup_progress.png"))
+	p.Stop()
+	select {
+	case err := <-ended:
+		if engine.CodeOf(err) != engine.CodeBackupInterrupted {
+			t.Fatalf("ended with %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Stop did not stop the backup")
+	}
+	if !strings.Contains(p.Result(), "stopped") || !strings.Contains(p.Result(), "1406") {
+		t.Errorf("result %q", p.Result())
+	}
+}

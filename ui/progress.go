@@ -1,0 +1,132 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/widget"
+	"github.com/dustin/go-humanize"
+
+	"holdfast/backup"
+	"holdfast/engine"
+)
+
+// BackupFunc runs a backup, reporting progress; cancelling ctx stops it (1406).
+type BackupFunc func(ctx context.Context, progress func(backup.Progress)) (*backup.Result, error)
+
+// DatabaseBackup is the BackupFunc of db with its settings.
+func DatabaseBackup(db *engine.DB) BackupFunc {
+	return func(ctx context.Context, progress func(backup.Progress)) (*backup.Result, error) {
+		return backup.Run(ctx, db, backup.Options{Progress: progress})
+	}
+}
+
+// Progress is the modal thermometer of a running backup (S6.5): bytes done and total, the item
+// being written, speed and time left, a Stop that stops at once, then the result in a sentence.
+// The backup runs on a goroutine; the window stays responsive all along.
+type Progress struct {
+	dlg    *dialog.CustomDialog
+	bar    *widget.ProgressBar
+	detail *widget.Label
+	item   *widget.Label
+	result *widget.Label
+	stop   *widget.Button
+	close  *widget.Button
+	body   *fyne.Container
+	cancel context.CancelFunc
+
+	// Done is called on the Fyne thread when the backup has ended, with its outcome.
+	Done func(*backup.Result, error)
+}
+
+// StartBackup shows the progress of run over w and starts it. On the Fyne thread.
+func StartBackup(w fyne.Window, title string, run BackupFunc, done func(*backup.Result, error)) *Progress {
+	p := &Progress{Done: done}
+	p.bar = widget.NewProgressBar()
+	p.detail = widget.NewLabel("Starting...")
+	p.item = widget.NewLabel("")
+	p.item.Truncation = fyne.TextTruncateEllipsis
+	p.result = widget.NewLabel("")
+	p.result.Wrapping = fyne.TextWrapWord
+	p.result.Hide()
+	ctx, cancel := context.WithCancel(context.Background())
+	p.cancel = cancel
+	p.stop = widget.NewButton("Stop", func() {
+		p.stop.Disable()
+		p.detail.SetText("Stopping...")
+		cancel()
+	})
+	p.close = widget.NewButton("Close", func() { p.dlg.Hide() })
+	p.close.Hide()
+	p.body = container.NewVBox(p.bar, p.detail, p.item, p.result, container.NewHBox(p.stop, p.close))
+	p.dlg = dialog.NewCustomWithoutButtons(title, p.body, w)
+	p.dlg.Resize(fyne.NewSize(520, 220))
+	p.dlg.Show()
+	go func() {
+		res, err := run(ctx, func(pr backup.Progress) { do(func() { p.show(pr) }) })
+		cancel()
+		do(func() { p.finish(res, err) })
+	}()
+	return p
+}
+
+// Stop stops the backup (what the Stop button does).
+func (p *Progress) Stop() { p.stop.OnTapped() }
+
+// Result is the sentence shown once the backup ended ("" while it runs).
+func (p *Progress) Result() string { return p.result.Text }
+
+func (p *Progress) show(pr backup.Progress) {
+	if pr.Total > 0 {
+		p.bar.SetValue(float64(pr.Done) / float64(pr.Total))
+	}
+	text := fmt.Sprintf("%s of %s", humanize.Bytes(uint64(pr.Done)), humanize.Bytes(uint64(pr.Total)))
+	if pr.Speed > 0 {
+		text += fmt.Sprintf(", %s/s", humanize.Bytes(uint64(pr.Speed)))
+	}
+	if pr.Left > 0 {
+		text += fmt.Sprintf(", about %s left", pr.Left.Round(time.Second))
+	}
+	if p.stop.Disabled() {
+		text = "Stopping... " + text
+	}
+	p.detail.SetText(text)
+	p.item.SetText(pr.Item)
+}
+
+func (p *Progress) finish(res *backup.Result, err error) {
+	p.stop.Hide()
+	p.detail.Hide()
+	p.item.Hide()
+	if err == nil {
+		p.bar.SetValue(1)
+	}
+	p.result.SetText(ResultSentence(res, err))
+	p.result.Show()
+	p.close.Show()
+	// A wrapped label knows its height only once laid out at its width: lay out twice.
+	p.body.Refresh()
+	p.dlg.Resize(fyne.NewSize(520, 240))
+	p.body.Refresh()
+	if p.Done != nil {
+		p.Done(res, err)
+	}
+}
+
+// ResultSentence says how a backup ended, in a sentence a person reads.
+func ResultSentence(res *backup.Result, err error) string {
+	switch code := engine.CodeOf(err); {
+	case err == nil:
+		return fmt.Sprintf("Backup %d done: %s (%s) in %s.", res.Number, res.Archive, humanize.Bytes(uint64(res.Size)), res.Duration.Round(100*time.Millisecond))
+	case code == engine.CodeBackupInterrupted:
+		return "Backup stopped: nothing was written and the database is unchanged (1406)."
+	case code == engine.CodeAttachmentMissing && res != nil:
+		return fmt.Sprintf("Backup %d is partial: %d attachment(s) were not found (1430). %v", res.Number, len(res.Missing), err)
+	default:
+		return fmt.Sprintf("The backup failed (%d): %v", code, err)
+	}
+}
