@@ -16,8 +16,10 @@ import (
 )
 
 // TestSmokeWindow builds the real binary, creates a demo database and opens
-// it in a real window on a private Xvfb server, then waits for the window to
-// appear. It is the one test that exercises the GLFW driver end to end.
+// it in a real window on a private Xvfb server, waits for the window to
+// appear, presses Ctrl+B, starts a backup with Enter in the backup window and
+// waits for the archive. It is the one test that exercises the GLFW driver end
+// to end.
 func TestSmokeWindow(t *testing.T) {
 	if testing.Short() {
 		t.Skip("smoke test builds the binary and starts Xvfb; skipped with -short")
@@ -63,6 +65,7 @@ func TestSmokeWindow(t *testing.T) {
 			if name != title {
 				t.Errorf("window title = %q, want %q", name, title)
 			}
+			smokeBackup(t, display, ids[0], filepath.Join(dir, "Demo Backups", "Demo[0001].4BK"), &out)
 			return
 		}
 		select {
@@ -225,4 +228,36 @@ func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// smokeBackup presses Ctrl+B in the main window, waits for the backup window, presses Enter
+// there (its Backup button) and waits for the archive to appear.
+func smokeBackup(t *testing.T, display, main, archive string, out *syncBuffer) {
+	t.Helper()
+	var backupWin string
+	deadline := time.Now().Add(30 * time.Second)
+	for backupWin == "" {
+		xdotool(t, display, "windowfocus", "--sync", main)
+		xdotool(t, display, "key", "ctrl+b")
+		time.Sleep(500 * time.Millisecond)
+		if ids, err := xdotoolSearch(display, "Backup - Demo"); err == nil && len(ids) > 0 {
+			backupWin = ids[0]
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("Ctrl+B opened no backup window; holdfast output:\n%s", out.String())
+		}
+	}
+	for {
+		xdotool(t, display, "windowfocus", "--sync", backupWin)
+		xdotool(t, display, "key", "Return")
+		for range 20 {
+			if _, err := os.Stat(archive); err == nil {
+				return
+			}
+			time.Sleep(250 * time.Millisecond)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no archive at %s after Enter in the backup window; holdfast output:\n%s", archive, out.String())
+		}
+	}
 }

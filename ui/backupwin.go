@@ -54,7 +54,15 @@ func NewBackupWindow(a fyne.App, db *engine.DB, run BackupFunc, updated func()) 
 		widget.NewFormItem("Content", b.content),
 		widget.NewFormItem("Last backup", b.last),
 	)
-	b.SetContent(container.NewBorder(nil, container.NewHBox(b.button), nil, nil, form))
+	b.SetContent(container.NewBorder(nil, container.NewHBox(b.button, widget.NewLabel("(Enter)")), nil, nil, form))
+	// Enter presses Backup, the window's default button.
+	b.Canvas().SetOnTypedKey(func(ev *fyne.KeyEvent) {
+		if ev.Name == fyne.KeyReturn || ev.Name == fyne.KeyEnter {
+			if !b.button.Disabled() {
+				b.Start()
+			}
+		}
+	})
 	b.Resize(fyne.NewSize(640, 320))
 	return b
 }
