@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"holdfast/backup"
 	"holdfast/engine"
@@ -40,7 +41,7 @@ func runGUI(dir string) error {
 	if len(parts) > 0 {
 		status = strings.Join(parts, "   ")
 	}
-	return ui.Run(ui.Config{DBPath: db.Dir(), Name: db.Name(), Status: status, DB: db})
+	return ui.Run(ui.Config{DBPath: db.Dir(), Name: db.Name(), Status: status, DB: db, StatusEvery: 3 * time.Second})
 }
 
 func stateDir() (string, error) {

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -34,6 +35,10 @@ type Config struct {
 	// OnUpdate, when set, is called on the Fyne thread after each change made from the
 	// background (a page of records shown, the status line refreshed): tests wait on it.
 	OnUpdate func()
+	// StatusEvery is how often the status line and the banner are read again (0: only after
+	// a backup); the app reads them every few seconds, so that a log failing while nobody
+	// writes is shown too.
+	StatusEvery time.Duration
 }
 
 // Icon returns the application icon as a Fyne resource.
@@ -121,6 +126,10 @@ func NewMainWindow(a fyne.App, cfg Config) *MainWindow {
 		w.SetContent(container.NewVBox(path, widget.NewSeparator(), status))
 	} else {
 		m.view = newDatabaseView(cfg.DB, path, status, cfg.OnUpdate)
+		m.view.every = cfg.StatusEvery
+		stop := make(chan struct{})
+		m.view.stop = stop
+		w.SetOnClosed(func() { close(stop) })
 		w.SetContent(m.view.root)
 		m.app = a
 		backupItem := fyne.NewMenuItem("Backup...", m.OpenBackup)
@@ -140,8 +149,11 @@ type databaseView struct {
 	names   []string
 	browser *Browser
 	status  *widget.Label
+	banner  *widget.Label
 	root    fyne.CanvasObject
 	updated func()
+	every   time.Duration
+	stop    chan struct{}
 }
 
 func newDatabaseView(db *engine.DB, path, status *widget.Label, updated func()) *databaseView {
@@ -159,8 +171,36 @@ func newDatabaseView(db *engine.DB, path, status *widget.Label, updated func()) 
 	v.tables.OnSelected = func(i widget.ListItemID) { v.browser.Show(v.names[i]) }
 	split := container.NewHSplit(v.tables, v.browser.Object())
 	split.Offset = 0.2
-	v.root = container.NewBorder(path, status, nil, nil, split)
+	v.banner = widget.NewLabel("")
+	v.banner.Wrapping = fyne.TextWrapWord
+	v.banner.Importance = widget.DangerImportance
+	v.banner.Hide()
+	v.root = container.NewBorder(container.NewVBox(path, v.banner), status, nil, nil, split)
 	return v
+}
+
+// Banner is the warning over the browser ("" when there is none).
+func (m *MainWindow) Banner() string {
+	if m.view == nil || !m.view.banner.Visible() {
+		return ""
+	}
+	return m.view.banner.Text
+}
+
+// RefreshStatus reads the status line (and the banner) again.
+func (m *MainWindow) RefreshStatus() {
+	if m.view != nil {
+		m.view.refreshStatus()
+	}
+}
+
+// bannerText is the warning for what the user must know at once, or "".
+func bannerText(db *engine.DB) string {
+	if st := db.LogStatus(); st.Failed != nil {
+		return fmt.Sprintf("The log file %s is unavailable (error 1274): writes are refused, reading goes on. "+
+			"Once its disk is back, make a backup (Ctrl+B): it starts a new log and writing resumes.", st.Path)
+	}
+	return ""
 }
 
 // start reads the status line and shows the first table.
@@ -169,14 +209,39 @@ func (v *databaseView) start() {
 		v.tables.Select(0) // its widgets change here, before any background read starts
 	}
 	v.refreshStatus()
+	if v.every > 0 {
+		go func() {
+			t := time.NewTicker(v.every)
+			defer t.Stop()
+			for {
+				select {
+				case <-v.stop:
+					return
+				case <-t.C:
+					v.refreshStatus()
+				}
+			}
+		}()
+	}
 }
 
 // refreshStatus reads the status line on a goroutine and shows it.
 func (v *databaseView) refreshStatus() {
 	go func() {
-		line := StatusLine(v.db, time.Now())
+		line, banner := StatusLine(v.db, time.Now()), bannerText(v.db)
 		do(func() {
 			v.status.SetText(line)
+			if banner != v.banner.Text {
+				v.banner.SetText(banner)
+				if banner == "" {
+					v.banner.Hide()
+				} else {
+					v.banner.Show()
+				}
+				// A wrapped label knows its height once laid out at its width: twice.
+				v.root.Refresh()
+				v.root.Refresh()
+			}
 			v.updated()
 		})
 	}()

@@ -1,0 +1,81 @@
+package ui
+
+import (
+	"io/fs"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"testing"
+
+	"fyne.io/fyne/v2/test"
+
+	"holdfast/engine"
+	"holdfast/journal"
+)
+
+// brokenLogFS is the real filesystem whose log file stops syncing once armed.
+type brokenLogFS struct {
+	journal.OSFS
+	broken atomic.Bool
+}
+
+func (f *brokenLogFS) OpenFile(name string, flag int, perm fs.FileMode) (journal.File, error) {
+	file, err := f.OSFS.OpenFile(name, flag, perm)
+	if err != nil || !strings.HasSuffix(name, "data.journal") {
+		return file, err
+	}
+	return &brokenLogFile{File: file, fs: f}, nil
+}
+
+type brokenLogFile struct {
+	journal.File
+	fs *brokenLogFS
+}
+
+func (f *brokenLogFile) Sync() error {
+	if f.fs.broken.Load() {
+		return &fs.PathError{Op: "fdatasync", Path: f.Name(), Err: syscall.EIO}
+	}
+	return f.File.Sync()
+}
+
+// When the log cannot be written (1274), the main window says so above the records, with what
+// to do; the status bar too. Without the failure there is no banner.
+func TestBannerWhenLogUnavailable(t *testing.T) {
+	a := test.NewTempApp(t)
+	ffs := &brokenLogFS{}
+	db, err := engine.Create(filepath.Join(t.TempDir(), "Shop"), engine.Options{FS: ffs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.CreateTable(engine.Table{Name: "T", Journaled: true, PrimaryKey: []string{"id"}, Fields: []engine.Field{{Name: "id", Type: journal.KindInt}}}); err != nil {
+		t.Fatal(err)
+	}
+	updates := make(chan struct{}, 8)
+	m := NewMainWindow(a, Config{DBPath: "/home/ana/Databases/Shop", Name: "Shop", DB: db, OnUpdate: func() { updates <- struct{}{} }})
+	m.Show()
+	defer m.Close()
+	m.Start()
+	waitPage(t, updates)
+	waitPage(t, updates)
+	if b := m.Banner(); b != "" {
+		t.Fatalf("a banner without a failure: %q", b)
+	}
+	ffs.broken.Store(true)
+	tx := db.NewProcess("").Auto()
+	tx.Add("T", map[string]journal.Value{"id": journal.Int(1)})
+	if _, err := tx.Commit(); engine.CodeOf(err) != engine.CodeLogUnavailable {
+		t.Fatalf("a write with the log broken: %v, want 1274", err)
+	}
+	m.RefreshStatus()
+	waitPage(t, updates)
+	if b := m.Banner(); !strings.Contains(b, "1274") || !strings.Contains(b, "make a backup") {
+		t.Fatalf("banner %q", b)
+	}
+	if texts := strings.Join(labelTexts(m.Content()), "|"); !strings.Contains(texts, "Log: unavailable (1274)") {
+		t.Errorf("status bar: %s", texts)
+	}
+	saveCapture(t, m.Window, filepath.Join("testdata", "ui", "log_unavailable.png"))
+}
