@@ -100,6 +100,14 @@ func (m *MainWindow) OpenBackup() {
 	m.backup.Refresh()
 }
 
+// Browser is the record browser of the window (nil without a database).
+func (m *MainWindow) Browser() *Browser {
+	if m.view == nil {
+		return nil
+	}
+	return m.view.browser
+}
+
 // BackupWindow is the backup window when it is open, or nil.
 func (m *MainWindow) BackupWindow() *BackupWindow { return m.backup }
 
@@ -126,6 +134,7 @@ func NewMainWindow(a fyne.App, cfg Config) *MainWindow {
 		w.SetContent(container.NewVBox(path, widget.NewSeparator(), status))
 	} else {
 		m.view = newDatabaseView(cfg.DB, path, status, cfg.OnUpdate)
+		m.view.browser.SetWindow(w)
 		m.view.every = cfg.StatusEvery
 		stop := make(chan struct{})
 		m.view.stop = stop

@@ -2,10 +2,12 @@ package ui
 
 import (
 	"fmt"
+	"strings"
 	"sync"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 
 	"holdfast/engine"
@@ -38,6 +40,14 @@ type Browser struct {
 	info       *widget.Label
 	prev, next *widget.Button
 	root       fyne.CanvasObject
+
+	// Editing: the window its forms show over, the process its writes go through, the row
+	// selected, the form open last and the last write's error.
+	win      fyne.Window
+	proc     *engine.Process
+	selected int
+	form     *recordForm
+	writeErr error
 }
 
 // NewBrowser makes an empty browser for db; call Show to choose a table. On the Fyne thread.
@@ -58,10 +68,100 @@ func NewBrowser(db *engine.DB) *Browser {
 	b.next = widget.NewButton("Next", func() { b.turn(+1) })
 	b.prev.Disable()
 	b.next.Disable()
-	bar := container.NewHBox(b.prev, b.next, b.info)
+	b.selected = -1
+	b.grid.OnSelected = func(id widget.TableCellID) { b.selected = id.Row }
+	add := widget.NewButton("Add...", b.AddRecord)
+	edit := widget.NewButton("Edit...", b.EditRecord)
+	del := widget.NewButton("Delete", b.DeleteRecord)
+	bar := container.NewBorder(nil, nil, container.NewHBox(add, edit, del, widget.NewSeparator(), b.prev, b.next), nil, b.info)
 	b.root = container.NewBorder(nil, bar, nil, nil, b.grid)
 	return b
 }
+
+// SetWindow is the window the browser's forms and alerts show over.
+func (b *Browser) SetWindow(w fyne.Window) { b.win = w }
+
+// Select marks row i of the page (what a click does).
+func (b *Browser) Select(i int) { b.grid.Select(widget.TableCellID{Row: i, Col: 0}) }
+
+// AddRecord opens the form of a new record.
+func (b *Browser) AddRecord() {
+	if b.table == nil || b.win == nil {
+		return
+	}
+	t := b.table
+	b.form = openRecordForm(b.win, t, nil, func(vals map[string]journal.Value) {
+		b.write(func(tx *engine.Tx) error { _, err := tx.Add(t.Name, vals); return err })
+	})
+}
+
+// EditRecord opens the form of the selected record.
+func (b *Browser) EditRecord() {
+	if b.table == nil || b.win == nil || b.selected < 0 || b.selected >= len(b.rows) {
+		return
+	}
+	t, rec := b.table, b.rows[b.selected]
+	key := b.keyOf(rec)
+	b.form = openRecordForm(b.win, t, &rec, func(vals map[string]journal.Value) {
+		b.write(func(tx *engine.Tx) error { _, err := tx.Modify(t.Name, key, vals); return err })
+	})
+}
+
+// DeleteRecord asks, then deletes the selected record.
+func (b *Browser) DeleteRecord() {
+	if b.table == nil || b.win == nil || b.selected < 0 || b.selected >= len(b.rows) {
+		return
+	}
+	t, rec := b.table, b.rows[b.selected]
+	key := b.keyOf(rec)
+	dialog.ShowConfirm("Delete the record", fmt.Sprintf("Delete the record %s of %s? The log keeps it: a rollback can bring it back.", keyText(key), t.Name),
+		func(ok bool) {
+			if ok {
+				go b.write(func(tx *engine.Tx) error { _, err := tx.Delete(t.Name, key); return err })
+			}
+		}, b.win)
+}
+
+func keyText(key []journal.Value) string {
+	parts := make([]string, len(key))
+	for i, v := range key {
+		parts[i] = v.String()
+	}
+	return strings.Join(parts, ", ")
+}
+
+// write runs one change as its own transaction (off the Fyne thread), then shows the page
+// again, or the error in a sentence.
+func (b *Browser) write(change func(tx *engine.Tx) error) {
+	if b.proc == nil {
+		b.mu.Lock()
+		if b.proc == nil {
+			b.proc = b.db.NewProcess("")
+		}
+		b.mu.Unlock()
+	}
+	tx := b.proc.Auto()
+	err := change(tx)
+	if err == nil {
+		_, err = tx.Commit()
+	} else {
+		tx.Rollback()
+	}
+	do(func() {
+		b.writeErr = err
+		if err != nil {
+			dialog.ShowError(fmt.Errorf("error %d: %v", engine.CodeOf(err), err), b.win)
+			if b.OnLoaded != nil {
+				b.OnLoaded()
+			}
+			return
+		}
+		b.load()
+	})
+}
+
+// WriteErr is the error of the last change made through a form, or nil.
+func (b *Browser) WriteErr() error { return b.writeErr }
 
 // Object is the browser's widget tree.
 func (b *Browser) Object() fyne.CanvasObject { return b.root }
