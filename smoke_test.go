@@ -231,33 +231,59 @@ func (b *syncBuffer) String() string {
 }
 
 // smokeBackup presses Ctrl+B in the main window, waits for the backup window, presses Enter
-// there (its Backup button) and waits for the archive to appear.
+// there (its Backup button) and waits for the archive to appear. A window found by name may
+// not be mapped yet (focusing it is then refused): each step is tried again until a deadline.
 func smokeBackup(t *testing.T, display, main, archive string, out *syncBuffer) {
 	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	fail := func(format string, args ...any) {
+		if time.Now().After(deadline) {
+			t.Fatalf(format+"; holdfast output:\n%s", append(args, out.String())...)
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
 	var backupWin string
-	deadline := time.Now().Add(30 * time.Second)
 	for backupWin == "" {
-		xdotool(t, display, "windowfocus", "--sync", main)
-		xdotool(t, display, "key", "ctrl+b")
+		if err := xdotoolTry(display, "windowfocus", "--sync", main); err != nil {
+			fail("cannot focus the main window: %v", err)
+			continue
+		}
+		if err := xdotoolTry(display, "key", "ctrl+b"); err != nil {
+			fail("cannot press Ctrl+B: %v", err)
+			continue
+		}
 		time.Sleep(500 * time.Millisecond)
 		if ids, err := xdotoolSearch(display, "Backup - Demo"); err == nil && len(ids) > 0 {
 			backupWin = ids[0]
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("Ctrl+B opened no backup window; holdfast output:\n%s", out.String())
+		} else {
+			fail("Ctrl+B opened no backup window")
 		}
 	}
 	for {
-		xdotool(t, display, "windowfocus", "--sync", backupWin)
-		xdotool(t, display, "key", "Return")
+		if err := xdotoolTry(display, "windowfocus", "--sync", backupWin); err != nil {
+			fail("cannot focus the backup window: %v", err)
+			continue
+		}
+		if err := xdotoolTry(display, "key", "Return"); err != nil {
+			fail("cannot press Enter: %v", err)
+			continue
+		}
 		for range 20 {
 			if _, err := os.Stat(archive); err == nil {
 				return
 			}
 			time.Sleep(250 * time.Millisecond)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no archive at %s after Enter in the backup window; holdfast output:\n%s", archive, out.String())
-		}
+		fail("no archive at %s after Enter in the backup window", archive)
 	}
+}
+
+// xdotoolTry runs xdotool and returns its error with its output.
+func xdotoolTry(display string, args ...string) error {
+	cmd := exec.Command("xdotool", args...)
+	cmd.Env = append(os.Environ(), "DISPLAY="+display)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("xdotool %s: %v: %s", strings.Join(args, " "), err, strings.TrimSpace(string(out)))
+	}
+	return nil
 }

@@ -144,11 +144,11 @@ func Restore(ctx context.Context, archive string, opts RestoreOptions) (*Restore
 	case len(opts.Logs) > 0:
 		res.Logs = opts.Logs
 	case !opts.NoIntegrate:
-		folder := opts.CurrentLogOf
-		if folder == "" {
-			folder = m.Folder
+		source := opts.CurrentLogOf
+		if source == "" {
+			source = m.Folder
 		}
-		if res.Logs, err = FindLogs(filepath.Dir(archive), m.Name, m.Backup, folder, m.Database); err != nil {
+		if res.Logs, err = FindLogs(filepath.Dir(archive), m.Name, m.Backup, source, m.Database); err != nil {
 			return nil, err
 		}
 	}
