@@ -58,7 +58,7 @@ func runRestore(args []string, stdout, stderr io.Writer) error {
 			return usageError("restore: --until-time takes a date and time like 2026-12-01T17:30:00+01:00, not %q", *untilTime)
 		}
 	}
-	if opts.NoIntegrate && (opts.Until.Op != 0 || !opts.Until.Time.IsZero()) {
+	if opts.NoIntegrate && opts.Until.IsSet() {
 		return usageError("restore: --until needs logs to integrate; leave out --integrate none")
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -75,7 +75,7 @@ func runRestore(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "restored backup %d into %s: %d operation(s) integrated, data at operation %d\n",
 		res.Manifest.Backup, res.Dir, res.Integrated, res.Reached)
-	if (opts.Until.Op != 0 || !opts.Until.Time.IsZero()) && !res.Stopped {
+	if opts.Until.IsSet() && !res.Stopped {
 		fmt.Fprintf(stderr, "warning: the logs end at operation %d, before %s\n", res.Reached, opts.Until)
 	}
 	return nil

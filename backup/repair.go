@@ -2,7 +2,6 @@ package backup
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,7 +9,6 @@ import (
 	"time"
 
 	"holdfast/engine"
-	"holdfast/journal"
 	"holdfast/settings"
 )
 
@@ -47,12 +45,17 @@ type RepairResult struct {
 func PlanRepair(dir string) ([]RepairPlan, error) {
 	dir, err := filepath.Abs(dir)
 	if err != nil {
-		return nil, err
+		return nil, &engine.Error{Code: engine.CodeUsage, Op: "repair", Path: dir, Err: err}
 	}
 	s, id, err := settingsAndID(dir)
 	if err != nil {
 		return nil, err
 	}
+	return planRepair(dir, s, id)
+}
+
+// planRepair is PlanRepair for a folder whose settings and identity are read.
+func planRepair(dir string, s *settings.Settings, id string) ([]RepairPlan, error) {
 	dest := destinationFor(dir, s)
 	hist, err := LoadHistory(dest)
 	if err != nil {
@@ -65,17 +68,8 @@ func PlanRepair(dir string) ([]RepairPlan, error) {
 		if e.Kind != "backup" || e.Status == StatusFailed {
 			continue
 		}
-		archive := ""
-		for _, f := range e.Files {
-			if strings.HasSuffix(f.Path, ".4BK") {
-				archive = f.Path
-				break
-			}
-		}
+		archive := archiveOf(&e)
 		if archive == "" {
-			continue
-		}
-		if _, err := os.Stat(archive); err != nil {
 			continue
 		}
 		logs, err := FindLogs(filepath.Dir(archive), name, e.Number, dir, id)
@@ -91,35 +85,6 @@ func PlanRepair(dir string) ([]RepairPlan, error) {
 	return plans, nil
 }
 
-// settingsAndID reads a database folder's settings, and its identity from its log header
-// ("" when there is no readable log).
-func settingsAndID(dir string) (*settings.Settings, string, error) {
-	s := settings.New()
-	b, err := os.ReadFile(filepath.Join(dir, settings.FileName))
-	if err != nil && !errors.Is(err, os.ErrNotExist) {
-		return nil, "", &engine.Error{Code: engine.CodeBadSetting, Op: "read settings", Path: filepath.Join(dir, settings.FileName), Err: err}
-	}
-	if err == nil {
-		if s, err = settings.Parse(b); err != nil {
-			return nil, "", &engine.Error{Code: engine.CodeBadSetting, Op: "read settings", Path: filepath.Join(dir, settings.FileName), Err: err}
-		}
-	}
-	return s, logIdentity(dir, s), nil
-}
-
-// logIdentity is the database identity the current log of dir carries, or "".
-func logIdentity(dir string, s *settings.Settings) string {
-	p := s.String("log.path")
-	if !filepath.IsAbs(p) {
-		p = filepath.Join(dir, p)
-	}
-	h, err := readLogHeader(p)
-	if err != nil {
-		return ""
-	}
-	return engine.FormatID(h)
-}
-
 // Repair rebuilds the damaged or missing data file of the database in dir (S3.5 step 1): the
 // data of the newest backup that restores is extracted, the log backups after it and the
 // current log are integrated, and the result replaces the data file, the damaged one being
@@ -127,18 +92,26 @@ func logIdentity(dir string, s *settings.Settings) string {
 // repair to backupHistory.json. Backups whose archive turns out missing or damaged are
 // skipped for the next older one.
 func Repair(ctx context.Context, dir string) (*RepairResult, error) {
-	start := time.Now()
 	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, &engine.Error{Code: engine.CodeUsage, Op: "repair", Path: dir, Err: err}
+	}
+	s, id, err := settingsAndID(dir)
 	if err != nil {
 		return nil, err
 	}
-	plans, err := PlanRepair(dir)
+	return repair(ctx, dir, s, id)
+}
+
+// repair is Repair for a folder whose settings and identity are read.
+func repair(ctx context.Context, dir string, s *settings.Settings, id string) (*RepairResult, error) {
+	start := time.Now()
+	plans, err := planRepair(dir, s, id)
 	if err != nil {
 		note(dir, true, true, "Automatic repair: the data file is damaged and cannot be repaired: %v", err)
 		return nil, err
 	}
 	name := filepath.Base(dir)
-	s, _, _ := settingsAndID(dir)
 	verbose := s.Bool("journal.verbose")
 	note(dir, verbose, true, "Automatic repair: the data file of %s is damaged or missing; repairing it from its backups.", dir)
 	work, err := os.MkdirTemp(filepath.Dir(dir), "."+name+".repair-")
@@ -220,32 +193,23 @@ func OpenOrRepair(ctx context.Context, dir string, opts engine.Options) (*engine
 	if engine.CodeOf(err) != engine.CodeDamaged {
 		return db, nil, err
 	}
-	s, _, serr := settingsAndID(dir)
-	if serr != nil {
+	abs, aerr := filepath.Abs(dir)
+	s, id, serr := settingsAndID(abs)
+	if aerr != nil || serr != nil {
 		return nil, nil, err
 	}
 	if !s.Bool("restore.autoRestoreIfDamaged") || opts.ReadOnly {
-		plans, perr := PlanRepair(dir)
+		plans, perr := planRepair(abs, s, id)
 		if perr != nil {
 			return nil, nil, &engine.Error{Code: engine.CodeDamaged, Op: "open", Path: dir, Err: fmt.Errorf("%v; and %v", err, perr)}
 		}
 		return nil, nil, &engine.Error{Code: engine.CodeDamaged, Op: "open", Path: dir,
 			Err: fmt.Errorf("%v. To repair it: %s; or turn on restore.autoRestoreIfDamaged (holdfast settings %s set restore.autoRestoreIfDamaged true) and open it again", err, plans[0].Steps(), dir)}
 	}
-	res, rerr := Repair(ctx, dir)
+	res, rerr := repair(ctx, abs, s, id)
 	if rerr != nil {
 		return nil, nil, &engine.Error{Code: engine.CodeDamaged, Op: "open", Path: dir, Err: fmt.Errorf("%v; the automatic repair failed: %v", err, rerr)}
 	}
 	db, err = engine.Open(dir, opts)
 	return db, res, err
-}
-
-// readLogHeader reads the database identity in a log file's header.
-func readLogHeader(path string) ([16]byte, error) {
-	r, err := journal.OpenReader(journal.OSFS{}, path)
-	if err != nil {
-		return [16]byte{}, err
-	}
-	defer r.Close()
-	return r.Header().DBID, nil
 }

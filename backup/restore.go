@@ -18,12 +18,9 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"holdfast/engine"
-	"holdfast/journal"
-	"holdfast/settings"
 )
 
 // RestoreOptions choose what a restore does (S9 restore). The zero value restores everything
@@ -409,7 +406,7 @@ func extract(ctx context.Context, archive, folder string, m *Manifest, files map
 			total += e.Size
 		}
 	}
-	if free, ok := freeSpace(filepath.Dir(folder)); ok && uint64(total) > free {
+	if free, _, ok := DiskSpace(filepath.Dir(folder)); ok && uint64(total) > free {
 		return &engine.Error{Code: engine.CodeArchiveWrite, Op: "restore", Path: folder, Err: fmt.Errorf("the restore needs %d bytes and the disk has %d free", total, free)}
 	}
 	for _, sub := range []string{"Data/Settings", "Project", "Logs"} {
@@ -497,15 +494,6 @@ func extractOne(archive, folder string, e Entry, f *zip.File, mt *meter) error {
 	return nil
 }
 
-// freeSpace is the space left to an unprivileged user on the filesystem of dir.
-func freeSpace(dir string) (uint64, bool) {
-	var st syscall.Statfs_t
-	if err := syscall.Statfs(dir, &st); err != nil {
-		return 0, false
-	}
-	return st.Bavail * uint64(st.Bsize), true
-}
-
 var logBackupPattern = regexp.MustCompile(`^(.*)\[(\d{4})\]\.4BL$`)
 
 // FindLogs lists the logs that follow backup number of database name, oldest first (S9
@@ -545,43 +533,4 @@ func FindLogs(dir, name string, number uint32, folder, database string) ([]strin
 		logs = append(logs, cur)
 	}
 	return logs, nil
-}
-
-// currentLog finds the current log of the database in folder, or "" when there is none or it
-// belongs to another database than database.
-func currentLog(folder, database string) string {
-	if folder == "" {
-		return ""
-	}
-	s := settings.New()
-	if b, err := os.ReadFile(filepath.Join(folder, settings.FileName)); err == nil {
-		if parsed, err := settings.Parse(b); err == nil {
-			s = parsed
-		}
-	}
-	if !s.Bool("log.use") {
-		return ""
-	}
-	p := s.String("log.path")
-	if !filepath.IsAbs(p) {
-		p = filepath.Join(folder, p)
-	}
-	r, err := journal.OpenReader(journal.OSFS{}, p)
-	if err != nil {
-		return ""
-	}
-	defer r.Close()
-	if engine.FormatID(r.Header().DBID) != database {
-		return "" // the folder holds another database now: its log is not this one's
-	}
-	return p
-}
-
-// DiskSpace is the space left to an unprivileged user and the size of the filesystem of dir.
-func DiskSpace(dir string) (free, total uint64, ok bool) {
-	var st syscall.Statfs_t
-	if err := syscall.Statfs(dir, &st); err != nil {
-		return 0, 0, false
-	}
-	return st.Bavail * uint64(st.Bsize), st.Blocks * uint64(st.Bsize), true
 }

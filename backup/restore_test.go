@@ -276,7 +276,7 @@ func TestRestore(t *testing.T) {
 // A chain with a missing log backup is refused, naming it (1412); a log of another database too
 // (1416). Nothing is left behind by a refused restore.
 func TestRestoreChainErrors(t *testing.T) {
-	db, _, results, _ := shopWithThreeBackups(t)
+	_, _, results, _ := shopWithThreeBackups(t)
 	out := t.TempDir()
 	missing := results[1].LogBackups[0] // [0001].4BL, between backups 1 and 2
 	moved := missing + ".away"
@@ -302,7 +302,6 @@ func TestRestoreChainErrors(t *testing.T) {
 	if ents, _ := os.ReadDir(out); len(ents) != 0 {
 		t.Errorf("refused restores left %v", names(out))
 	}
-	_ = db
 }
 
 // Items: structure and attachments alone restore files, not a database; data always comes with

@@ -32,7 +32,7 @@ func Rollback(ctx context.Context, dir string, to uint64) (*RollbackResult, erro
 	start := time.Now()
 	dir, err := filepath.Abs(dir)
 	if err != nil {
-		return nil, err
+		return nil, &engine.Error{Code: engine.CodeUsage, Op: "rollback", Path: dir, Err: err}
 	}
 	db, err := engine.Open(dir, engine.Options{})
 	if err != nil {
@@ -97,15 +97,20 @@ func Rollback(ctx context.Context, dir string, to uint64) (*RollbackResult, erro
 		if res.Logs, err = FindLogs(dest, name, 0, dir, engine.FormatID(id)); err != nil {
 			return nil, err
 		}
-		if len(res.Logs) == 0 || firstOp(res.Logs[0]) != 1 {
+		var first uint64
+		if len(res.Logs) > 0 {
+			if h, err := logHeader(res.Logs[0]); err == nil {
+				first = h.FirstOp
+			}
+		}
+		if first != 1 {
 			return nil, &engine.Error{Code: engine.CodeLogBackupMissing, Op: "rollback", Path: dir,
 				Err: fmt.Errorf("no backup was taken before operation %d and the logs in %s do not go back to the database's first operation", to, dest)}
 		}
-		if err := copyTree(filepath.Join(built, "Project"), filepath.Join(dir, "Project")); err != nil {
-			return nil, err
-		}
-		if err := copyTree(filepath.Join(built, "Data", "Settings"), filepath.Join(dir, "Data", "Settings")); err != nil {
-			return nil, err
+		for _, sub := range []string{"Project", filepath.Join("Data", "Settings")} {
+			if err := copyTree(filepath.Join(built, sub), filepath.Join(dir, sub)); err != nil {
+				return nil, &engine.Error{Code: engine.CodeDataIO, Op: "rollback", Path: filepath.Join(dir, sub), Err: err}
+			}
 		}
 		os.MkdirAll(filepath.Join(built, "Logs"), 0o700)
 		if err := engine.CreateBlankData(built, id); err != nil {
@@ -177,16 +182,6 @@ func archiveOf(e *HistoryEntry) string {
 		}
 	}
 	return ""
-}
-
-// firstOp is the first operation a log file's header announces (0 when unreadable).
-func firstOp(path string) uint64 {
-	r, err := journal.OpenReader(journal.OSFS{}, path)
-	if err != nil {
-		return 0
-	}
-	defer r.Close()
-	return r.Header().FirstOp
 }
 
 // copyTree copies the files of folder from into folder to (made if missing).

@@ -10,7 +10,6 @@ package dialogs
 
 import (
 	"errors"
-	"strings"
 	"sync"
 )
 
@@ -24,16 +23,6 @@ var ErrBusy = errors.New("dialogs: another dialog is already open")
 type Filter struct {
 	Desc       string
 	Extensions []string
-}
-
-// Matches reports whether a file name has one of the filter's extensions (any case).
-func (f Filter) Matches(name string) bool {
-	for _, ext := range f.Extensions {
-		if strings.HasSuffix(strings.ToLower(name), "."+strings.ToLower(ext)) {
-			return true
-		}
-	}
-	return false
 }
 
 // Chooser asks the person for a path. Each call blocks until the answer: the path chosen, or

@@ -95,7 +95,20 @@ func TestFyneFallback(t *testing.T) {
 	if err := <-done; !errors.Is(err, ErrCancelled) {
 		t.Fatalf("a dismissed dialog: %v, want ErrCancelled", err)
 	}
-	if !(Filter{"Backups", []string{"4BK"}}).Matches("Shop[0001].4bk") || (Filter{"Backups", []string{"4BK"}}).Matches("x.zip") {
-		t.Error("Filter.Matches")
+}
+
+// Without a display, the app's chooser goes straight to Fyne's dialogs, one at a time.
+func TestNewWithoutDisplay(t *testing.T) {
+	t.Setenv("DISPLAY", "")
+	t.Setenv("WAYLAND_DISPLAY", "")
+	a := test.NewTempApp(t)
+	w := a.NewWindow("x")
+	defer w.Close()
+	fb, ok := New(w).C.(*Fallback)
+	if !ok || !fb.Broken() {
+		t.Fatalf("without a display the chooser is %T (fallback in use: %v)", New(w).C, ok && fb.Broken())
+	}
+	if _, ok := fb.Secondary.(*Fyne); !ok {
+		t.Fatalf("the fallback is %T, want Fyne's dialogs", fb.Secondary)
 	}
 }

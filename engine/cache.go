@@ -47,6 +47,7 @@ func (db *DB) publishLocked() {
 		}
 		db.visibleOp = b.maxOp
 	}
+	db.lastWrite.Store(time.Now().UnixNano())
 	big := db.overBytes >= db.opts.CheckpointBytes
 	db.vmu.Unlock()
 	if big {
@@ -71,7 +72,6 @@ func (db *DB) applyVisible(c *change) {
 	db.overBytes += int64(len(c.val) + len(c.key))
 	db.counts[c.table.Name] += c.countDelta()
 	db.lastChange = c.op
-	db.lastWrite.Store(time.Now().UnixNano())
 }
 
 // checkpoint writes the visible cache into the data file in one bbolt transaction (synced), with

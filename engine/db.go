@@ -198,40 +198,55 @@ func Create(dir string, opts Options) (*DB, error) {
 // pass its checks; operations of the log that the data file lacks are integrated (or reported);
 // an Opening of Data File is logged.
 func Open(dir string, opts Options) (*DB, error) {
+	db, err := openData(dir, opts)
+	if err != nil {
+		return nil, err
+	}
+	if opts.ReadOnly {
+		db.readOnly = &Error{Code: CodeReadOnly, Op: "write", Err: ErrReadOnly}
+	} else if err := db.openLog(); err != nil {
+		db.bolt.Close()
+		return nil, err
+	}
+	db.run()
+	return db, nil
+}
+
+// openData reads the folder's structure and settings and opens its data file (S3.5 step 1),
+// the log not yet.
+func openData(dir string, opts Options) (*DB, error) {
 	opts.fill()
 	dir, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, &Error{Code: CodeUsage, Op: "open", Path: dir, Err: err}
 	}
 	db := blankDB(dir, opts)
-	name := db.name
 	if err := db.loadFiles(); err != nil {
 		return nil, err
 	}
-	bdb, err := openBolt(dataPath(dir, name), opts.ReadOnly)
+	path := dataPath(dir, db.name)
+	bdb, err := openBolt(path, opts.ReadOnly)
 	if err != nil {
 		if errors.Is(err, bolt.ErrTimeout) {
-			return nil, &Error{Code: CodeInUse, Op: "open", Path: dataPath(dir, name)}
+			return nil, &Error{Code: CodeInUse, Op: "open", Path: path}
 		}
-		return nil, &Error{Code: CodeDamaged, Op: "open data file", Path: dataPath(dir, name), Err: err}
+		return nil, &Error{Code: CodeDamaged, Op: "open data file", Path: path, Err: err}
 	}
 	db.bolt = bdb
 	if err := db.loadMeta(); err != nil {
 		bdb.Close()
 		return nil, err
 	}
-	if opts.ReadOnly {
-		db.readOnly = &Error{Code: CodeReadOnly, Op: "write", Err: ErrReadOnly}
-	} else if err := db.openLog(); err != nil {
-		bdb.Close()
-		return nil, err
-	}
+	return db, nil
+}
+
+// run starts the checkpoints of an open database and logs its Opening of Data File.
+func (db *DB) run() {
 	db.wg.Add(1)
 	go db.checkpointLoop()
 	if db.log != nil {
 		db.appendMarker(&journal.Record{Action: journal.OpenData})
 	}
-	return db, nil
 }
 
 // blankDB is a database of folder dir (an absolute path), not open yet.

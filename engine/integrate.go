@@ -298,20 +298,32 @@ func (db *DB) Integrate(paths []string) (int, error) {
 }
 
 func (db *DB) integrateFile(path string, final bool) (int, error) {
+	r, err := db.openChained(path)
+	if err != nil {
+		return 0, err
+	}
+	defer r.Close()
+	return db.integrate(r, final)
+}
+
+// openChained opens a log file to integrate: it must be there (1412), belong to this
+// database (1416) and start no later than the operation after the data file's (1412).
+func (db *DB) openChained(path string) (*journal.Reader, error) {
 	r, err := journal.OpenReader(db.fs, path)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return 0, &Error{Code: CodeLogBackupMissing, Op: "integrate", Path: path, Err: err}
+			return nil, &Error{Code: CodeLogBackupMissing, Op: "integrate", Path: path, Err: err}
 		}
-		return 0, logError("read log", path, err)
+		return nil, logError("read log", path, err)
 	}
-	defer r.Close()
 	h := r.Header()
 	if h.DBID != db.id {
-		return 0, &Error{Code: CodeForeignLog, Op: "integrate", Path: path, Err: fmt.Errorf("it belongs to database %x, not %x", h.DBID, db.id)}
+		r.Close()
+		return nil, &Error{Code: CodeForeignLog, Op: "integrate", Path: path, Err: fmt.Errorf("it belongs to database %s, not %s", FormatID(h.DBID), FormatID(db.id))}
 	}
 	if h.FirstOp > db.ckptOp+1 {
-		return 0, &Error{Code: CodeLogBackupMissing, Op: "integrate", Path: path, Err: fmt.Errorf("it starts at operation %d but the data file stops at %d: the log holding operations %d to %d is missing", h.FirstOp, db.ckptOp, db.ckptOp+1, h.FirstOp-1)}
+		r.Close()
+		return nil, &Error{Code: CodeLogBackupMissing, Op: "integrate", Path: path, Err: fmt.Errorf("it starts at operation %d but the data file stops at %d: the log holding operations %d to %d is missing", h.FirstOp, db.ckptOp, db.ckptOp+1, h.FirstOp-1)}
 	}
-	return db.integrate(r, final)
+	return r, nil
 }

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"time"
@@ -37,7 +36,8 @@ type Until struct {
 	Time time.Time // zero: no limit
 }
 
-func (u Until) set() bool { return u.Op != 0 || !u.Time.IsZero() }
+// IsSet reports whether u limits anything.
+func (u Until) IsSet() bool { return u.Op != 0 || !u.Time.IsZero() }
 
 func (u Until) String() string {
 	switch {
@@ -64,33 +64,18 @@ type RestoreReport struct {
 // when log.use is on a new empty log starts that continues the operation numbers.
 func OpenRestored(dir string, r Restored, opts Options) (*DB, RestoreReport, error) {
 	var rep RestoreReport
-	opts.fill()
 	opts.ReadOnly = false
-	dir, err := filepath.Abs(dir)
+	db, err := openData(dir, opts)
 	if err != nil {
-		return nil, rep, &Error{Code: CodeUsage, Op: "restore", Path: dir, Err: err}
-	}
-	db := blankDB(dir, opts)
-	if err := db.loadFiles(); err != nil {
 		return nil, rep, err
 	}
-	bdb, err := openBolt(dataPath(dir, db.name), false)
-	if err != nil {
-		if errors.Is(err, bolt.ErrTimeout) {
-			return nil, rep, &Error{Code: CodeInUse, Op: "restore", Path: dataPath(dir, db.name)}
-		}
-		return nil, rep, &Error{Code: CodeDamaged, Op: "open restored data file", Path: dataPath(dir, db.name), Err: err}
-	}
-	db.bolt = bdb
+	bdb := db.bolt
 	fail := func(err error) (*DB, RestoreReport, error) {
 		if db.log != nil {
 			db.log.Close()
 		}
 		bdb.Close()
 		return nil, rep, err
-	}
-	if err := db.loadMeta(); err != nil {
-		return fail(err)
 	}
 	if r.Backup > 0 {
 		err := bdb.Update(func(tx *bolt.Tx) error {
@@ -104,7 +89,7 @@ func OpenRestored(dir string, r Restored, opts Options) (*DB, RestoreReport, err
 			return m.Put(keyBackupNum, u64(uint64(r.Backup)))
 		})
 		if err != nil {
-			return fail(&Error{Code: CodeDataIO, Op: "write data file", Path: dataPath(dir, db.name), Err: err})
+			return fail(&Error{Code: CodeDataIO, Op: "write data file", Path: dataPath(db.dir, db.name), Err: err})
 		}
 	}
 	// The folder is new and nothing refers to it until the restore is done: the batches of
@@ -124,7 +109,7 @@ func OpenRestored(dir string, r Restored, opts Options) (*DB, RestoreReport, err
 	}
 	bdb.NoSync = false
 	if err := bdb.Sync(); err != nil {
-		return fail(&Error{Code: CodeDataIO, Op: "write data file", Path: dataPath(dir, db.name), Err: err})
+		return fail(&Error{Code: CodeDataIO, Op: "write data file", Path: dataPath(db.dir, db.name), Err: err})
 	}
 	rep.Reached = db.ckptOp
 	if r.ContinueAfter > db.ckptOp {
@@ -136,7 +121,7 @@ func OpenRestored(dir string, r Restored, opts Options) (*DB, RestoreReport, err
 			return m.Put(keyLastChange, u64(r.ContinueAfter))
 		})
 		if err != nil {
-			return fail(&Error{Code: CodeDataIO, Op: "write data file", Path: dataPath(dir, db.name), Err: err})
+			return fail(&Error{Code: CodeDataIO, Op: "write data file", Path: dataPath(db.dir, db.name), Err: err})
 		}
 		db.ckptOp, db.visibleOp, db.lastChange = r.ContinueAfter, r.ContinueAfter, r.ContinueAfter
 	}
@@ -160,11 +145,7 @@ func OpenRestored(dir string, r Restored, opts Options) (*DB, RestoreReport, err
 		}
 		db.log = w
 	}
-	db.wg.Add(1)
-	go db.checkpointLoop()
-	if db.log != nil {
-		db.appendMarker(&journal.Record{Action: journal.OpenData})
-	}
+	db.run()
 	return db, rep, nil
 }
 
@@ -174,21 +155,11 @@ const defaultLogPath = "Data/data.journal"
 // integrateUntil integrates one log file of a restore chain up to u. It reports whether the
 // limit was met in this file (the later ones are then not read).
 func (db *DB) integrateUntil(path string, u Until) (int, bool, error) {
-	r, err := journal.OpenReader(db.fs, path)
+	r, err := db.openChained(path)
 	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return 0, false, &Error{Code: CodeLogBackupMissing, Op: "integrate", Path: path, Err: err}
-		}
-		return 0, false, logError("read log", path, err)
+		return 0, false, err
 	}
 	defer r.Close()
-	h := r.Header()
-	if h.DBID != db.id {
-		return 0, false, &Error{Code: CodeForeignLog, Op: "integrate", Path: path, Err: fmt.Errorf("it belongs to database %s, not %s", FormatID(h.DBID), FormatID(db.id))}
-	}
-	if h.FirstOp > db.ckptOp+1 {
-		return 0, false, &Error{Code: CodeLogBackupMissing, Op: "integrate", Path: path, Err: fmt.Errorf("it starts at operation %d but the data file stops at %d: the log holding operations %d to %d is missing", h.FirstOp, db.ckptOp, db.ckptOp+1, h.FirstOp-1)}
-	}
 	src := &untilSource{src: r, until: u}
 	// Every log of a chain is final: a transaction a log ends in the middle of was cut by a
 	// crash (transactions are logged whole at their commit) and can never be validated.
@@ -226,7 +197,7 @@ func (u *untilSource) Next() (journal.Record, error) {
 func CreateBlankData(dir string, id [16]byte) error {
 	dir, err := filepath.Abs(dir)
 	if err != nil {
-		return err
+		return &Error{Code: CodeUsage, Op: "create data file", Path: dir, Err: err}
 	}
 	path := dataPath(dir, filepath.Base(dir))
 	if _, err := os.Lstat(path); err == nil {

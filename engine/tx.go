@@ -424,6 +424,7 @@ func (db *DB) commitDirect(changes []*change) (uint64, error) {
 	db.raiseKeyMax(changes)
 	db.vmu.Lock()
 	db.counts, db.visibleOp, db.lastChange, db.ckptOp = counts, op, last, op
+	db.lastWrite.Store(time.Now().UnixNano())
 	for _, c := range changes {
 		if c.val != nil && c.key > db.diskMax[c.table.Name] {
 			db.diskMax[c.table.Name] = c.key

@@ -100,14 +100,6 @@ func (m *MainWindow) OpenBackup() {
 	m.backup.Refresh()
 }
 
-// Browser is the record browser of the window (nil without a database).
-func (m *MainWindow) Browser() *Browser {
-	if m.view == nil {
-		return nil
-	}
-	return m.view.browser
-}
-
 // BackupWindow is the backup window when it is open, or nil.
 func (m *MainWindow) BackupWindow() *BackupWindow { return m.backup }
 

@@ -27,14 +27,13 @@ type Browser struct {
 	// OnLoaded, when set, is called on the Fyne thread after each page is shown (or its error).
 	OnLoaded func()
 
-	mu    sync.Mutex // guards gen: the newest request wins
+	mu    sync.Mutex // guards gen (the newest request wins) and proc
 	gen   int
 	table *engine.Table
 	// starts[i] is the key page i starts after (nil for the first page).
 	starts [][]journal.Value
 	rows   []engine.Record
 	more   bool
-	err    error
 
 	grid       *widget.Table
 	info       *widget.Label
@@ -133,14 +132,13 @@ func keyText(key []journal.Value) string {
 // write runs one change as its own transaction (off the Fyne thread), then shows the page
 // again, or the error in a sentence.
 func (b *Browser) write(change func(tx *engine.Tx) error) {
+	b.mu.Lock()
 	if b.proc == nil {
-		b.mu.Lock()
-		if b.proc == nil {
-			b.proc = b.db.NewProcess("")
-		}
-		b.mu.Unlock()
+		b.proc = b.db.NewProcess("")
 	}
-	tx := b.proc.Auto()
+	proc := b.proc
+	b.mu.Unlock()
+	tx := proc.Auto()
 	err := change(tx)
 	if err == nil {
 		_, err = tx.Commit()
@@ -211,9 +209,6 @@ func (b *Browser) Page() int { return len(b.starts) }
 // Rows returns the records of the page shown. On the Fyne thread.
 func (b *Browser) Rows() []engine.Record { return b.rows }
 
-// Err is the error of the last read, or nil.
-func (b *Browser) Err() error { return b.err }
-
 // turn goes to the next (+1) or previous (-1) page.
 func (b *Browser) turn(dir int) {
 	if b.table == nil {
@@ -263,9 +258,8 @@ func (b *Browser) load() {
 			if stale {
 				return // a newer page was asked for meanwhile
 			}
-			b.err = err
 			if err == nil {
-				b.err = cerr
+				err = cerr
 			}
 			if err != nil {
 				b.rows, b.more = nil, false

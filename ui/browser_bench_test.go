@@ -61,26 +61,24 @@ func BenchmarkBrowserPage(b *testing.B) {
 	defer w.Close()
 	var worst, total, first time.Duration
 	pages := 0
+	turn := func(step func()) {
+		start := time.Now()
+		step()
+		<-loaded
+		d := time.Since(start)
+		worst, total, pages = max(worst, d), total+d, pages+1
+	}
 	for b.Loop() {
 		start := time.Now()
 		br.Show("Items")
 		<-loaded
-		d := time.Since(start)
+		first = max(first, time.Since(start))
 		for range 50 {
-			s := time.Now()
-			br.Next()
-			<-loaded
-			d2 := time.Since(s)
-			worst, total, pages = max(worst, d2), total+d2, pages+1
+			turn(br.Next)
 		}
 		for range 5 {
-			s := time.Now()
-			br.Previous()
-			<-loaded
-			d2 := time.Since(s)
-			worst, total, pages = max(worst, d2), total+d2, pages+1
+			turn(br.Previous)
 		}
-		first = max(first, d)
 	}
 	if got := br.Rows(); len(got) != PageSize {
 		b.Fatalf("a page holds %d records", len(got))
