@@ -22,7 +22,7 @@ const usage = `usage:
   holdfast gui [DB]                          open the window on DB
   holdfast create DB [--demo]                new database (demo: sample tables, rows, pictures)
   holdfast exec DB                           JSON commands on stdin, one JSON answer per line
-  holdfast log DB status | create [--path FILE] | stop
+  holdfast log DB status | create [--path FILE] | stop | new
   holdfast analyze DB|LOGFILE [--format text|csv|json]
   holdfast integrate DB [LOGFILE...]         integrate log files (none: what the current log holds)
   holdfast backup DB [--overwrite]           a backup with the current settings
@@ -185,7 +185,7 @@ func parseOne(fs *flag.FlagSet, args []string, cmd string) (string, error) {
 
 func runLog(args []string, stdout, stderr io.Writer) error {
 	if len(args) < 2 {
-		return usageError("log needs a database and an action (status, create, stop)")
+		return usageError("log needs a database and an action (status, create, stop, new)")
 	}
 	return withDB(args, 2, stderr, func(db *engine.DB, rest []string) error {
 		switch rest[0] {
@@ -230,6 +230,22 @@ func runLog(args []string, stdout, stderr io.Writer) error {
 			}
 			fmt.Fprintln(stdout, "log stopped: writes are no longer logged; turn it on again with holdfast log DB create")
 			return nil
+		case "new":
+			if len(rest) > 1 {
+				return usageError("log new takes no argument")
+			}
+			res, err := backup.NewLog(context.Background(), db)
+			if res == nil {
+				return err
+			}
+			// What was done before a failure is printed too: the error alone would hide it.
+			for _, p := range res.Archived {
+				fmt.Fprintf(stdout, "log backup: %s\n", p)
+			}
+			if res.FirstOp != 0 {
+				fmt.Fprintf(stdout, "new log: %s, first operation %d\n", db.LogPath(), res.FirstOp)
+			}
+			return err
 		}
 		return usageError("unknown log action %q", rest[0])
 	})

@@ -9,6 +9,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -62,6 +64,12 @@ func ArchiveName(name string, n uint32) string { return fmt.Sprintf("%s[%04d].4B
 
 // LogBackupName is the file name of the log backup that follows backup n.
 func LogBackupName(name string, n uint32) string { return fmt.Sprintf("%s[%04d].4BL", name, n) }
+
+// LogSegmentName is the file name of the log backup New Log File closed as the seg-th since
+// backup n (1, 2, ...): it comes before the log backup n that the next backup closes.
+func LogSegmentName(name string, n, seg uint32) string {
+	return fmt.Sprintf("%s[%04d-%04d].4BL", name, n, seg)
+}
 
 // Run makes a backup of db with its current settings (S6.2). Cancelling ctx stops it at once
 // with 1406: nothing is left under a final name, the database and its log are as before. A
@@ -360,19 +368,35 @@ func writeArchive(ctx context.Context, db *engine.DB, snap *engine.BackupSnapsho
 	return out.sums, out.size, missing, nil
 }
 
+// closedLogPattern reads the backup number, and the segment number of a log New Log File
+// closed, in the name of a closed log waiting beside the log ("<log>.closed[NNNN]",
+// "<log>.closed[NNNN-SSSS]").
+var closedLogPattern = regexp.MustCompile(`\.closed\[(\d{4})(?:-(\d{4,}))?\]$`)
+
 // archiveClosedLogs copies each closed log waiting beside the log to the destination as the
-// log backup numbered after the backup it follows, then removes it. A log backup already there
-// is never replaced: the closed log then stays where it is and the error says so.
+// log backup numbered after the backup it follows (and, for a segment New Log File closed,
+// after its segment number), then removes it. A log backup already there is never replaced:
+// the closed log then stays where it is and the error says so. Backups and New Log File may
+// archive at the same moment: one of them at a time lists and moves the closed logs.
 func archiveClosedLogs(db *engine.DB, dest string) ([]string, []FileInfo, error) {
+	archiveMu.Lock()
+	defer archiveMu.Unlock()
 	var out []string
 	var sums []FileInfo
 	for _, closed := range db.ClosedLogs() {
-		var n uint32
-		base := filepath.Base(closed)
-		if _, err := fmt.Sscanf(base[strings.LastIndex(base, ".closed[")+len(".closed["):], "%04d]", &n); err != nil {
+		m := closedLogPattern.FindStringSubmatch(closed)
+		if m == nil {
 			continue
 		}
-		target := filepath.Join(dest, LogBackupName(db.Name(), n))
+		n, _ := strconv.ParseUint(m[1], 10, 32)
+		target := filepath.Join(dest, LogBackupName(db.Name(), uint32(n)))
+		if m[2] != "" {
+			seg, err := strconv.ParseUint(m[2], 10, 32)
+			if err != nil {
+				continue
+			}
+			target = filepath.Join(dest, LogSegmentName(db.Name(), uint32(n), uint32(seg)))
+		}
 		if _, err := os.Stat(target); err == nil {
 			return out, sums, &engine.Error{Code: engine.CodeExists, Op: "write log backup", Path: target,
 				Err: fmt.Errorf("a log backup of this number is already there; the closed log stays at %s", closed)}

@@ -11,11 +11,12 @@ import (
 	"hash/crc32"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
 	"regexp"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -494,19 +495,31 @@ func extractOne(archive, folder string, e Entry, f *zip.File, mt *meter) error {
 	return nil
 }
 
-var logBackupPattern = regexp.MustCompile(`^(.*)\[(\d{4})\]\.4BL$`)
+// logBackupPattern reads a log backup's name: the database, the backup it follows, and the
+// segment number when New Log File closed it ("Name[NNNN].4BL", "Name[NNNN-SSSS].4BL").
+var logBackupPattern = regexp.MustCompile(`^(.*)\[(\d{4})(?:-(\d{4,}))?\]\.4BL$`)
+
+// logsAfter are the log backups that follow one backup: the segments New Log File closed, by
+// segment number, and the one the next backup closed ("" while that backup is not made).
+type logsAfter struct {
+	segments map[uint32]string
+	final    string
+}
 
 // FindLogs lists the logs that follow backup number of database name, oldest first (S9
 // --integrate auto): the log backups in dir numbered from the backup's own number on (log
-// backup N holds what followed backup N), with no number missing (1412 names the first missing
-// one), then the current log of the database in folder ("": none) when it is there and belongs
-// to database (its identity).
+// backup N holds what followed backup N), each number's segments first, in their order, then
+// the number's own log backup; then the current log of the database in folder ("": none) when
+// it is there and belongs to database (its identity). A number with no log backup while a
+// later number has some is a gap (1412 names it); only the last number may lack its own, the
+// current log following its segments. A missing segment is not seen in the names: the
+// integration finds it, as the log after it starts beyond the data (1412).
 func FindLogs(dir, name string, number uint32, folder, database string) ([]string, error) {
 	ents, err := os.ReadDir(dir)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) { // no folder: no log backup yet
 		return nil, &engine.Error{Code: engine.CodeArchiveMissing, Op: "restore", Path: dir, Err: err}
 	}
-	byNum := map[uint32]string{}
+	byNum := map[uint32]*logsAfter{}
 	var nums []uint32
 	for _, e := range ents {
 		sm := logBackupPattern.FindStringSubmatch(e.Name())
@@ -517,17 +530,37 @@ func FindLogs(dir, name string, number uint32, folder, database string) ([]strin
 		if uint32(n) < number {
 			continue
 		}
-		byNum[uint32(n)] = filepath.Join(dir, e.Name())
-		nums = append(nums, uint32(n))
+		la := byNum[uint32(n)]
+		if la == nil {
+			la = &logsAfter{segments: map[uint32]string{}}
+			byNum[uint32(n)] = la
+			nums = append(nums, uint32(n))
+		}
+		p := filepath.Join(dir, e.Name())
+		if sm[3] == "" {
+			la.final = p
+		} else if seg, err := strconv.ParseUint(sm[3], 10, 32); err == nil {
+			la.segments[uint32(seg)] = p
+		}
 	}
-	sort.Slice(nums, func(i, j int) bool { return nums[i] < nums[j] })
+	slices.Sort(nums)
 	var logs []string
 	for i, n := range nums {
 		if want := number + uint32(i); n != want {
 			return nil, &engine.Error{Code: engine.CodeLogBackupMissing, Op: "restore", Path: filepath.Join(dir, LogBackupName(name, want)),
 				Err: fmt.Errorf("log backup %04d is missing while %04d is there: put it back, or restore with --integrate none or --log up to the gap", want, n)}
 		}
-		logs = append(logs, byNum[n])
+		la := byNum[n]
+		for _, seg := range slices.Sorted(maps.Keys(la.segments)) {
+			logs = append(logs, la.segments[seg])
+		}
+		if la.final == "" && i < len(nums)-1 {
+			return nil, &engine.Error{Code: engine.CodeLogBackupMissing, Op: "restore", Path: filepath.Join(dir, LogBackupName(name, n)),
+				Err: fmt.Errorf("log backup %04d is missing while %04d is there: put it back, or restore with --integrate none or --log up to the gap", n, nums[i+1])}
+		}
+		if la.final != "" {
+			logs = append(logs, la.final)
+		}
 	}
 	if cur := currentLog(folder, database); cur != "" {
 		logs = append(logs, cur)

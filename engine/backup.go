@@ -158,8 +158,9 @@ func (db *DB) closedLogPath(n uint32) string {
 	return fmt.Sprintf("%s.closed[%04d]", db.LogPath(), n)
 }
 
-// ClosedLogs lists closed logs waiting to be archived as log backups (a backup that ended
-// before archiving its closed log leaves it for the next one).
+// ClosedLogs lists closed logs waiting to be archived as log backups: "<log>.closed[NNNN]",
+// closed by a backup, and "<log>.closed[NNNN-SSSS]", closed by New Log File (see NewLog). One
+// whose archiving failed stays for the next backup or New Log File to archive.
 func (db *DB) ClosedLogs() []string {
 	dir, base := filepath.Split(db.LogPath())
 	ents, _ := os.ReadDir(dir)

@@ -49,6 +49,7 @@ const (
 	CodeReadOnly       Code = 2016
 	CodeNoDisplay      Code = 2017
 	CodeMissedBackup   Code = 2018
+	CodeFileIO         Code = 2019
 )
 
 // CodeInfo is one row of the code table.
@@ -95,6 +96,7 @@ var Codes = []CodeInfo{
 	{CodeReadOnly, "read-only", "The database is open read-only; open it normally to write."},
 	{CodeNoDisplay, "no display", "The window needs a display; use the command-line subcommands, or start it under Xvfb."},
 	{CodeMissedBackup, "scheduled backup missed", "A scheduled backup did not run because Holdfast was not running then; it counts as a failed attempt and is retried."},
+	{CodeFileIO, "file error", "A file chosen outside the database could not be read or written; check the folder and its free space, or choose another place."},
 	{CodeLogRequiresBkp, "backup required for the log", "The data changed since the last backup: the log file will start right after the next backup (holdfast backup DB)."},
 }
 

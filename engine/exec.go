@@ -177,7 +177,7 @@ func (s *session) write(c *command) (map[string]any, error) {
 		if c.Op == "delete" {
 			num, err = tx.Delete(c.Table, key)
 		} else {
-			data, rerr := readBlobFile(c.Path)
+			data, rerr := ReadBlobFile(c.Path)
 			if rerr != nil {
 				return nil, rerr
 			}
@@ -260,8 +260,8 @@ func (s *session) read(c *command) (map[string]any, error) {
 	return map[string]any{"rows": rows, "next": next}, nil
 }
 
-// readBlobFile reads a file for a blob field: a regular file no larger than a blob can be.
-func readBlobFile(path string) ([]byte, error) {
+// ReadBlobFile reads a file for a blob field: a regular file no larger than a blob can be.
+func ReadBlobFile(path string) ([]byte, error) {
 	info, err := os.Stat(path)
 	if err != nil {
 		return nil, &Error{Code: CodeBadInput, Op: "blob", Path: path, Err: err}

@@ -283,8 +283,9 @@ func (db *DB) StopLog() error {
 	return db.saveSettings(s)
 }
 
-// cleanSwitchLeftovers undoes a log switch a crash interrupted (see switchLog): a new log that
-// never replaced the log, and a closed log's name that still names the log itself.
+// cleanSwitchLeftovers undoes a log switch a crash interrupted (see switchLog and
+// switchLogAt): a new log that never replaced the log, and a closed log's name (a backup's or
+// a segment's) that still names the log itself.
 func (db *DB) cleanSwitchLeftovers(path string) {
 	os.Remove(path + ".new")
 	cur, err := os.Stat(path)

@@ -8,11 +8,13 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/widget"
 
 	"holdfast/assets"
 	"holdfast/backup"
+	"holdfast/dialogs"
 	"holdfast/engine"
 	_ "holdfast/ui/internal/localefix" // before Fyne initializes: see its doc
 )
@@ -39,6 +41,14 @@ type Config struct {
 	// a backup); the app reads them every few seconds, so that a log failing while nobody
 	// writes is shown too.
 	StatusEvery time.Duration
+	// Chooser asks for files and folders (dialogs.New in the app, a dialogs.Fake in tests);
+	// nil: Fyne's own dialogs over the window.
+	Chooser dialogs.Chooser
+	// Scheduler, when set, runs the database's automatic backups from the window (S6.7) with
+	// these options; the app passes the zero value (the real clock, backup.Run).
+	Scheduler *backup.SchedulerOptions
+	// Notify shows a desktop notification (nil: the app's own); tests record them.
+	Notify func(title, body string)
 }
 
 // Icon returns the application icon as a Fyne resource.
@@ -46,33 +56,50 @@ func Icon() fyne.Resource {
 	return fyne.NewStaticResource("icon.png", assets.Icon)
 }
 
-// Run opens the main window for cfg and blocks until the user closes it.
-// It needs a display: see CheckDisplay.
-func Run(cfg Config) error {
+// Run opens the main window on the database in dir ("" = the last one used, or the demo
+// database) and blocks until the user closes it. It needs a display: see CheckDisplay.
+func Run(dir string) error {
 	if err := CheckDisplay(); err != nil {
 		return err
 	}
 	a := app.NewWithID(AppID)
 	a.SetIcon(Icon())
-	w := NewMainWindow(a, cfg)
-	w.Start()
-	w.ShowAndRun()
+	d := NewDesktop(a, DesktopOptions{StatusEvery: 3 * time.Second, Scheduler: &backup.SchedulerOptions{}})
+	if dir == "" {
+		var err error
+		if dir, err = d.DefaultDatabase(); err != nil {
+			return err
+		}
+	}
+	d.Main.Show()
+	d.Open(dir)
+	a.Run()
+	d.Close()
 	return nil
 }
 
 // MainWindow is the main window; Start begins its background reads (records, status).
 type MainWindow struct {
 	fyne.Window
-	view   *databaseView
-	app    fyne.App
-	backup *BackupWindow
+	view     *databaseView
+	app      fyne.App
+	cfg      Config
+	backup   *BackupWindow
+	settings *SettingsWindow
+	restore  *RestoreWindow
+	desk     *Desktop // the app's database switching; nil for a window on one database
+	question *dialog.ConfirmDialog
 	// RunBackup is the backup the backup window starts: DatabaseBackup(DB) unless a test
 	// puts another one here.
 	RunBackup BackupFunc
 }
 
-// backupShortcut is Ctrl+B (Cmd+B on macOS): File > Backup...
-var backupShortcut = &desktop.CustomShortcut{KeyName: fyne.KeyB, Modifier: fyne.KeyModifierShortcutDefault}
+// Shortcuts of the File menu: Ctrl+B (Cmd+B on macOS) for Backup..., Ctrl+, for Database
+// Settings....
+var (
+	backupShortcut   = &desktop.CustomShortcut{KeyName: fyne.KeyB, Modifier: fyne.KeyModifierShortcutDefault}
+	settingsShortcut = &desktop.CustomShortcut{KeyName: fyne.KeyComma, Modifier: fyne.KeyModifierShortcutDefault}
+)
 
 // OpenBackup shows the backup window (File > Backup..., Ctrl+B); a second call brings the open
 // one forward.
@@ -85,23 +112,75 @@ func (m *MainWindow) OpenBackup() {
 		m.backup.RequestFocus()
 		return
 	}
-	run := m.RunBackup
-	if run == nil {
-		run = DatabaseBackup(m.view.db)
-	}
-	withStatus := func(ctx context.Context, progress func(backup.Progress)) (*backup.Result, error) {
-		res, err := run(ctx, progress)
-		m.view.refreshStatus() // the status bar shows the new last backup
-		return res, err
-	}
-	m.backup = NewBackupWindow(m.app, m.view.db, withStatus, m.view.updated)
+	m.backup = NewBackupWindow(m.app, m.view.db, m.manualBackup(), m.view.updated)
+	m.backup.OpenSettings = m.OpenSettings
 	m.backup.SetOnClosed(func() { m.backup = nil })
 	m.backup.Show()
 	m.backup.Refresh()
 }
 
+// manualBackup is the backup a person starts: it refreshes the status bar when it ends and,
+// when it succeeds, turns automatic backups back on after 1401 (S6.7).
+func (m *MainWindow) manualBackup() BackupFunc {
+	run := m.RunBackup
+	if run == nil {
+		run = DatabaseBackup(m.view.db)
+	}
+	v := m.view
+	return func(ctx context.Context, progress func(backup.Progress)) (*backup.Result, error) {
+		res, err := run(ctx, progress)
+		if res != nil && v.sched != nil {
+			v.sched.ManualBackupSucceeded()
+		}
+		v.refreshStatus() // the status bar shows the new last backup
+		return res, err
+	}
+}
+
 // BackupWindow is the backup window when it is open, or nil.
 func (m *MainWindow) BackupWindow() *BackupWindow { return m.backup }
+
+// SettingsWindow is the Database Settings window when it is open, or nil.
+func (m *MainWindow) SettingsWindow() *SettingsWindow { return m.settings }
+
+// OpenSettings shows the Database Settings window (File > Database Settings..., Ctrl+,); a
+// second call brings the open one forward.
+func (m *MainWindow) OpenSettings() {
+	if m.view == nil {
+		return
+	}
+	if m.settings != nil {
+		m.settings.Show()
+		m.settings.RequestFocus()
+		return
+	}
+	v := m.view
+	m.settings = NewSettingsWindow(m.app, v.db, SettingsOptions{
+		Chooser: m.chooser(),
+		Backup:  m.manualBackup(),
+		Updated: v.updated,
+		Saved: func() {
+			if v.sched != nil {
+				v.sched.Changed()
+			}
+			v.refreshStatus()
+			if m.backup != nil {
+				m.backup.Refresh()
+			}
+		},
+	})
+	m.settings.SetOnClosed(func() { m.settings = nil })
+	m.settings.Show()
+	m.settings.Refresh()
+}
+
+// chooser is the configured file chooser, or Fyne's dialogs over this window.
+func (m *MainWindow) chooser() dialogs.Chooser {
+	if m.cfg.Chooser == nil {
+		m.cfg.Chooser = dialogs.New(m.Window)
+	}
+	return m.cfg.Chooser
+}
 
 // Start begins reading what the window shows, once it is built (and, in tests, shown).
 func (m *MainWindow) Start() {
@@ -114,70 +193,120 @@ func (m *MainWindow) Start() {
 // showing it or reading anything yet (see Start). Call it on the Fyne thread.
 func NewMainWindow(a fyne.App, cfg Config) *MainWindow {
 	w := a.NewWindow(windowTitle(cfg.Name))
-	m := &MainWindow{Window: w}
+	m := &MainWindow{Window: w, app: a}
 	w.SetIcon(Icon())
+	w.Resize(fyne.NewSize(1000, 640))
+	w.SetMaster()
+	w.SetOnClosed(m.stopView)
+	w.Canvas().AddShortcut(backupShortcut, func(fyne.Shortcut) { m.OpenBackup() })
+	w.Canvas().AddShortcut(settingsShortcut, func(fyne.Shortcut) { m.OpenSettings() })
+	m.show(cfg)
+	return m
+}
 
+// show puts cfg's database in the window, in place of what it showed. On the Fyne thread.
+func (m *MainWindow) show(cfg Config) {
+	m.stopView()
+	m.cfg = cfg
+	m.SetTitle(windowTitle(cfg.Name))
 	path := widget.NewLabel("Database: " + cfg.DBPath)
 	path.Truncation = fyne.TextTruncateEllipsis
 	status := widget.NewLabel(cfg.Status)
 	status.Wrapping = fyne.TextWrapWord
-
 	if cfg.DB == nil {
-		w.SetContent(container.NewVBox(path, widget.NewSeparator(), status))
-	} else {
-		m.view = newDatabaseView(cfg.DB, path, status, cfg.OnUpdate)
-		m.view.browser.SetWindow(w)
-		m.view.every = cfg.StatusEvery
-		stop := make(chan struct{})
-		m.view.stop = stop
-		w.SetOnClosed(func() { close(stop) })
-		w.SetContent(m.view.root)
-		m.app = a
-		backupItem := fyne.NewMenuItem("Backup...", m.OpenBackup)
-		backupItem.Shortcut = backupShortcut
-		w.SetMainMenu(fyne.NewMainMenu(fyne.NewMenu("File", backupItem)))
-		w.Canvas().AddShortcut(backupShortcut, func(fyne.Shortcut) { m.OpenBackup() })
+		m.view = nil
+		m.SetContent(container.NewVBox(path, widget.NewSeparator(), status))
+		m.setMenu()
+		return
 	}
-	w.Resize(fyne.NewSize(1000, 640))
-	w.SetMaster()
-	return m
+	m.view = newDatabaseView(m, cfg, path, status)
+	m.SetContent(m.view.root)
+	m.setMenu()
 }
 
-// databaseView is the main window's content for an open database.
-type databaseView struct {
-	db      *engine.DB
-	tables  *widget.List
-	names   []string
-	browser *Browser
-	status  *widget.Label
-	banner  *widget.Label
-	root    fyne.CanvasObject
-	updated func()
-	every   time.Duration
-	stop    chan struct{}
+// showPage puts obj in the window with no database open (while one opens, after a failure).
+func (m *MainWindow) showPage(title string, obj fyne.CanvasObject) {
+	m.stopView()
+	m.view = nil
+	m.cfg = Config{Chooser: m.cfg.Chooser}
+	m.SetTitle("Holdfast - " + title)
+	m.SetContent(obj)
+	m.setMenu()
 }
 
-func newDatabaseView(db *engine.DB, path, status *widget.Label, updated func()) *databaseView {
-	if updated == nil {
-		updated = func() {}
+// stopView ends the background work of the database shown (status reads, the scheduler) and
+// closes the windows that belong to it.
+func (m *MainWindow) stopView() {
+	if m.view == nil {
+		return
 	}
-	v := &databaseView{db: db, browser: NewBrowser(db), status: status, updated: updated}
-	v.browser.OnLoaded = updated
-	for _, t := range db.Catalog().Tables {
-		v.names = append(v.names, t.Name)
+	m.view.close()
+	if m.backup != nil {
+		m.backup.Close()
 	}
-	v.tables = widget.NewList(func() int { return len(v.names) },
-		func() fyne.CanvasObject { return widget.NewLabel("") },
-		func(i widget.ListItemID, o fyne.CanvasObject) { o.(*widget.Label).SetText(v.names[i]) })
-	v.tables.OnSelected = func(i widget.ListItemID) { v.browser.Show(v.names[i]) }
-	split := container.NewHSplit(v.tables, v.browser.Object())
-	split.Offset = 0.2
-	v.banner = widget.NewLabel("")
-	v.banner.Wrapping = fyne.TextWrapWord
-	v.banner.Importance = widget.DangerImportance
-	v.banner.Hide()
-	v.root = container.NewBorder(container.NewVBox(path, v.banner), status, nil, nil, split)
-	return v
+	if m.settings != nil {
+		m.settings.Close()
+	}
+}
+
+// setMenu builds the File menu of S8; what needs a database is off without one.
+func (m *MainWindow) setMenu() {
+	item := func(label string, fn func(), needsDB bool) *fyne.MenuItem {
+		it := fyne.NewMenuItem(label, fn)
+		it.Disabled = needsDB && m.view == nil
+		return it
+	}
+	newDB := item("New Database...", func() { m.desk.NewDatabase() }, false)
+	openDB := item("Open Database...", func() { m.desk.OpenDatabase() }, false)
+	newDB.Disabled, openDB.Disabled = m.desk == nil, m.desk == nil
+	backupItem := item("Backup...", m.OpenBackup, true)
+	backupItem.Shortcut = backupShortcut
+	restoreItem := item("Restore...", m.OpenRestore, false)
+	restoreItem.Disabled = m.desk == nil && m.view == nil
+	newLog := item("New Log File", m.NewLogFile, true)
+	settingsItem := item("Database Settings...", m.OpenSettings, true)
+	settingsItem.Shortcut = settingsShortcut
+	quit := fyne.NewMenuItem("Quit", func() { m.app.Quit() })
+	quit.IsQuit = true
+	m.SetMainMenu(fyne.NewMainMenu(fyne.NewMenu("File", newDB, openDB, fyne.NewMenuItemSeparator(),
+		backupItem, restoreItem, newLog, fyne.NewMenuItemSeparator(), settingsItem, fyne.NewMenuItemSeparator(), quit)))
+}
+
+// NewLogFile closes the current log, archives it as a log backup and starts a new one
+// (File > New Log File), saying what it did.
+func (m *MainWindow) NewLogFile() {
+	if m.view == nil {
+		return
+	}
+	v := m.view
+	go func() {
+		res, err := backup.NewLog(context.Background(), v.db)
+		do(func() {
+			if err != nil {
+				dialog.ShowError(codedError(err), m.Window)
+			} else {
+				dialog.ShowInformation("New log file", newLogSentence(res), m.Window)
+			}
+			v.updated()
+		})
+		v.refreshStatus()
+	}()
+}
+
+func newLogSentence(res *backup.NewLogResult) string {
+	s := fmt.Sprintf("A new log file starts at operation %d.", res.FirstOp)
+	for _, p := range res.Archived {
+		s += "\nThe previous one is kept as " + p + "."
+	}
+	return s
+}
+
+// codedError shows an error with its code first, as every alert does.
+func codedError(err error) error {
+	if code := engine.CodeOf(err); code != 0 {
+		return fmt.Errorf("error %d: %v", code, err)
+	}
+	return err
 }
 
 // Banner is the warning over the browser ("" when there is none).
@@ -185,7 +314,16 @@ func (m *MainWindow) Banner() string {
 	if m.view == nil || !m.view.banner.Visible() {
 		return ""
 	}
-	return m.view.banner.Text
+	return m.view.bannerText.Text
+}
+
+// BannerAction presses the banner's button (Back up now, Integrate); false when it has none.
+func (m *MainWindow) BannerAction() bool {
+	if m.view == nil || !m.view.banner.Visible() || !m.view.bannerButton.Visible() {
+		return false
+	}
+	m.view.bannerButton.OnTapped()
+	return true
 }
 
 // RefreshStatus reads the status line (and the banner) again.
@@ -193,59 +331,6 @@ func (m *MainWindow) RefreshStatus() {
 	if m.view != nil {
 		m.view.refreshStatus()
 	}
-}
-
-// bannerText is the warning for what the user must know at once, or "".
-func bannerText(db *engine.DB) string {
-	if st := db.LogStatus(); st.Failed != nil {
-		return fmt.Sprintf("The log file %s is unavailable (error 1274): writes are refused, reading goes on. "+
-			"Once its disk is back, make a backup (Ctrl+B): it starts a new log and writing resumes.", st.Path)
-	}
-	return ""
-}
-
-// start reads the status line and shows the first table.
-func (v *databaseView) start() {
-	if len(v.names) > 0 {
-		v.tables.Select(0) // its widgets change here, before any background read starts
-	}
-	v.refreshStatus()
-	if v.every > 0 {
-		go func() {
-			t := time.NewTicker(v.every)
-			defer t.Stop()
-			for {
-				select {
-				case <-v.stop:
-					return
-				case <-t.C:
-					v.refreshStatus()
-				}
-			}
-		}()
-	}
-}
-
-// refreshStatus reads the status line on a goroutine and shows it.
-func (v *databaseView) refreshStatus() {
-	go func() {
-		line, banner := StatusLine(v.db, time.Now()), bannerText(v.db)
-		do(func() {
-			v.status.SetText(line)
-			if banner != v.banner.Text {
-				v.banner.SetText(banner)
-				if banner == "" {
-					v.banner.Hide()
-				} else {
-					v.banner.Show()
-				}
-				// A wrapped label knows its height once laid out at its width: twice.
-				v.root.Refresh()
-				v.root.Refresh()
-			}
-			v.updated()
-		})
-	}()
 }
 
 func windowTitle(name string) string {

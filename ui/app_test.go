@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"image"
 	"image/png"
 	"os"
 	"path/filepath"
@@ -90,7 +91,9 @@ func saveCapture(t *testing.T, w fyne.Window, path string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := png.Encode(f, w.Canvas().Capture()); err != nil {
+	var img image.Image
+	onUI(func() { img = w.Canvas().Capture() }) // not while a change from the background runs
+	if err := png.Encode(f, img); err != nil {
 		f.Close()
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/widget"
 	"github.com/dustin/go-humanize"
 
@@ -29,6 +30,8 @@ type BackupWindow struct {
 	last     *widget.Label
 	button   *widget.Button
 	progress *Progress
+	// OpenSettings, when set, is what the Database Settings... button does.
+	OpenSettings func()
 }
 
 // NewBackupWindow builds the backup window of db; run is the backup to start (DatabaseBackup
@@ -54,7 +57,12 @@ func NewBackupWindow(a fyne.App, db *engine.DB, run BackupFunc, updated func()) 
 		widget.NewFormItem("Content", b.content),
 		widget.NewFormItem("Last backup", b.last),
 	)
-	b.SetContent(container.NewBorder(nil, container.NewHBox(b.button, widget.NewLabel("(Enter)")), nil, nil, form))
+	settingsButton := widget.NewButton("Database Settings...", func() {
+		if b.OpenSettings != nil {
+			b.OpenSettings()
+		}
+	})
+	b.SetContent(container.NewBorder(nil, container.NewHBox(b.button, widget.NewLabel("(Enter)"), layout.NewSpacer(), settingsButton), nil, nil, form))
 	// Enter presses Backup, the window's default button.
 	b.Canvas().SetOnTypedKey(func(ev *fyne.KeyEvent) {
 		if ev.Name == fyne.KeyReturn || ev.Name == fyne.KeyEnter {

@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 
+	"holdfast/dialogs"
 	"holdfast/engine"
 	"holdfast/journal"
 )
@@ -47,6 +48,9 @@ type Browser struct {
 	selected int
 	form     *recordForm
 	writeErr error
+	// chooser gives the file dialogs of BLOB import and export; exported is the file written last.
+	chooser  func() dialogs.Chooser
+	exported string
 }
 
 // NewBrowser makes an empty browser for db; call Show to choose a table. On the Fyne thread.
@@ -72,7 +76,9 @@ func NewBrowser(db *engine.DB) *Browser {
 	add := widget.NewButton("Add...", b.AddRecord)
 	edit := widget.NewButton("Edit...", b.EditRecord)
 	del := widget.NewButton("Delete", b.DeleteRecord)
-	bar := container.NewBorder(nil, nil, container.NewHBox(add, edit, del, widget.NewSeparator(), b.prev, b.next), nil, b.info)
+	imp := widget.NewButton("Import BLOB...", b.ImportBlob)
+	exp := widget.NewButton("Export BLOB...", b.ExportBlob)
+	bar := container.NewBorder(nil, nil, container.NewHBox(add, edit, del, imp, exp, widget.NewSeparator(), b.prev, b.next), nil, b.info)
 	b.root = container.NewBorder(nil, bar, nil, nil, b.grid)
 	return b
 }

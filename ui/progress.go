@@ -39,13 +39,32 @@ type Progress struct {
 	body   *fyne.Container
 	cancel context.CancelFunc
 
-	// Done is called on the Fyne thread when the backup has ended, with its outcome.
-	Done func(*backup.Result, error)
+	// done is called on the Fyne thread when the work has ended.
+	done func()
 }
 
-// StartBackup shows the progress of run over w and starts it. On the Fyne thread.
+// StartBackup shows the progress of run over w and starts it; done, when set, is called on the
+// Fyne thread with its outcome. On the Fyne thread.
 func StartBackup(w fyne.Window, title string, run BackupFunc, done func(*backup.Result, error)) *Progress {
-	p := &Progress{Done: done}
+	var res *backup.Result
+	var err error
+	return startWork(w, title, func(ctx context.Context, progress func(backup.Progress)) (string, error) {
+		res, err = run(ctx, progress)
+		return ResultSentence(res, err), err
+	}, func() {
+		if done != nil {
+			done(res, err)
+		}
+	})
+}
+
+// workFunc is work shown by a Progress: it reports progress, stops when ctx is cancelled, and
+// says how it ended in a sentence.
+type workFunc func(ctx context.Context, progress func(backup.Progress)) (string, error)
+
+// startWork shows the progress of run over w and starts it on a goroutine. On the Fyne thread.
+func startWork(w fyne.Window, title string, run workFunc, done func()) *Progress {
+	p := &Progress{done: done}
 	p.bar = widget.NewProgressBar()
 	p.detail = widget.NewLabel("Starting...")
 	p.item = widget.NewLabel("")
@@ -67,14 +86,14 @@ func StartBackup(w fyne.Window, title string, run BackupFunc, done func(*backup.
 	p.dlg.Resize(fyne.NewSize(520, 220))
 	p.dlg.Show()
 	go func() {
-		res, err := run(ctx, func(pr backup.Progress) { do(func() { p.show(pr) }) })
+		sentence, err := run(ctx, func(pr backup.Progress) { do(func() { p.show(pr) }) })
 		cancel()
-		do(func() { p.finish(res, err) })
+		do(func() { p.finish(sentence, err) })
 	}()
 	return p
 }
 
-// Stop stops the backup (what the Stop button does).
+// Stop stops the work (what the Stop button does).
 func (p *Progress) Stop() { p.stop.OnTapped() }
 
 // Result is the sentence shown once the backup ended ("" while it runs).
@@ -98,22 +117,22 @@ func (p *Progress) show(pr backup.Progress) {
 	p.item.SetText(pr.Item)
 }
 
-func (p *Progress) finish(res *backup.Result, err error) {
+func (p *Progress) finish(sentence string, err error) {
 	p.stop.Hide()
 	p.detail.Hide()
 	p.item.Hide()
 	if err == nil {
 		p.bar.SetValue(1)
 	}
-	p.result.SetText(ResultSentence(res, err))
+	p.result.SetText(sentence)
 	p.result.Show()
 	p.close.Show()
 	// A wrapped label knows its height only once laid out at its width: lay out twice.
 	p.body.Refresh()
 	p.dlg.Resize(fyne.NewSize(520, 240))
 	p.body.Refresh()
-	if p.Done != nil {
-		p.Done(res, err)
+	if p.done != nil {
+		p.done()
 	}
 }
 

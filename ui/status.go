@@ -14,12 +14,18 @@ import (
 
 // StatusLine is the status bar's text: the log's state, the last backup and its result, and
 // the next scheduled backup. It reads files (the history): call it off the Fyne thread.
-func StatusLine(db *engine.DB, now time.Time) string {
+func StatusLine(db *engine.DB, now time.Time) string { return statusLine(db, now, nil) }
+
+// statusLine is StatusLine with the scheduler's state, when the window runs one: its next run
+// counts a retry after a failure, and it may be off (1401).
+func statusLine(db *engine.DB, now time.Time, sched *backup.SchedulerStatus) string {
 	var parts []string
 	ls := db.LogStatus()
 	switch {
 	case ls.Failed != nil:
 		parts = append(parts, "Log: unavailable (1274), writes refused until a backup")
+	case ls.Incomplete != nil:
+		parts = append(parts, fmt.Sprintf("Log: %d operation(s) not integrated, read-only", ls.Incomplete.Operations))
 	case ls.Pending:
 		parts = append(parts, "Log: starts after the next backup")
 	case ls.Open:
@@ -44,7 +50,19 @@ func StatusLine(db *engine.DB, now time.Time) string {
 	}
 	parts = append(parts, last)
 	next := "Next backup: not scheduled"
-	if sc, err := settings.ScheduleOf(db.Settings()); err == nil {
+	switch sc, err := settings.ScheduleOf(db.Settings()); {
+	case err != nil:
+		next = "Next backup: the schedule in the settings is invalid"
+	case sched != nil && sched.Disabled:
+		next = "Next backup: automatic backups off (1401)"
+	case sched != nil:
+		if !sched.Next.IsZero() {
+			next = "Next backup: " + sched.Next.Format("Mon 2 Jan 15:04")
+			if sched.Attempts > 0 {
+				next += fmt.Sprintf(" (retry after %d failed attempt(s))", sched.Attempts)
+			}
+		}
+	default:
 		if at, ok := sc.Next(time.Time{}, now); ok {
 			next = "Next backup: " + at.Format("Mon 2 Jan 15:04")
 		}

@@ -1,0 +1,67 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// holdfast log DB new archives the log as the next segment in the backup destination and says
+// where, and where the new log starts; without a log it fails with 1403.
+func TestLogNewCommand(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "Shop")
+	if _, stderr, code := holdfast(t, "", "create", dir, "--demo"); code != 0 {
+		t.Fatalf("create: %q", stderr)
+	}
+	status, _, _ := holdfast(t, "", "log", dir, "status")
+	last := regexp.MustCompile(`last operation: (\d+)`).FindStringSubmatch(status)
+	if last == nil {
+		t.Fatalf("log status: %q", status)
+	}
+	out, stderr, code := holdfast(t, "", "log", dir, "new")
+	if code != 0 {
+		t.Fatalf("log new: %d %q", code, stderr)
+	}
+	segment := filepath.Join(filepath.Dir(dir), "Shop Backups", "Shop[0000-0001].4BL")
+	if !strings.Contains(out, "log backup: "+segment+"\n") {
+		t.Errorf("log new does not name the log backup %s: %q", segment, out)
+	}
+	if _, err := os.Stat(segment); err != nil {
+		t.Errorf("the log backup is not there: %v", err)
+	}
+	first := regexp.MustCompile(`first operation (\d+)`).FindStringSubmatch(out)
+	if first == nil {
+		t.Fatalf("log new does not say where the new log starts: %q", out)
+	}
+	if mustAtoi(t, first[1]) <= mustAtoi(t, last[1]) {
+		t.Errorf("the new log starts at %s, not after the last operation %s", first[1], last[1])
+	}
+	status, _, _ = holdfast(t, "", "log", dir, "status")
+	if !strings.Contains(status, "first operation: "+first[1]+"\n") {
+		t.Errorf("log status after log new: %q, want first operation %s", status, first[1])
+	}
+	out, _, code = holdfast(t, "", "log", dir, "new")
+	if code != 0 || !strings.Contains(out, "Shop[0000-0002].4BL") {
+		t.Errorf("a second log new: %d %q, want segment 0002", code, out)
+	}
+
+	if _, _, code := holdfast(t, "", "log", dir, "stop"); code != 0 {
+		t.Fatal("log stop failed")
+	}
+	_, stderr, code = holdfast(t, "", "log", dir, "new")
+	wantFail(t, code, stderr, "error 1403: ")
+	_, stderr, code = holdfast(t, "", "log", dir, "new", "extra")
+	wantFail(t, code, stderr, "error 2008: ")
+}
+
+func mustAtoi(t *testing.T, s string) int {
+	t.Helper()
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}

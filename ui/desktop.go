@@ -1,0 +1,466 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/widget"
+
+	"holdfast/backup"
+	"holdfast/dialogs"
+	"holdfast/engine"
+	"holdfast/journal"
+)
+
+// DesktopOptions tune the app; the zero value is what tests want (no scheduler, no state kept).
+type DesktopOptions struct {
+	// StateDir keeps the last database opened ("" = os.UserConfigDir()/Holdfast); NoState
+	// keeps nothing.
+	StateDir string
+	NoState  bool
+	// DemoDir is where the demo database is created on first run ("" = the user's data
+	// folder, ~/.local/share/Holdfast/Demo).
+	DemoDir string
+	// Chooser asks for files and folders (nil: dialogs.New over the main window).
+	Chooser     dialogs.Chooser
+	OnUpdate    func()
+	StatusEvery time.Duration
+	Scheduler   *backup.SchedulerOptions
+	Notify      func(title, body string)
+}
+
+// Desktop is the app: the main window and the database open in it, one at a time. New
+// Database... and Open Database... switch it; the last one is opened again next time.
+type Desktop struct {
+	App  fyne.App
+	Main *MainWindow
+	opts DesktopOptions
+
+	mu      sync.Mutex
+	db      *engine.DB // the database open, or nil
+	opening bool
+}
+
+// NewDesktop builds the app's main window, empty until Open. On the Fyne thread.
+func NewDesktop(a fyne.App, opts DesktopOptions) *Desktop {
+	d := &Desktop{App: a, opts: opts}
+	d.Main = NewMainWindow(a, Config{Name: "no database", Status: "No database is open."})
+	d.Main.desk = d
+	if opts.Chooser == nil {
+		opts.Chooser = dialogs.New(d.Main.Window)
+		d.opts.Chooser = opts.Chooser
+	}
+	d.Main.cfg.Chooser = opts.Chooser
+	d.Main.setMenu()
+	return d
+}
+
+// DB is the database open in the window, or nil.
+func (d *Desktop) DB() *engine.DB {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.db
+}
+
+// Close closes the database open, once the window is gone.
+func (d *Desktop) Close() {
+	d.mu.Lock()
+	db, v := d.db, d.Main.view
+	d.db = nil
+	d.mu.Unlock()
+	if v != nil {
+		v.closeAndWait()
+	}
+	if db != nil {
+		db.Close()
+	}
+}
+
+// Open opens the database in dir in the window, on a goroutine: the repair at open when its
+// data file is damaged (S3.5), then the question about operations left out of the data file.
+// The database open before is closed once the new one is open; if it cannot open, the window
+// keeps the one it had and says why.
+func (d *Desktop) Open(dir string) {
+	d.mu.Lock()
+	if d.opening {
+		d.mu.Unlock()
+		return
+	}
+	d.opening = true
+	cur := d.db
+	d.mu.Unlock()
+	if cur != nil && sameDir(cur.Dir(), dir) {
+		d.mu.Lock()
+		d.opening = false
+		d.mu.Unlock()
+		do(d.Main.RequestFocus)
+		return
+	}
+	if cur == nil {
+		do(func() { d.Main.showPage("opening", container.NewCenter(widget.NewLabel("Opening "+dir+"..."))) })
+	}
+	go func() {
+		db, repaired, err := backup.OpenOrRepair(context.Background(), dir, engine.Options{})
+		if err != nil {
+			d.mu.Lock()
+			d.opening = false
+			d.mu.Unlock()
+			d.openFailed(dir, err, cur == nil)
+			return
+		}
+		d.remember(db.Dir())
+		old := d.swap(db)
+		status := tableCounts(db)
+		do(func() {
+			d.Main.show(Config{DBPath: db.Dir(), Name: db.Name(), Status: status, DB: db, OnUpdate: d.opts.OnUpdate,
+				StatusEvery: d.opts.StatusEvery, Chooser: d.opts.Chooser, Scheduler: d.opts.Scheduler, Notify: d.opts.Notify})
+			d.Main.Start()
+			if repaired != nil {
+				dialog.ShowInformation("The database was repaired", repairSentence(repaired), d.Main.Window)
+			}
+			if inc := db.Report().Incomplete; inc != nil {
+				d.Main.askIntegrate(inc)
+			}
+			d.updated()
+		})
+		if old != nil {
+			old.Close()
+		}
+		d.mu.Lock()
+		d.opening = false
+		d.mu.Unlock()
+	}()
+}
+
+// swap makes db the open database and returns the one before, its view stopped.
+func (d *Desktop) swap(db *engine.DB) *engine.DB {
+	d.mu.Lock()
+	old := d.db
+	d.db = db
+	v := d.Main.view
+	d.mu.Unlock()
+	if v != nil {
+		v.closeAndWait()
+	}
+	return old
+}
+
+func (d *Desktop) updated() {
+	if d.opts.OnUpdate != nil {
+		d.opts.OnUpdate()
+	}
+}
+
+func sameDir(a, b string) bool {
+	fa, err1 := os.Stat(a)
+	fb, err2 := os.Stat(b)
+	return err1 == nil && err2 == nil && os.SameFile(fa, fb)
+}
+
+// tableCounts is the one-line summary of the tables and their records.
+func tableCounts(db *engine.DB) string {
+	var parts []string
+	for _, t := range db.Catalog().Tables {
+		n, _ := db.Count(t.Name)
+		parts = append(parts, fmt.Sprintf("%s: %d", t.Name, n))
+	}
+	if len(parts) == 0 {
+		return "No tables yet."
+	}
+	return strings.Join(parts, "   ")
+}
+
+// openFailed says why dir did not open. A damaged data file the settings say not to repair on
+// its own gets the damaged-database report, with its steps and a Repair now button.
+func (d *Desktop) openFailed(dir string, err error, empty bool) {
+	var plans []backup.RepairPlan
+	if engine.CodeOf(err) == engine.CodeDamaged {
+		plans, _ = backup.PlanRepair(dir)
+	}
+	do(func() {
+		if engine.CodeOf(err) == engine.CodeDamaged {
+			d.Main.showPage("damaged database", d.damagedReport(dir, err, plans))
+			d.updated()
+			return
+		}
+		if empty {
+			d.Main.showPage("no database", d.startPage(fmt.Sprintf("%s could not be opened.", dir)))
+		}
+		dialog.ShowError(codedError(err), d.Main.Window)
+		d.updated()
+	})
+}
+
+// startPage is the window with no database: New Database... and Open Database....
+func (d *Desktop) startPage(why string) fyne.CanvasObject {
+	l := widget.NewLabel(why)
+	l.Wrapping = fyne.TextWrapWord
+	return container.NewVBox(l, container.NewHBox(
+		widget.NewButton("New Database...", d.NewDatabase),
+		widget.NewButton("Open Database...", d.OpenDatabase)))
+}
+
+// damagedReport is the page shown for a damaged data file (1433) left unrepaired by the
+// settings: what is wrong, the steps that repair it, and a button that takes them.
+func (d *Desktop) damagedReport(dir string, err error, plans []backup.RepairPlan) fyne.CanvasObject {
+	title := widget.NewLabelWithStyle("The data file of "+dir+" is damaged (error 1433)", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	text := err.Error()
+	if i := strings.Index(text, ". To repair it:"); i >= 0 {
+		text = text[:i+1] // the steps follow, one per line
+	}
+	what := widget.NewLabel(text)
+	what.Wrapping = fyne.TextWrapWord
+	steps := "No backup of this database can repair it: its backups are missing. Restore an archive you keep elsewhere (File > Restore...)."
+	if len(plans) > 0 {
+		var b strings.Builder
+		b.WriteString("To repair it, Holdfast will:\n")
+		fmt.Fprintf(&b, "1. set the damaged data file aside (it is kept);\n2. restore the data of backup %d (%s);\n", plans[0].Backup, plans[0].Archive)
+		for i, l := range plans[0].Logs {
+			fmt.Fprintf(&b, "%d. integrate %s;\n", i+3, l)
+		}
+		fmt.Fprintf(&b, "%d. open the database.", len(plans[0].Logs)+3)
+		steps = b.String()
+	}
+	stepsLabel := widget.NewLabel(steps)
+	stepsLabel.Wrapping = fyne.TextWrapWord
+	result := widget.NewLabel("")
+	result.Wrapping = fyne.TextWrapWord
+	bar := widget.NewProgressBarInfinite()
+	bar.Hide()
+	bar.Stop()
+	var repairButton *widget.Button
+	repairButton = widget.NewButton("Repair now", func() {
+		repairButton.Disable()
+		bar.Show()
+		bar.Start()
+		result.SetText("Repairing...")
+		go func() {
+			res, err := backup.Repair(context.Background(), dir)
+			do(func() {
+				bar.Stop()
+				bar.Hide()
+				if err != nil {
+					repairButton.Enable()
+					result.SetText(fmt.Sprintf("The repair failed (error %d): %v", engine.CodeOf(err), err))
+					d.updated()
+					return
+				}
+				result.SetText(repairSentence(res))
+				d.updated()
+			})
+			if err == nil {
+				d.Open(dir)
+			}
+		}()
+	})
+	repairButton.Importance = widget.HighImportance
+	if len(plans) == 0 {
+		repairButton.Disable()
+	}
+	buttons := container.NewHBox(repairButton, widget.NewButton("Open Another Database...", d.OpenDatabase),
+		widget.NewButton("Restore...", d.Main.OpenRestore))
+	return container.NewVScroll(container.NewVBox(title, what, widget.NewSeparator(), stepsLabel, bar, buttons, result))
+}
+
+// repairSentence says what an automatic repair did.
+func repairSentence(r *backup.RepairResult) string {
+	s := fmt.Sprintf("The data file was damaged or missing. It was rebuilt from backup %d (%s)", r.Backup, r.Archive)
+	if r.Integrated > 0 {
+		s += fmt.Sprintf(" and %d operation(s) of the logs", r.Integrated)
+	}
+	s += fmt.Sprintf("; it holds every operation up to %d.", r.Reached)
+	if r.Damaged != "" {
+		s += " The damaged file is kept as " + r.Damaged + "."
+	}
+	for _, sk := range r.Skipped {
+		s += "\nNot used: " + sk
+	}
+	return s
+}
+
+// askIntegrate asks whether to integrate the operations of the log the data file lacks, when
+// the settings say not to on their own (S3.5 step 2). Not integrating keeps the database
+// read-only, with a banner that offers it again.
+func (m *MainWindow) askIntegrate(inc *engine.Incomplete) {
+	msg := widget.NewLabel(fmt.Sprintf("The log file holds %d operation(s) that the data file lacks (operations %d to %d).\n"+
+		"Integrate them now? Not integrating keeps a mistake out of the data: the database stays read-only "+
+		"until they are integrated or a backup is restored.", inc.Operations, inc.From, inc.To))
+	msg.Wrapping = fyne.TextWrapWord
+	d := dialog.NewCustomConfirm("Integrate the log?", "Integrate", "Don't integrate", msg, func(ok bool) {
+		if ok {
+			m.integrate()
+		}
+		m.RefreshStatus()
+	}, m.Window)
+	d.Resize(fyne.NewSize(520, 240))
+	d.Show()
+	m.question = d
+}
+
+// integrate integrates what the current log holds beyond the data file, with its progress.
+func (m *MainWindow) integrate() {
+	if m.view == nil {
+		return
+	}
+	v := m.view
+	bar := widget.NewProgressBarInfinite()
+	prog := dialog.NewCustomWithoutButtons("Integrating the log", container.NewVBox(widget.NewLabel("Integrating the operations of the log..."), bar), m.Window)
+	prog.Show()
+	go func() {
+		n, err := v.db.Integrate(nil)
+		do(func() {
+			bar.Stop()
+			prog.Hide()
+			if err != nil {
+				dialog.ShowError(codedError(err), m.Window)
+			} else {
+				dialog.ShowInformation("Log integrated", fmt.Sprintf("%d operation(s) integrated: the data file is at operation %d and writing is allowed.", n, v.db.LogStatus().Applied), m.Window)
+			}
+			v.browser.load()
+		})
+		v.refreshStatus()
+	}()
+}
+
+// Question is the question shown last at open (Integrate / Don't integrate), for tests.
+func (m *MainWindow) Question() *dialog.ConfirmDialog { return m.question }
+
+// NewDatabase asks where to create a database (File > New Database...), creates it and opens it.
+func (d *Desktop) NewDatabase() {
+	start := d.databasesFolder()
+	go func() {
+		path, err := d.opts.Chooser.SaveFile("New database: its folder", start, "My Database")
+		if err != nil {
+			d.chooserFailed(err)
+			return
+		}
+		if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+			if ents, _ := os.ReadDir(path); len(ents) > 0 {
+				d.showError(&engine.Error{Code: engine.CodeExists, Op: "create", Path: path,
+					Err: errors.New("this folder is not empty; choose a new name (the database is created as a folder)")})
+				return
+			}
+		}
+		db, err := engine.Create(path, engine.Options{})
+		if err != nil {
+			d.showError(err)
+			return
+		}
+		if err := db.Close(); err != nil {
+			d.showError(err)
+			return
+		}
+		d.Open(path)
+	}()
+}
+
+// OpenDatabase asks for a database folder (File > Open Database...) and opens it.
+func (d *Desktop) OpenDatabase() {
+	start := d.databasesFolder()
+	go func() {
+		path, err := d.opts.Chooser.Folder("Open database: choose its folder", start)
+		if err != nil {
+			d.chooserFailed(err)
+			return
+		}
+		if _, err := os.Stat(filepath.Join(path, "Data")); err != nil {
+			d.showError(&engine.Error{Code: engine.CodeNotDatabase, Op: "open", Path: path,
+				Err: errors.New("this folder holds no Holdfast database (no Data folder); choose the folder that holds Data/")})
+			return
+		}
+		d.Open(path)
+	}()
+}
+
+// databasesFolder is where New and Open start: beside the database open.
+func (d *Desktop) databasesFolder() string {
+	if db := d.DB(); db != nil {
+		return filepath.Dir(db.Dir())
+	}
+	home, _ := os.UserHomeDir()
+	return home
+}
+
+func (d *Desktop) chooserFailed(err error) {
+	if errors.Is(err, dialogs.ErrCancelled) || errors.Is(err, dialogs.ErrBusy) {
+		return
+	}
+	d.showError(err)
+}
+
+func (d *Desktop) showError(err error) {
+	do(func() {
+		dialog.ShowError(codedError(err), d.Main.Window)
+		d.updated()
+	})
+}
+
+// stateFile is where the last database opened is remembered, or "".
+func (d *Desktop) stateFile() string {
+	if d.opts.NoState {
+		return ""
+	}
+	dir := d.opts.StateDir
+	if dir == "" {
+		base, err := os.UserConfigDir()
+		if err != nil {
+			return ""
+		}
+		dir = filepath.Join(base, "Holdfast")
+	}
+	return filepath.Join(dir, "last-database")
+}
+
+func (d *Desktop) remember(dir string) {
+	f := d.stateFile()
+	if f == "" {
+		return
+	}
+	if err := os.MkdirAll(filepath.Dir(f), 0o700); err == nil {
+		journal.WriteFileAtomic(journal.OSFS{}, f, []byte(dir+"\n"), 0o600)
+	}
+}
+
+// DefaultDatabase is the last database opened, or the demo database, created the first time.
+func (d *Desktop) DefaultDatabase() (string, error) {
+	if f := d.stateFile(); f != "" {
+		if b, err := os.ReadFile(f); err == nil {
+			if p := strings.TrimSpace(string(b)); p != "" {
+				if _, err := os.Stat(p); err == nil {
+					return p, nil
+				}
+			}
+		}
+	}
+	demo := d.opts.DemoDir
+	if demo == "" {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return "", &engine.Error{Code: engine.CodeUsage, Err: fmt.Errorf("no home folder for the demo database: %v; open one with holdfast gui DB", err)}
+		}
+		demo = filepath.Join(home, ".local", "share", "Holdfast", "Demo")
+	}
+	if _, err := os.Stat(demo); errors.Is(err, os.ErrNotExist) {
+		db, err := engine.Create(demo, engine.Options{})
+		if err != nil {
+			return "", err
+		}
+		err = engine.FillDemo(db)
+		if cerr := db.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return "", err
+		}
+	}
+	return demo, nil
+}

@@ -1,0 +1,238 @@
+package ui
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"holdfast/backup"
+	"holdfast/dialogs"
+	"holdfast/engine"
+	"holdfast/journal"
+)
+
+func newDesktop(t *testing.T, fake *dialogs.Fake, state string) (*Desktop, *watcher) {
+	t.Helper()
+	a := test.NewTempApp(t)
+	w := newWatcher()
+	d := NewDesktop(a, DesktopOptions{StateDir: state, NoState: state == "", Chooser: fake, OnUpdate: w.update})
+	d.Main.Show()
+	t.Cleanup(func() {
+		d.Close()
+		d.Main.Close()
+	})
+	return d, w
+}
+
+// shopDB makes a closed database with a table of n customers.
+func shopDB(t *testing.T, dir string, n int) {
+	t.Helper()
+	db, err := engine.Create(dir, engine.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.CreateTable(engine.Table{Name: "Customers", Journaled: true, PrimaryKey: []string{"id"},
+		Fields: []engine.Field{{Name: "id", Type: journal.KindInt}, {Name: "name", Type: journal.KindText}}}); err != nil {
+		t.Fatal(err)
+	}
+	addCustomers(t, db, 1, n)
+}
+
+func addCustomers(t *testing.T, db *engine.DB, from, to int) {
+	t.Helper()
+	_, err := db.NewProcess("").Update(func(tx *engine.Tx) error {
+		for i := from; i <= to; i++ {
+			if _, err := tx.Add("Customers", map[string]journal.Value{"id": journal.Int(int64(i)), "name": journal.Text("c")}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func openedName(d *Desktop) string {
+	if db := d.DB(); db != nil && d.Main.view != nil && d.Main.view.db == db {
+		return db.Name()
+	}
+	return ""
+}
+
+// New Database... creates a database where the dialog says and opens it; Open Database...
+// opens another; the last one opened is the one opened next time.
+func TestNewAndOpenDatabase(t *testing.T) {
+	state := t.TempDir()
+	fake := &dialogs.Fake{}
+	d, w := newDesktop(t, fake, state)
+	root := t.TempDir()
+	other := filepath.Join(root, "Archive2025")
+	shopDB(t, other, 5)
+	fresh := filepath.Join(root, "Invoices")
+	fake.Choose(fresh)
+	onUI(d.NewDatabase)
+	waitFor(t, w, "the new database open", func() bool { return openedName(d) == "Invoices" })
+	if d.Main.Title() != "Holdfast - Invoices" {
+		t.Errorf("title %q", d.Main.Title())
+	}
+	if _, err := os.Stat(filepath.Join(fresh, "Data")); err != nil {
+		t.Fatal(err)
+	}
+	fake.Choose(other)
+	onUI(d.OpenDatabase)
+	waitFor(t, w, "the other database open", func() bool { return openedName(d) == "Archive2025" })
+	if got, _ := d.DefaultDatabase(); got != other {
+		t.Errorf("next time opens %q, want %q", got, other)
+	}
+	// A folder that is not a database is refused with its code; the open one stays.
+	fake.Choose(t.TempDir())
+	onUI(d.OpenDatabase)
+	waitFor(t, w, "the error", func() bool { return strings.Contains(strings.Join(overlayText(d.Main.Window), " "), "2013") })
+	if openedName(d) != "Archive2025" {
+		t.Error("a failed open closed the database open")
+	}
+	// A second app on the same state opens the last one.
+	d2, _ := newDesktop(t, &dialogs.Fake{}, state)
+	if got, _ := d2.DefaultDatabase(); got != other {
+		t.Errorf("a new start opens %q", got)
+	}
+}
+
+// The first run creates the demo database and opens it.
+func TestFirstRunOpensDemo(t *testing.T) {
+	d, w := newDesktop(t, &dialogs.Fake{}, t.TempDir())
+	d.opts.DemoDir = filepath.Join(t.TempDir(), "Demo")
+	dir, err := d.DefaultDatabase()
+	if err != nil || dir != d.opts.DemoDir {
+		t.Fatalf("first run: %q %v", dir, err)
+	}
+	d.Open(dir)
+	waitFor(t, w, "the demo open with its tables", func() bool {
+		return openedName(d) == "Demo" && len(d.Main.view.names) > 0 && len(d.Main.view.browser.Rows()) > 0
+	})
+}
+
+// lagging makes a database whose data file lacks the last operations of its log, with the
+// automatic integration off: the data file is put back as it was before them.
+func lagging(t *testing.T) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "Shop")
+	shopDB(t, dir, 10)
+	data := filepath.Join(dir, "Data", "Shop.4DD")
+	old, err := os.ReadFile(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := engine.Open(dir, engine.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	addCustomers(t, db, 11, 15)
+	s := db.Settings()
+	s.Set("restore.autoIntegrateLog", "false")
+	if err := db.UpdateSettings(s); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	if err := os.WriteFile(data, old, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// At open, operations of the log the data file lacks are integrated only if the person says
+// so: Integrate brings them in and writing is allowed.
+func TestOpenAsksIntegrate(t *testing.T) {
+	dir := lagging(t)
+	d, w := newDesktop(t, &dialogs.Fake{}, "")
+	d.Open(dir)
+	waitFor(t, w, "the question", func() bool { return overlayButton(d.Main.Window, "Integrate") != nil })
+	if texts := overlayWords(d.Main.Window); !strings.Contains(texts, "operations 11 to 15") && !strings.Contains(texts, "5 operation(s)") {
+		t.Errorf("question: %s", texts)
+	}
+	saveCapture(t, d.Main.Window, filepath.Join("testdata", "ui", "integrate_question.png"))
+	pressOverlay(t, d.Main.Window, "Integrate")
+	waitFor(t, w, "the log integrated", func() bool { return d.DB().LogStatus().Incomplete == nil && d.Main.Banner() == "" })
+	if n, _ := d.DB().Count("Customers"); n != 15 {
+		t.Fatalf("%d customers after integrating, want 15", n)
+	}
+	tx := d.DB().NewProcess("").Auto()
+	tx.Add("Customers", map[string]journal.Value{"id": journal.Int(16)})
+	if _, err := tx.Commit(); err != nil {
+		t.Fatalf("a write after integrating: %v", err)
+	}
+}
+
+// Don't integrate keeps the operations out: the database is read-only, a banner says why and
+// offers to integrate them later.
+func TestOpenDontIntegrate(t *testing.T) {
+	dir := lagging(t)
+	d, w := newDesktop(t, &dialogs.Fake{}, "")
+	d.Open(dir)
+	waitFor(t, w, "the question", func() bool { return overlayButton(d.Main.Window, "Don't integrate") != nil })
+	pressOverlay(t, d.Main.Window, "Don't integrate")
+	waitFor(t, w, "the banner", func() bool { return strings.Contains(d.Main.Banner(), "read-only") })
+	if n, _ := d.DB().Count("Customers"); n != 10 {
+		t.Fatalf("%d customers, want the 10 of the data file", n)
+	}
+	tx := d.DB().NewProcess("").Auto()
+	tx.Add("Customers", map[string]journal.Value{"id": journal.Int(99)})
+	if _, err := tx.Commit(); err == nil {
+		t.Fatal("a write was accepted with operations left out")
+	}
+	saveCapture(t, d.Main.Window, filepath.Join("testdata", "ui", "not_integrated.png"))
+	onUI(func() { d.Main.BannerAction() })
+	waitFor(t, w, "the banner's Integrate", func() bool { return d.DB().LogStatus().Incomplete == nil && d.Main.Banner() == "" })
+	if n, _ := d.DB().Count("Customers"); n != 15 {
+		t.Fatalf("%d customers after the banner's Integrate", n)
+	}
+}
+
+// A damaged data file with the automatic repair off shows the report: what is wrong, the
+// steps, and Repair now, which repairs it from the backup and opens it.
+func TestDamagedReportRepairs(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "Shop")
+	shopDB(t, dir, 20)
+	db, err := engine.Open(dir, engine.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := backup.Run(context.Background(), db, backup.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	addCustomers(t, db, 21, 25)
+	s := db.Settings()
+	s.Set("restore.autoRestoreIfDamaged", "false")
+	db.UpdateSettings(s)
+	db.Close()
+	data := filepath.Join(dir, "Data", "Shop.4DD")
+	f, _ := os.OpenFile(data, os.O_RDWR, 0)
+	f.WriteAt(make([]byte, 16<<10), 0)
+	f.Close()
+
+	d, w := newDesktop(t, &dialogs.Fake{}, "")
+	d.Open(dir)
+	waitFor(t, w, "the report", func() bool { return containsText(labelTexts(d.Main.Content()), "error 1433") })
+	texts := contentWords(d.Main.Content)
+	if !strings.Contains(texts, "restore the data of backup 1") || !strings.Contains(texts, "integrate") {
+		t.Errorf("the report has no steps:\n%s", texts)
+	}
+	saveCapture(t, d.Main.Window, filepath.Join("testdata", "ui", "damaged_report.png"))
+	var repair *widget.Button
+	onUI(func() { repair = findButton(d.Main.Content(), "Repair now") })
+	if repair == nil {
+		t.Fatal("no Repair now button")
+	}
+	onUI(func() { test.Tap(repair) })
+	waitFor(t, w, "the repaired database open", func() bool { return openedName(d) == "Shop" })
+	if n, _ := d.DB().Count("Customers"); n != 25 {
+		t.Fatalf("%d customers after the repair, want 25", n)
+	}
+}

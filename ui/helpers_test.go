@@ -1,0 +1,108 @@
+package ui
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+)
+
+// watcher hears the windows' OnUpdate calls without ever blocking them.
+type watcher struct{ ch chan struct{} }
+
+func newWatcher() *watcher { return &watcher{ch: make(chan struct{}, 1)} }
+
+func (w *watcher) update() {
+	select {
+	case w.ch <- struct{}{}:
+	default:
+	}
+}
+
+// onUI runs fn while no change from the background runs (they take uiMu): what the test reads
+// or presses is then never changed under it. fn must not wait for the background.
+func onUI(fn func()) {
+	uiMu.Lock()
+	defer uiMu.Unlock()
+	fn()
+}
+
+// waitFor waits until cond holds, read between the background's changes.
+func waitFor(t *testing.T, w *watcher, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.After(20 * time.Second)
+	for {
+		var ok bool
+		onUI(func() { ok = cond() })
+		if ok {
+			return
+		}
+		select {
+		case <-w.ch:
+		case <-time.After(20 * time.Millisecond):
+		case <-deadline:
+			t.Fatalf("timed out waiting for %s", what)
+		}
+	}
+}
+
+// overlayButton finds the button labelled label in the dialogs shown over win, top first.
+func overlayButton(win fyne.Window, label string) *widget.Button {
+	list := win.Canvas().Overlays().List()
+	for i := len(list) - 1; i >= 0; i-- {
+		if b := findButton(list[i], label); b != nil {
+			return b
+		}
+	}
+	return nil
+}
+
+// overlayText is every label shown in the dialogs over win.
+func overlayText(win fyne.Window) []string {
+	var out []string
+	for _, o := range win.Canvas().Overlays().List() {
+		out = append(out, labelTexts(o)...)
+	}
+	return out
+}
+
+// pressOverlay taps the dialog button labelled label; it fails the test when there is none.
+func pressOverlay(t *testing.T, win fyne.Window, label string) {
+	t.Helper()
+	var b *widget.Button
+	onUI(func() {
+		if b = overlayButton(win, label); b != nil {
+			test.Tap(b) // its callbacks hand work to goroutines: safe under uiMu
+		}
+	})
+	if b == nil {
+		t.Fatalf("no %q button over the window; it shows %q", label, overlayWords(win))
+	}
+}
+
+// overlayWords is the text of the dialogs over win, read between the background's changes.
+func overlayWords(win fyne.Window) string {
+	var texts []string
+	onUI(func() { texts = overlayText(win) })
+	return strings.Join(texts, " ")
+}
+
+// contentWords is the text of o, read between the background's changes.
+func contentWords(o func() fyne.CanvasObject) string {
+	var texts []string
+	onUI(func() { texts = labelTexts(o()) })
+	return strings.Join(texts, "\n")
+}
+
+// findButton finds the visible button labelled label in o.
+func findButton(o fyne.CanvasObject, label string) *widget.Button {
+	for _, c := range test.LaidOutObjects(o) {
+		if b, ok := c.(*widget.Button); ok && b.Text == label && b.Visible() {
+			return b
+		}
+	}
+	return nil
+}

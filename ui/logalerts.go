@@ -1,0 +1,165 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/widget"
+
+	"holdfast/backup"
+	"holdfast/dialogs"
+	"holdfast/engine"
+)
+
+// The log management of the Configuration page (S3.4). Turning Use Log on asks where to create
+// the log file; when the data changed since the last backup, an alert says a backup is needed
+// first (OK backs up now and the log starts after it, Cancel starts it after the next backup).
+// Turning it off asks to confirm (Stop stops it at once, Cancel keeps it). Both act at once:
+// the settings file says what the log is at every moment, whatever OK or Cancel do after.
+
+// showLog reads the log's state on a goroutine and shows it: the check as the database says,
+// and a sentence.
+func (w *SettingsWindow) showLog() {
+	go func() {
+		st := w.db.LogStatus()
+		var text string
+		switch {
+		case st.Failed != nil:
+			text = fmt.Sprintf("The log file %s is unavailable (error 1274): make a backup once its disk is back.", st.Path)
+		case st.Open:
+			text = fmt.Sprintf("On: %s, at operation %d.", st.Path, st.LastOp)
+		case st.Pending:
+			text = fmt.Sprintf("Requested: %s starts right after the next backup.", st.Path)
+		case st.Incomplete != nil:
+			text = fmt.Sprintf("%s holds operations not integrated yet: integrate them from the main window.", st.Path)
+		default:
+			text = "Off: operations are not logged, so what changed since the last backup cannot be recovered."
+		}
+		on := st.Open || st.Pending || st.Failed != nil || st.Incomplete != nil
+		do(func() {
+			w.logQuiet = true
+			w.logCheck.SetChecked(on)
+			w.logQuiet = false
+			w.logState.SetText(text)
+			w.opts.Updated()
+		})
+	}()
+}
+
+// LogState is the sentence shown about the log.
+func (w *SettingsWindow) LogState() string { return w.logState.Text }
+
+// LogDialog is the log alert shown last (for tests).
+func (w *SettingsWindow) LogDialog() dialog.Dialog { return w.logDialog }
+
+// SetUseLog is what a click on the Use Log check does.
+func (w *SettingsWindow) SetUseLog(on bool) { w.logCheck.SetChecked(on) }
+
+func (w *SettingsWindow) logChanged(on bool) {
+	if w.logQuiet {
+		return
+	}
+	if on {
+		w.startLog()
+	} else {
+		w.askStopLog()
+	}
+}
+
+// startLog asks where to create the log file and starts it.
+func (w *SettingsWindow) startLog() {
+	folder := filepath.Dir(w.db.LogPath())
+	go func() {
+		path, err := w.opts.Chooser.SaveFile("Create the log file (another disk than the data is safer)", folder, "data.journal",
+			dialogs.Filter{Desc: "Log files", Extensions: []string{"journal"}})
+		if err != nil {
+			if !errors.Is(err, dialogs.ErrCancelled) && !errors.Is(err, dialogs.ErrBusy) {
+				do(func() { dialog.ShowError(err, w.Window) })
+			}
+			w.showLog()
+			return
+		}
+		err = w.db.StartLog(path)
+		do(func() {
+			switch engine.CodeOf(err) {
+			case 0:
+				w.logDialog = dialog.NewInformation("Log file on", "Every operation is now written to "+path+" before it is acknowledged.", w.Window)
+				w.logDialog.Show()
+			case engine.CodeLogRequiresBkp:
+				w.askBackupFirst(path)
+			default:
+				w.logDialog = dialog.NewError(codedError(err), w.Window)
+				w.logDialog.Show()
+			}
+		})
+		w.showLog()
+	}()
+}
+
+// askBackupFirst is the alert of a log asked for while the data changed since the last backup:
+// the log must start from a backup. The request is recorded already (the log starts after the
+// next backup); OK runs that backup now.
+func (w *SettingsWindow) askBackupFirst(path string) {
+	msg := widget.NewLabel(fmt.Sprintf("The data changed since the last backup, so the log cannot start yet: "+
+		"a log replays operations onto a backup. OK backs up now and starts %s right after. "+
+		"Cancel keeps the request: the log starts after the next backup.", path))
+	msg.Wrapping = fyne.TextWrapWord
+	d := dialog.NewCustomConfirm("A backup is required", "OK", "Cancel", msg, func(ok bool) {
+		if !ok {
+			w.showLog()
+			return
+		}
+		StartBackup(w.Window, "Backup before the log starts", w.opts.Backup, func(res *backup.Result, err error) {
+			w.showLog()
+		})
+	}, w.Window)
+	d.Resize(fyne.NewSize(520, 220))
+	w.logDialog = d
+	d.Show()
+}
+
+// askStopLog is the alert before the log stops: what protection is lost.
+func (w *SettingsWindow) askStopLog() {
+	msg := widget.NewLabel("Without the log, the operations made after the last backup cannot be recovered if the data file " +
+		"is damaged, and rollback and activity analysis stop here. Stop closes the log now; Cancel keeps it.")
+	msg.Wrapping = fyne.TextWrapWord
+	d := dialog.NewCustomConfirm("Stop the log?", "Stop", "Cancel", msg, func(stop bool) {
+		if !stop {
+			w.showLog()
+			return
+		}
+		go func() {
+			err := w.db.StopLog()
+			if err != nil {
+				do(func() {
+					w.logDialog = dialog.NewError(codedError(err), w.Window)
+					w.logDialog.Show()
+				})
+			}
+			w.showLog()
+		}()
+	}, w.Window)
+	d.Resize(fyne.NewSize(520, 200))
+	w.logDialog = d
+	d.Show()
+}
+
+// newLogFile closes the current log, archives it and starts a new one (New Log File).
+func (w *SettingsWindow) newLogFile() {
+	go func() {
+		res, err := backup.NewLog(context.Background(), w.db)
+		do(func() {
+			if err != nil {
+				w.logDialog = dialog.NewError(codedError(err), w.Window)
+			} else {
+				w.logDialog = dialog.NewInformation("New log file", newLogSentence(res), w.Window)
+			}
+			w.logDialog.Show()
+		})
+		w.showLog()
+	}()
+}

@@ -1,0 +1,92 @@
+package ui
+
+import (
+	"context"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"holdfast/backup"
+	"holdfast/dialogs"
+)
+
+// File > Restore...: the archive picked from the history is previewed, the destination is
+// proposed beside it, a point in time is checked as it is typed, and the restore runs with its
+// progress; Open restored database opens the result in the main window.
+func TestRestoreWindow(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "Shop")
+	shopDB(t, dir, 20)
+	d, w := newDesktop(t, &dialogs.Fake{}, "")
+	d.Open(dir)
+	waitFor(t, w, "the database open", func() bool { return openedName(d) == "Shop" })
+	db := d.DB()
+	res, err := backup.Run(context.Background(), db, backup.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var point uint64 // the last operation of the 25th customer's transaction
+	for i := 21; i <= 30; i++ {
+		addCustomers(t, db, i, i) // one transaction each: a point in time can fall between them
+		if i == 25 {
+			point = db.LogStatus().LastOp
+		}
+	}
+
+	onUI(d.Main.OpenRestore)
+	r := d.Main.RestoreWindow()
+	waitFor(t, w, "the history listed", func() bool { return len(r.history.Options) == 1 })
+	onUI(func() { r.history.SetSelected(r.history.Options[0]) })
+	waitFor(t, w, "the preview", func() bool { return strings.HasPrefix(r.preview.Text, "Backup 1 of Shop") })
+	if r.archive.Text != res.Archive || r.dest.Text != backup.DefaultRestoreFolder(res.Archive) {
+		t.Fatalf("archive %q, destination %q", r.archive.Text, r.dest.Text)
+	}
+	onUI(func() {
+		r.mode.SetSelected(integrateUntil)
+		r.until.SetText("yesterday")
+	})
+	if !r.untilErr.Visible() || !r.start.Disabled() {
+		t.Errorf("a bad point in time: error shown %v, Restore on %v", r.untilErr.Visible(), !r.start.Disabled())
+	}
+	onUI(func() { r.dest.SetText(dir) })
+	if !strings.Contains(r.destErr.Text, "exists already") || !r.destErr.Visible() {
+		t.Errorf("an existing folder as destination: %q", r.destErr.Text)
+	}
+	to := filepath.Join(t.TempDir(), "Shop restored")
+	onUI(func() {
+		r.dest.SetText(to)
+		r.until.SetText(strconv.FormatUint(point, 10))
+	})
+	if r.start.Disabled() {
+		t.Fatalf("Restore stays off: %q %q", r.destErr.Text, r.untilErr.Text)
+	}
+	saveCapture(t, r.Window, filepath.Join("testdata", "ui", "restore_window.png"))
+	onUI(r.Start)
+	waitFor(t, w, "the restore done", func() bool { return r.Running() != nil && r.Running().Result() != "" })
+	got, err := r.Result()
+	if err != nil || got.Dir != to || got.Reached != point {
+		t.Fatalf("restore: %+v %v (want up to %d)", got, err, point)
+	}
+	if !strings.HasPrefix(r.Running().Result(), "Restored into "+to) {
+		t.Errorf("result %q", r.Running().Result())
+	}
+	saveCapture(t, r.Window, filepath.Join("testdata", "ui", "restore_done.png"))
+	var open *widget.Button
+	onUI(func() { open = overlayButton(r.Window, "Open restored database") })
+	if open == nil {
+		t.Fatal("no Open restored database button")
+	}
+	test.Tap(open) // not under uiMu: opening hands the window its new content at once
+	defer func() {
+		if t.Failed() {
+			t.Logf("main window shows: %s; db %v; content %s", overlayWords(d.Main.Window), d.DB().Dir(), contentWords(d.Main.Content))
+		}
+	}()
+	waitFor(t, w, "the restored database open", func() bool { return d.DB() != nil && d.DB().Dir() == to && openedName(d) != "" })
+	if n, _ := d.DB().Count("Customers"); n != 25 {
+		t.Errorf("%d customers in the restored database, want 25 (20 + 5 up to the point)", n)
+	}
+}

@@ -1,0 +1,342 @@
+package ui
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"holdfast/backup"
+	"holdfast/dialogs"
+	"holdfast/engine"
+	"holdfast/settings"
+)
+
+// settingsFile is the settings file of db as it is on disk.
+func settingsFile(t *testing.T, db *engine.DB) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(db.Dir(), settings.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func openSettings(t *testing.T, db *engine.DB, fake *dialogs.Fake) (*SettingsWindow, *watcher) {
+	t.Helper()
+	a := test.NewTempApp(t)
+	w := newWatcher()
+	sw := NewSettingsWindow(a, db, SettingsOptions{Chooser: fake, Backup: DatabaseBackup(db), Updated: w.update})
+	sw.Show()
+	t.Cleanup(sw.Close)
+	sw.Refresh()
+	waitFor(t, w, "the log state and the space", func() bool { return sw.LogState() != "" && sw.Space() != "" })
+	return sw, w
+}
+
+func entryOf(t *testing.T, sw *SettingsWindow, key string) *widget.Entry {
+	t.Helper()
+	f := sw.fieldOf(key)
+	if f == nil || f.entry == nil {
+		t.Fatalf("no text field for %s", key)
+	}
+	return f.entry
+}
+
+// Every page refuses what its keys do not accept: the error is shown at the field as it is
+// typed, OK saves nothing and says which pages to look at; once fixed, OK saves every value.
+func TestSettingsValidationOnEveryPage(t *testing.T) {
+	db := browsedDB(t, 3)
+	sw, _ := openSettings(t, db, &dialogs.Fake{})
+	before := settingsFile(t, db)
+	aFile := filepath.Join(t.TempDir(), "not-a-folder")
+	os.WriteFile(aFile, []byte("x"), 0o600)
+
+	bad := map[string]string{
+		"scheduler.time":      "25:00",   // Scheduler
+		"destination":         aFile,     // Configuration
+		"keep.count":          "0",       // Backup & Restore
+		"failure.retryAfter":  "ten min", // Backup & Restore
+		"archive.segmentMB":   "4096",    // Backup & Restore
+		"failure.maxAttempts": "100",     // Backup & Restore
+	}
+	onUI(func() {
+		for key, v := range bad {
+			test.Type(entryOf(t, sw, key), "") // focus, as a person clicking in
+			entryOf(t, sw, key).SetText(v)
+		}
+	})
+	var errs []string
+	onUI(func() { errs = sw.Errors() })
+	for key := range bad {
+		shown := slices.ContainsFunc(errs, func(e string) bool { return strings.HasPrefix(e, key+": Expected:") })
+		// The time is not used by the mode (never), so its row is hidden until OK.
+		if shown != (key != "scheduler.time") {
+			t.Errorf("error at %s shown %v while typing; shown: %q", key, shown, errs)
+		}
+	}
+	onUI(func() { test.Tap(sw.ok) })
+	onUI(func() { errs = sw.Errors() })
+	for key := range bad {
+		if !slices.ContainsFunc(errs, func(e string) bool { return strings.HasPrefix(e, key+": Expected:") }) {
+			t.Errorf("no error shown at %s after OK; shown: %q", key, errs)
+		}
+	}
+	if !bytes.Equal(settingsFile(t, db), before) {
+		t.Fatal("OK with invalid values changed the settings file")
+	}
+	summary := sw.Summary()
+	for _, page := range []string{pageScheduler, pageConfiguration, pageBackupRestore} {
+		if !strings.Contains(summary, page) {
+			t.Errorf("the summary %q does not name the page %s", summary, page)
+		}
+	}
+	if sw.tabs.Selected() != sw.pages[pageScheduler] {
+		t.Error("OK did not show the first page with an error")
+	}
+	saveCapture(t, sw.Window, filepath.Join("testdata", "ui", "settings_invalid.png"))
+	onUI(func() { sw.tabs.Select(sw.pages[pageBackupRestore]) })
+	saveCapture(t, sw.Window, filepath.Join("testdata", "ui", "settings_invalid_backup_restore.png"))
+
+	// A personalized schedule with two intervals is refused as a whole.
+	good := map[string]string{
+		"scheduler.time": "06:30", "destination": filepath.Join(t.TempDir(), "Backups"), "keep.count": "7",
+		"failure.retryAfter": "30s", "archive.segmentMB": "512", "failure.maxAttempts": "5",
+		"scheduler.custom.hours": "4", "scheduler.custom.days": "2",
+	}
+	onUI(func() {
+		for key, v := range good {
+			entryOf(t, sw, key).SetText(v)
+		}
+		selectOf(sw, "scheduler.mode").SetSelected("Personalized")
+		test.Tap(sw.ok)
+	})
+	if !bytes.Equal(settingsFile(t, db), before) {
+		t.Fatal("OK with a schedule of two intervals changed the settings file")
+	}
+	if errs := sw.Errors(); len(errs) != 1 || !strings.HasPrefix(errs[0], "schedule: ") {
+		t.Fatalf("errors %q, want the schedule's only", errs)
+	}
+	onUI(func() {
+		entryOf(t, sw, "scheduler.custom.days").SetText("0")
+		test.Tap(sw.ok)
+	})
+	s := db.Settings()
+	for key, v := range good {
+		if key == "scheduler.custom.days" {
+			v = "0"
+		}
+		if got := s.String(key); got != v {
+			t.Errorf("%s = %q after OK, want %q", key, got, v)
+		}
+	}
+	if s.String("scheduler.mode") != "custom" {
+		t.Errorf("scheduler.mode = %q", s.String("scheduler.mode"))
+	}
+	if sw.Summary() != "" {
+		t.Errorf("summary after a good OK: %q", sw.Summary())
+	}
+}
+
+func selectOf(sw *SettingsWindow, key string) *widget.Select {
+	return sw.fieldOf(key).obj.(*widget.Select)
+}
+
+func checkOf(sw *SettingsWindow, key string) *widget.Check {
+	return sw.fieldOf(key).obj.(*widget.Check)
+}
+
+// Cancel saves nothing, whatever was typed.
+func TestSettingsCancelSavesNothing(t *testing.T) {
+	db := browsedDB(t, 3)
+	sw, _ := openSettings(t, db, &dialogs.Fake{})
+	before := settingsFile(t, db)
+	onUI(func() {
+		entryOf(t, sw, "keep.count").SetText("9")
+		checkOf(sw, "archive.verify").SetChecked(false)
+	})
+	sw.Close()
+	if !bytes.Equal(settingsFile(t, db), before) {
+		t.Fatal("closing without OK changed the settings file")
+	}
+}
+
+// Attachments are added through the file and folder dialogs and deleted from the list; the
+// destination comes from the folder dialog and shows its space; OK saves them.
+func TestSettingsAttachmentsAndDestination(t *testing.T) {
+	db := browsedDB(t, 3)
+	fake := &dialogs.Fake{}
+	sw, w := openSettings(t, db, fake)
+	file := filepath.Join(t.TempDir(), "invoice.pdf")
+	os.WriteFile(file, []byte("%PDF"), 0o600)
+	folder := t.TempDir()
+	dest := filepath.Join(t.TempDir(), "Shop Backups")
+	fake.Choose(file)
+	fake.Choose(folder)
+	fake.Choose(file) // twice: listed once
+	fake.Choose(dest)
+	onUI(func() { sw.addAttachment(false) })
+	waitFor(t, w, "the file added", func() bool { return len(sw.Attachments()) == 1 })
+	onUI(func() { sw.addAttachment(true) })
+	waitFor(t, w, "the folder added", func() bool { return len(sw.Attachments()) == 2 })
+	onUI(func() { sw.addAttachment(false) })
+	waitFor(t, w, "the third answer", func() bool { return len(fake.Recorded()) == 3 })
+	onUI(func() { sw.chooseDestination() })
+	waitFor(t, w, "the destination chosen", func() bool { return sw.dest.Text == dest && strings.Contains(sw.Space(), "free of") })
+	if got := sw.Attachments(); !slices.Equal(got, []string{file, folder}) {
+		t.Fatalf("attachments %q", got)
+	}
+	calls := fake.Recorded()
+	if calls[0].Kind != "open" || calls[1].Kind != "folder" || calls[3].Kind != "folder" {
+		t.Errorf("dialogs asked: %+v", calls)
+	}
+	if !strings.Contains(sw.Space(), "created by the first backup") {
+		t.Errorf("space of a destination not made yet: %q", sw.Space())
+	}
+	onUI(func() { sw.tabs.Select(sw.pages[pageConfiguration]) })
+	saveCapture(t, sw.Window, filepath.Join("testdata", "ui", "settings_configuration.png"))
+	onUI(func() {
+		sw.attachList.Select(0)
+		test.Tap(sw.attachDel)
+		test.Tap(sw.ok)
+	})
+	s := db.Settings()
+	if got, _ := s.List("content.attachments"); !slices.Equal(got, []string{folder}) {
+		t.Errorf("saved attachments %q, want the folder only", got)
+	}
+	if s.String("destination") != dest {
+		t.Errorf("saved destination %q", s.String("destination"))
+	}
+	if backup.Destination(db) != dest {
+		t.Errorf("backups go to %q", backup.Destination(db))
+	}
+}
+
+// Turning Use Log on asks where to create it. With the data unchanged since the last backup
+// it starts at once.
+func TestUseLogOnStartsAtOnce(t *testing.T) {
+	db := browsedDB(t, 3)
+	if err := db.StopLog(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := backup.Run(context.Background(), db, backup.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	fake := &dialogs.Fake{}
+	sw, w := openSettings(t, db, fake)
+	if sw.logCheck.Checked {
+		t.Fatal("Use Log checked with the log off")
+	}
+	path := filepath.Join(t.TempDir(), "other disk", "data.journal")
+	os.MkdirAll(filepath.Dir(path), 0o700)
+	fake.Choose(path)
+	onUI(func() { sw.SetUseLog(true) })
+	waitFor(t, w, "the log on", func() bool { return strings.HasPrefix(sw.LogState(), "On: ") })
+	if c := fake.Recorded(); len(c) != 1 || c[0].Kind != "save" || c[0].Name != "data.journal" {
+		t.Fatalf("dialogs: %+v", c)
+	}
+	if st := db.LogStatus(); !st.Open || st.Path != path {
+		t.Fatalf("log status %+v", st)
+	}
+	if _, err := os.Stat(path); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Cancelling the save dialog leaves the log off and the check unticked.
+func TestUseLogOnCancelled(t *testing.T) {
+	db := browsedDB(t, 3)
+	db.StopLog()
+	fake := &dialogs.Fake{}
+	sw, w := openSettings(t, db, fake)
+	fake.Cancel()
+	onUI(func() { sw.SetUseLog(true) })
+	waitFor(t, w, "the check unticked", func() bool { return len(fake.Recorded()) == 1 && !sw.logCheck.Checked })
+	if st := db.LogStatus(); st.Open || st.Pending {
+		t.Fatalf("log status %+v", st)
+	}
+}
+
+// With data changed since the last backup, an alert says a backup is required. OK backs up
+// now, with its progress, and the log starts after it.
+func TestUseLogBackupRequiredOK(t *testing.T) {
+	db := browsedDB(t, 3)
+	db.StopLog()
+	fake := &dialogs.Fake{}
+	sw, w := openSettings(t, db, fake)
+	path := filepath.Join(t.TempDir(), "data.journal")
+	fake.Choose(path)
+	onUI(func() { sw.SetUseLog(true) })
+	waitFor(t, w, "the alert", func() bool { return overlayButton(sw.Window, "OK") != nil })
+	if texts := overlayWords(sw.Window); !strings.Contains(texts, "backs up now") {
+		t.Fatalf("alert: %s", texts)
+	}
+	saveCapture(t, sw.Window, filepath.Join("testdata", "ui", "log_backup_required.png"))
+	pressOverlay(t, sw.Window, "OK")
+	waitFor(t, w, "the log on after the backup", func() bool { return strings.HasPrefix(sw.LogState(), "On: ") })
+	if st := db.LogStatus(); !st.Open || st.Path != path {
+		t.Fatalf("log status %+v", st)
+	}
+	h, err := backup.LoadHistory(backup.Destination(db))
+	if err != nil || h.Last() == nil || h.Last().Status != backup.StatusSuccess {
+		t.Fatalf("no backup before the log: %+v %v", h, err)
+	}
+}
+
+// Cancel keeps the request: the log starts right after the next backup.
+func TestUseLogBackupRequiredCancel(t *testing.T) {
+	db := browsedDB(t, 3)
+	db.StopLog()
+	fake := &dialogs.Fake{}
+	sw, w := openSettings(t, db, fake)
+	fake.Choose(filepath.Join(t.TempDir(), "data.journal"))
+	onUI(func() { sw.SetUseLog(true) })
+	waitFor(t, w, "the alert", func() bool { return overlayButton(sw.Window, "Cancel") != nil })
+	pressOverlay(t, sw.Window, "Cancel")
+	waitFor(t, w, "the request shown", func() bool { return strings.HasPrefix(sw.LogState(), "Requested: ") })
+	if st := db.LogStatus(); st.Open || !st.Pending {
+		t.Fatalf("log status %+v, want pending", st)
+	}
+	if h, _ := backup.LoadHistory(backup.Destination(db)); h != nil && h.Last() != nil {
+		t.Fatal("Cancel ran a backup")
+	}
+	if _, err := backup.Run(context.Background(), db, backup.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if st := db.LogStatus(); !st.Open {
+		t.Fatalf("the log did not start after the next backup: %+v", st)
+	}
+}
+
+// Turning Use Log off asks first: Cancel keeps the log, Stop closes it at once (no OK needed).
+func TestUseLogOffStopAndCancel(t *testing.T) {
+	db := browsedDB(t, 3)
+	sw, w := openSettings(t, db, &dialogs.Fake{})
+	if !sw.logCheck.Checked {
+		t.Fatal("Use Log unticked with the log on")
+	}
+	onUI(func() { sw.SetUseLog(false) })
+	waitFor(t, w, "the alert", func() bool { return overlayButton(sw.Window, "Stop") != nil })
+	saveCapture(t, sw.Window, filepath.Join("testdata", "ui", "log_stop.png"))
+	pressOverlay(t, sw.Window, "Cancel")
+	waitFor(t, w, "the check ticked again", func() bool { return sw.logCheck.Checked })
+	if !db.LogStatus().Open {
+		t.Fatal("Cancel stopped the log")
+	}
+	onUI(func() { sw.SetUseLog(false) })
+	waitFor(t, w, "the alert again", func() bool { return overlayButton(sw.Window, "Stop") != nil })
+	pressOverlay(t, sw.Window, "Stop")
+	waitFor(t, w, "the log off", func() bool { return strings.HasPrefix(sw.LogState(), "Off: ") && !sw.logCheck.Checked })
+	if st := db.LogStatus(); st.Open || st.Use {
+		t.Fatalf("log status %+v", st)
+	}
+	if db.Settings().Bool("log.use") {
+		t.Fatal("log.use still true in the settings")
+	}
+}
