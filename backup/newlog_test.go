@@ -282,3 +282,38 @@ func TestNewLogRepair(t *testing.T) {
 	}
 	sameContents(t, "repaired across segments", contents(t, rdb), s.st.cur)
 }
+
+// Keeping the last backups deletes the segments that follow the backups deleted, as it does
+// their log backups: nothing kept can integrate them any more.
+func TestNewLogSegmentsPruned(t *testing.T) {
+	s := newSegmentedShop(t)
+	configure(t, s.db, "keep.enabled", "true")
+	configure(t, s.db, "keep.count", "1")
+	res, err := Run(context.Background(), s.db, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dest := Destination(s.db)
+	ents, _ := os.ReadDir(dest)
+	var left []string
+	for _, e := range ents {
+		if strings.HasSuffix(e.Name(), ".4BL") || strings.HasSuffix(e.Name(), ".4BK") {
+			left = append(left, e.Name())
+		}
+	}
+	for _, l := range left {
+		n, _, _ := fileNumber(l)
+		if n < res.Number {
+			t.Errorf("%s is left, while backup %d is the only one kept; left: %q", l, res.Number, left)
+		}
+	}
+	for _, nl := range s.newLogs {
+		for _, p := range nl.Archived {
+			if n, _, _ := fileNumber(p); n < res.Number {
+				if _, err := os.Stat(p); err == nil {
+					t.Errorf("segment %s kept", p)
+				}
+			}
+		}
+	}
+}

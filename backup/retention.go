@@ -31,7 +31,8 @@ func prune(hist *History, keep int) ([]string, error) {
 	files := map[uint32][]FileInfo{}
 	var logs []FileInfo
 	for _, e := range hist.Operations {
-		if e.Kind != "backup" || e.Status == StatusFailed {
+		// Log backups are written by backups and by New Log File (its segments).
+		if (e.Kind != "backup" && e.Kind != "newlog") || e.Status == StatusFailed {
 			continue
 		}
 		for _, f := range e.Files {
@@ -41,6 +42,9 @@ func prune(hist *History, keep int) ([]string, error) {
 			}
 			if kind == "4BL" {
 				logs = append(logs, f)
+				continue
+			}
+			if e.Kind != "backup" {
 				continue
 			}
 			if _, seen := files[n]; !seen {

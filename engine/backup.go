@@ -158,6 +158,13 @@ func (db *DB) closedLogPath(n uint32) string {
 	return fmt.Sprintf("%s.closed[%04d]", db.LogPath(), n)
 }
 
+// BackupRunning reports whether a backup holds its snapshot now.
+func (db *DB) BackupRunning() bool {
+	db.wmu.Lock()
+	defer db.wmu.Unlock()
+	return db.backup != nil
+}
+
 // ClosedLogs lists closed logs waiting to be archived as log backups: "<log>.closed[NNNN]",
 // closed by a backup, and "<log>.closed[NNNN-SSSS]", closed by New Log File (see NewLog). One
 // whose archiving failed stays for the next backup or New Log File to archive.
@@ -204,6 +211,13 @@ func (db *DB) switchLog(s *BackupSnapshot) (string, error) {
 		return "", logError("switch log", fresh, err)
 	}
 	if err := os.Link(path, closed); err != nil {
+		os.Remove(fresh)
+		return "", logError("switch log", closed, err)
+	}
+	// The closed log's name must be on disk before the rename replaces the log: a crash that
+	// kept the rename but not the link would lose the old log.
+	if err := db.fs.SyncDir(filepath.Dir(path)); err != nil {
+		os.Remove(closed)
 		os.Remove(fresh)
 		return "", logError("switch log", closed, err)
 	}

@@ -89,6 +89,7 @@ type MainWindow struct {
 	restore  *RestoreWindow
 	desk     *Desktop // the app's database switching; nil for a window on one database
 	question *dialog.ConfirmDialog
+	closed   bool
 	// RunBackup is the backup the backup window starts: DatabaseBackup(DB) unless a test
 	// puts another one here.
 	RunBackup BackupFunc
@@ -137,6 +138,14 @@ func (m *MainWindow) manualBackup() BackupFunc {
 	}
 }
 
+// Close closes the window (which quits the app); a second call does nothing.
+func (m *MainWindow) Close() {
+	if !m.closed {
+		m.closed = true
+		m.Window.Close()
+	}
+}
+
 // BackupWindow is the backup window when it is open, or nil.
 func (m *MainWindow) BackupWindow() *BackupWindow { return m.backup }
 
@@ -162,6 +171,9 @@ func (m *MainWindow) OpenSettings() {
 		Saved: func() {
 			if v.sched != nil {
 				v.sched.Changed()
+			}
+			if m.desk != nil {
+				m.desk.applyTray()
 			}
 			v.refreshStatus()
 			if m.backup != nil {

@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/widget"
 
 	"holdfast/backup"
@@ -48,6 +49,10 @@ type Desktop struct {
 	mu      sync.Mutex
 	db      *engine.DB // the database open, or nil
 	opening bool
+
+	// The system tray (app.runInTray): the app's, or a test's.
+	tray                               desktop.App
+	inTray, trayMenu, hidden, toldTray bool
 }
 
 // NewDesktop builds the app's main window, empty until Open. On the Fyne thread.
@@ -61,6 +66,7 @@ func NewDesktop(a fyne.App, opts DesktopOptions) *Desktop {
 	}
 	d.Main.cfg.Chooser = opts.Chooser
 	d.Main.setMenu()
+	d.Main.SetCloseIntercept(d.closeRequested)
 	return d
 }
 
@@ -105,6 +111,14 @@ func (d *Desktop) Open(dir string) {
 		do(d.Main.RequestFocus)
 		return
 	}
+	if cur != nil && cur.BackupRunning() {
+		d.mu.Lock()
+		d.opening = false
+		d.mu.Unlock()
+		d.showError(&engine.Error{Code: engine.CodeBusy, Op: "open", Path: dir,
+			Err: fmt.Errorf("a backup of %s is running; wait for it to end, or stop it, then open the other database", cur.Name())})
+		return
+	}
 	if cur == nil {
 		do(func() { d.Main.showPage("opening", container.NewCenter(widget.NewLabel("Opening "+dir+"..."))) })
 	}
@@ -124,6 +138,7 @@ func (d *Desktop) Open(dir string) {
 			d.Main.show(Config{DBPath: db.Dir(), Name: db.Name(), Status: status, DB: db, OnUpdate: d.opts.OnUpdate,
 				StatusEvery: d.opts.StatusEvery, Chooser: d.opts.Chooser, Scheduler: d.opts.Scheduler, Notify: d.opts.Notify})
 			d.Main.Start()
+			d.applyTray()
 			if repaired != nil {
 				dialog.ShowInformation("The database was repaired", repairSentence(repaired), d.Main.Window)
 			}

@@ -98,6 +98,17 @@ func TestNewAndOpenDatabase(t *testing.T) {
 	if openedName(d) != "Archive2025" {
 		t.Error("a failed open closed the database open")
 	}
+	// While a backup of the open database runs, another one is not opened (1415).
+	snap, err := d.DB().BeginBackup(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.Open(fresh)
+	waitFor(t, w, "the refusal", func() bool { return strings.Contains(strings.Join(overlayText(d.Main.Window), " "), "1415") })
+	snap.Abort()
+	if openedName(d) != "Archive2025" {
+		t.Error("a database was switched during a backup")
+	}
 	// A second app on the same state opens the last one.
 	d2, _ := newDesktop(t, &dialogs.Fake{}, state)
 	if got, _ := d2.DefaultDatabase(); got != other {
