@@ -14,13 +14,13 @@ import (
 )
 
 func TestMainWindowShowsDatabase(t *testing.T) {
-	a := test.NewTempApp(t)
+	a := newApp(t)
 	cfg := Config{
 		DBPath: "/home/ana/Databases/Demo",
 		Name:   "Demo",
 		Status: "3 tables, 1,250 records",
 	}
-	w := NewMainWindow(a, cfg)
+	w := newMainUI(a, cfg)
 	defer w.Close()
 	w.Show()
 

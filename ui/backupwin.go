@@ -77,7 +77,7 @@ func NewBackupWindow(a fyne.App, db *engine.DB, run BackupFunc, updated func()) 
 
 // Refresh reads the destination, its space and the history on a goroutine and shows them.
 func (b *BackupWindow) Refresh() {
-	go func() {
+	background(func() {
 		s := b.db.Settings()
 		dest := backup.Destination(b.db)
 		space := "unknown (the destination does not exist yet)"
@@ -122,7 +122,7 @@ func (b *BackupWindow) Refresh() {
 			b.last.SetText(last)
 			b.updated()
 		})
-	}()
+	})
 }
 
 // Start begins a backup with its progress over the window; while one runs, the button is off.

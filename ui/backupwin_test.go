@@ -19,13 +19,13 @@ import (
 // shown; the result line names the archive, which is there; the window shows it as the last
 // backup; a second Ctrl+B brings the same window forward.
 func TestBackupWindowRunsBackup(t *testing.T) {
-	a := test.NewTempApp(t)
+	a := newApp(t)
 	db := browsedDB(t, 500)
 	updates := make(chan struct{}, 32)
-	m := NewMainWindow(a, Config{DBPath: "/home/ana/Databases/Shop", Name: db.Name(), DB: db, OnUpdate: func() { updates <- struct{}{} }})
+	m := newMainUI(a, Config{DBPath: "/home/ana/Databases/Shop", Name: db.Name(), DB: db, OnUpdate: func() { updates <- struct{}{} }})
 	m.Show()
 	defer m.Close()
-	m.Start()
+	onUI(m.Start)
 	waitPage(t, updates)
 	waitPage(t, updates)
 	m.Canvas().(interface{ TypedShortcut(fyne.Shortcut) }).TypedShortcut(backupShortcut)
@@ -68,7 +68,7 @@ func TestBackupWindowRunsBackup(t *testing.T) {
 
 // Stop stops at once: the backup's context is cancelled, and the result says 1406 plainly.
 func TestBackupProgressStop(t *testing.T) {
-	a := test.NewTempApp(t)
+	a := newApp(t)
 	w := a.NewWindow("Holdfast - Test")
 	w.Resize(fyne.NewSize(700, 400))
 	w.Show()

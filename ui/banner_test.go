@@ -8,7 +8,6 @@ import (
 	"syscall"
 	"testing"
 
-	"fyne.io/fyne/v2/test"
 
 	"holdfast/engine"
 	"holdfast/journal"
@@ -43,7 +42,7 @@ func (f *brokenLogFile) Sync() error {
 // When the log cannot be written (1274), the main window says so above the records, with what
 // to do; the status bar too. Without the failure there is no banner.
 func TestBannerWhenLogUnavailable(t *testing.T) {
-	a := test.NewTempApp(t)
+	a := newApp(t)
 	ffs := &brokenLogFS{}
 	db, err := engine.Create(filepath.Join(t.TempDir(), "Shop"), engine.Options{FS: ffs})
 	if err != nil {
@@ -54,10 +53,10 @@ func TestBannerWhenLogUnavailable(t *testing.T) {
 		t.Fatal(err)
 	}
 	updates := make(chan struct{}, 8)
-	m := NewMainWindow(a, Config{DBPath: "/home/ana/Databases/Shop", Name: "Shop", DB: db, OnUpdate: func() { updates <- struct{}{} }})
+	m := newMainUI(a, Config{DBPath: "/home/ana/Databases/Shop", Name: "Shop", DB: db, OnUpdate: func() { updates <- struct{}{} }})
 	m.Show()
 	defer m.Close()
-	m.Start()
+	onUI(m.Start)
 	waitPage(t, updates)
 	waitPage(t, updates)
 	if b := m.Banner(); b != "" {

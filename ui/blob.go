@@ -67,7 +67,7 @@ func (b *Browser) ImportBlob() {
 	b.withBlobField("Import a BLOB", func(field string) {
 		start, _ := os.UserHomeDir()
 		chooser := b.chooser()
-		go func() {
+		background(func() {
 			path, err := chooser.OpenFile(fmt.Sprintf("Import into %s of %s %s", field, t.Name, keyText(key)), start)
 			if err != nil {
 				b.dialogFailed(err)
@@ -79,7 +79,7 @@ func (b *Browser) ImportBlob() {
 				return
 			}
 			b.write(func(tx *engine.Tx) error { _, err := tx.SetBlob(t.Name, key, field, data); return err })
-		}()
+		})
 	})
 }
 
@@ -92,7 +92,7 @@ func (b *Browser) ExportBlob() {
 	b.withBlobField("Export a BLOB", func(field string) {
 		start, _ := os.UserHomeDir()
 		chooser := b.chooser()
-		go func() {
+		background(func() {
 			rec, found, err := b.db.Get(t.Name, key)
 			if err == nil && !found {
 				err = &engine.Error{Code: engine.CodeNoRecord, Op: "export", Err: fmt.Errorf("the record %s of %s is gone; show the page again", keyText(key), t.Name)}
@@ -123,7 +123,7 @@ func (b *Browser) ExportBlob() {
 					b.OnLoaded()
 				}
 			})
-		}()
+		})
 	})
 }
 

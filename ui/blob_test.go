@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"fyne.io/fyne/v2/test"
 
 	"holdfast/dialogs"
 	"holdfast/engine"
@@ -17,7 +16,7 @@ import (
 // A BLOB is imported from the file the open dialog gives, and exported to the file the save
 // dialog gives (its name proposed from the record, with the extension its bytes say).
 func TestBlobImportAndExport(t *testing.T) {
-	a := test.NewTempApp(t)
+	a := newApp(t)
 	db, err := engine.Create(filepath.Join(t.TempDir(), "Shop"), engine.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -42,10 +41,10 @@ func TestBlobImportAndExport(t *testing.T) {
 	fake.Choose(in)
 	fake.Choose(out)
 	w := newWatcher()
-	m := NewMainWindow(a, Config{DBPath: db.Dir(), Name: db.Name(), DB: db, OnUpdate: w.update, Chooser: fake})
+	m := newMainUI(a, Config{DBPath: db.Dir(), Name: db.Name(), DB: db, OnUpdate: w.update, Chooser: fake})
 	m.Show()
 	defer m.Close()
-	m.Start()
+	onUI(m.Start)
 	b := m.view.browser
 	waitFor(t, w, "the first page", func() bool { return len(b.Rows()) == 3 })
 	onUI(func() {

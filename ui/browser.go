@@ -122,7 +122,7 @@ func (b *Browser) DeleteRecord() {
 	dialog.ShowConfirm("Delete the record", fmt.Sprintf("Delete the record %s of %s? The log keeps it: a rollback can bring it back.", keyText(key), t.Name),
 		func(ok bool) {
 			if ok {
-				go b.write(func(tx *engine.Tx) error { _, err := tx.Delete(t.Name, key); return err })
+				background(func() { b.write(func(tx *engine.Tx) error { _, err := tx.Delete(t.Name, key); return err }) })
 			}
 		}, b.win)
 }
@@ -254,7 +254,7 @@ func (b *Browser) load() {
 	b.prev.Disable()
 	b.next.Disable()
 	b.info.SetText(fmt.Sprintf("%s: page %d, reading...", table, page))
-	go func() {
+	background(func() {
 		rows, err := b.db.Scan(table, after, PageSize+1)
 		total, cerr := b.db.Count(table)
 		do(func() {
@@ -293,5 +293,5 @@ func (b *Browser) load() {
 				b.OnLoaded()
 			}
 		})
-	}()
+	})
 }

@@ -53,7 +53,7 @@ func waitPage(t *testing.T, loaded chan struct{}) {
 // The main window lists the tables and shows the first one a page at a time: Next and
 // Previous turn pages in key order, and the buttons say when there is no page to turn to.
 func TestBrowserPages(t *testing.T) {
-	a := test.NewTempApp(t)
+	a := newApp(t)
 	db := browsedDB(t, 250)
 	loaded := make(chan struct{}, 8)
 	b := NewBrowser(db)
@@ -94,13 +94,13 @@ func TestBrowserPages(t *testing.T) {
 // The main window of an open database: its tables on the left, the first table's records on
 // the right, the status bar with the log and backups.
 func TestMainWindowBrowsesDatabase(t *testing.T) {
-	a := test.NewTempApp(t)
+	a := newApp(t)
 	db := browsedDB(t, 42)
 	updates := make(chan struct{}, 8)
-	w := NewMainWindow(a, Config{DBPath: "/home/ana/Databases/Shop", Name: db.Name(), DB: db, OnUpdate: func() { updates <- struct{}{} }})
+	w := newMainUI(a, Config{DBPath: "/home/ana/Databases/Shop", Name: db.Name(), DB: db, OnUpdate: func() { updates <- struct{}{} }})
 	w.Show()
 	defer w.Close()
-	w.Start()
+	onUI(w.Start)
 	waitPage(t, updates) // the first page and the status line, in either order
 	waitPage(t, updates)
 	texts := strings.Join(labelTexts(w.Content()), "|")

@@ -122,7 +122,7 @@ func (d *Desktop) Open(dir string) {
 	if cur == nil {
 		do(func() { d.Main.showPage("opening", container.NewCenter(widget.NewLabel("Opening "+dir+"..."))) })
 	}
-	go func() {
+	background(func() {
 		db, repaired, err := backup.OpenOrRepair(context.Background(), dir, engine.Options{})
 		if err != nil {
 			d.mu.Lock()
@@ -132,9 +132,14 @@ func (d *Desktop) Open(dir string) {
 			return
 		}
 		d.remember(db.Dir())
-		old := d.swap(db)
+		d.mu.Lock()
+		old := d.db
+		d.db = db
+		d.mu.Unlock()
 		status := tableCounts(db)
-		do(func() {
+		var oldView *databaseView
+		doWait(func() {
+			oldView = d.Main.view
 			d.Main.show(Config{DBPath: db.Dir(), Name: db.Name(), Status: status, DB: db, OnUpdate: d.opts.OnUpdate,
 				StatusEvery: d.opts.StatusEvery, Chooser: d.opts.Chooser, Scheduler: d.opts.Scheduler, Notify: d.opts.Notify})
 			d.Main.Start()
@@ -147,26 +152,18 @@ func (d *Desktop) Open(dir string) {
 			}
 			d.updated()
 		})
+		// The window shows the new database: the old one's background work ends (a scheduled
+		// backup running is stopped), then it closes.
+		if oldView != nil {
+			oldView.closeAndWait()
+		}
 		if old != nil {
 			old.Close()
 		}
 		d.mu.Lock()
 		d.opening = false
 		d.mu.Unlock()
-	}()
-}
-
-// swap makes db the open database and returns the one before, its view stopped.
-func (d *Desktop) swap(db *engine.DB) *engine.DB {
-	d.mu.Lock()
-	old := d.db
-	d.db = db
-	v := d.Main.view
-	d.mu.Unlock()
-	if v != nil {
-		v.closeAndWait()
-	}
-	return old
+	})
 }
 
 func (d *Desktop) updated() {
@@ -258,7 +255,7 @@ func (d *Desktop) damagedReport(dir string, err error, plans []backup.RepairPlan
 		bar.Show()
 		bar.Start()
 		result.SetText("Repairing...")
-		go func() {
+		background(func() {
 			res, err := backup.Repair(context.Background(), dir)
 			do(func() {
 				bar.Stop()
@@ -275,7 +272,7 @@ func (d *Desktop) damagedReport(dir string, err error, plans []backup.RepairPlan
 			if err == nil {
 				d.Open(dir)
 			}
-		}()
+		})
 	})
 	repairButton.Importance = widget.HighImportance
 	if len(plans) == 0 {
@@ -330,7 +327,7 @@ func (m *MainWindow) integrate() {
 	bar := widget.NewProgressBarInfinite()
 	prog := dialog.NewCustomWithoutButtons("Integrating the log", container.NewVBox(widget.NewLabel("Integrating the operations of the log..."), bar), m.Window)
 	prog.Show()
-	go func() {
+	background(func() {
 		n, err := v.db.Integrate(nil)
 		do(func() {
 			bar.Stop()
@@ -343,7 +340,7 @@ func (m *MainWindow) integrate() {
 			v.browser.load()
 		})
 		v.refreshStatus()
-	}()
+	})
 }
 
 // Question is the question shown last at open (Integrate / Don't integrate), for tests.
@@ -352,7 +349,7 @@ func (m *MainWindow) Question() *dialog.ConfirmDialog { return m.question }
 // NewDatabase asks where to create a database (File > New Database...), creates it and opens it.
 func (d *Desktop) NewDatabase() {
 	start := d.databasesFolder()
-	go func() {
+	background(func() {
 		path, err := d.opts.Chooser.SaveFile("New database: its folder", start, "My Database")
 		if err != nil {
 			d.chooserFailed(err)
@@ -375,13 +372,13 @@ func (d *Desktop) NewDatabase() {
 			return
 		}
 		d.Open(path)
-	}()
+	})
 }
 
 // OpenDatabase asks for a database folder (File > Open Database...) and opens it.
 func (d *Desktop) OpenDatabase() {
 	start := d.databasesFolder()
-	go func() {
+	background(func() {
 		path, err := d.opts.Chooser.Folder("Open database: choose its folder", start)
 		if err != nil {
 			d.chooserFailed(err)
@@ -393,7 +390,7 @@ func (d *Desktop) OpenDatabase() {
 			return
 		}
 		d.Open(path)
-	}()
+	})
 }
 
 // databasesFolder is where New and Open start: beside the database open.

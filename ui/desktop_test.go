@@ -18,10 +18,13 @@ import (
 
 func newDesktop(t *testing.T, fake *dialogs.Fake, state string) (*Desktop, *watcher) {
 	t.Helper()
-	a := test.NewTempApp(t)
+	a := newApp(t)
 	w := newWatcher()
-	d := NewDesktop(a, DesktopOptions{StateDir: state, NoState: state == "", Chooser: fake, OnUpdate: w.update})
-	d.Main.Show()
+	var d *Desktop
+	onUI(func() {
+		d = NewDesktop(a, DesktopOptions{StateDir: state, NoState: state == "", Chooser: fake, OnUpdate: w.update})
+		d.Main.Show()
+	})
 	t.Cleanup(func() {
 		d.Close()
 		d.Main.Close()

@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/test"
 
 	"holdfast/engine"
 	"holdfast/journal"
@@ -41,7 +40,7 @@ func TestParseField(t *testing.T) {
 // a record is added, changed and deleted, and the page shows each change; a duplicate key is
 // refused with its code.
 func TestRecordForms(t *testing.T) {
-	a := test.NewTempApp(t)
+	a := newApp(t)
 	db := browsedDB(t, 3)
 	loaded := make(chan struct{}, 8)
 	w := a.NewWindow("forms")

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -44,7 +45,15 @@ func waitFor(t *testing.T, w *watcher, what string, cond func() bool) {
 		case <-w.ch:
 		case <-time.After(20 * time.Millisecond):
 		case <-deadline:
-			t.Fatalf("timed out waiting for %s", what)
+			buf := make([]byte, 1<<20)
+			buf = buf[:runtime.Stack(buf, true)]
+			var stuck []string
+			for _, g := range strings.Split(string(buf), "\n\n") {
+				if strings.Contains(g, "holdfast/ui.") && !strings.Contains(g, "waitFor") {
+					stuck = append(stuck, g)
+				}
+			}
+			t.Fatalf("timed out waiting for %s; goroutines of the ui:\n%s", what, strings.Join(stuck, "\n\n"))
 		}
 	}
 }
@@ -105,4 +114,35 @@ func findButton(o fyne.CanvasObject, label string) *widget.Button {
 		}
 	}
 	return nil
+}
+
+// newMainUI builds and shows a main window between the background's changes: Fyne's text
+// caches are shared, and a test's windows are built while an earlier test's reads may still
+// be handing over their pages.
+func newMainUI(a fyne.App, cfg Config) *MainWindow {
+	var m *MainWindow
+	onUI(func() {
+		m = NewMainWindow(a, cfg)
+		m.Show()
+	})
+	return m
+}
+
+// newApp is Fyne's test app; once the test ends, its background jobs are waited for, so that
+// none of them changes widgets while the next test builds its own (Fyne's caches are shared).
+func newApp(t *testing.T) fyne.App {
+	t.Helper()
+	t.Cleanup(func() {
+		done := make(chan struct{})
+		go func() {
+			pending.Wait()
+			close(done)
+		}()
+		select {
+		case <-done:
+		case <-time.After(30 * time.Second):
+			t.Error("background jobs of the test still run 30 s after it ended")
+		}
+	})
+	return test.NewTempApp(t)
 }

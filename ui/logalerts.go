@@ -24,7 +24,7 @@ import (
 // showLog reads the log's state on a goroutine and shows it: the check as the database says,
 // and a sentence.
 func (w *SettingsWindow) showLog() {
-	go func() {
+	background(func() {
 		st := w.db.LogStatus()
 		var text string
 		switch {
@@ -47,7 +47,7 @@ func (w *SettingsWindow) showLog() {
 			w.logState.SetText(text)
 			w.opts.Updated()
 		})
-	}()
+	})
 }
 
 // LogState is the sentence shown about the log.
@@ -73,7 +73,7 @@ func (w *SettingsWindow) logChanged(on bool) {
 // startLog asks where to create the log file and starts it.
 func (w *SettingsWindow) startLog() {
 	folder := filepath.Dir(w.db.LogPath())
-	go func() {
+	background(func() {
 		path, err := w.opts.Chooser.SaveFile("Create the log file (another disk than the data is safer)", folder, "data.journal",
 			dialogs.Filter{Desc: "Log files", Extensions: []string{"journal"}})
 		if err != nil {
@@ -97,7 +97,7 @@ func (w *SettingsWindow) startLog() {
 			}
 		})
 		w.showLog()
-	}()
+	})
 }
 
 // askBackupFirst is the alert of a log asked for while the data changed since the last backup:
@@ -132,7 +132,7 @@ func (w *SettingsWindow) askStopLog() {
 			w.showLog()
 			return
 		}
-		go func() {
+		background(func() {
 			err := w.db.StopLog()
 			if err != nil {
 				do(func() {
@@ -141,7 +141,7 @@ func (w *SettingsWindow) askStopLog() {
 				})
 			}
 			w.showLog()
-		}()
+		})
 	}, w.Window)
 	d.Resize(fyne.NewSize(520, 200))
 	w.logDialog = d
@@ -150,7 +150,7 @@ func (w *SettingsWindow) askStopLog() {
 
 // newLogFile closes the current log, archives it and starts a new one (New Log File).
 func (w *SettingsWindow) newLogFile() {
-	go func() {
+	background(func() {
 		res, err := backup.NewLog(context.Background(), w.db)
 		do(func() {
 			if err != nil {
@@ -161,5 +161,5 @@ func (w *SettingsWindow) newLogFile() {
 			w.logDialog.Show()
 		})
 		w.showLog()
-	}()
+	})
 }

@@ -85,11 +85,11 @@ func startWork(w fyne.Window, title string, run workFunc, done func()) *Progress
 	p.dlg = dialog.NewCustomWithoutButtons(title, p.body, w)
 	p.dlg.Resize(fyne.NewSize(520, 220))
 	p.dlg.Show()
-	go func() {
+	background(func() {
 		sentence, err := run(ctx, func(pr backup.Progress) { do(func() { p.show(pr) }) })
 		cancel()
 		do(func() { p.finish(sentence, err) })
-	}()
+	})
 	return p
 }
 

@@ -149,7 +149,7 @@ func showErr(l *widget.Label, text string) {
 
 // readHistory lists the backups of db, newest first, on a goroutine.
 func (r *RestoreWindow) readHistory(db *engine.DB) {
-	go func() {
+	background(func() {
 		h, err := backup.LoadHistory(backup.Destination(db))
 		var labels []string
 		paths := map[string]string{}
@@ -180,12 +180,12 @@ func (r *RestoreWindow) readHistory(db *engine.DB) {
 			r.history.Refresh()
 			r.updated()
 		})
-	}()
+	})
 }
 
 func (r *RestoreWindow) browse() {
 	start := filepath.Dir(strings.TrimSpace(r.archive.Text))
-	go func() {
+	background(func() {
 		p, err := r.chooser.OpenFile("Archive to restore", start, dialogs.Filter{Desc: "Holdfast backups", Extensions: []string{"4BK"}})
 		do(func() {
 			if err == nil {
@@ -195,12 +195,12 @@ func (r *RestoreWindow) browse() {
 			}
 			r.updated()
 		})
-	}()
+	})
 }
 
 func (r *RestoreWindow) chooseDest() {
 	start := filepath.Dir(strings.TrimSpace(r.dest.Text))
-	go func() {
+	background(func() {
 		p, err := r.chooser.Folder("Restore into a new folder inside", start)
 		do(func() {
 			if err == nil {
@@ -211,12 +211,12 @@ func (r *RestoreWindow) chooseDest() {
 			}
 			r.updated()
 		})
-	}()
+	})
 }
 
 func (r *RestoreWindow) addLog() {
 	start := filepath.Dir(strings.TrimSpace(r.archive.Text))
-	go func() {
+	background(func() {
 		p, err := r.chooser.OpenFile("Log file to integrate", start, dialogs.Filter{Desc: "Log backups and log files", Extensions: []string{"4BL", "journal"}})
 		do(func() {
 			if err == nil {
@@ -229,7 +229,7 @@ func (r *RestoreWindow) addLog() {
 			}
 			r.updated()
 		})
-	}()
+	})
 }
 
 func (r *RestoreWindow) showLogs() {
@@ -259,7 +259,7 @@ func (r *RestoreWindow) readManifest() {
 		return
 	}
 	r.preview.SetText("Reading " + filepath.Base(path) + "...")
-	go func() {
+	background(func() {
 		m, err := backup.ReadManifest(path)
 		do(func() {
 			if gen != r.gen {
@@ -277,7 +277,7 @@ func (r *RestoreWindow) readManifest() {
 			r.check()
 			r.updated()
 		})
-	}()
+	})
 }
 
 // manifestSummary says what an archive holds, for a person.

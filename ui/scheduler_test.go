@@ -60,7 +60,7 @@ func (n *notes) all() string {
 // stops them, a notification for each failure, an alert at the second failure in a row, then
 // the 1401 banner, whose Back up now runs a backup that turns automatic backups on again.
 func TestSchedulerInTheWindow(t *testing.T) {
-	a := test.NewTempApp(t)
+	a := newApp(t)
 	db := browsedDB(t, 50)
 	s := db.Settings()
 	for k, v := range map[string]string{"scheduler.mode": "hourly", "failure.maxAttemptsEnabled": "true", "failure.maxAttempts": "2", "failure.mode": "retry"} {
@@ -85,11 +85,11 @@ func TestSchedulerInTheWindow(t *testing.T) {
 		}
 		return nil, &engine.Error{Code: engine.CodeDestination, Op: "backup", Err: errors.New("the destination disk is gone")}
 	}
-	m = NewMainWindow(a, Config{DBPath: db.Dir(), Name: db.Name(), DB: db, OnUpdate: w.update, Notify: n.add,
+	m = newMainUI(a, Config{DBPath: db.Dir(), Name: db.Name(), DB: db, OnUpdate: w.update, Notify: n.add,
 		Scheduler: &backup.SchedulerOptions{Clock: clk, Backup: run}})
 	m.Show()
 	defer m.Close()
-	m.Start()
+	onUI(m.Start)
 	waitFor(t, w, "the next backup in the status bar", func() bool {
 		return strings.Contains(m.view.status.Text, "Next backup: Tue 1 Dec 10:00")
 	})

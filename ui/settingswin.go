@@ -482,7 +482,7 @@ func (w *SettingsWindow) readSpace() {
 	w.spaceGen++
 	gen := w.spaceGen
 	w.spaceMu.Unlock()
-	go func() {
+	background(func() {
 		text := "Space: unknown (the folder and its parents cannot be read)"
 		probe := dest
 		for {
@@ -506,7 +506,7 @@ func (w *SettingsWindow) readSpace() {
 				w.opts.Updated()
 			}
 		})
-	}()
+	})
 }
 
 // Space is the used and free space shown for the destination.
@@ -514,7 +514,7 @@ func (w *SettingsWindow) Space() string { return w.destSpace.Text }
 
 func (w *SettingsWindow) chooseDestination() {
 	start := strings.TrimSpace(w.dest.Text)
-	go func() {
+	background(func() {
 		path, err := w.opts.Chooser.Folder("Backup destination", start)
 		do(func() {
 			if err == nil {
@@ -524,13 +524,13 @@ func (w *SettingsWindow) chooseDestination() {
 			}
 			w.opts.Updated()
 		})
-	}()
+	})
 }
 
 // addAttachment asks for a file or a folder and adds it to the list (not saved before OK).
 func (w *SettingsWindow) addAttachment(folder bool) {
 	start, _ := os.UserHomeDir()
-	go func() {
+	background(func() {
 		var path string
 		var err error
 		if folder {
@@ -553,7 +553,7 @@ func (w *SettingsWindow) addAttachment(folder bool) {
 			}
 			w.opts.Updated()
 		})
-	}()
+	})
 }
 
 // Attachments are the attachments listed (saved by OK).

@@ -30,12 +30,15 @@ func settingsFile(t *testing.T, db *engine.DB) []byte {
 
 func openSettings(t *testing.T, db *engine.DB, fake *dialogs.Fake) (*SettingsWindow, *watcher) {
 	t.Helper()
-	a := test.NewTempApp(t)
+	a := newApp(t)
 	w := newWatcher()
-	sw := NewSettingsWindow(a, db, SettingsOptions{Chooser: fake, Backup: DatabaseBackup(db), Updated: w.update})
-	sw.Show()
+	var sw *SettingsWindow
+	onUI(func() {
+		sw = NewSettingsWindow(a, db, SettingsOptions{Chooser: fake, Backup: DatabaseBackup(db), Updated: w.update})
+		sw.Show()
+	})
 	t.Cleanup(sw.Close)
-	sw.Refresh()
+	onUI(sw.Refresh)
 	waitFor(t, w, "the log state and the space", func() bool { return sw.LogState() != "" && sw.Space() != "" })
 	return sw, w
 }
@@ -196,8 +199,10 @@ func TestSettingsAttachmentsAndDestination(t *testing.T) {
 	if calls[0].Kind != "open" || calls[1].Kind != "folder" || calls[3].Kind != "folder" {
 		t.Errorf("dialogs asked: %+v", calls)
 	}
-	if !strings.Contains(sw.Space(), "created by the first backup") {
-		t.Errorf("space of a destination not made yet: %q", sw.Space())
+	var space string
+	onUI(func() { space = sw.Space() })
+	if !strings.Contains(space, "created by the first backup") {
+		t.Errorf("space of a destination not made yet: %q", space)
 	}
 	onUI(func() { sw.tabs.Select(sw.pages[pageConfiguration]) })
 	saveCapture(t, sw.Window, filepath.Join("testdata", "ui", "settings_configuration.png"))

@@ -41,6 +41,7 @@ type databaseView struct {
 	// The scheduled backup running, shown in the status bar (not a modal): its bar, its
 	// words and a Stop.
 	sched      *backup.Scheduler
+	schedOn    bool // its Run started (Close waits for Run)
 	schedBar   *widget.ProgressBar
 	schedLabel *widget.Label
 	schedStop  *widget.Button
@@ -125,6 +126,7 @@ func (v *databaseView) start() {
 	}
 	v.refreshStatus()
 	if v.sched != nil {
+		v.schedOn = true
 		go v.sched.Run(context.Background())
 	}
 	if v.every > 0 {
@@ -147,7 +149,7 @@ func (v *databaseView) start() {
 func (v *databaseView) close() {
 	v.closing.Do(func() {
 		close(v.stop)
-		if v.sched != nil {
+		if v.sched != nil && v.schedOn {
 			go v.sched.Close() // it waits for a backup to stop: not on the Fyne thread
 		}
 	})
@@ -156,7 +158,7 @@ func (v *databaseView) close() {
 // closeAndWait stops the view and waits for its scheduler. Off the Fyne thread.
 func (v *databaseView) closeAndWait() {
 	v.close()
-	if v.sched != nil {
+	if v.sched != nil && v.schedOn {
 		v.sched.Close()
 	}
 }
@@ -213,7 +215,7 @@ func (v *databaseView) schedStatus() *backup.SchedulerStatus {
 
 // refreshStatus reads the status line and the banner on a goroutine and shows them.
 func (v *databaseView) refreshStatus() {
-	go func() {
+	background(func() {
 		ss := v.schedStatus()
 		line := statusLine(v.db, time.Now(), ss)
 		kind, text, button := bannerFor(v.db, ss)
@@ -239,7 +241,7 @@ func (v *databaseView) refreshStatus() {
 			}
 			v.updated()
 		})
-	}()
+	})
 }
 
 // scheduledProgress shows a scheduled backup's progress in the status bar.
