@@ -1,7 +1,8 @@
 // Package backup makes and checks the backups of a database (SPEC S5, S6): the archive
 // <Name>[NNNN].4BK of the data (a snapshot taken without stopping writers), the Data/Settings
 // folder and the structure, with a manifest.json; the log backup <Name>[NNNN].4BL of the log
-// closed at the snapshot; the backup journal (Logs/Backup Journal[NNN].txt) and
+// closed at the snapshot, after the segments <Name>[NNNN-SSSS].4BL that New Log File archived
+// since backup NNNN (see NewLog); the backup journal (Logs/Backup Journal[NNN].txt) and
 // backupHistory.json in the destination.
 //
 // # Archive

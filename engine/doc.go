@@ -48,7 +48,8 @@
 //
 // # Data file layout
 //
-//	bucket meta      format, id (16 bytes), applied, lastChange, backupOp, logPending,
+//	bucket meta      format, id (16 bytes), applied, lastChange, backupOp, backupNum,
+//	                 logPending, logSegment (New Log File's count since a backup),
 //	                 seq:<table> (last record number given), count:<table>
 //	bucket t:<table> encoded primary key -> stored record (see encodeRecord: CRC-32C,
 //	                 version, record number, values)

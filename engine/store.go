@@ -14,7 +14,8 @@ import (
 // The data file is a bbolt file:
 //
 //	meta                 format, id, applied, lastChange, backupOp, backupNum, logPending,
-//	                     seq:<table> (next record number), count:<table>
+//	                     logSegment (see newlog.go), seq:<table> (next record number),
+//	                     count:<table>
 //	t:<table>            primary key (journal.AppendKey) -> stored record (encodeRecord)
 var (
 	bucketMeta    = []byte("meta")
