@@ -52,6 +52,8 @@ type OpenReport struct {
 
 // DB is an open database. It is safe for concurrent use.
 type DB struct {
+	// progress, during IntegrateProgress, is told the offset read in the file being integrated.
+	progress  func(off int64)
 	dir, name string
 	fs        journal.FS
 	opts      Options

@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"maps"
+	"os"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -174,6 +175,11 @@ func (db *DB) integrate(src recordSource, final bool) (int, error) {
 			return total, &Error{Code: CodeDataIO, Op: "integrate", Path: dataPath(db.dir, db.name), Err: err}
 		}
 		total = applied
+		if db.progress != nil {
+			if r, ok := src.(interface{ Offset() int64 }); ok {
+				db.progress(r.Offset())
+			}
+		}
 	}
 	db.visibleOp = db.ckptOp
 	db.bolt.View(func(tx *bolt.Tx) error { db.loadDiskMax(tx); return nil })
@@ -251,7 +257,11 @@ func setBlobLogged(b *bolt.Bucket, t *Table, rec *journal.Record) error {
 // operations it already holds; with no path, it integrates what the current log holds beyond the
 // data file (after an open that did not integrate it). Writers wait meanwhile. It returns the
 // number of operations applied.
-func (db *DB) Integrate(paths []string) (int, error) {
+func (db *DB) Integrate(paths []string) (int, error) { return db.IntegrateProgress(paths, nil) }
+
+// IntegrateProgress is Integrate that reports, after each batch, the bytes of the log files
+// read so far and their total (for the progress of S8); progress may be nil.
+func (db *DB) IntegrateProgress(paths []string, progress func(done, total int64)) (int, error) {
 	db.ckptMu.Lock()
 	defer db.ckptMu.Unlock()
 	db.wmu.Lock()
@@ -278,8 +288,22 @@ func (db *DB) Integrate(paths []string) (int, error) {
 	db.vmu.Lock()
 	defer db.vmu.Unlock()
 	db.epoch++
+	var size, base int64
+	for _, p := range paths {
+		if fi, err := os.Stat(p); err == nil {
+			size += fi.Size()
+		}
+	}
+	defer func() { db.progress = nil }()
 	total := 0
 	for _, p := range paths {
+		if progress != nil {
+			start := base
+			db.progress = func(off int64) { progress(min(start+off, size), size) }
+			if fi, err := os.Stat(p); err == nil {
+				base += fi.Size()
+			}
+		}
 		n, err := db.integrateFile(p, p == current)
 		total += n
 		if err != nil {

@@ -269,3 +269,31 @@ func TestUnfinishedTransactionDoesNotSwallowLaterWrites(t *testing.T) {
 	same(t, names(t, db), map[int64]string{1: "kept", 2: "after"})
 	db.Close()
 }
+
+// IntegrateProgress reports the bytes of the log read, up to the whole file.
+func TestIntegrateProgress(t *testing.T) {
+	dir, want := fillLagging(t, 10)
+	setSetting(t, dir, "restore.autoIntegrateLog", "false")
+	db := reopen(t, nil, dir, Options{})
+	defer db.Close()
+	fi, err := os.Stat(db.LogPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var last, total int64
+	calls := 0
+	n, err := db.IntegrateProgress(nil, func(done, all int64) {
+		calls++
+		if done < last {
+			t.Errorf("progress went back from %d to %d", last, done)
+		}
+		last, total = done, all
+	})
+	if err != nil || n != 12 {
+		t.Fatalf("IntegrateProgress = %d, %v", n, err)
+	}
+	if calls == 0 || total != fi.Size() || last != total {
+		t.Errorf("%d calls, last %d of %d, log of %d bytes", calls, last, total, fi.Size())
+	}
+	same(t, names(t, db), want)
+}

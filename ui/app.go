@@ -63,6 +63,8 @@ func Run(dir string) error {
 		return err
 	}
 	a := app.NewWithID(AppID)
+	stopProbe := startStallProbe() // only with HOLDFAST_STALL_PROBE: see stallprobe.go
+	defer stopProbe()
 	a.SetIcon(Icon())
 	d := NewDesktop(a, DesktopOptions{StatusEvery: 3 * time.Second, Scheduler: &backup.SchedulerOptions{}})
 	if dir == "" {
@@ -89,7 +91,9 @@ type MainWindow struct {
 	restore  *RestoreWindow
 	desk     *Desktop // the app's database switching; nil for a window on one database
 	question *dialog.ConfirmDialog
-	closed   bool
+	// integrating is the progress of the integration started last, or nil.
+	integrating *Progress
+	closed      bool
 	// RunBackup is the backup the backup window starts: DatabaseBackup(DB) unless a test
 	// puts another one here.
 	RunBackup BackupFunc
@@ -291,7 +295,7 @@ func (m *MainWindow) NewLogFile() {
 		return
 	}
 	v := m.view
-	go func() {
+	background(func() {
 		res, err := backup.NewLog(context.Background(), v.db)
 		do(func() {
 			if err != nil {
@@ -302,7 +306,7 @@ func (m *MainWindow) NewLogFile() {
 			v.updated()
 		})
 		v.refreshStatus()
-	}()
+	})
 }
 
 func newLogSentence(res *backup.NewLogResult) string {

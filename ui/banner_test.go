@@ -8,7 +8,6 @@ import (
 	"syscall"
 	"testing"
 
-
 	"holdfast/engine"
 	"holdfast/journal"
 )

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-
 	"holdfast/dialogs"
 	"holdfast/engine"
 	"holdfast/journal"

@@ -318,27 +318,24 @@ func (m *MainWindow) askIntegrate(inc *engine.Incomplete) {
 	m.question = d
 }
 
-// integrate integrates what the current log holds beyond the data file, with its progress.
+// integrate integrates what the current log holds beyond the data file, with its progress
+// (the bytes of the log read). It cannot be stopped halfway: writers wait for it anyway.
 func (m *MainWindow) integrate() {
 	if m.view == nil {
 		return
 	}
 	v := m.view
-	bar := widget.NewProgressBarInfinite()
-	prog := dialog.NewCustomWithoutButtons("Integrating the log", container.NewVBox(widget.NewLabel("Integrating the operations of the log..."), bar), m.Window)
-	prog.Show()
-	background(func() {
-		n, err := v.db.Integrate(nil)
-		do(func() {
-			bar.Stop()
-			prog.Hide()
-			if err != nil {
-				dialog.ShowError(codedError(err), m.Window)
-			} else {
-				dialog.ShowInformation("Log integrated", fmt.Sprintf("%d operation(s) integrated: the data file is at operation %d and writing is allowed.", n, v.db.LogStatus().Applied), m.Window)
-			}
-			v.browser.load()
+	m.integrating = startWork(m.Window, "Integrating the log", false, func(_ context.Context, progress func(backup.Progress)) (string, error) {
+		path := v.db.LogPath()
+		n, err := v.db.IntegrateProgress(nil, func(done, total int64) {
+			progress(backup.Progress{Done: done, Total: total, Item: path})
 		})
+		if err != nil {
+			return fmt.Sprintf("The log could not be integrated (error %d): %v", engine.CodeOf(err), err), err
+		}
+		return fmt.Sprintf("%d operation(s) integrated: the data file is at operation %d and writing is allowed.", n, v.db.LogStatus().Applied), nil
+	}, func() {
+		v.browser.load()
 		v.refreshStatus()
 	})
 }

@@ -173,7 +173,14 @@ func TestOpenAsksIntegrate(t *testing.T) {
 	}
 	saveCapture(t, d.Main.Window, filepath.Join("testdata", "ui", "integrate_question.png"))
 	pressOverlay(t, d.Main.Window, "Integrate")
-	waitFor(t, w, "the log integrated", func() bool { return d.DB().LogStatus().Incomplete == nil && d.Main.Banner() == "" })
+	waitFor(t, w, "the log integrated", func() bool {
+		p := d.Main.integrating
+		return p != nil && p.Result() != "" && d.DB().LogStatus().Incomplete == nil && d.Main.Banner() == ""
+	})
+	if res := d.Main.integrating.Result(); !strings.HasPrefix(res, "5 operation(s) integrated") {
+		t.Errorf("the integration's result: %q", res)
+	}
+	saveCapture(t, d.Main.Window, filepath.Join("testdata", "ui", "integrated.png"))
 	if n, _ := d.DB().Count("Customers"); n != 15 {
 		t.Fatalf("%d customers after integrating, want 15", n)
 	}

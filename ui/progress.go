@@ -48,7 +48,7 @@ type Progress struct {
 func StartBackup(w fyne.Window, title string, run BackupFunc, done func(*backup.Result, error)) *Progress {
 	var res *backup.Result
 	var err error
-	return startWork(w, title, func(ctx context.Context, progress func(backup.Progress)) (string, error) {
+	return startWork(w, title, true, func(ctx context.Context, progress func(backup.Progress)) (string, error) {
 		res, err = run(ctx, progress)
 		return ResultSentence(res, err), err
 	}, func() {
@@ -62,8 +62,9 @@ func StartBackup(w fyne.Window, title string, run BackupFunc, done func(*backup.
 // says how it ended in a sentence.
 type workFunc func(ctx context.Context, progress func(backup.Progress)) (string, error)
 
-// startWork shows the progress of run over w and starts it on a goroutine. On the Fyne thread.
-func startWork(w fyne.Window, title string, run workFunc, done func()) *Progress {
+// startWork shows the progress of run over w and starts it on a goroutine; stoppable shows a
+// Stop that cancels its context. On the Fyne thread.
+func startWork(w fyne.Window, title string, stoppable bool, run workFunc, done func()) *Progress {
 	p := &Progress{done: done}
 	p.bar = widget.NewProgressBar()
 	p.detail = widget.NewLabel("Starting...")
@@ -79,6 +80,9 @@ func startWork(w fyne.Window, title string, run workFunc, done func()) *Progress
 		p.detail.SetText("Stopping...")
 		cancel()
 	})
+	if !stoppable {
+		p.stop.Hide()
+	}
 	p.close = widget.NewButton("Close", func() { p.dlg.Hide() })
 	p.close.Hide()
 	p.body = container.NewVBox(p.bar, p.detail, p.item, p.result, container.NewHBox(p.stop, p.close))

@@ -386,7 +386,7 @@ func (r *RestoreWindow) Start() {
 	archive := strings.TrimSpace(r.archive.Text)
 	opts := r.options()
 	r.result, r.err = nil, nil
-	r.progress = startWork(r.Window, "Restore of "+filepath.Base(archive), func(ctx context.Context, progress func(backup.Progress)) (string, error) {
+	r.progress = startWork(r.Window, "Restore of "+filepath.Base(archive), true, func(ctx context.Context, progress func(backup.Progress)) (string, error) {
 		opts.Progress = progress
 		res, err := backup.Restore(ctx, archive, opts)
 		r.result, r.err = res, err

@@ -1,0 +1,288 @@
+package ui
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"fyne.io/fyne/v2"
+)
+
+// The stall probe is a diagnostic for the benchmark of the window's responsiveness
+// (bench/stall_test.go), not a feature. The engine and the backup must never block the Fyne
+// thread: everything they do runs on goroutines and only small updates hop onto that thread
+// (do.go). Whether that holds is seen from outside the code: the probe hands a tiny function to
+// the Fyne thread every 10 ms and measures how long each one waits before it runs, which is
+// how long a click or a key press would have waited at that moment.
+//
+// It runs only when HOLDFAST_STALL_PROBE names a file; without the variable nothing starts.
+// The file holds one JSON line (stallReport), replaced every second (a temporary file renamed
+// over it, so that a reader never sees half a line) and once more when the app quits.
+
+// stallProbeEnv is the environment variable that names the probe's file.
+const stallProbeEnv = "HOLDFAST_STALL_PROBE"
+
+const (
+	stallProbeEvery = 10 * time.Millisecond // a function handed over this often
+	stallProbeWrite = time.Second           // the file replaced this often
+)
+
+// startStallProbe starts the probe when HOLDFAST_STALL_PROBE names a file, once the app
+// exists (fyne.Do needs its driver), and returns what stops it and writes the last line.
+// Without the variable it starts nothing and stop does nothing.
+func startStallProbe() (stop func()) {
+	path := os.Getenv(stallProbeEnv)
+	if path == "" {
+		return func() {}
+	}
+	p := newStallProbe(path, fyne.Do) // fyne.Do, not do(): the thread itself, not uiMu too
+	p.start(stallProbeEvery, stallProbeWrite)
+	return p.stop
+}
+
+// stallProbe measures the delay of functions handed to a thread by hand (fyne.Do in the app).
+type stallProbe struct {
+	path    string
+	hand    func(func())
+	quit    chan struct{}
+	stopped sync.Once
+	wg      sync.WaitGroup
+	pending atomic.Int64 // handed over, not run yet
+	warned  bool         // a failed write was reported (only the writer touches it)
+
+	mu     sync.Mutex
+	every  time.Duration
+	began  time.Time // when the thread first ran one: probing starts there
+	last   time.Time // the previous run
+	count  int64
+	max    time.Duration
+	maxAt  time.Time
+	maxGap time.Duration
+	gapAt  time.Time
+	delays stallHist
+	gaps   stallHist
+}
+
+func newStallProbe(path string, hand func(func())) *stallProbe {
+	return &stallProbe{path: path, hand: hand, quit: make(chan struct{})}
+}
+
+// start begins handing a function over every `every` and writing the file every `write`.
+func (p *stallProbe) start(every, write time.Duration) {
+	p.every = every
+	p.wg.Add(2)
+	go p.handOver(every)
+	go p.writer(write)
+}
+
+// stop ends the probing and writes the last line. Functions still queued may run later; they
+// count only if they run before the last line is made.
+func (p *stallProbe) stop() {
+	p.stopped.Do(func() {
+		close(p.quit)
+		p.wg.Wait()
+		p.write(true)
+	})
+}
+
+// handOver hands a function to the thread every `every`. It waits for the first one to run
+// before it starts: a function handed over before the app's loop runs waits for the app to
+// start, which is not a stall. Writing the file is another goroutine's job, so that a slow
+// disk never delays a hand-over (which would show as a gap).
+func (p *stallProbe) handOver(every time.Duration) {
+	defer p.wg.Done()
+	ready := make(chan struct{})
+	p.hand(func() { close(ready) })
+	select {
+	case <-ready:
+	case <-p.quit:
+		return
+	}
+	p.mu.Lock()
+	p.began = time.Now()
+	p.last = p.began
+	p.mu.Unlock()
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	for {
+		select {
+		case <-p.quit:
+			return
+		case <-tick.C:
+			p.pending.Add(1)
+			handed := time.Now()
+			p.hand(func() { p.ran(handed, time.Now()) })
+		}
+	}
+}
+
+func (p *stallProbe) writer(every time.Duration) {
+	defer p.wg.Done()
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	for {
+		select {
+		case <-p.quit:
+			return
+		case <-tick.C:
+			p.write(false)
+		}
+	}
+}
+
+// ran records a function handed over at handed that ran at now. On the probed thread: it only
+// counts, under a lock the writer holds for a few microseconds.
+func (p *stallProbe) ran(handed, now time.Time) {
+	p.pending.Add(-1)
+	d := now.Sub(handed)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.count++
+	p.delays.add(d)
+	if d > p.max {
+		p.max, p.maxAt = d, now
+	}
+	if !p.last.IsZero() {
+		gap := now.Sub(p.last)
+		p.gaps.add(gap)
+		if gap > p.maxGap {
+			p.maxGap, p.gapAt = gap, now
+		}
+	}
+	p.last = now
+}
+
+// stallReport is the probe's JSON line. Delays are from a function's hand-over to its run; a
+// gap is the time between two runs, normally the 10 ms of the hand-overs (it also counts any
+// lateness of the probe's own goroutine). The histograms are cumulative since start, as
+// [upper bound in ms, count] for each bucket that is not empty: a reader that takes two lines
+// subtracts them to get the figures between the two.
+type stallReport struct {
+	Start    time.Time    `json:"start"`
+	Time     time.Time    `json:"time"`
+	Final    bool         `json:"final"`
+	EveryMs  float64      `json:"every_ms"`
+	Count    int64        `json:"count"`
+	Pending  int64        `json:"pending"`
+	MaxMs    float64      `json:"max_ms"`
+	MaxAt    time.Time    `json:"max_at,omitzero"`
+	P50Ms    float64      `json:"p50_ms"`
+	P99Ms    float64      `json:"p99_ms"`
+	MaxGapMs float64      `json:"max_gap_ms"`
+	MaxGapAt time.Time    `json:"max_gap_at,omitzero"`
+	Delays   [][2]float64 `json:"delay_hist"`
+	Gaps     [][2]float64 `json:"gap_hist"`
+}
+
+func (p *stallProbe) report(final bool) stallReport {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return stallReport{
+		Start: p.began, Time: time.Now(), Final: final, EveryMs: millis(p.every),
+		Count: p.count, Pending: p.pending.Load(),
+		MaxMs: millis(p.max), MaxAt: p.maxAt,
+		P50Ms: millis(min(p.delays.quantile(0.50), p.max)), P99Ms: millis(min(p.delays.quantile(0.99), p.max)),
+		MaxGapMs: millis(p.maxGap), MaxGapAt: p.gapAt,
+		Delays: p.delays.buckets(), Gaps: p.gaps.buckets(),
+	}
+}
+
+// write replaces the file with the current line. No fsync: a reader needs the line whole, not
+// on disk after a crash, and a sync each second would compete with the backup being measured.
+// A failure is said once on stderr; the app goes on.
+func (p *stallProbe) write(final bool) {
+	line, err := json.Marshal(p.report(final))
+	if err == nil {
+		err = replaceFile(p.path, append(line, '\n'))
+	}
+	if err != nil && !p.warned {
+		p.warned = true
+		fmt.Fprintf(os.Stderr, "warning: stall probe (%s): %v\n", stallProbeEnv, err)
+	}
+}
+
+// replaceFile writes data to a temporary file beside path and renames it over path.
+func replaceFile(path string, data []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(data)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), path)
+	}
+	if err != nil {
+		os.Remove(f.Name())
+	}
+	return err
+}
+
+func millis(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// stallHist counts durations in buckets of 0.1 ms up to 1 s, then of 10 ms up to 60 s (the last
+// bucket also holds anything longer): fine enough to tell 99 ms from 101 ms, in 64 KB.
+type stallHist struct {
+	n     [stallFine + stallCoarse]uint32
+	total int64
+}
+
+const (
+	stallFine   = 10_000 // 0.1 ms buckets: [0, 1 s)
+	stallCoarse = 5_900  // 10 ms buckets: [1 s, 60 s)
+)
+
+func (h *stallHist) add(d time.Duration) {
+	h.n[stallBucket(d)]++
+	h.total++
+}
+
+// stallBucket is the bucket of d.
+func stallBucket(d time.Duration) int {
+	us := max(d.Microseconds(), 0)
+	if us < 1_000_000 {
+		return int(us / 100)
+	}
+	return min(stallFine+int((us/1000-1000)/10), stallFine+stallCoarse-1)
+}
+
+// stallUpper is the upper bound of bucket i.
+func stallUpper(i int) time.Duration {
+	if i < stallFine {
+		return time.Duration(i+1) * 100 * time.Microsecond
+	}
+	return time.Second + time.Duration(i-stallFine+1)*10*time.Millisecond
+}
+
+// quantile is the upper bound of the bucket that holds the q-quantile (nearest rank); 0 when
+// empty.
+func (h *stallHist) quantile(q float64) time.Duration {
+	if h.total == 0 {
+		return 0
+	}
+	rank := max(int64(q*float64(h.total)+0.999999), 1)
+	var seen int64
+	for i, c := range h.n {
+		if seen += int64(c); seen >= rank {
+			return stallUpper(i)
+		}
+	}
+	return stallUpper(len(h.n) - 1)
+}
+
+// buckets lists the buckets that are not empty as [upper bound ms, count].
+func (h *stallHist) buckets() [][2]float64 {
+	out := [][2]float64{}
+	for i, c := range h.n {
+		if c > 0 {
+			out = append(out, [2]float64{millis(stallUpper(i)), float64(c)})
+		}
+	}
+	return out
+}
