@@ -150,6 +150,43 @@ func (m *MainWindow) Close() {
 	}
 }
 
+// Quit quits the app (File > Quit, the tray's Quit). While a backup runs it asks first: quitting
+// stops it (1406), which a person must choose knowingly.
+func (m *MainWindow) Quit() {
+	if m.view == nil || !m.view.db.BackupRunning() {
+		m.app.Quit()
+		return
+	}
+	m.askStopBackup(m.app.Quit)
+}
+
+// askStopBackup asks whether to stop the backup running to do then; Stop and quit stops it,
+// waits for it to end, and calls then on the Fyne thread.
+func (m *MainWindow) askStopBackup(then func()) {
+	v := m.view
+	msg := widget.NewLabel("A backup of " + v.db.Name() + " is running. Quitting now stops it: no archive is kept and the " +
+		"database is unchanged (1406). Keep running lets it finish.")
+	msg.Wrapping = fyne.TextWrapWord
+	d := dialog.NewCustomConfirm("A backup is running", "Stop and quit", "Keep running", msg, func(stop bool) {
+		if !stop {
+			return
+		}
+		if m.backup != nil && m.backup.progress != nil {
+			m.backup.progress.cancel()
+		}
+		v.stopScheduled()
+		background(func() {
+			for end := time.Now().Add(30 * time.Second); v.db.BackupRunning() && time.Now().Before(end); {
+				time.Sleep(20 * time.Millisecond)
+			}
+			do(then)
+		})
+	}, m.Window)
+	d.Resize(fyne.NewSize(520, 200))
+	m.question = d
+	d.Show()
+}
+
 // BackupWindow is the backup window when it is open, or nil.
 func (m *MainWindow) BackupWindow() *BackupWindow { return m.backup }
 
@@ -282,7 +319,7 @@ func (m *MainWindow) setMenu() {
 	newLog := item("New Log File", m.NewLogFile, true)
 	settingsItem := item("Database Settings...", m.OpenSettings, true)
 	settingsItem.Shortcut = settingsShortcut
-	quit := fyne.NewMenuItem("Quit", func() { m.app.Quit() })
+	quit := fyne.NewMenuItem("Quit", m.Quit)
 	quit.IsQuit = true
 	m.SetMainMenu(fyne.NewMainMenu(fyne.NewMenu("File", newDB, openDB, fyne.NewMenuItemSeparator(),
 		backupItem, restoreItem, newLog, fyne.NewMenuItemSeparator(), settingsItem, fyne.NewMenuItemSeparator(), quit)))

@@ -103,3 +103,48 @@ func TestBackupProgressStop(t *testing.T) {
 		t.Errorf("result %q", p.Result())
 	}
 }
+
+// Quitting while a backup runs asks first: Keep running lets it go on, Stop and quit stops it
+// (1406) and then quits.
+func TestQuitDuringBackupAsks(t *testing.T) {
+	a := newApp(t)
+	db := browsedDB(t, 20)
+	w := newWatcher()
+	m := newMainUI(a, Config{DBPath: db.Dir(), Name: db.Name(), DB: db, OnUpdate: w.update})
+	defer m.Close()
+	onUI(m.Start)
+	stopped := make(chan error, 1)
+	m.RunBackup = func(ctx context.Context, p func(backup.Progress)) (*backup.Result, error) {
+		snap, err := db.BeginBackup(1)
+		if err != nil {
+			return nil, err
+		}
+		<-ctx.Done()
+		snap.Abort()
+		err = &engine.Error{Code: engine.CodeBackupInterrupted, Op: "backup", Err: ctx.Err()}
+		stopped <- err
+		return nil, err
+	}
+	onUI(func() {
+		m.OpenBackup()
+		m.BackupWindow().Start()
+	})
+	waitFor(t, w, "the backup running", db.BackupRunning)
+	onUI(m.Quit)
+	waitFor(t, w, "the question", func() bool { return overlayButton(m.Window, "Keep running") != nil })
+	pressOverlay(t, m.Window, "Keep running")
+	if !db.BackupRunning() {
+		t.Fatal("Keep running stopped the backup")
+	}
+	onUI(m.Quit)
+	pressOverlay(t, m.Window, "Stop and quit")
+	select {
+	case err := <-stopped:
+		if engine.CodeOf(err) != engine.CodeBackupInterrupted {
+			t.Fatalf("the backup ended with %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Stop and quit did not stop the backup")
+	}
+	waitFor(t, w, "the backup ended", func() bool { return !db.BackupRunning() })
+}

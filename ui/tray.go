@@ -30,7 +30,8 @@ func (d *Desktop) applyTray() {
 				if d.Main.backup != nil {
 					d.Main.backup.Start()
 				}
-			})))
+			}),
+			fyne.NewMenuItem("Quit", d.Main.Quit)))
 		d.trayMenu = true
 	}
 	d.Main.SetCloseIntercept(d.closeRequested)
@@ -46,6 +47,10 @@ func (d *Desktop) showWindow() {
 // tray (said once by a notification), else close it, which quits.
 func (d *Desktop) closeRequested() {
 	if !d.inTray {
+		if db := d.DB(); db != nil && d.Main.view != nil && db.BackupRunning() {
+			d.Main.askStopBackup(d.Main.Close)
+			return
+		}
 		d.Main.Close()
 		return
 	}
