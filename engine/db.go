@@ -60,7 +60,7 @@ type DB struct {
 	bolt      *bolt.DB
 	id        [16]byte
 	report    OpenReport
-	settings  *settings.Settings
+	settings  atomic.Pointer[settings.Settings] // replaced whole by saveSettings, read without wmu
 
 	catMu sync.RWMutex
 	cat   *Catalog
@@ -130,7 +130,7 @@ func (db *DB) Report() OpenReport {
 }
 
 // Settings returns a copy of the database's settings.
-func (db *DB) Settings() *settings.Settings { return db.settings.Clone() }
+func (db *DB) Settings() *settings.Settings { return db.settings.Load().Clone() }
 
 func (o *Options) fill() {
 	if o.FS == nil {
@@ -274,10 +274,13 @@ func (db *DB) loadFiles() error {
 		return &Error{Code: CodeNotDatabase, Op: "read structure", Path: filepath.Join(db.dir, CatalogFile), Err: err}
 	}
 	db.cat = cat
-	db.settings = settings.New()
+	db.settings.Store(settings.New())
 	data, err := os.ReadFile(filepath.Join(db.dir, settings.FileName))
 	if err == nil {
-		db.settings, err = settings.Parse(data)
+		var s *settings.Settings
+		if s, err = settings.Parse(data); err == nil {
+			db.settings.Store(s)
+		}
 	} else if errors.Is(err, os.ErrNotExist) {
 		err = nil
 	}
@@ -289,7 +292,7 @@ func (db *DB) loadFiles() error {
 
 // LogPath is where the log file is (or would be).
 func (db *DB) LogPath() string {
-	p := db.settings.String("log.path")
+	p := db.settings.Load().String("log.path")
 	if !filepath.IsAbs(p) {
 		p = filepath.Join(db.dir, p)
 	}
@@ -301,7 +304,7 @@ func (db *DB) saveSettings(s *settings.Settings) error {
 	if err := journal.WriteFileAtomic(db.fs, filepath.Join(db.dir, settings.FileName), s.Marshal(), 0o600); err != nil {
 		return &Error{Code: CodeDataIO, Op: "write settings", Path: filepath.Join(db.dir, settings.FileName), Err: err}
 	}
-	db.settings = s
+	db.settings.Store(s)
 	return nil
 }
 
@@ -310,7 +313,7 @@ func (db *DB) saveSettings(s *settings.Settings) error {
 func (db *DB) UpdateSettings(s *settings.Settings) error {
 	db.wmu.Lock()
 	defer db.wmu.Unlock()
-	if s.String("log.use") != db.settings.String("log.use") || s.String("log.path") != db.settings.String("log.path") {
+	if s.String("log.use") != db.settings.Load().String("log.use") || s.String("log.path") != db.settings.Load().String("log.path") {
 		return &Error{Code: CodeBadSetting, Op: "settings", Err: errors.New("log.use and log.path change through the log commands (holdfast log DB create|stop)")}
 	}
 	return db.saveSettings(s)

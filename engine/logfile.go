@@ -25,7 +25,7 @@ func logError(op, path string, err error) error {
 // appending (a torn tail is cut), check that it belongs to this data file, and integrate what the
 // data file lacks.
 func (db *DB) openLog() error {
-	if !db.settings.Bool("log.use") {
+	if !db.settings.Load().Bool("log.use") {
 		return nil
 	}
 	path := db.LogPath()
@@ -87,7 +87,7 @@ func (db *DB) catchUp(path string, lastOp uint64) error {
 		return db.advanceApplied(lastOp)
 	}
 	inc := Incomplete{From: from, To: to, Operations: n}
-	if !db.settings.Bool("restore.autoIntegrateLog") && (db.opts.Integrate == nil || !db.opts.Integrate(inc)) {
+	if !db.settings.Load().Bool("restore.autoIntegrateLog") && (db.opts.Integrate == nil || !db.opts.Integrate(inc)) {
 		db.report.Incomplete = &inc
 		db.readOnly = &Error{Code: CodeIncomplete, Op: "write", Err: fmt.Errorf("the log holds %d operation(s) (%d to %d) that the data file lacks", n, from, to)}
 		return nil
@@ -171,7 +171,7 @@ type LogStatus struct {
 func (db *DB) LogStatus() LogStatus {
 	db.wmu.Lock()
 	defer db.wmu.Unlock()
-	st := LogStatus{Use: db.settings.Bool("log.use"), Path: db.LogPath(), Failed: db.logErr, Incomplete: db.report.Incomplete}
+	st := LogStatus{Use: db.settings.Load().Bool("log.use"), Path: db.LogPath(), Failed: db.logErr, Incomplete: db.report.Incomplete}
 	st.Pending = db.logPending()
 	if db.log != nil {
 		st.Open, st.Size, st.FirstOp = true, db.log.Size(), db.log.Header().FirstOp
@@ -187,7 +187,7 @@ func (db *DB) LogStatus() LogStatus {
 // blank or unchanged since the last backup; otherwise the request is recorded, the log starts
 // right after the next backup, and the error says so (2015).
 func (db *DB) StartLog(path string) error {
-	s := db.settings.Clone()
+	s := db.settings.Load().Clone()
 	if path == "" {
 		path = s.String("log.path")
 	}
@@ -276,7 +276,7 @@ func (db *DB) StopLog() error {
 		db.log = nil
 	}
 	db.batches = nil
-	s := db.settings.Clone()
+	s := db.settings.Load().Clone()
 	s.Set("log.use", "false")
 	db.logErr = nil
 	db.setLogPending(false)

@@ -128,7 +128,7 @@ func OpenRestored(dir string, r Restored, opts Options) (*DB, RestoreReport, err
 	if db.nextOp <= db.ckptOp {
 		db.nextOp = db.ckptOp + 1
 	}
-	s := db.settings.Clone()
+	s := db.settings.Load().Clone()
 	s.Set("log.path", defaultLogPath)
 	if err := db.saveSettings(s); err != nil {
 		return fail(err)

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -352,6 +353,12 @@ func newLogSentence(res *backup.NewLogResult) string {
 		s += "\nThe previous one is kept as " + p + "."
 	}
 	return s
+}
+
+// dialogFailed reports whether a chooser's error is a failure to tell the person about: not a
+// cancel, nor a second dialog refused while one is open.
+func dialogFailed(err error) bool {
+	return err != nil && !errors.Is(err, dialogs.ErrCancelled) && !errors.Is(err, dialogs.ErrBusy)
 }
 
 // codedError shows an error with its code first, as every alert does.

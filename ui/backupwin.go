@@ -80,17 +80,7 @@ func (b *BackupWindow) Refresh() {
 	background(func() {
 		s := b.db.Settings()
 		dest := backup.Destination(b.db)
-		space := "unknown (the destination does not exist yet)"
-		probe := dest
-		for {
-			if _, err := os.Stat(probe); err == nil || filepath.Dir(probe) == probe {
-				break
-			}
-			probe = filepath.Dir(probe)
-		}
-		if free, total, ok := backup.DiskSpace(probe); ok {
-			space = fmt.Sprintf("%s used, %s free of %s", humanize.Bytes(total-free), humanize.Bytes(free), humanize.Bytes(total))
-		}
+		space := spaceOf(dest)
 		var parts []string
 		if s.Bool("content.data") {
 			parts = append(parts, "data")
@@ -139,3 +129,24 @@ func (b *BackupWindow) Start() {
 
 // Running is the progress of the backup started last, or nil.
 func (b *BackupWindow) Running() *Progress { return b.progress }
+
+// spaceOf says the used and free space of the disk that holds dest (or will: the nearest
+// folder above it that exists), in human units. It reads the disk: off the Fyne thread.
+func spaceOf(dest string) string {
+	probe := dest
+	for {
+		if _, err := os.Stat(probe); err == nil || filepath.Dir(probe) == probe {
+			break
+		}
+		probe = filepath.Dir(probe)
+	}
+	free, total, ok := backup.DiskSpace(probe)
+	if !ok {
+		return "unknown (the folder and its parents cannot be read)"
+	}
+	text := fmt.Sprintf("%s used, %s free of %s", humanize.Bytes(total-free), humanize.Bytes(free), humanize.Bytes(total))
+	if probe != dest {
+		text += " (the folder is created by the first backup)"
+	}
+	return text
+}

@@ -83,14 +83,17 @@ func TestBackupProgressStop(t *testing.T) {
 	}
 	p := StartBackup(w, "Backup of Shop", run, func(_ *backup.Result, err error) { ended <- err })
 	<-started
-	if !strings.Contains(p.detail.Text, "315 MB of 1.1 GB") || !strings.Contains(p.detail.Text, "left") || p.item.Text != "Data/Shop.4DD" {
-		t.Errorf("progress shows %q / %q", p.detail.Text, p.item.Text)
-	}
-	if p.bar.Value < 0.29 || p.bar.Value > 0.3 {
-		t.Errorf("thermometer at %.2f", p.bar.Value)
-	}
+	waitFor(t, newWatcher(), "the progress shown", func() bool { return strings.Contains(p.detail.Text, "315 MB of 1.1 GB") })
+	onUI(func() {
+		if !strings.Contains(p.detail.Text, "left") || p.item.Text != "Data/Shop.4DD" {
+			t.Errorf("progress shows %q / %q", p.detail.Text, p.item.Text)
+		}
+		if p.bar.Value < 0.29 || p.bar.Value > 0.3 {
+			t.Errorf("thermometer at %.2f", p.bar.Value)
+		}
+	})
 	saveCapture(t, w, filepath.Join("testdata", "ui", "backup_progress.png"))
-	p.Stop()
+	onUI(p.Stop)
 	select {
 	case err := <-ended:
 		if engine.CodeOf(err) != engine.CodeBackupInterrupted {
@@ -99,6 +102,7 @@ func TestBackupProgressStop(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("Stop did not stop the backup")
 	}
+	waitFor(t, newWatcher(), "the result", func() bool { return p.Result() != "" })
 	if !strings.Contains(p.Result(), "stopped") || !strings.Contains(p.Result(), "1406") {
 		t.Errorf("result %q", p.Result())
 	}

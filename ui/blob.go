@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -11,7 +10,6 @@ import (
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 
-	"holdfast/dialogs"
 	"holdfast/engine"
 	"holdfast/journal"
 )
@@ -70,7 +68,9 @@ func (b *Browser) ImportBlob() {
 		background(func() {
 			path, err := chooser.OpenFile(fmt.Sprintf("Import into %s of %s %s", field, t.Name, keyText(key)), start)
 			if err != nil {
-				b.dialogFailed(err)
+				if dialogFailed(err) {
+					b.showError(err)
+				}
 				return
 			}
 			data, err := engine.ReadBlobFile(path)
@@ -109,7 +109,9 @@ func (b *Browser) ExportBlob() {
 			name := fmt.Sprintf("%s-%s-%s%s", t.Name, strings.ReplaceAll(keyText(key), ", ", "-"), field, extensionOf(v.B))
 			path, err := chooser.SaveFile(fmt.Sprintf("Export %s of %s %s", field, t.Name, keyText(key)), start, filepath.Base(name))
 			if err != nil {
-				b.dialogFailed(err)
+				if dialogFailed(err) {
+					b.showError(err)
+				}
 				return
 			}
 			if err := journal.WriteFileAtomic(journal.OSFS{}, path, v.B, 0o644); err != nil {
@@ -142,13 +144,6 @@ func extensionOf(data []byte) string {
 		return ".txt"
 	}
 	return ".bin"
-}
-
-func (b *Browser) dialogFailed(err error) {
-	if errors.Is(err, dialogs.ErrCancelled) || errors.Is(err, dialogs.ErrBusy) {
-		return
-	}
-	b.showError(err)
 }
 
 func (b *Browser) showError(err error) {

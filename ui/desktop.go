@@ -349,7 +349,9 @@ func (d *Desktop) NewDatabase() {
 	background(func() {
 		path, err := d.opts.Chooser.SaveFile("New database: its folder", start, "My Database")
 		if err != nil {
-			d.chooserFailed(err)
+			if dialogFailed(err) {
+				d.showError(err)
+			}
 			return
 		}
 		if fi, err := os.Stat(path); err == nil && fi.IsDir() {
@@ -378,7 +380,9 @@ func (d *Desktop) OpenDatabase() {
 	background(func() {
 		path, err := d.opts.Chooser.Folder("Open database: choose its folder", start)
 		if err != nil {
-			d.chooserFailed(err)
+			if dialogFailed(err) {
+				d.showError(err)
+			}
 			return
 		}
 		if _, err := os.Stat(filepath.Join(path, "Data")); err != nil {
@@ -397,13 +401,6 @@ func (d *Desktop) databasesFolder() string {
 	}
 	home, _ := os.UserHomeDir()
 	return home
-}
-
-func (d *Desktop) chooserFailed(err error) {
-	if errors.Is(err, dialogs.ErrCancelled) || errors.Is(err, dialogs.ErrBusy) {
-		return
-	}
-	d.showError(err)
 }
 
 func (d *Desktop) showError(err error) {

@@ -2,8 +2,11 @@ package ui
 
 import (
 	"sync"
+	"sync/atomic"
 
 	"fyne.io/fyne/v2"
+
+	"holdfast/backup"
 )
 
 // uiMu makes the changes handed over from background goroutines run one at a time. The app's
@@ -41,4 +44,23 @@ func doWait(fn func()) {
 		defer uiMu.Unlock()
 		fn()
 	})
+}
+
+// latestOnly hands progress reports to show on the Fyne thread without ever waiting for it:
+// the reporter (a backup, an integration holding the database's locks) goes on at once, and
+// while one report waits for the thread, newer ones only replace it.
+func latestOnly(show func(backup.Progress)) func(backup.Progress) {
+	var latest atomic.Pointer[backup.Progress]
+	var queued atomic.Bool
+	return func(pr backup.Progress) {
+		latest.Store(&pr)
+		if queued.CompareAndSwap(false, true) {
+			background(func() {
+				do(func() {
+					queued.Store(false)
+					show(*latest.Load())
+				})
+			})
+		}
+	}
 }

@@ -2,7 +2,6 @@ package ui
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"path/filepath"
 
@@ -77,7 +76,7 @@ func (w *SettingsWindow) startLog() {
 		path, err := w.opts.Chooser.SaveFile("Create the log file (another disk than the data is safer)", folder, "data.journal",
 			dialogs.Filter{Desc: "Log files", Extensions: []string{"journal"}})
 		if err != nil {
-			if !errors.Is(err, dialogs.ErrCancelled) && !errors.Is(err, dialogs.ErrBusy) {
+			if dialogFailed(err) {
 				do(func() { dialog.ShowError(err, w.Window) })
 			}
 			w.showLog()

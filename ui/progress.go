@@ -40,7 +40,8 @@ type Progress struct {
 	cancel context.CancelFunc
 
 	// done is called on the Fyne thread when the work has ended.
-	done func()
+	done  func()
+	ended bool
 }
 
 // StartBackup shows the progress of run over w and starts it; done, when set, is called on the
@@ -90,7 +91,7 @@ func startWork(w fyne.Window, title string, stoppable bool, run workFunc, done f
 	p.dlg.Resize(fyne.NewSize(520, 220))
 	p.dlg.Show()
 	background(func() {
-		sentence, err := run(ctx, func(pr backup.Progress) { do(func() { p.show(pr) }) })
+		sentence, err := run(ctx, latestOnly(p.show))
 		cancel()
 		do(func() { p.finish(sentence, err) })
 	})
@@ -104,6 +105,9 @@ func (p *Progress) Stop() { p.stop.OnTapped() }
 func (p *Progress) Result() string { return p.result.Text }
 
 func (p *Progress) show(pr backup.Progress) {
+	if p.ended {
+		return // a report that waited for the thread past the end
+	}
 	if pr.Total > 0 {
 		p.bar.SetValue(float64(pr.Done) / float64(pr.Total))
 	}
@@ -122,6 +126,7 @@ func (p *Progress) show(pr backup.Progress) {
 }
 
 func (p *Progress) finish(sentence string, err error) {
+	p.ended = true
 	p.stop.Hide()
 	p.detail.Hide()
 	p.item.Hide()

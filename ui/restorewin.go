@@ -190,7 +190,7 @@ func (r *RestoreWindow) browse() {
 		do(func() {
 			if err == nil {
 				r.archive.SetText(p)
-			} else if !errors.Is(err, dialogs.ErrCancelled) && !errors.Is(err, dialogs.ErrBusy) {
+			} else if dialogFailed(err) {
 				dialog.ShowError(err, r.Window)
 			}
 			r.updated()
@@ -206,7 +206,7 @@ func (r *RestoreWindow) chooseDest() {
 			if err == nil {
 				name := filepath.Base(backup.DefaultRestoreFolder(strings.TrimSpace(r.archive.Text)))
 				r.dest.SetText(filepath.Join(p, name))
-			} else if !errors.Is(err, dialogs.ErrCancelled) && !errors.Is(err, dialogs.ErrBusy) {
+			} else if dialogFailed(err) {
 				dialog.ShowError(err, r.Window)
 			}
 			r.updated()
@@ -224,7 +224,7 @@ func (r *RestoreWindow) addLog() {
 				r.mode.SetSelected(integrateFiles)
 				r.showLogs()
 				r.check()
-			} else if !errors.Is(err, dialogs.ErrCancelled) && !errors.Is(err, dialogs.ErrBusy) {
+			} else if dialogFailed(err) {
 				dialog.ShowError(err, r.Window)
 			}
 			r.updated()

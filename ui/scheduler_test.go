@@ -78,7 +78,7 @@ func TestSchedulerInTheWindow(t *testing.T) {
 	run := func(ctx context.Context) (*backup.Result, error) {
 		calls++
 		if calls == 1 {
-			m.view.scheduledProgress(backup.Progress{Done: 300e6, Total: 1e9, Left: 7 * time.Second})
+			latestOnly(m.view.showScheduled)(backup.Progress{Done: 300e6, Total: 1e9, Left: 7 * time.Second})
 			close(gate)
 			<-ctx.Done()
 			return nil, &engine.Error{Code: engine.CodeBackupInterrupted, Op: "backup", Err: ctx.Err()}

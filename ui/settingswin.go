@@ -14,9 +14,7 @@ import (
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/widget"
-	"github.com/dustin/go-humanize"
 
-	"holdfast/backup"
 	"holdfast/dialogs"
 	"holdfast/engine"
 	"holdfast/settings"
@@ -483,20 +481,7 @@ func (w *SettingsWindow) readSpace() {
 	gen := w.spaceGen
 	w.spaceMu.Unlock()
 	background(func() {
-		text := "Space: unknown (the folder and its parents cannot be read)"
-		probe := dest
-		for {
-			if _, err := os.Stat(probe); err == nil || filepath.Dir(probe) == probe {
-				break
-			}
-			probe = filepath.Dir(probe)
-		}
-		if free, total, ok := backup.DiskSpace(probe); ok {
-			text = fmt.Sprintf("%s used, %s free of %s", humanize.Bytes(total-free), humanize.Bytes(free), humanize.Bytes(total))
-			if probe != dest {
-				text += " (the folder is created by the first backup)"
-			}
-		}
+		text := spaceOf(dest)
 		do(func() {
 			w.spaceMu.Lock()
 			current := gen == w.spaceGen
@@ -519,7 +504,7 @@ func (w *SettingsWindow) chooseDestination() {
 		do(func() {
 			if err == nil {
 				w.dest.SetText(path) // its OnChanged checks it and reads its space
-			} else if !errors.Is(err, dialogs.ErrCancelled) && !errors.Is(err, dialogs.ErrBusy) {
+			} else if dialogFailed(err) {
 				dialog.ShowError(err, w.Window)
 			}
 			w.opts.Updated()
@@ -548,7 +533,7 @@ func (w *SettingsWindow) addAttachment(folder bool) {
 					w.attachments = append(w.attachments, path)
 					w.attachList.Refresh()
 				}
-			case !errors.Is(err, dialogs.ErrCancelled) && !errors.Is(err, dialogs.ErrBusy):
+			case dialogFailed(err):
 				dialog.ShowError(err, w.Window)
 			}
 			w.opts.Updated()
@@ -632,20 +617,30 @@ func (w *SettingsWindow) Save() {
 		w.Content().Refresh()
 		return
 	}
-	// The log keys are the database's own: the log dialogs changed them already.
-	cur := w.db.Settings()
-	next.Set("log.use", cur.String("log.use"))
-	next.Set("log.path", cur.String("log.path"))
-	if err := w.db.UpdateSettings(next); err != nil {
-		w.summary.SetText(fmt.Sprintf("Nothing was saved (error %d): %v", engine.CodeOf(err), err))
-		w.summary.Show()
-		return
-	}
-	w.summary.Hide()
-	if w.opts.Saved != nil {
-		w.opts.Saved()
-	}
-	w.Close()
+	// Written off the Fyne thread: the file is synced, and the database's lock may be busy.
+	w.ok.Disable()
+	background(func() {
+		// The log keys are the database's own: the log dialogs changed them already.
+		cur := w.db.Settings()
+		next.Set("log.use", cur.String("log.use"))
+		next.Set("log.path", cur.String("log.path"))
+		err := w.db.UpdateSettings(next)
+		do(func() {
+			w.ok.Enable()
+			if err != nil {
+				w.summary.SetText(fmt.Sprintf("Nothing was saved (error %d): %v", engine.CodeOf(err), err))
+				w.summary.Show()
+				w.opts.Updated()
+				return
+			}
+			w.summary.Hide()
+			if w.opts.Saved != nil {
+				w.opts.Saved()
+			}
+			w.Close()
+			w.opts.Updated()
+		})
+	})
 }
 
 // Errors lists the errors shown at the fields, as "key: text", for tests and the summary.

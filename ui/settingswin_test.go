@@ -56,7 +56,7 @@ func entryOf(t *testing.T, sw *SettingsWindow, key string) *widget.Entry {
 // typed, OK saves nothing and says which pages to look at; once fixed, OK saves every value.
 func TestSettingsValidationOnEveryPage(t *testing.T) {
 	db := browsedDB(t, 3)
-	sw, _ := openSettings(t, db, &dialogs.Fake{})
+	sw, w := openSettings(t, db, &dialogs.Fake{})
 	before := settingsFile(t, db)
 	aFile := filepath.Join(t.TempDir(), "not-a-folder")
 	os.WriteFile(aFile, []byte("x"), 0o600)
@@ -130,6 +130,7 @@ func TestSettingsValidationOnEveryPage(t *testing.T) {
 		entryOf(t, sw, "scheduler.custom.days").SetText("0")
 		test.Tap(sw.ok)
 	})
+	waitFor(t, w, "the settings saved", func() bool { return sw.closed })
 	s := db.Settings()
 	for key, v := range good {
 		if key == "scheduler.custom.days" {
@@ -211,6 +212,7 @@ func TestSettingsAttachmentsAndDestination(t *testing.T) {
 		test.Tap(sw.attachDel)
 		test.Tap(sw.ok)
 	})
+	waitFor(t, w, "the settings saved", func() bool { return sw.closed })
 	s := db.Settings()
 	if got, _ := s.List("content.attachments"); !slices.Equal(got, []string{folder}) {
 		t.Errorf("saved attachments %q, want the folder only", got)

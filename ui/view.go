@@ -91,7 +91,7 @@ func newDatabaseView(m *MainWindow, cfg Config, path, status *widget.Label) *dat
 		inner := opts.Backup
 		if inner == nil {
 			inner = func(ctx context.Context) (*backup.Result, error) {
-				return backup.Run(ctx, db, backup.Options{Progress: v.scheduledProgress})
+				return backup.Run(ctx, db, backup.Options{Progress: latestOnly(v.showScheduled)})
 			}
 		}
 		opts.Backup = func(ctx context.Context) (*backup.Result, error) {
@@ -244,18 +244,16 @@ func (v *databaseView) refreshStatus() {
 	})
 }
 
-// scheduledProgress shows a scheduled backup's progress in the status bar.
-func (v *databaseView) scheduledProgress(p backup.Progress) {
-	do(func() {
-		if p.Total > 0 {
-			v.schedBar.SetValue(float64(p.Done) / float64(p.Total))
-		}
-		text := fmt.Sprintf("Scheduled backup: %s of %s", humanize.Bytes(uint64(p.Done)), humanize.Bytes(uint64(p.Total)))
-		if p.Left > 0 {
-			text += fmt.Sprintf(", about %s left", p.Left.Round(time.Second))
-		}
-		v.schedLabel.SetText(text)
-	})
+// showScheduled shows a scheduled backup's progress in the status bar. On the Fyne thread.
+func (v *databaseView) showScheduled(p backup.Progress) {
+	if p.Total > 0 {
+		v.schedBar.SetValue(float64(p.Done) / float64(p.Total))
+	}
+	text := fmt.Sprintf("Scheduled backup: %s of %s", humanize.Bytes(uint64(p.Done)), humanize.Bytes(uint64(p.Total)))
+	if p.Left > 0 {
+		text += fmt.Sprintf(", about %s left", p.Left.Round(time.Second))
+	}
+	v.schedLabel.SetText(text)
 }
 
 // stopScheduled stops the scheduled backup running (the status bar's Stop).
