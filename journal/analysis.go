@@ -78,15 +78,15 @@ func valuesText(b []byte) string {
 	return JoinValues(vals)
 }
 
-// columns are the analysis columns, in order.
-var columns = []string{"Operation", "Action", "Table", "Primary Key/BLOB", "Process", "Size",
+// Columns are the names of the analysis columns (S3.6), in order.
+var Columns = []string{"Operation", "Action", "Table", "Primary Key/BLOB", "Process", "Size",
 	"Date and Hour", "System User", "User", "Values", "Record"}
 
 // DateLayout is how the "Date and Hour" column shows a time, in the local zone.
 const DateLayout = "2006-01-02 15:04:05"
 
-// fields returns a row's columns as text.
-func (r *Row) fields() []string {
+// Fields returns a row's columns as text, in the order of Columns.
+func (r *Row) Fields() []string {
 	date := ""
 	if !r.Time.IsZero() {
 		date = r.Time.Local().Format(DateLayout)
@@ -119,10 +119,10 @@ func cleanText(s string) string {
 // characters inside a field (tabs, line breaks) become spaces.
 func WriteText(w io.Writer, rows []Row) error {
 	bw := bufio.NewWriter(w)
-	bw.WriteString(strings.Join(columns, "\t"))
+	bw.WriteString(strings.Join(Columns, "\t"))
 	bw.WriteByte('\n')
 	for i := range rows {
-		for j, f := range rows[i].fields() {
+		for j, f := range rows[i].Fields() {
 			if j > 0 {
 				bw.WriteByte('\t')
 			}
@@ -136,9 +136,9 @@ func WriteText(w io.Writer, rows []Row) error {
 // WriteCSV writes rows as CSV (RFC 4180) after a line of column names.
 func WriteCSV(w io.Writer, rows []Row) error {
 	cw := csv.NewWriter(w)
-	cw.Write(columns)
+	cw.Write(Columns)
 	for i := range rows {
-		cw.Write(rows[i].fields())
+		cw.Write(rows[i].Fields())
 	}
 	cw.Flush()
 	return cw.Error()

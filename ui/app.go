@@ -84,14 +84,15 @@ func Run(dir string) error {
 // MainWindow is the main window; Start begins its background reads (records, status).
 type MainWindow struct {
 	fyne.Window
-	view     *databaseView
-	app      fyne.App
-	cfg      Config
-	backup   *BackupWindow
-	settings *SettingsWindow
-	restore  *RestoreWindow
-	desk     *Desktop // the app's database switching; nil for a window on one database
-	question *dialog.ConfirmDialog
+	view        *databaseView
+	app         fyne.App
+	cfg         Config
+	backup      *BackupWindow
+	settings    *SettingsWindow
+	restore     *RestoreWindow
+	maintenance *MaintenanceWindow
+	desk        *Desktop // the app's database switching; nil for a window on one database
+	question    *dialog.ConfirmDialog
 	// integrating is the progress of the integration started last, or nil.
 	integrating *Progress
 	closed      bool
@@ -301,6 +302,9 @@ func (m *MainWindow) stopView() {
 	if m.settings != nil {
 		m.settings.Close()
 	}
+	if m.maintenance != nil {
+		m.maintenance.Close()
+	}
 }
 
 // setMenu builds the File menu of S8; what needs a database is off without one.
@@ -320,10 +324,11 @@ func (m *MainWindow) setMenu() {
 	newLog := item("New Log File", m.NewLogFile, true)
 	settingsItem := item("Database Settings...", m.OpenSettings, true)
 	settingsItem.Shortcut = settingsShortcut
+	maintenanceItem := item("Maintenance and Security...", m.OpenMaintenance, true)
 	quit := fyne.NewMenuItem("Quit", m.Quit)
 	quit.IsQuit = true
 	m.SetMainMenu(fyne.NewMainMenu(fyne.NewMenu("File", newDB, openDB, fyne.NewMenuItemSeparator(),
-		backupItem, restoreItem, newLog, fyne.NewMenuItemSeparator(), settingsItem, fyne.NewMenuItemSeparator(), quit)))
+		backupItem, restoreItem, newLog, fyne.NewMenuItemSeparator(), settingsItem, maintenanceItem, fyne.NewMenuItemSeparator(), quit)))
 }
 
 // NewLogFile closes the current log, archives it as a log backup and starts a new one

@@ -17,10 +17,17 @@ import (
 	"holdfast/engine"
 )
 
-// BackupWindow is the window Ctrl+B opens: where backups go (with used and free space), what
-// they hold, the last backup, and a Backup button that shows the progress.
+// BackupWindow is the window Ctrl+B opens: the backup panel in a window of its own.
 type BackupWindow struct {
 	fyne.Window
+	*BackupPanel
+}
+
+// BackupPanel shows where backups go (with used and free space), what they hold, the last
+// backup, and a Backup button that shows the progress over its window. It is the backup window
+// and the Backup page of Maintenance and Security.
+type BackupPanel struct {
+	win      fyne.Window
 	db       *engine.DB
 	run      BackupFunc
 	updated  func()
@@ -30,6 +37,7 @@ type BackupWindow struct {
 	last     *widget.Label
 	button   *widget.Button
 	progress *Progress
+	root     fyne.CanvasObject
 	// OpenSettings, when set, is what the Database Settings... button does.
 	OpenSettings func()
 }
@@ -38,10 +46,27 @@ type BackupWindow struct {
 // in the app). updated, when set, is called on the Fyne thread after each change made from the
 // background. On the Fyne thread; call Refresh once it is shown.
 func NewBackupWindow(a fyne.App, db *engine.DB, run BackupFunc, updated func()) *BackupWindow {
+	w := a.NewWindow("Backup - " + db.Name())
+	b := &BackupWindow{Window: w, BackupPanel: newBackupPanel(w, db, run, updated)}
+	b.SetContent(b.root)
+	// Enter presses Backup, the window's default button.
+	b.Canvas().SetOnTypedKey(func(ev *fyne.KeyEvent) {
+		if ev.Name == fyne.KeyReturn || ev.Name == fyne.KeyEnter {
+			if !b.button.Disabled() {
+				b.Start()
+			}
+		}
+	})
+	b.Resize(fyne.NewSize(640, 320))
+	return b
+}
+
+// newBackupPanel builds the panel; its progress shows over win.
+func newBackupPanel(win fyne.Window, db *engine.DB, run BackupFunc, updated func()) *BackupPanel {
 	if updated == nil {
 		updated = func() {}
 	}
-	b := &BackupWindow{Window: a.NewWindow("Backup - " + db.Name()), db: db, run: run, updated: updated}
+	b := &BackupPanel{win: win, db: db, run: run, updated: updated}
 	b.dest = widget.NewLabel("")
 	b.dest.Truncation = fyne.TextTruncateEllipsis
 	b.space = widget.NewLabel("")
@@ -62,21 +87,12 @@ func NewBackupWindow(a fyne.App, db *engine.DB, run BackupFunc, updated func()) 
 			b.OpenSettings()
 		}
 	})
-	b.SetContent(container.NewBorder(nil, container.NewHBox(b.button, widget.NewLabel("(Enter)"), layout.NewSpacer(), settingsButton), nil, nil, form))
-	// Enter presses Backup, the window's default button.
-	b.Canvas().SetOnTypedKey(func(ev *fyne.KeyEvent) {
-		if ev.Name == fyne.KeyReturn || ev.Name == fyne.KeyEnter {
-			if !b.button.Disabled() {
-				b.Start()
-			}
-		}
-	})
-	b.Resize(fyne.NewSize(640, 320))
+	b.root = container.NewBorder(nil, container.NewHBox(b.button, widget.NewLabel("(Enter)"), layout.NewSpacer(), settingsButton), nil, nil, form)
 	return b
 }
 
 // Refresh reads the destination, its space and the history on a goroutine and shows them.
-func (b *BackupWindow) Refresh() {
+func (b *BackupPanel) Refresh() {
 	background(func() {
 		s := b.db.Settings()
 		dest := backup.Destination(b.db)
@@ -116,19 +132,19 @@ func (b *BackupWindow) Refresh() {
 }
 
 // Start begins a backup with its progress over the window; while one runs, the button is off.
-func (b *BackupWindow) Start() {
+func (b *BackupPanel) Start() {
 	if b.progress != nil && b.progress.Result() == "" {
 		return // one at a time
 	}
 	b.button.Disable()
-	b.progress = StartBackup(b.Window, "Backup of "+b.db.Name(), b.run, func(*backup.Result, error) {
+	b.progress = StartBackup(b.win, "Backup of "+b.db.Name(), b.run, func(*backup.Result, error) {
 		b.button.Enable()
 		b.Refresh()
 	})
 }
 
 // Running is the progress of the backup started last, or nil.
-func (b *BackupWindow) Running() *Progress { return b.progress }
+func (b *BackupPanel) Running() *Progress { return b.progress }
 
 // spaceOf says the used and free space of the disk that holds dest (or will: the nearest
 // folder above it that exists), in human units. It reads the disk: off the Fyne thread.

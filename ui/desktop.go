@@ -53,6 +53,8 @@ type Desktop struct {
 	// The system tray (app.runInTray): the app's, or a test's.
 	tray                               desktop.App
 	inTray, trayMenu, hidden, toldTray bool
+
+	notice [2]string // title and text to show once the next database opens (after a rollback)
 }
 
 // NewDesktop builds the app's main window, empty until Open. On the Fyne thread.
@@ -128,6 +130,9 @@ func (d *Desktop) Open(dir string) {
 			d.mu.Lock()
 			d.opening = false
 			d.mu.Unlock()
+			if title, text := d.takeNotice(); title != "" {
+				do(func() { dialog.ShowInformation(title, text, d.Main.Window) })
+			}
 			d.openFailed(dir, err, cur == nil)
 			return
 		}
@@ -146,6 +151,9 @@ func (d *Desktop) Open(dir string) {
 			d.applyTray()
 			if repaired != nil {
 				dialog.ShowInformation("The database was repaired", repairSentence(repaired), d.Main.Window)
+			}
+			if title, text := d.takeNotice(); title != "" {
+				dialog.ShowInformation(title, text, d.Main.Window)
 			}
 			if inc := db.Report().Incomplete; inc != nil {
 				d.Main.askIntegrate(inc)

@@ -27,9 +27,18 @@ import (
 // or any file), see what it holds and choose the items, the destination (a new folder beside
 // the archive by default) and the log integration (none, automatic, chosen log files one after
 // another, or up to a point), then restore with its progress. The result offers to open the
-// restored database or show its folder.
+// restored database or show its folder. It is the restore panel in a window of its own.
 type RestoreWindow struct {
 	fyne.Window
+	*RestorePanel
+}
+
+// RestorePanel is what the restore window shows; it is also the Restore page of Maintenance
+// and Security. Its dialogs and progress show over win.
+type RestorePanel struct {
+	win     fyne.Window
+	close   func() // closes what holds the panel (before the restored database opens)
+	root    fyne.CanvasObject
 	chooser dialogs.Chooser
 	open    func(dir string) // opens a restored database in the main window; nil: no button
 	updated func()
@@ -68,10 +77,20 @@ var restoreItems = pairs(backup.ItemData, "Data", backup.ItemStructure, "Structu
 // NewRestoreWindow builds the window; db, when set, lists its backups from the history. On the
 // Fyne thread.
 func NewRestoreWindow(a fyne.App, db *engine.DB, chooser dialogs.Chooser, open func(string), updated func()) *RestoreWindow {
+	w := a.NewWindow("Restore")
+	r := &RestoreWindow{Window: w, RestorePanel: newRestorePanel(w, db, chooser, open, updated)}
+	r.close = w.Close
+	r.SetContent(r.root)
+	r.Resize(fyne.NewSize(760, 620))
+	return r
+}
+
+// newRestorePanel builds the panel; db, when set, lists its backups from the history.
+func newRestorePanel(win fyne.Window, db *engine.DB, chooser dialogs.Chooser, open func(string), updated func()) *RestorePanel {
 	if updated == nil {
 		updated = func() {}
 	}
-	r := &RestoreWindow{Window: a.NewWindow("Restore"), chooser: chooser, open: open, updated: updated, byLabel: map[string]string{}}
+	r := &RestorePanel{win: win, close: func() {}, chooser: chooser, open: open, updated: updated, byLabel: map[string]string{}}
 	r.archive = widget.NewEntry()
 	r.archive.SetPlaceHolder("the archive (.4BK) to restore")
 	r.archive.OnChanged = func(string) { r.readManifest() }
@@ -125,8 +144,7 @@ func NewRestoreWindow(a fyne.App, db *engine.DB, chooser dialogs.Chooser, open f
 		widget.NewFormItem("Log files", container.NewVBox(r.logList, container.NewHBox(addLog, clearLogs))),
 		widget.NewFormItem("Up to", container.NewVBox(r.until, r.untilErr)),
 	)
-	r.SetContent(container.NewBorder(nil, container.NewHBox(r.start), nil, nil, container.NewVScroll(form)))
-	r.Resize(fyne.NewSize(760, 620))
+	r.root = container.NewBorder(nil, container.NewHBox(r.start), nil, nil, container.NewVScroll(form))
 	return r
 }
 
@@ -148,7 +166,7 @@ func showErr(l *widget.Label, text string) {
 }
 
 // readHistory lists the backups of db, newest first, on a goroutine.
-func (r *RestoreWindow) readHistory(db *engine.DB) {
+func (r *RestorePanel) readHistory(db *engine.DB) {
 	background(func() {
 		h, err := backup.LoadHistory(backup.Destination(db))
 		var labels []string
@@ -183,7 +201,7 @@ func (r *RestoreWindow) readHistory(db *engine.DB) {
 	})
 }
 
-func (r *RestoreWindow) browse() {
+func (r *RestorePanel) browse() {
 	start := filepath.Dir(strings.TrimSpace(r.archive.Text))
 	background(func() {
 		p, err := r.chooser.OpenFile("Archive to restore", start, dialogs.Filter{Desc: "Holdfast backups", Extensions: []string{"4BK"}})
@@ -191,14 +209,14 @@ func (r *RestoreWindow) browse() {
 			if err == nil {
 				r.archive.SetText(p)
 			} else if dialogFailed(err) {
-				dialog.ShowError(err, r.Window)
+				dialog.ShowError(err, r.win)
 			}
 			r.updated()
 		})
 	})
 }
 
-func (r *RestoreWindow) chooseDest() {
+func (r *RestorePanel) chooseDest() {
 	start := filepath.Dir(strings.TrimSpace(r.dest.Text))
 	background(func() {
 		p, err := r.chooser.Folder("Restore into a new folder inside", start)
@@ -207,14 +225,14 @@ func (r *RestoreWindow) chooseDest() {
 				name := filepath.Base(backup.DefaultRestoreFolder(strings.TrimSpace(r.archive.Text)))
 				r.dest.SetText(filepath.Join(p, name))
 			} else if dialogFailed(err) {
-				dialog.ShowError(err, r.Window)
+				dialog.ShowError(err, r.win)
 			}
 			r.updated()
 		})
 	})
 }
 
-func (r *RestoreWindow) addLog() {
+func (r *RestorePanel) addLog() {
 	start := filepath.Dir(strings.TrimSpace(r.archive.Text))
 	background(func() {
 		p, err := r.chooser.OpenFile("Log file to integrate", start, dialogs.Filter{Desc: "Log backups and log files", Extensions: []string{"4BL", "journal"}})
@@ -225,14 +243,14 @@ func (r *RestoreWindow) addLog() {
 				r.showLogs()
 				r.check()
 			} else if dialogFailed(err) {
-				dialog.ShowError(err, r.Window)
+				dialog.ShowError(err, r.win)
 			}
 			r.updated()
 		})
 	})
 }
 
-func (r *RestoreWindow) showLogs() {
+func (r *RestorePanel) showLogs() {
 	if len(r.logs) == 0 {
 		r.logList.SetText("(no log file chosen)")
 		return
@@ -245,10 +263,10 @@ func (r *RestoreWindow) showLogs() {
 }
 
 // SetArchive chooses the archive to restore, as typing its path does.
-func (r *RestoreWindow) SetArchive(path string) { r.archive.SetText(path) }
+func (r *RestorePanel) SetArchive(path string) { r.archive.SetText(path) }
 
 // readManifest reads what the archive holds, on a goroutine, and proposes the destination.
-func (r *RestoreWindow) readManifest() {
+func (r *RestorePanel) readManifest() {
 	path := strings.TrimSpace(r.archive.Text)
 	r.gen++
 	gen := r.gen
@@ -315,11 +333,11 @@ func parseUntil(s string) (engine.Until, error) {
 }
 
 // check shows what is wrong at its field and turns Restore on only when all is right.
-func (r *RestoreWindow) check() {
+func (r *RestorePanel) check() {
 	before := [2]bool{r.destErr.Visible(), r.untilErr.Visible()}
 	defer func() {
 		if before != [2]bool{r.destErr.Visible(), r.untilErr.Visible()} {
-			r.Content().Refresh() // an error line appeared or went: lay the form out again
+			r.root.Refresh() // an error line appeared or went: lay the form out again
 		}
 	}()
 	ok := r.manifest != nil && len(r.items.Selected) > 0
@@ -357,7 +375,7 @@ func (r *RestoreWindow) check() {
 }
 
 // options are the restore options the window says.
-func (r *RestoreWindow) options() backup.RestoreOptions {
+func (r *RestorePanel) options() backup.RestoreOptions {
 	opts := backup.RestoreOptions{To: strings.TrimSpace(r.dest.Text)}
 	if len(r.items.Selected) < len(restoreItems) {
 		for _, it := range restoreItems {
@@ -378,7 +396,7 @@ func (r *RestoreWindow) options() backup.RestoreOptions {
 }
 
 // Start restores with the progress shown; the result offers to open the database restored.
-func (r *RestoreWindow) Start() {
+func (r *RestorePanel) Start() {
 	if r.start.Disabled() {
 		return
 	}
@@ -386,7 +404,7 @@ func (r *RestoreWindow) Start() {
 	archive := strings.TrimSpace(r.archive.Text)
 	opts := r.options()
 	r.result, r.err = nil, nil
-	r.progress = startWork(r.Window, "Restore of "+filepath.Base(archive), true, func(ctx context.Context, progress func(backup.Progress)) (string, error) {
+	r.progress = startWork(r.win, "Restore of "+filepath.Base(archive), true, func(ctx context.Context, progress func(backup.Progress)) (string, error) {
 		opts.Progress = progress
 		res, err := backup.Restore(ctx, archive, opts)
 		r.result, r.err = res, err
@@ -401,19 +419,19 @@ func (r *RestoreWindow) Start() {
 }
 
 // Running is the progress of the restore started last, or nil.
-func (r *RestoreWindow) Running() *Progress { return r.progress }
+func (r *RestorePanel) Running() *Progress { return r.progress }
 
 // Result is the outcome of the restore started last.
-func (r *RestoreWindow) Result() (*backup.RestoreResult, error) { return r.result, r.err }
+func (r *RestorePanel) Result() (*backup.RestoreResult, error) { return r.result, r.err }
 
 // offerOpen adds Open restored database and Show folder under the result.
-func (r *RestoreWindow) offerOpen() {
+func (r *RestorePanel) offerOpen() {
 	dir := r.result.Dir
 	buttons := container.NewHBox()
 	if r.open != nil {
 		buttons.Add(widget.NewButton("Open restored database", func() {
 			r.progress.dlg.Hide()
-			r.Close()
+			r.close()
 			r.open(dir)
 		}))
 	}

@@ -1,0 +1,466 @@
+package ui
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/widget"
+
+	"holdfast/backup"
+	"holdfast/dialogs"
+	"holdfast/engine"
+	"holdfast/journal"
+)
+
+// MaintenanceWindow is File > Maintenance and Security... (S8): the Backup page (the backup
+// panel), the Restore page (the restore panel), the Rollback page (the operations of the log;
+// the one chosen is the last kept) and the Activity analysis page (S3.6: every operation of the
+// current log or of a log file chosen, sortable by column, filtered, exported as text or CSV).
+type MaintenanceWindow struct {
+	fyne.Window
+	m       *MainWindow
+	db      *engine.DB
+	updated func()
+	tabs    *container.AppTabs
+	Backup  *BackupPanel
+	Restore *RestorePanel
+
+	// Rollback page: the log's operations, newest first, and the one selected.
+	rbRows   []journal.Row
+	rbList   *widget.List
+	rbSel    int
+	rbInfo   *widget.Label
+	rbButton *widget.Button
+
+	// Activity analysis page: the rows read, those shown (filtered, sorted), the sort.
+	source   string // the log file analysed
+	rows     []journal.Row
+	shown    []int
+	sortCol  int
+	sortDesc bool
+	filter   *widget.Entry
+	table    *widget.Table
+	anInfo   *widget.Label
+	exported string
+}
+
+// NewMaintenanceWindow builds the window for the database shown in m. On the Fyne thread;
+// call Refresh once it is shown.
+func NewMaintenanceWindow(m *MainWindow) *MaintenanceWindow {
+	v := m.view
+	w := &MaintenanceWindow{Window: m.app.NewWindow("Maintenance and Security - " + v.db.Name()), m: m, db: v.db, updated: v.updated, rbSel: -1}
+	w.Backup = newBackupPanel(w.Window, v.db, m.manualBackup(), v.updated)
+	w.Backup.OpenSettings = m.OpenSettings
+	var open func(string)
+	if m.desk != nil {
+		open = m.desk.Open
+	}
+	w.Restore = newRestorePanel(w.Window, v.db, m.chooser(), open, v.updated)
+	w.Restore.close = w.Close
+	w.tabs = container.NewAppTabs(
+		container.NewTabItem("Backup", w.Backup.root),
+		container.NewTabItem("Restore", w.Restore.root),
+		container.NewTabItem("Rollback", w.rollbackPage()),
+		container.NewTabItem("Activity analysis", w.analysisPage()),
+	)
+	w.SetContent(w.tabs)
+	w.Resize(fyne.NewSize(900, 620))
+	return w
+}
+
+// Refresh reads what the pages show: the backup panel, the log's operations.
+func (w *MaintenanceWindow) Refresh() {
+	w.Backup.Refresh()
+	w.readRollback()
+	w.Analyze()
+}
+
+// OpenMaintenance shows the Maintenance and Security window; a second call brings it forward.
+func (m *MainWindow) OpenMaintenance() {
+	if m.view == nil {
+		return
+	}
+	if m.maintenance != nil {
+		m.maintenance.Show()
+		m.maintenance.RequestFocus()
+		return
+	}
+	m.maintenance = NewMaintenanceWindow(m)
+	m.maintenance.SetOnClosed(func() { m.maintenance = nil })
+	m.maintenance.Show()
+	m.maintenance.Refresh()
+}
+
+// MaintenanceWindow is the Maintenance and Security window when it is open, or nil.
+func (m *MainWindow) MaintenanceWindow() *MaintenanceWindow { return m.maintenance }
+
+// readLog reads every operation of a log file as analysis rows. Off the Fyne thread.
+func readLog(path string) ([]journal.Row, string, error) {
+	_, recs, torn, err := journal.ReadAll(journal.OSFS{}, path)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, "", &engine.Error{Code: engine.CodeLogIO, Op: "analyze", Path: path, Err: errors.New("no such log file; choose another one")}
+		}
+		return nil, "", &engine.Error{Code: engine.CodeLogIO, Op: "analyze", Path: path, Err: err}
+	}
+	note := ""
+	if torn != nil {
+		note = fmt.Sprintf(" The log ends with an interrupted write (%d bytes not shown).", torn.Bytes)
+	}
+	rows := make([]journal.Row, len(recs))
+	for i, r := range recs {
+		rows[i] = journal.RowOf(r)
+	}
+	return rows, note, nil
+}
+
+func (w *MaintenanceWindow) rollbackPage() fyne.CanvasObject {
+	w.rbList = widget.NewList(func() int { return len(w.rbRows) },
+		func() fyne.CanvasObject {
+			l := widget.NewLabel("")
+			l.Truncation = fyne.TextTruncateEllipsis
+			return l
+		},
+		func(i widget.ListItemID, o fyne.CanvasObject) {
+			r := &w.rbRows[i]
+			f := r.Fields()
+			o.(*widget.Label).SetText(fmt.Sprintf("%s   %s   %s %s   %s", f[0], f[6], r.Action, r.Table, r.PrimaryKey))
+		})
+	w.rbList.OnSelected = func(i widget.ListItemID) { w.selectRollback(i) }
+	w.rbInfo = widget.NewLabel("Choose the last operation to keep. The operations after it are undone; they stay in the log kept beside the database.")
+	w.rbInfo.Wrapping = fyne.TextWrapWord
+	w.rbButton = widget.NewButton("Roll Back...", w.confirmRollback)
+	w.rbButton.Importance = widget.DangerImportance
+	w.rbButton.Disable()
+	return container.NewBorder(nil, container.NewVBox(w.rbInfo, container.NewHBox(w.rbButton)), nil, nil, w.rbList)
+}
+
+// readRollback lists the operations of the current log, newest first, on a goroutine.
+func (w *MaintenanceWindow) readRollback() {
+	path := w.db.LogPath()
+	background(func() {
+		rows, _, err := readLog(path)
+		sort.SliceStable(rows, func(i, j int) bool { return rows[i].Operation > rows[j].Operation })
+		do(func() {
+			w.rbRows, w.rbSel = rows, -1
+			w.rbList.UnselectAll()
+			w.rbButton.Disable()
+			if err != nil {
+				w.rbInfo.SetText(fmt.Sprintf("The log cannot be read (error %d): %v", engine.CodeOf(err), err))
+			}
+			w.rbList.Refresh()
+			w.updated()
+		})
+	})
+}
+
+// SelectRollback chooses the operation at row i of the Rollback page (newest first).
+func (w *MaintenanceWindow) SelectRollback(i int) { w.rbList.Select(i) }
+
+func (w *MaintenanceWindow) selectRollback(i int) {
+	if i < 0 || i >= len(w.rbRows) {
+		return
+	}
+	w.rbSel = i
+	if i == 0 {
+		w.rbInfo.SetText("This is the last operation: there is nothing after it to undo.")
+		w.rbButton.Disable()
+		return
+	}
+	op := w.rbRows[i].Operation
+	w.rbInfo.SetText(fmt.Sprintf("Roll back to operation %d: the data keeps every operation up to %d, and the %d after it (to %d) are undone.",
+		op, op, w.rbRows[0].Operation-op, w.rbRows[0].Operation))
+	w.rbButton.Enable()
+}
+
+// confirmRollback asks before the rollback: the database closes meanwhile.
+func (w *MaintenanceWindow) confirmRollback() {
+	if w.rbSel <= 0 || w.m.desk == nil {
+		return
+	}
+	op := w.rbRows[w.rbSel].Operation
+	msg := widget.NewLabel(fmt.Sprintf("Roll back %s to operation %d? The database closes while its data is rebuilt from the last "+
+		"backup before it and the logs; the data file and the log as they are now are kept beside it. Make a backup afterwards.", w.db.Name(), op))
+	msg.Wrapping = fyne.TextWrapWord
+	d := dialog.NewCustomConfirm("Roll back", "Roll Back", "Cancel", msg, func(ok bool) {
+		if ok {
+			desk := w.m.desk
+			w.Close()
+			desk.Rollback(op)
+		}
+	}, w.Window)
+	d.Resize(fyne.NewSize(520, 220))
+	d.Show()
+}
+
+func (w *MaintenanceWindow) analysisPage() fyne.CanvasObject {
+	w.sortCol = 0
+	w.filter = widget.NewEntry()
+	w.filter.SetPlaceHolder("Filter: only the rows holding this text")
+	w.filter.OnChanged = func(string) { w.arrange() }
+	w.table = widget.NewTable(func() (int, int) { return len(w.shown), len(journal.Columns) },
+		func() fyne.CanvasObject {
+			l := widget.NewLabel("")
+			l.Truncation = fyne.TextTruncateEllipsis
+			return l
+		},
+		func(id widget.TableCellID, o fyne.CanvasObject) {
+			text := ""
+			if id.Row < len(w.shown) {
+				text = w.rows[w.shown[id.Row]].Fields()[id.Col]
+			}
+			o.(*widget.Label).SetText(text)
+		})
+	w.table.ShowHeaderRow = true
+	w.table.CreateHeader = func() fyne.CanvasObject { return widget.NewButton("", nil) }
+	w.table.UpdateHeader = func(id widget.TableCellID, o fyne.CanvasObject) {
+		b := o.(*widget.Button)
+		if id.Col < 0 || id.Col >= len(journal.Columns) {
+			b.SetText("")
+			return
+		}
+		label := journal.Columns[id.Col]
+		if id.Col == w.sortCol {
+			if w.sortDesc {
+				label += " ▼"
+			} else {
+				label += " ▲"
+			}
+		}
+		b.SetText(label)
+		col := id.Col
+		b.OnTapped = func() { w.SortBy(col) }
+	}
+	for i, width := range []float32{90, 150, 110, 150, 70, 70, 160, 100, 90, 260, 70} {
+		w.table.SetColumnWidth(i, width)
+	}
+	w.anInfo = widget.NewLabel("")
+	w.anInfo.Wrapping = fyne.TextWrapWord
+	analyze := widget.NewButton("Analyze", w.Analyze)
+	browse := widget.NewButton("Browse...", w.browseLog)
+	export := widget.NewButton("Export...", w.export)
+	top := container.NewBorder(nil, nil, nil, container.NewHBox(analyze, browse, export), w.filter)
+	return container.NewBorder(top, w.anInfo, nil, nil, w.table)
+}
+
+// Analyze reads the current log (the Analyze button).
+func (w *MaintenanceWindow) Analyze() { w.analyze(w.db.LogPath()) }
+
+// analyze reads the log file at path on a goroutine and shows its operations.
+func (w *MaintenanceWindow) analyze(path string) {
+	w.anInfo.SetText("Reading " + path + "...")
+	background(func() {
+		rows, note, err := readLog(path)
+		do(func() {
+			if err != nil {
+				w.anInfo.SetText(fmt.Sprintf("This log cannot be analysed (error %d): %v", engine.CodeOf(err), err))
+				w.updated()
+				return
+			}
+			w.source, w.rows = path, rows
+			w.arrange()
+			w.anInfo.SetText(w.anInfo.Text + note)
+			w.updated()
+		})
+	})
+}
+
+func (w *MaintenanceWindow) browseLog() {
+	start := filepath.Dir(backup.Destination(w.db))
+	if _, err := os.Stat(backup.Destination(w.db)); err == nil {
+		start = backup.Destination(w.db)
+	}
+	chooser := w.m.chooser()
+	background(func() {
+		path, err := chooser.OpenFile("Log file to analyse", start, dialogs.Filter{Desc: "Log backups and log files", Extensions: []string{"4BL", "journal"}})
+		do(func() {
+			if err == nil {
+				w.analyze(path)
+			} else if dialogFailed(err) {
+				dialog.ShowError(err, w.Window)
+			}
+			w.updated()
+		})
+	})
+}
+
+// SortBy sorts the rows by column col; a second time on the same column reverses the order.
+func (w *MaintenanceWindow) SortBy(col int) {
+	if col == w.sortCol {
+		w.sortDesc = !w.sortDesc
+	} else {
+		w.sortCol, w.sortDesc = col, false
+	}
+	w.arrange()
+}
+
+// numeric columns sort as numbers.
+var numericColumns = map[int]bool{0: true, 4: true, 5: true, 10: true}
+
+// arrange filters and sorts the rows, and shows them.
+func (w *MaintenanceWindow) arrange() {
+	needle := strings.ToLower(strings.TrimSpace(w.filter.Text))
+	w.shown = w.shown[:0]
+	for i := range w.rows {
+		if needle == "" || strings.Contains(strings.ToLower(strings.Join(w.rows[i].Fields(), "\t")), needle) {
+			w.shown = append(w.shown, i)
+		}
+	}
+	col, desc := w.sortCol, w.sortDesc
+	key := func(i int) journal.Row { return w.rows[i] }
+	sort.SliceStable(w.shown, func(a, b int) bool {
+		ra, rb := key(w.shown[a]), key(w.shown[b])
+		var less, more bool
+		if numericColumns[col] {
+			na, nb := numericField(&ra, col), numericField(&rb, col)
+			less, more = na < nb, na > nb
+		} else if col == 6 {
+			less, more = ra.Time.Before(rb.Time), ra.Time.After(rb.Time)
+		} else {
+			fa, fb := ra.Fields()[col], rb.Fields()[col]
+			less, more = fa < fb, fa > fb
+		}
+		if desc {
+			return more
+		}
+		return less
+	})
+	w.anInfo.SetText(fmt.Sprintf("%s: %d operation(s), %d shown.", w.source, len(w.rows), len(w.shown)))
+	w.table.Refresh()
+}
+
+func numericField(r *journal.Row, col int) uint64 {
+	switch col {
+	case 0:
+		return r.Operation
+	case 4:
+		return uint64(r.Process)
+	case 5:
+		return r.Size
+	}
+	return r.Record
+}
+
+// Shown is the text of the rows shown, in order, for tests.
+func (w *MaintenanceWindow) Shown() [][]string {
+	out := make([][]string, len(w.shown))
+	for i, j := range w.shown {
+		out[i] = w.rows[j].Fields()
+	}
+	return out
+}
+
+// export writes the rows shown to the file the save dialog gives: CSV for a .csv name, text
+// (tab-separated) otherwise.
+func (w *MaintenanceWindow) export() {
+	rows := make([]journal.Row, len(w.shown))
+	for i, j := range w.shown {
+		rows[i] = w.rows[j]
+	}
+	home, _ := os.UserHomeDir()
+	chooser := w.m.chooser()
+	background(func() {
+		path, err := chooser.SaveFile("Export the activity", home, w.db.Name()+" activity.txt",
+			dialogs.Filter{Desc: "Text (tab-separated)", Extensions: []string{"txt"}}, dialogs.Filter{Desc: "CSV", Extensions: []string{"csv"}})
+		if err != nil {
+			if dialogFailed(err) {
+				do(func() { dialog.ShowError(err, w.Window) })
+			}
+			return
+		}
+		var buf bytes.Buffer
+		write := journal.WriteText
+		if strings.EqualFold(filepath.Ext(path), ".csv") {
+			write = journal.WriteCSV
+		}
+		err = write(&buf, rows)
+		if err == nil {
+			err = journal.WriteFileAtomic(journal.OSFS{}, path, buf.Bytes(), 0o644)
+		}
+		do(func() {
+			if err != nil {
+				dialog.ShowError(codedError(&engine.Error{Code: engine.CodeFileIO, Op: "export", Path: path, Err: err}), w.Window)
+			} else {
+				w.exported = path
+				w.anInfo.SetText(fmt.Sprintf("%d row(s) exported to %s.", len(rows), path))
+			}
+			w.updated()
+		})
+	})
+}
+
+// Rollback takes the database open back to operation to (the Rollback page): the window
+// closes it, runs the rollback with its progress shown in place of the records, and opens the
+// result; what it did (or why it failed) is said in a dialog.
+func (d *Desktop) Rollback(to uint64) {
+	db := d.DB()
+	if db == nil {
+		return
+	}
+	if db.BackupRunning() {
+		d.showError(&engine.Error{Code: engine.CodeBusy, Op: "rollback", Path: db.Dir(), Err: errors.New("a backup is running; wait for it to end, then roll back")})
+		return
+	}
+	dir := db.Dir()
+	background(func() {
+		var v *databaseView
+		doWait(func() {
+			v = d.Main.view
+			bar := widget.NewProgressBarInfinite()
+			d.Main.showPage("rolling back", container.NewCenter(container.NewVBox(
+				widget.NewLabel(fmt.Sprintf("Rolling %s back to operation %d...", db.Name(), to)), bar)))
+		})
+		if v != nil {
+			v.closeAndWait()
+		}
+		d.mu.Lock()
+		d.db = nil
+		d.mu.Unlock()
+		err := db.Close()
+		var res *backup.RollbackResult
+		if err == nil {
+			res, err = backup.Rollback(context.Background(), dir, to)
+		}
+		if err != nil {
+			d.setNotice("The rollback failed", fmt.Sprintf("Error %d: %v\nThe database is as it was.", engine.CodeOf(err), err))
+		} else {
+			d.setNotice("Rolled back", rollbackSentence(res))
+		}
+		d.Open(dir)
+	})
+}
+
+func rollbackSentence(r *backup.RollbackResult) string {
+	from := "a blank data file"
+	if r.Backup != 0 {
+		from = fmt.Sprintf("backup %d", r.Backup)
+	}
+	return fmt.Sprintf("The data now holds every operation up to %d (from %s and %d log file(s)); operations %d to %d are undone.\n"+
+		"Kept: %s and %s.\nMake a backup now: the backups taken after operation %d no longer lead to the database as it is.",
+		r.To, from, len(r.Logs), r.To+1, r.Undone, r.OldData, r.OldLog, r.To)
+}
+
+// setNotice keeps a message to show once the next database opens.
+func (d *Desktop) setNotice(title, text string) {
+	d.mu.Lock()
+	d.notice = [2]string{title, text}
+	d.mu.Unlock()
+}
+
+// takeNotice returns the message kept by setNotice, once.
+func (d *Desktop) takeNotice() (string, string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	n := d.notice
+	d.notice = [2]string{}
+	return n[0], n[1]
+}

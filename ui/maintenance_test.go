@@ -1,0 +1,126 @@
+package ui
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"holdfast/backup"
+	"holdfast/dialogs"
+)
+
+// Activity analysis: every operation of the current log, sorted by a column (twice: the other
+// way), filtered, exported as CSV; Browse... analyses a log backup instead.
+func TestActivityAnalysis(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "Shop")
+	shopDB(t, dir, 0)
+	fake := &dialogs.Fake{}
+	d, w := newDesktop(t, fake, "")
+	d.Open(dir)
+	waitFor(t, w, "the database open", func() bool { return openedName(d) == "Shop" })
+	db := d.DB()
+	for i := 1; i <= 6; i++ {
+		addCustomers(t, db, i, i)
+	}
+	res, err := backup.Run(context.Background(), db, backup.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	addCustomers(t, db, 7, 7)
+	last := db.LogStatus().LastOp
+
+	onUI(d.Main.OpenMaintenance)
+	mw := d.Main.MaintenanceWindow()
+	waitFor(t, w, "the current log analysed", func() bool { return len(mw.rows) > 0 && len(mw.Shown()) == len(mw.rows) })
+	onUI(func() {
+		mw.tabs.SelectIndex(3)
+		mw.SortBy(0)
+	})
+	var shown [][]string
+	onUI(func() { shown = mw.Shown() })
+	if shown[0][0] != strconv.FormatUint(last, 10) || !mw.sortDesc {
+		t.Fatalf("sorted by operation, reversed: first row %q, want operation %d", shown[0], last)
+	}
+	saveCapture(t, mw.Window, filepath.Join("testdata", "ui", "activity_analysis.png"))
+	onUI(func() { mw.filter.SetText("addition") })
+	onUI(func() { shown = mw.Shown() })
+	if len(shown) == 0 || len(shown) >= len(mw.rows) {
+		t.Fatalf("filter kept %d of %d rows", len(shown), len(mw.rows))
+	}
+	for _, r := range shown {
+		if !strings.Contains(strings.ToLower(strings.Join(r, " ")), "addition") {
+			t.Errorf("a row without the filter's text: %q", r)
+		}
+	}
+	out := filepath.Join(t.TempDir(), "activity.csv")
+	fake.Choose(out)
+	onUI(mw.export)
+	waitFor(t, w, "the export", func() bool { return mw.exported == out })
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	if !strings.HasPrefix(lines[0], "Operation,Action,Table,Primary Key/BLOB") || len(lines) != len(shown)+1 {
+		t.Fatalf("CSV of %d lines for %d rows: %q", len(lines), len(shown), lines[0])
+	}
+
+	fake.Choose(res.LogBackups[0])
+	onUI(func() { mw.filter.SetText("") })
+	onUI(mw.browseLog)
+	waitFor(t, w, "the log backup analysed", func() bool { return mw.source == res.LogBackups[0] })
+	for _, r := range mw.rows {
+		if r.Operation > res.Operation {
+			t.Errorf("operation %d in the log backup of backup %d taken at %d", r.Operation, res.Number, res.Operation)
+		}
+	}
+}
+
+// Rollback page: choosing an operation and confirming takes the database back to it; the window
+// reopens it and says what was done.
+func TestRollbackPage(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "Shop")
+	shopDB(t, dir, 0)
+	d, w := newDesktop(t, &dialogs.Fake{}, "")
+	d.Open(dir)
+	waitFor(t, w, "the database open", func() bool { return openedName(d) == "Shop" })
+	db := d.DB()
+	var keep uint64
+	for i := 1; i <= 8; i++ {
+		addCustomers(t, db, i, i)
+		if i == 5 {
+			keep = db.LogStatus().LastOp
+		}
+	}
+	onUI(d.Main.OpenMaintenance)
+	mw := d.Main.MaintenanceWindow()
+	waitFor(t, w, "the operations listed", func() bool { return len(mw.rbRows) > 0 })
+	row := -1
+	for i, r := range mw.rbRows {
+		if r.Operation == keep {
+			row = i
+		}
+	}
+	if row <= 0 {
+		t.Fatalf("operation %d not listed (or listed first)", keep)
+	}
+	onUI(func() {
+		mw.tabs.SelectIndex(2)
+		mw.SelectRollback(row)
+	})
+	if mw.rbButton.Disabled() || !strings.Contains(mw.rbInfo.Text, "operation "+strconv.FormatUint(keep, 10)) {
+		t.Fatalf("after choosing: %q, button off %v", mw.rbInfo.Text, mw.rbButton.Disabled())
+	}
+	saveCapture(t, mw.Window, filepath.Join("testdata", "ui", "rollback_page.png"))
+	onUI(func() { mw.rbButton.OnTapped() })
+	pressOverlay(t, mw.Window, "Roll Back")
+	waitFor(t, w, "the database open again, rolled back", func() bool {
+		return openedName(d) == "Shop" && d.DB() != db && strings.Contains(strings.Join(overlayText(d.Main.Window), " "), "Rolled back")
+	})
+	if n, _ := d.DB().Count("Customers"); n != 5 {
+		t.Fatalf("%d customers after rolling back to the 5th, want 5", n)
+	}
+}
