@@ -347,3 +347,28 @@ func TestUseLogOffStopAndCancel(t *testing.T) {
 		t.Fatal("log.use still true in the settings")
 	}
 }
+
+// Every key of the settings table has its field in the window; the two log keys are the Use
+// Log check and the save dialog it opens.
+func TestSettingsWindowBindsEveryKey(t *testing.T) {
+	db := browsedDB(t, 1)
+	sw, _ := openSettings(t, db, &dialogs.Fake{})
+	for _, k := range settings.Keys {
+		if k.Name == "log.use" || k.Name == "log.path" {
+			continue
+		}
+		if sw.fieldOf(k.Name) == nil {
+			t.Errorf("no field for %s", k.Name)
+		}
+	}
+	// OK without a change saves the same values.
+	before := db.Settings()
+	onUI(func() { test.Tap(sw.ok) })
+	waitFor(t, newWatcher(), "the settings saved", func() bool { return sw.closed })
+	after := db.Settings()
+	for _, k := range settings.Keys {
+		if b, a := before.String(k.Name), after.String(k.Name); a != b {
+			t.Errorf("%s went from %q to %q by an OK without change", k.Name, b, a)
+		}
+	}
+}
