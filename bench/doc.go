@@ -13,6 +13,9 @@
 //	                           group commit should let the 8 share their fsyncs.
 //	BenchmarkIntegrate         integration of a log of 200,000 additions into a blank data file
 //	                           of the same database, beside the journal.Reader's raw decode speed.
+//	BenchmarkFyneStallDuringBackup  the real window under Xvfb during a backup of the 1 GiB
+//	                           database started from it: the longest wait of the Fyne thread
+//	                           (ui/stallprobe.go), against the same app idle for as long.
 //
 // Each benchmark does its whole workload once per iteration and reports its figures with
 // b.ReportMetric (records/s, commits/s, ops/s, and ratio_* = holdfast / peer). Run them as

@@ -48,7 +48,7 @@ type BackupPanel struct {
 func NewBackupWindow(a fyne.App, db *engine.DB, run BackupFunc, updated func()) *BackupWindow {
 	w := a.NewWindow("Backup - " + db.Name())
 	b := &BackupWindow{Window: w, BackupPanel: newBackupPanel(w, db, run, updated)}
-	b.SetContent(b.root)
+	b.SetContent(withWarmUp(b.root))
 	// Enter presses Backup, the window's default button.
 	b.Canvas().SetOnTypedKey(func(ev *fyne.KeyEvent) {
 		if ev.Name == fyne.KeyReturn || ev.Name == fyne.KeyEnter {

@@ -72,7 +72,7 @@ func NewMaintenanceWindow(m *MainWindow) *MaintenanceWindow {
 		container.NewTabItem("Rollback", w.rollbackPage()),
 		container.NewTabItem("Activity analysis", w.analysisPage()),
 	)
-	w.SetContent(w.tabs)
+	w.SetContent(withWarmUp(w.tabs))
 	w.Resize(fyne.NewSize(900, 620))
 	return w
 }

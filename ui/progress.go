@@ -59,6 +59,9 @@ func StartBackup(w fyne.Window, title string, run BackupFunc, done func(*backup.
 	})
 }
 
+// firstFrame is how long work waits after its progress dialog is shown (see startWork).
+var firstFrame = 80 * time.Millisecond
+
 // workFunc is work shown by a Progress: it reports progress, stops when ctx is cancelled, and
 // says how it ended in a sentence.
 type workFunc func(ctx context.Context, progress func(backup.Progress)) (string, error)
@@ -91,6 +94,10 @@ func startWork(w fyne.Window, title string, stoppable bool, run workFunc, done f
 	p.dlg.Resize(fyne.NewSize(520, 220))
 	p.dlg.Show()
 	background(func() {
+		// The work starts once the dialog has had a frame to show itself: the first frame of a
+		// dialog is the dearest one, and the start of a backup takes every core at once.
+		fyne.DoAndWait(func() {})
+		time.Sleep(firstFrame)
 		sentence, err := run(ctx, latestOnly(p.show))
 		cancel()
 		do(func() { p.finish(sentence, err) })

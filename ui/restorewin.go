@@ -80,7 +80,7 @@ func NewRestoreWindow(a fyne.App, db *engine.DB, chooser dialogs.Chooser, open f
 	w := a.NewWindow("Restore")
 	r := &RestoreWindow{Window: w, RestorePanel: newRestorePanel(w, db, chooser, open, updated)}
 	r.close = w.Close
-	r.SetContent(r.root)
+	r.SetContent(withWarmUp(r.root))
 	r.Resize(fyne.NewSize(760, 620))
 	return r
 }

@@ -125,7 +125,7 @@ func NewSettingsWindow(a fyne.App, db *engine.DB, opts SettingsOptions) *Setting
 	w.ok.Importance = widget.HighImportance
 	cancel := widget.NewButton("Cancel", w.Close)
 	header := widget.NewLabelWithStyle("Backup", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	w.SetContent(container.NewBorder(header, container.NewVBox(w.summary, container.NewHBox(layout.NewSpacer(), cancel, w.ok)), nil, nil, w.tabs))
+	w.SetContent(withWarmUp(container.NewBorder(header, container.NewVBox(w.summary, container.NewHBox(layout.NewSpacer(), cancel, w.ok)), nil, nil, w.tabs)))
 	w.Resize(fyne.NewSize(760, 640))
 	return w
 }
