@@ -1,18 +1,15 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"errors"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
+
+	"holdfast/internal/xvfb"
 )
 
 // TestSmokeWindow builds the real binary, creates a demo database and opens
@@ -38,10 +35,10 @@ func TestSmokeWindow(t *testing.T) {
 	env := appEnv(dir)
 	runCmd(t, 2*time.Minute, env, bin, "create", db, "--demo")
 
-	display := startXvfb(t)
+	display, _ := xvfb.Start(t)
 	env = append(env, "DISPLAY="+display)
 
-	var out syncBuffer
+	var out xvfb.Buffer
 	app := exec.Command(bin, "gui", db)
 	app.Env = env
 	app.Stdout = &out
@@ -59,9 +56,12 @@ func TestSmokeWindow(t *testing.T) {
 	const title = "Holdfast - Demo"
 	deadline := time.Now().Add(60 * time.Second)
 	for {
-		ids, err := xdotoolSearch(display, title)
+		ids, err := xvfb.Search(display, title)
 		if err == nil && len(ids) > 0 {
-			name := xdotool(t, display, "getwindowname", ids[0])
+			name, err := xvfb.Xdotool(display, "getwindowname", ids[0])
+			if err != nil {
+				t.Fatal(err)
+			}
 			if name != title {
 				t.Errorf("window title = %q, want %q", name, title)
 			}
@@ -112,128 +112,10 @@ func runCmd(t *testing.T, timeout time.Duration, env []string, name string, args
 	}
 }
 
-// startXvfb starts an Xvfb server on the first free display from :90 to :120
-// and stops it when the test ends. It returns the display name, such as ":90".
-func startXvfb(t *testing.T) string {
-	t.Helper()
-	for n := 90; n <= 120; n++ {
-		if displayInUse(n) {
-			continue
-		}
-		display := fmt.Sprintf(":%d", n)
-		var out syncBuffer
-		cmd := exec.Command("Xvfb", display, "-screen", "0", "1280x800x24", "-nolisten", "tcp")
-		cmd.Stdout = &out
-		cmd.Stderr = &out
-		if err := cmd.Start(); err != nil {
-			t.Fatalf("start Xvfb: %v", err)
-		}
-		exited := make(chan struct{})
-		go func() { _ = cmd.Wait(); close(exited) }()
-		if waitForSocket(n, exited, 15*time.Second) {
-			t.Cleanup(func() { stop(cmd.Process, exited) })
-			return display
-		}
-		stop(cmd.Process, exited)
-		t.Logf("Xvfb %s did not start, trying the next display:\n%s", display, out.String())
-	}
-	t.Fatal("no free X display between :90 and :120 for Xvfb")
-	return ""
-}
-
-// stop asks p to end with SIGTERM, so that Xvfb removes its lock file and
-// socket, and kills it if it has not exited within five seconds.
-func stop(p *os.Process, exited <-chan struct{}) {
-	_ = p.Signal(syscall.SIGTERM)
-	select {
-	case <-exited:
-	case <-time.After(5 * time.Second):
-		_ = p.Kill()
-		<-exited
-	}
-}
-
-func displayInUse(n int) bool {
-	for _, p := range []string{
-		fmt.Sprintf("/tmp/.X%d-lock", n),
-		fmt.Sprintf("/tmp/.X11-unix/X%d", n),
-	} {
-		if _, err := os.Stat(p); err == nil {
-			return true
-		}
-	}
-	return false
-}
-
-// waitForSocket waits until the X server for display n accepts connections,
-// shown by its socket file, or until it exits or the timeout passes.
-func waitForSocket(n int, exited <-chan struct{}, timeout time.Duration) bool {
-	socket := fmt.Sprintf("/tmp/.X11-unix/X%d", n)
-	deadline := time.After(timeout)
-	for {
-		if _, err := os.Stat(socket); err == nil {
-			return true
-		}
-		select {
-		case <-exited:
-			return false
-		case <-deadline:
-			return false
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
-}
-
-// xdotoolSearch returns the ids of the windows whose name matches name.
-// xdotool exits 1 when nothing matches, which is not an error here.
-func xdotoolSearch(display, name string) ([]string, error) {
-	cmd := exec.Command("xdotool", "search", "--name", name)
-	cmd.Env = append(os.Environ(), "DISPLAY="+display)
-	out, err := cmd.Output()
-	var exit *exec.ExitError
-	if errors.As(err, &exit) && exit.ExitCode() == 1 {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	return strings.Fields(string(out)), nil
-}
-
-func xdotool(t *testing.T, display string, args ...string) string {
-	t.Helper()
-	cmd := exec.Command("xdotool", args...)
-	cmd.Env = append(os.Environ(), "DISPLAY="+display)
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("xdotool %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-	return strings.TrimSpace(string(out))
-}
-
-// syncBuffer is a bytes.Buffer that a child process's output goroutines and
-// the test may use at the same time.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // smokeBackup presses Ctrl+B in the main window, waits for the backup window, presses Enter
 // there (its Backup button) and waits for the archive to appear. A window found by name may
 // not be mapped yet (focusing it is then refused): each step is tried again until a deadline.
-func smokeBackup(t *testing.T, display, main, archive string, out *syncBuffer) {
+func smokeBackup(t *testing.T, display, main, archive string, out *xvfb.Buffer) {
 	t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
 	fail := func(format string, args ...any) {
@@ -253,7 +135,7 @@ func smokeBackup(t *testing.T, display, main, archive string, out *syncBuffer) {
 			continue
 		}
 		time.Sleep(500 * time.Millisecond)
-		if ids, err := xdotoolSearch(display, "Backup - Demo"); err == nil && len(ids) > 0 {
+		if ids, err := xvfb.Search(display, "Backup - Demo"); err == nil && len(ids) > 0 {
 			backupWin = ids[0]
 		} else {
 			fail("Ctrl+B opened no backup window")
@@ -280,10 +162,6 @@ func smokeBackup(t *testing.T, display, main, archive string, out *syncBuffer) {
 
 // xdotoolTry runs xdotool and returns its error with its output.
 func xdotoolTry(display string, args ...string) error {
-	cmd := exec.Command("xdotool", args...)
-	cmd.Env = append(os.Environ(), "DISPLAY="+display)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("xdotool %s: %v: %s", strings.Join(args, " "), err, strings.TrimSpace(string(out)))
-	}
-	return nil
+	_, err := xvfb.Xdotool(display, args...)
+	return err
 }

@@ -1,7 +1,6 @@
 package bench
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -18,6 +17,7 @@ import (
 
 	"holdfast/backup"
 	"holdfast/engine"
+	"holdfast/internal/xvfb"
 )
 
 // BenchmarkFyneStallDuringBackup measures how long the Fyne thread keeps work waiting while a
@@ -63,7 +63,7 @@ func BenchmarkFyneStallDuringBackup(b *testing.B) {
 	for b.Loop() {
 		home := b.TempDir()
 		probe := filepath.Join(home, "stall.json")
-		display, xvfb := startDisplay(b)
+		display, xvfbPid := xvfb.Start(b)
 		app := startApp(b, bin, dir, display, probe, home)
 
 		main := waitWindow(b, display, "Holdfast - "+dbName, app)
@@ -73,21 +73,21 @@ func BenchmarkFyneStallDuringBackup(b *testing.B) {
 		time.Sleep(2 * time.Second) // the backup window's destination and history are read
 
 		before := waitProbe(b, probe, time.Now(), app)
-		cpu0 := readCPU(app.cmd.Process.Pid, xvfb)
+		cpu0 := readCPU(app.cmd.Process.Pid, xvfbPid)
 		lines := watchProbe(probe)
 		enter := time.Now()
 		pressBackup(b, display, backupWin, dest, app)
 		entry := waitHistory(b, dest, app)
 		after := waitProbe(b, probe, time.Now().Add(1500*time.Millisecond), app)
-		cpu1 := readCPU(app.cmd.Process.Pid, xvfb)
+		cpu1 := readCPU(app.cmd.Process.Pid, xvfbPid)
 		timeline := lines()
 		during := stallBetween(before, after)
 
 		time.Sleep(2 * time.Second)
 		idleFrom := waitProbe(b, probe, time.Now(), app)
-		cpu2 := readCPU(app.cmd.Process.Pid, xvfb)
+		cpu2 := readCPU(app.cmd.Process.Pid, xvfbPid)
 		idleTo := waitProbe(b, probe, idleFrom.Time.Add(after.Time.Sub(before.Time)), app)
-		cpu3 := readCPU(app.cmd.Process.Pid, xvfb)
+		cpu3 := readCPU(app.cmd.Process.Pid, xvfbPid)
 		idle := stallBetween(idleFrom, idleTo)
 		app.stop()
 
@@ -307,7 +307,7 @@ func histQuantile(h [][2]float64, q float64) float64 {
 // guiApp is `holdfast gui` running under the benchmark, with its output.
 type guiApp struct {
 	cmd    *exec.Cmd
-	out    *lockedBuffer
+	out    *xvfb.Buffer
 	exited chan struct{}
 	once   sync.Once
 }
@@ -326,7 +326,7 @@ func startApp(b *testing.B, bin, dir, display, probe, home string) *guiApp {
 		"XDG_CACHE_HOME="+filepath.Join(home, "cache"),
 		"HOLDFAST_STALL_PROBE="+probe,
 	)
-	a := &guiApp{cmd: cmd, out: &lockedBuffer{}, exited: make(chan struct{})}
+	a := &guiApp{cmd: cmd, out: &xvfb.Buffer{}, exited: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = a.out, a.out
 	if err := cmd.Start(); err != nil {
 		b.Fatalf("start %s gui: %v", bin, err)
@@ -360,7 +360,7 @@ func waitWindow(b *testing.B, display, title string, a *guiApp) string {
 	deadline := time.Now().Add(60 * time.Second)
 	for {
 		a.alive(b)
-		if ids, err := searchWindow(display, title); err == nil && len(ids) > 0 {
+		if ids, err := xvfb.Search(display, title); err == nil && len(ids) > 0 {
 			return ids[0]
 		}
 		if time.Now().After(deadline) {
@@ -377,13 +377,13 @@ func openBackupWindow(b *testing.B, display, main string, a *guiApp) string {
 	deadline := time.Now().Add(60 * time.Second)
 	for {
 		a.alive(b)
-		err := runXdotool(display, "windowfocus", "--sync", main)
+		err := xdotool(display, "windowfocus", "--sync", main)
 		if err == nil {
-			err = runXdotool(display, "key", "ctrl+b")
+			err = xdotool(display, "key", "ctrl+b")
 		}
 		if err == nil {
 			time.Sleep(500 * time.Millisecond)
-			if ids, _ := searchWindow(display, "Backup - "+dbName); len(ids) > 0 {
+			if ids, _ := xvfb.Search(display, "Backup - "+dbName); len(ids) > 0 {
 				return ids[0]
 			}
 			err = errors.New("Ctrl+B opened no backup window")
@@ -402,9 +402,9 @@ func pressBackup(b *testing.B, display, win, dest string, a *guiApp) {
 	deadline := time.Now().Add(60 * time.Second)
 	for {
 		a.alive(b)
-		err := runXdotool(display, "windowfocus", "--sync", win)
+		err := xdotool(display, "windowfocus", "--sync", win)
 		if err == nil {
-			err = runXdotool(display, "key", "Return")
+			err = xdotool(display, "key", "Return")
 		}
 		if err == nil {
 			for range 50 {
@@ -468,114 +468,8 @@ func waitProbe(b *testing.B, path string, t time.Time, a *guiApp) probeLine {
 	}
 }
 
-// startDisplay starts Xvfb on the first free display from :90 to :120 and stops it when the
-// benchmark ends. It returns the display name, such as ":90", and the server's process id.
-func startDisplay(b *testing.B) (string, int) {
-	b.Helper()
-	for n := 90; n <= 120; n++ {
-		if xDisplayInUse(n) {
-			continue
-		}
-		display := fmt.Sprintf(":%d", n)
-		out := &lockedBuffer{}
-		cmd := exec.Command("Xvfb", display, "-screen", "0", "1280x800x24", "-nolisten", "tcp")
-		cmd.Stdout, cmd.Stderr = out, out
-		if err := cmd.Start(); err != nil {
-			b.Fatalf("start Xvfb: %v", err)
-		}
-		exited := make(chan struct{})
-		go func() { _ = cmd.Wait(); close(exited) }()
-		if waitXSocket(n, exited, 15*time.Second) {
-			b.Cleanup(func() { stopGently(cmd.Process, exited) })
-			return display, cmd.Process.Pid
-		}
-		stopGently(cmd.Process, exited)
-		b.Logf("Xvfb %s did not start, trying the next display:\n%s", display, out.String())
-	}
-	b.Fatal("no free X display between :90 and :120 for Xvfb")
-	return "", 0
-}
-
-// stopGently ends p with SIGTERM, so that Xvfb removes its lock file and socket, and kills it
-// if it has not exited within five seconds.
-func stopGently(p *os.Process, exited <-chan struct{}) {
-	_ = p.Signal(syscall.SIGTERM)
-	select {
-	case <-exited:
-	case <-time.After(5 * time.Second):
-		_ = p.Kill()
-		<-exited
-	}
-}
-
-func xDisplayInUse(n int) bool {
-	for _, p := range []string{fmt.Sprintf("/tmp/.X%d-lock", n), fmt.Sprintf("/tmp/.X11-unix/X%d", n)} {
-		if _, err := os.Stat(p); err == nil {
-			return true
-		}
-	}
-	return false
-}
-
-// waitXSocket waits until the X server of display n has its socket, it exits, or the timeout
-// passes.
-func waitXSocket(n int, exited <-chan struct{}, timeout time.Duration) bool {
-	socket := fmt.Sprintf("/tmp/.X11-unix/X%d", n)
-	deadline := time.After(timeout)
-	for {
-		if _, err := os.Stat(socket); err == nil {
-			return true
-		}
-		select {
-		case <-exited:
-			return false
-		case <-deadline:
-			return false
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
-}
-
-// searchWindow returns the ids of the windows whose name matches name (xdotool exits 1 when
-// none does, which is not an error here).
-func searchWindow(display, name string) ([]string, error) {
-	cmd := exec.Command("xdotool", "search", "--name", name)
-	cmd.Env = append(os.Environ(), "DISPLAY="+display)
-	out, err := cmd.Output()
-	var exit *exec.ExitError
-	if errors.As(err, &exit) && exit.ExitCode() == 1 {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	return strings.Fields(string(out)), nil
-}
-
-// runXdotool runs xdotool and returns its error with its output.
-func runXdotool(display string, args ...string) error {
-	cmd := exec.Command("xdotool", args...)
-	cmd.Env = append(os.Environ(), "DISPLAY="+display)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("xdotool %s: %w: %s", strings.Join(args, " "), err, strings.TrimSpace(string(out)))
-	}
-	return nil
-}
-
-// lockedBuffer is a bytes.Buffer that a child's output goroutines and the benchmark share.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
+// xdotool runs xdotool on display; only its error matters here.
+func xdotool(display string, args ...string) error {
+	_, err := xvfb.Xdotool(display, args...)
+	return err
 }
