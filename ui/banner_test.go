@@ -51,13 +51,11 @@ func TestBannerWhenLogUnavailable(t *testing.T) {
 	if err := db.CreateTable(engine.Table{Name: "T", Journaled: true, PrimaryKey: []string{"id"}, Fields: []engine.Field{{Name: "id", Type: journal.KindInt}}}); err != nil {
 		t.Fatal(err)
 	}
-	updates := make(chan struct{}, 8)
-	m := newMainUI(a, Config{DBPath: "/home/ana/Databases/Shop", Name: "Shop", DB: db, OnUpdate: func() { updates <- struct{}{} }})
-	m.Show()
+	w := newWatcher()
+	m := newMainUI(a, Config{DBPath: "/home/ana/Databases/Shop", Name: "Shop", DB: db, OnUpdate: w.update})
 	defer m.Close()
 	onUI(m.Start)
-	waitPage(t, updates)
-	waitPage(t, updates)
+	waitFor(t, w, "the status line", func() bool { return strings.HasPrefix(m.view.status.Text, "Log: on") })
 	if b := m.Banner(); b != "" {
 		t.Fatalf("a banner without a failure: %q", b)
 	}
@@ -67,13 +65,34 @@ func TestBannerWhenLogUnavailable(t *testing.T) {
 	if _, err := tx.Commit(); engine.CodeOf(err) != engine.CodeLogUnavailable {
 		t.Fatalf("a write with the log broken: %v, want 1274", err)
 	}
-	m.RefreshStatus()
-	waitPage(t, updates)
-	if b := m.Banner(); !strings.Contains(b, "1274") || !strings.Contains(b, "make a backup") {
+	onUI(m.RefreshStatus)
+	waitFor(t, w, "the 1274 banner", func() bool { return strings.Contains(m.Banner(), "1274") })
+	if b := m.Banner(); !strings.Contains(b, "make a backup") {
 		t.Fatalf("banner %q", b)
 	}
-	if texts := strings.Join(labelTexts(m.Content()), "|"); !strings.Contains(texts, "Log: unavailable (1274)") {
+	if texts := contentWords(m.Content); !strings.Contains(texts, "Log: unavailable (1274)") {
 		t.Errorf("status bar: %s", texts)
 	}
 	saveCapture(t, m.Window, filepath.Join("testdata", "ui", "log_unavailable.png"))
+
+	// The disk is back: the banner's Back up now makes the backup that starts a new log, and
+	// writing resumes.
+	ffs.broken.Store(false)
+	onUI(func() {
+		if !m.BannerAction() {
+			t.Fatal("the 1274 banner has no button")
+		}
+	})
+	waitFor(t, w, "the backup done and the banner gone", func() bool {
+		bw := m.BackupWindow()
+		return bw != nil && bw.Running() != nil && bw.Running().Result() != "" && m.Banner() == ""
+	})
+	if res := m.BackupWindow().Running().Result(); !strings.HasPrefix(res, "Backup 1 done") {
+		t.Fatalf("the banner's backup: %q", res)
+	}
+	tx = db.NewProcess("").Auto()
+	tx.Add("T", map[string]journal.Value{"id": journal.Int(2)})
+	if _, err := tx.Commit(); err != nil {
+		t.Fatalf("a write after the backup: %v", err)
+	}
 }
