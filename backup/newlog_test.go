@@ -317,3 +317,12 @@ func TestNewLogSegmentsPruned(t *testing.T) {
 		}
 	}
 }
+
+// Keeping the last backups reads the number of a segment past 9999 too.
+func TestSegmentNumberRead(t *testing.T) {
+	for _, name := range []string{"Shop[0002-0001].4BL", "Shop[0002-10000].4BL", "Shop[0002].4BL"} {
+		if n, kind, ok := fileNumber("/b/" + name); !ok || n != 2 || kind != "4BL" {
+			t.Errorf("%s: %d %q %v", name, n, kind, ok)
+		}
+	}
+}

@@ -95,7 +95,7 @@ func (db *DB) nextSegment(num uint32, taken func(backup, segment uint32) bool) (
 		}
 		for {
 			if seg == 1<<32-1 {
-				return errors.New("no segment number is left since the last backup")
+				return errors.New("no segment number is left since the last backup; make a backup to start the count again")
 			}
 			seg++
 			if !fileExists(db.segmentLogPath(num, seg)) && (taken == nil || !taken(num, seg)) {

@@ -100,7 +100,6 @@ type MainWindow struct {
 	restore     *RestoreWindow
 	maintenance *MaintenanceWindow
 	desk        *Desktop // the app's database switching; nil for a window on one database
-	question    *dialog.ConfirmDialog
 	// integrating is the progress of the integration started last, or nil.
 	integrating *Progress
 	closed      bool
@@ -193,7 +192,6 @@ func (m *MainWindow) askStopBackup(then func()) {
 		})
 	}, m.Window)
 	d.Resize(fyne.NewSize(520, 200))
-	m.question = d
 	d.Show()
 }
 
@@ -242,7 +240,38 @@ func (m *MainWindow) chooser() dialogs.Chooser {
 	if m.cfg.Chooser == nil {
 		m.cfg.Chooser = dialogs.New(m.Window)
 	}
+	m.cfg.Chooser = withCode(m.cfg.Chooser)
 	return m.cfg.Chooser
+}
+
+// codedChooser gives a dialog's failure (not a cancel, nor a refusal while another dialog is
+// open) its code and what to do, as every error shown must have (SPEC S4).
+type codedChooser struct{ c dialogs.Chooser }
+
+func withCode(c dialogs.Chooser) dialogs.Chooser {
+	if _, ok := c.(codedChooser); ok || c == nil {
+		return c
+	}
+	return codedChooser{c}
+}
+
+func (c codedChooser) answer(path string, err error) (string, error) {
+	if dialogFailed(err) {
+		err = &engine.Error{Code: engine.CodeFileIO, Op: "file dialog", Err: fmt.Errorf("%v; try again, or type the path", err)}
+	}
+	return path, err
+}
+
+func (c codedChooser) OpenFile(title, start string, filters ...dialogs.Filter) (string, error) {
+	return c.answer(c.c.OpenFile(title, start, filters...))
+}
+
+func (c codedChooser) SaveFile(title, start, name string, filters ...dialogs.Filter) (string, error) {
+	return c.answer(c.c.SaveFile(title, start, name, filters...))
+}
+
+func (c codedChooser) Folder(title, start string) (string, error) {
+	return c.answer(c.c.Folder(title, start))
 }
 
 // Start begins reading what the window shows, once it is built (and, in tests, shown).
@@ -346,26 +375,28 @@ func (m *MainWindow) NewLogFile() {
 		return
 	}
 	v := m.view
-	background(func() {
-		res, err := backup.NewLog(context.Background(), v.db)
-		do(func() {
-			if err != nil {
-				dialog.ShowError(codedError(err), m.Window)
-			} else {
-				dialog.ShowInformation("New log file", newLogSentence(res), m.Window)
-			}
-			v.updated()
-		})
-		v.refreshStatus()
-	})
+	newLogFile(v.db, m.Window, v.updated, v.refreshStatus)
 }
 
-func newLogSentence(res *backup.NewLogResult) string {
-	s := fmt.Sprintf("A new log file starts at operation %d.", res.FirstOp)
-	for _, p := range res.Archived {
-		s += "\nThe previous one is kept as " + p + "."
-	}
-	return s
+// newLogFile runs New Log File on a goroutine and says over win what it did; updated is called
+// on the Fyne thread once it is said, then after on the goroutine.
+func newLogFile(db *engine.DB, win fyne.Window, updated, after func()) {
+	background(func() {
+		res, err := backup.NewLog(context.Background(), db)
+		do(func() {
+			if err != nil {
+				alert(err, win)
+			} else {
+				s := fmt.Sprintf("A new log file starts at operation %d.", res.FirstOp)
+				for _, p := range res.Archived {
+					s += "\nThe previous one is kept as " + p + "."
+				}
+				dialog.ShowInformation("New log file", s, win)
+			}
+			updated()
+		})
+		after()
+	})
 }
 
 // dialogFailed reports whether a chooser's error is a failure to tell the person about: not a
@@ -381,6 +412,9 @@ func codedError(err error) error {
 	}
 	return err
 }
+
+// alert shows err over win, its code first.
+func alert(err error, win fyne.Window) { dialog.ShowError(codedError(err), win) }
 
 // Banner is the warning over the browser ("" when there is none).
 func (m *MainWindow) Banner() string {

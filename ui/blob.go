@@ -118,7 +118,6 @@ func (b *Browser) ExportBlob() {
 				b.showError(&engine.Error{Code: engine.CodeFileIO, Op: "export", Path: path, Err: fmt.Errorf("%v; choose another folder", err)})
 				return
 			}
-			b.exported = path
 			do(func() {
 				b.info.SetText(fmt.Sprintf("%s of %s %s exported to %s.", field, t.Name, keyText(key), path))
 				if b.OnLoaded != nil {
@@ -149,7 +148,7 @@ func extensionOf(data []byte) string {
 func (b *Browser) showError(err error) {
 	do(func() {
 		b.writeErr = err
-		dialog.ShowError(codedError(err), b.win)
+		alert(err, b.win)
 		if b.OnLoaded != nil {
 			b.OnLoaded()
 		}

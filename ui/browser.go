@@ -48,9 +48,8 @@ type Browser struct {
 	selected int
 	form     *recordForm
 	writeErr error
-	// chooser gives the file dialogs of BLOB import and export; exported is the file written last.
-	chooser  func() dialogs.Chooser
-	exported string
+	// chooser gives the file dialogs of BLOB import and export.
+	chooser func() dialogs.Chooser
 }
 
 // NewBrowser makes an empty browser for db; call Show to choose a table. On the Fyne thread.
@@ -154,7 +153,7 @@ func (b *Browser) write(change func(tx *engine.Tx) error) {
 	do(func() {
 		b.writeErr = err
 		if err != nil {
-			dialog.ShowError(fmt.Errorf("error %d: %v", engine.CodeOf(err), err), b.win)
+			alert(err, b.win)
 			if b.OnLoaded != nil {
 				b.OnLoaded()
 			}

@@ -62,11 +62,11 @@ func NewDesktop(a fyne.App, opts DesktopOptions) *Desktop {
 	d := &Desktop{App: a, opts: opts}
 	d.Main = NewMainWindow(a, Config{Name: "no database", Status: "No database is open."})
 	d.Main.desk = d
-	if opts.Chooser == nil {
-		opts.Chooser = dialogs.New(d.Main.Window)
-		d.opts.Chooser = opts.Chooser
+	if d.opts.Chooser == nil {
+		d.opts.Chooser = dialogs.New(d.Main.Window)
 	}
-	d.Main.cfg.Chooser = opts.Chooser
+	d.opts.Chooser = withCode(d.opts.Chooser)
+	d.Main.cfg.Chooser = d.opts.Chooser
 	d.Main.setMenu()
 	d.Main.SetCloseIntercept(d.closeRequested)
 	return d
@@ -141,11 +141,10 @@ func (d *Desktop) Open(dir string) {
 		old := d.db
 		d.db = db
 		d.mu.Unlock()
-		status := tableCounts(db)
 		var oldView *databaseView
 		doWait(func() {
 			oldView = d.Main.view
-			d.Main.show(Config{DBPath: db.Dir(), Name: db.Name(), Status: status, DB: db, OnUpdate: d.opts.OnUpdate,
+			d.Main.show(Config{DBPath: db.Dir(), Name: db.Name(), DB: db, OnUpdate: d.opts.OnUpdate,
 				StatusEvery: d.opts.StatusEvery, Chooser: d.opts.Chooser, Scheduler: d.opts.Scheduler, Notify: d.opts.Notify})
 			d.Main.Start()
 			d.applyTray()
@@ -186,36 +185,35 @@ func sameDir(a, b string) bool {
 	return err1 == nil && err2 == nil && os.SameFile(fa, fb)
 }
 
-// tableCounts is the one-line summary of the tables and their records.
-func tableCounts(db *engine.DB) string {
-	var parts []string
-	for _, t := range db.Catalog().Tables {
-		n, _ := db.Count(t.Name)
-		parts = append(parts, fmt.Sprintf("%s: %d", t.Name, n))
-	}
-	if len(parts) == 0 {
-		return "No tables yet."
-	}
-	return strings.Join(parts, "   ")
-}
-
 // openFailed says why dir did not open. A damaged data file the settings say not to repair on
 // its own gets the damaged-database report, with its steps and a Repair now button.
 func (d *Desktop) openFailed(dir string, err error, empty bool) {
-	var plans []backup.RepairPlan
 	if engine.CodeOf(err) == engine.CodeDamaged {
-		plans, _ = backup.PlanRepair(dir)
-	}
-	do(func() {
-		if engine.CodeOf(err) == engine.CodeDamaged {
+		// The report takes the window's place: the database shown before closes.
+		plans, _ := backup.PlanRepair(dir)
+		var v *databaseView
+		doWait(func() {
+			v = d.Main.view
 			d.Main.showPage("damaged database", d.damagedReport(dir, err, plans))
 			d.updated()
-			return
+		})
+		if v != nil {
+			v.closeAndWait()
 		}
+		d.mu.Lock()
+		old := d.db
+		d.db = nil
+		d.mu.Unlock()
+		if old != nil {
+			old.Close()
+		}
+		return
+	}
+	do(func() {
 		if empty {
 			d.Main.showPage("no database", d.startPage(fmt.Sprintf("%s could not be opened.", dir)))
 		}
-		dialog.ShowError(codedError(err), d.Main.Window)
+		alert(err, d.Main.Window)
 		d.updated()
 	})
 }
@@ -323,7 +321,6 @@ func (m *MainWindow) askIntegrate(inc *engine.Incomplete) {
 	}, m.Window)
 	d.Resize(fyne.NewSize(520, 240))
 	d.Show()
-	m.question = d
 }
 
 // integrate integrates what the current log holds beyond the data file, with its progress
@@ -347,9 +344,6 @@ func (m *MainWindow) integrate() {
 		v.refreshStatus()
 	})
 }
-
-// Question is the question shown last at open (Integrate / Don't integrate), for tests.
-func (m *MainWindow) Question() *dialog.ConfirmDialog { return m.question }
 
 // NewDatabase asks where to create a database (File > New Database...), creates it and opens it.
 func (d *Desktop) NewDatabase() {
@@ -413,7 +407,7 @@ func (d *Desktop) databasesFolder() string {
 
 func (d *Desktop) showError(err error) {
 	do(func() {
-		dialog.ShowError(codedError(err), d.Main.Window)
+		alert(err, d.Main.Window)
 		d.updated()
 	})
 }

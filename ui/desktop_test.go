@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -112,6 +113,12 @@ func TestNewAndOpenDatabase(t *testing.T) {
 	if openedName(d) != "Archive2025" {
 		t.Error("a database was switched during a backup")
 	}
+	// A dialog that fails says so with its code, and nothing is opened.
+	fake.Answer(dialogs.FakeAnswer{Err: errors.New("the file chooser could not start")})
+	onUI(d.OpenDatabase)
+	waitFor(t, w, "the dialog's failure", func() bool {
+		return strings.Contains(strings.Join(overlayText(d.Main.Window), " "), "2019: file dialog: the file chooser could not start")
+	})
 	// A second app on the same state opens the last one.
 	d2, _ := newDesktop(t, &dialogs.Fake{}, state)
 	if got, _ := d2.DefaultDatabase(); got != other {

@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"context"
 	"fmt"
 	"path/filepath"
 
@@ -52,9 +51,6 @@ func (w *SettingsWindow) showLog() {
 // LogState is the sentence shown about the log.
 func (w *SettingsWindow) LogState() string { return w.logState.Text }
 
-// LogDialog is the log alert shown last (for tests).
-func (w *SettingsWindow) LogDialog() dialog.Dialog { return w.logDialog }
-
 // SetUseLog is what a click on the Use Log check does.
 func (w *SettingsWindow) SetUseLog(on bool) { w.logCheck.SetChecked(on) }
 
@@ -77,7 +73,7 @@ func (w *SettingsWindow) startLog() {
 			dialogs.Filter{Desc: "Log files", Extensions: []string{"journal"}})
 		if err != nil {
 			if dialogFailed(err) {
-				do(func() { dialog.ShowError(err, w.Window) })
+				do(func() { alert(err, w.Window) })
 			}
 			w.showLog()
 			return
@@ -86,13 +82,11 @@ func (w *SettingsWindow) startLog() {
 		do(func() {
 			switch engine.CodeOf(err) {
 			case 0:
-				w.logDialog = dialog.NewInformation("Log file on", "Every operation is now written to "+path+" before it is acknowledged.", w.Window)
-				w.logDialog.Show()
+				dialog.NewInformation("Log file on", "Every operation is now written to "+path+" before it is acknowledged.", w.Window).Show()
 			case engine.CodeLogRequiresBkp:
 				w.askBackupFirst(path)
 			default:
-				w.logDialog = dialog.NewError(codedError(err), w.Window)
-				w.logDialog.Show()
+				dialog.NewError(codedError(err), w.Window).Show()
 			}
 		})
 		w.showLog()
@@ -117,7 +111,6 @@ func (w *SettingsWindow) askBackupFirst(path string) {
 		})
 	}, w.Window)
 	d.Resize(fyne.NewSize(520, 220))
-	w.logDialog = d
 	d.Show()
 }
 
@@ -135,30 +128,15 @@ func (w *SettingsWindow) askStopLog() {
 			err := w.db.StopLog()
 			if err != nil {
 				do(func() {
-					w.logDialog = dialog.NewError(codedError(err), w.Window)
-					w.logDialog.Show()
+					dialog.NewError(codedError(err), w.Window).Show()
 				})
 			}
 			w.showLog()
 		})
 	}, w.Window)
 	d.Resize(fyne.NewSize(520, 200))
-	w.logDialog = d
 	d.Show()
 }
 
 // newLogFile closes the current log, archives it and starts a new one (New Log File).
-func (w *SettingsWindow) newLogFile() {
-	background(func() {
-		res, err := backup.NewLog(context.Background(), w.db)
-		do(func() {
-			if err != nil {
-				w.logDialog = dialog.NewError(codedError(err), w.Window)
-			} else {
-				w.logDialog = dialog.NewInformation("New log file", newLogSentence(res), w.Window)
-			}
-			w.logDialog.Show()
-		})
-		w.showLog()
-	})
-}
+func (w *SettingsWindow) newLogFile() { newLogFile(w.db, w.Window, w.opts.Updated, w.showLog) }

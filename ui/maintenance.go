@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -77,10 +78,10 @@ func NewMaintenanceWindow(m *MainWindow) *MaintenanceWindow {
 	return w
 }
 
-// Refresh reads what the pages show: the backup panel, the log's operations.
+// Refresh reads what the pages show: the backup panel, and the current log's operations (one
+// read for the Rollback and Activity analysis pages).
 func (w *MaintenanceWindow) Refresh() {
 	w.Backup.Refresh()
-	w.readRollback()
 	w.Analyze()
 }
 
@@ -144,23 +145,15 @@ func (w *MaintenanceWindow) rollbackPage() fyne.CanvasObject {
 	return container.NewBorder(nil, container.NewVBox(w.rbInfo, container.NewHBox(w.rbButton)), nil, nil, w.rbList)
 }
 
-// readRollback lists the operations of the current log, newest first, on a goroutine.
-func (w *MaintenanceWindow) readRollback() {
-	path := w.db.LogPath()
-	background(func() {
-		rows, _, err := readLog(path)
-		sort.SliceStable(rows, func(i, j int) bool { return rows[i].Operation > rows[j].Operation })
-		do(func() {
-			w.rbRows, w.rbSel = rows, -1
-			w.rbList.UnselectAll()
-			w.rbButton.Disable()
-			if err != nil {
-				w.rbInfo.SetText(fmt.Sprintf("The log cannot be read (error %d): %v", engine.CodeOf(err), err))
-			}
-			w.rbList.Refresh()
-			w.updated()
-		})
-	})
+// showRollback lists the operations of the current log, newest first (or why it cannot).
+func (w *MaintenanceWindow) showRollback(newest []journal.Row, err error) {
+	w.rbRows, w.rbSel = newest, -1
+	w.rbList.UnselectAll()
+	w.rbButton.Disable()
+	if err != nil {
+		w.rbInfo.SetText(fmt.Sprintf("The log cannot be read (error %d): %v", engine.CodeOf(err), err))
+	}
+	w.rbList.Refresh()
 }
 
 // SelectRollback chooses the operation at row i of the Rollback page (newest first).
@@ -255,12 +248,19 @@ func (w *MaintenanceWindow) analysisPage() fyne.CanvasObject {
 // Analyze reads the current log (the Analyze button).
 func (w *MaintenanceWindow) Analyze() { w.analyze(w.db.LogPath()) }
 
-// analyze reads the log file at path on a goroutine and shows its operations.
+// analyze reads the log file at path on a goroutine and shows its operations; the current log's
+// are also the Rollback page's.
 func (w *MaintenanceWindow) analyze(path string) {
+	current := path == w.db.LogPath()
 	w.anInfo.SetText("Reading " + path + "...")
 	background(func() {
 		rows, note, err := readLog(path)
+		newest := slices.Clone(rows)
+		sort.SliceStable(newest, func(i, j int) bool { return newest[i].Operation > newest[j].Operation })
 		do(func() {
+			if current {
+				w.showRollback(newest, err)
+			}
 			if err != nil {
 				w.anInfo.SetText(fmt.Sprintf("This log cannot be analysed (error %d): %v", engine.CodeOf(err), err))
 				w.updated()
@@ -286,7 +286,7 @@ func (w *MaintenanceWindow) browseLog() {
 			if err == nil {
 				w.analyze(path)
 			} else if dialogFailed(err) {
-				dialog.ShowError(err, w.Window)
+				alert(err, w.Window)
 			}
 			w.updated()
 		})
@@ -373,7 +373,7 @@ func (w *MaintenanceWindow) export() {
 			dialogs.Filter{Desc: "Text (tab-separated)", Extensions: []string{"txt"}}, dialogs.Filter{Desc: "CSV", Extensions: []string{"csv"}})
 		if err != nil {
 			if dialogFailed(err) {
-				do(func() { dialog.ShowError(err, w.Window) })
+				do(func() { alert(err, w.Window) })
 			}
 			return
 		}
@@ -388,7 +388,7 @@ func (w *MaintenanceWindow) export() {
 		}
 		do(func() {
 			if err != nil {
-				dialog.ShowError(codedError(&engine.Error{Code: engine.CodeFileIO, Op: "export", Path: path, Err: err}), w.Window)
+				alert(&engine.Error{Code: engine.CodeFileIO, Op: "export", Path: path, Err: err}, w.Window)
 			} else {
 				w.exported = path
 				w.anInfo.SetText(fmt.Sprintf("%d row(s) exported to %s.", len(rows), path))

@@ -14,7 +14,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 	"github.com/dustin/go-humanize"
 
@@ -209,7 +208,7 @@ func (r *RestorePanel) browse() {
 			if err == nil {
 				r.archive.SetText(p)
 			} else if dialogFailed(err) {
-				dialog.ShowError(err, r.win)
+				alert(err, r.win)
 			}
 			r.updated()
 		})
@@ -225,7 +224,7 @@ func (r *RestorePanel) chooseDest() {
 				name := filepath.Base(backup.DefaultRestoreFolder(strings.TrimSpace(r.archive.Text)))
 				r.dest.SetText(filepath.Join(p, name))
 			} else if dialogFailed(err) {
-				dialog.ShowError(err, r.win)
+				alert(err, r.win)
 			}
 			r.updated()
 		})
@@ -243,7 +242,7 @@ func (r *RestorePanel) addLog() {
 				r.showLogs()
 				r.check()
 			} else if dialogFailed(err) {
-				dialog.ShowError(err, r.win)
+				alert(err, r.win)
 			}
 			r.updated()
 		})
@@ -261,9 +260,6 @@ func (r *RestorePanel) showLogs() {
 	}
 	r.logList.SetText(strings.TrimSpace(b.String()))
 }
-
-// SetArchive chooses the archive to restore, as typing its path does.
-func (r *RestorePanel) SetArchive(path string) { r.archive.SetText(path) }
 
 // readManifest reads what the archive holds, on a goroutine, and proposes the destination.
 func (r *RestorePanel) readManifest() {

@@ -11,7 +11,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/widget"
 
@@ -60,11 +59,11 @@ type SettingsWindow struct {
 	spaceMu   sync.Mutex
 	spaceGen  int
 
-	logCheck  *widget.Check
-	logState  *widget.Label
-	logQuiet  bool // the check is being set to what the database says: not a request
-	logDialog dialog.Dialog
-	closed    bool
+	logCheck *widget.Check
+	logState *widget.Label
+	logQuiet bool // the check is being set to what the database says: not a request
+
+	closed bool
 }
 
 // Close closes the window; a second call does nothing.
@@ -505,7 +504,7 @@ func (w *SettingsWindow) chooseDestination() {
 			if err == nil {
 				w.dest.SetText(path) // its OnChanged checks it and reads its space
 			} else if dialogFailed(err) {
-				dialog.ShowError(err, w.Window)
+				alert(err, w.Window)
 			}
 			w.opts.Updated()
 		})
@@ -534,7 +533,7 @@ func (w *SettingsWindow) addAttachment(folder bool) {
 					w.attachList.Refresh()
 				}
 			case dialogFailed(err):
-				dialog.ShowError(err, w.Window)
+				alert(err, w.Window)
 			}
 			w.opts.Updated()
 		})

@@ -14,10 +14,9 @@ import (
 
 // StatusLine is the status bar's text: the log's state, the last backup and its result, and
 // the next scheduled backup. It reads files (the history): call it off the Fyne thread.
-func StatusLine(db *engine.DB, now time.Time) string { return statusLine(db, now, nil) }
-
-// statusLine is StatusLine with the scheduler's state, when the window runs one: its next run
-// counts a retry after a failure, and it may be off (1401).
+//
+// With the scheduler's state (the window runs one), the next run counts a retry after a
+// failure, and automatic backups may be off (1401).
 func statusLine(db *engine.DB, now time.Time, sched *backup.SchedulerStatus) string {
 	var parts []string
 	ls := db.LogStatus()
