@@ -48,7 +48,8 @@ type Desktop struct {
 
 	mu      sync.Mutex
 	db      *engine.DB // the database open, or nil
-	opening bool
+	opening bool       // an open is under way
+	toOpen  []string   // the folders asked to open next, in order
 
 	// The system tray (app.runInTray): the app's, or a test's.
 	tray                               desktop.App
@@ -98,25 +99,39 @@ func (d *Desktop) Close() {
 // The database open before is closed once the new one is open; if it cannot open, the window
 // keeps the one it had and says why.
 func (d *Desktop) Open(dir string) {
+	// One open at a time, in the order asked: an open asked while another is under way waits
+	// for it instead of being lost, and the same folder asked twice is opened once.
 	d.mu.Lock()
+	d.toOpen = append(d.toOpen, dir)
 	if d.opening {
 		d.mu.Unlock()
 		return
 	}
 	d.opening = true
-	cur := d.db
 	d.mu.Unlock()
+	background(func() {
+		for {
+			d.mu.Lock()
+			if len(d.toOpen) == 0 {
+				d.opening = false
+				d.mu.Unlock()
+				return
+			}
+			next := d.toOpen[0]
+			d.toOpen = d.toOpen[1:]
+			d.mu.Unlock()
+			d.open(next)
+		}
+	})
+}
+
+func (d *Desktop) open(dir string) {
+	cur := d.DB()
 	if cur != nil && sameDir(cur.Dir(), dir) {
-		d.mu.Lock()
-		d.opening = false
-		d.mu.Unlock()
 		do(d.Main.RequestFocus)
 		return
 	}
 	if cur != nil && cur.BackupRunning() {
-		d.mu.Lock()
-		d.opening = false
-		d.mu.Unlock()
 		d.showError(&engine.Error{Code: engine.CodeBusy, Op: "open", Path: dir,
 			Err: fmt.Errorf("a backup of %s is running; wait for it to end, or stop it, then open the other database", cur.Name())})
 		return
@@ -124,53 +139,45 @@ func (d *Desktop) Open(dir string) {
 	if cur == nil {
 		do(func() { d.Main.showPage("opening", container.NewCenter(widget.NewLabel("Opening "+dir+"..."))) })
 	}
-	background(func() {
-		db, repaired, err := backup.OpenOrRepair(context.Background(), dir, engine.Options{})
-		if err != nil {
-			d.mu.Lock()
-			d.opening = false
-			d.mu.Unlock()
-			if title, text := d.takeNotice(); title != "" {
-				do(func() { dialog.ShowInformation(title, text, d.Main.Window) })
-			}
-			d.openFailed(dir, err, cur == nil)
-			return
+	db, repaired, err := backup.OpenOrRepair(context.Background(), dir, engine.Options{})
+	if err != nil {
+		if title, text := d.takeNotice(); title != "" {
+			do(func() { dialog.ShowInformation(title, text, d.Main.Window) })
 		}
-		d.remember(db.Dir())
-		d.mu.Lock()
-		old := d.db
-		d.db = db
-		d.mu.Unlock()
-		var oldView *databaseView
-		doWait(func() {
-			oldView = d.Main.view
-			d.Main.show(Config{DBPath: db.Dir(), Name: db.Name(), DB: db, OnUpdate: d.opts.OnUpdate,
-				StatusEvery: d.opts.StatusEvery, Chooser: d.opts.Chooser, Scheduler: d.opts.Scheduler, Notify: d.opts.Notify})
-			d.Main.Start()
-			d.applyTray()
-			if repaired != nil {
-				dialog.ShowInformation("The database was repaired", repairSentence(repaired), d.Main.Window)
-			}
-			if title, text := d.takeNotice(); title != "" {
-				dialog.ShowInformation(title, text, d.Main.Window)
-			}
-			if inc := db.Report().Incomplete; inc != nil {
-				d.Main.askIntegrate(inc)
-			}
-			d.updated()
-		})
-		// The window shows the new database: the old one's background work ends (a scheduled
-		// backup running is stopped), then it closes.
-		if oldView != nil {
-			oldView.closeAndWait()
+		d.openFailed(dir, err, cur == nil)
+		return
+	}
+	d.remember(db.Dir())
+	d.mu.Lock()
+	old := d.db
+	d.db = db
+	d.mu.Unlock()
+	var oldView *databaseView
+	doWait(func() {
+		oldView = d.Main.view
+		d.Main.show(Config{DBPath: db.Dir(), Name: db.Name(), DB: db, OnUpdate: d.opts.OnUpdate,
+			StatusEvery: d.opts.StatusEvery, Chooser: d.opts.Chooser, Scheduler: d.opts.Scheduler, Notify: d.opts.Notify})
+		d.Main.Start()
+		d.applyTray()
+		if repaired != nil {
+			dialog.ShowInformation("The database was repaired", repairSentence(repaired), d.Main.Window)
 		}
-		if old != nil {
-			old.Close()
+		if title, text := d.takeNotice(); title != "" {
+			dialog.ShowInformation(title, text, d.Main.Window)
 		}
-		d.mu.Lock()
-		d.opening = false
-		d.mu.Unlock()
+		if inc := db.Report().Incomplete; inc != nil {
+			d.Main.askIntegrate(inc)
+		}
+		d.updated()
 	})
+	// The window shows the new database: the old one's background work ends (a scheduled
+	// backup running is stopped), then it closes.
+	if oldView != nil {
+		oldView.closeAndWait()
+	}
+	if old != nil {
+		old.Close()
+	}
 }
 
 func (d *Desktop) updated() {

@@ -126,6 +126,25 @@ func TestNewAndOpenDatabase(t *testing.T) {
 	}
 }
 
+// Opens asked one after another, while the one before is still under way, are each carried
+// out in order: the last one asked is the one left open, and none is lost.
+func TestOpensInARow(t *testing.T) {
+	d, w := newDesktop(t, &dialogs.Fake{}, "")
+	root := t.TempDir()
+	for _, name := range []string{"One", "Two", "Three"} {
+		shopDB(t, filepath.Join(root, name), 3)
+	}
+	d.Open(filepath.Join(root, "One"))
+	d.Open(filepath.Join(root, "Two"))
+	d.Open(filepath.Join(root, "Two")) // a second click on the same one
+	d.Open(filepath.Join(root, "Three"))
+	waitFor(t, w, "the last database asked open", func() bool { return openedName(d) == "Three" })
+	pending.Wait()
+	if openedName(d) != "Three" {
+		t.Errorf("open at the end: %q", openedName(d))
+	}
+}
+
 // The first run creates the demo database and opens it.
 func TestFirstRunOpensDemo(t *testing.T) {
 	d, w := newDesktop(t, &dialogs.Fake{}, t.TempDir())
