@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strings"
 
@@ -306,7 +307,10 @@ func logPathOf(dir string) (string, error) {
 
 func runIntegrate(args []string, stdout, stderr io.Writer) error {
 	return withDB(args, 1, stderr, func(db *engine.DB, files []string) error {
-		n, err := db.Integrate(files)
+		// Ctrl+C stops after the batch under way; what was integrated stays.
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+		defer stop()
+		n, err := db.IntegrateProgress(ctx, files, nil)
 		if err != nil {
 			return err
 		}

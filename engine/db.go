@@ -52,8 +52,10 @@ type OpenReport struct {
 
 // DB is an open database. It is safe for concurrent use.
 type DB struct {
-	// progress, during IntegrateProgress, is told the offset read in the file being integrated.
+	// progress, during IntegrateProgress, is told the offset read in the file being integrated;
+	// stopInteg, when done, stops the integration between two batches.
 	progress  func(off int64)
+	stopInteg <-chan struct{}
 	dir, name string
 	fs        journal.FS
 	opts      Options

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -109,7 +110,7 @@ func countMissing(src recordSource, after uint64) (n int, from, to uint64, err e
 	}
 }
 
-const integrateBatch = 50000
+var integrateBatch = 50000 // a variable for tests
 
 // integrate applies the operations of src beyond the data file's applied operation straight
 // into the data file, in bbolt transactions of integrateBatch operations, each recording the
@@ -126,6 +127,9 @@ func (db *DB) integrate(src recordSource, final bool) (int, error) {
 	var lastRead uint64
 	done := false
 	for !done {
+		if stopped(db.stopInteg) {
+			break
+		}
 		seq, counts, lastChange, reachedBefore := maps.Clone(db.seq), maps.Clone(db.counts), db.lastChange, db.ckptOp
 		err := db.bolt.Update(func(tx *bolt.Tx) error {
 			for n := 0; n < integrateBatch; {
@@ -257,11 +261,15 @@ func setBlobLogged(b *bolt.Bucket, t *Table, rec *journal.Record) error {
 // operations it already holds; with no path, it integrates what the current log holds beyond the
 // data file (after an open that did not integrate it). Writers wait meanwhile. It returns the
 // number of operations applied.
-func (db *DB) Integrate(paths []string) (int, error) { return db.IntegrateProgress(paths, nil) }
+func (db *DB) Integrate(paths []string) (int, error) {
+	return db.IntegrateProgress(context.Background(), paths, nil)
+}
 
 // IntegrateProgress is Integrate that reports, after each batch, the bytes of the log files
-// read so far and their total (for the progress of S8); progress may be nil.
-func (db *DB) IntegrateProgress(paths []string, progress func(done, total int64)) (int, error) {
+// read so far and their total (for the progress of S8); progress may be nil. When ctx ends, the
+// integration stops after the batch under way (1406): the data file keeps every operation
+// integrated so far, and what is left stays in the log, to integrate later.
+func (db *DB) IntegrateProgress(ctx context.Context, paths []string, progress func(done, total int64)) (int, error) {
 	db.ckptMu.Lock()
 	defer db.ckptMu.Unlock()
 	db.wmu.Lock()
@@ -294,9 +302,13 @@ func (db *DB) IntegrateProgress(paths []string, progress func(done, total int64)
 			size += fi.Size()
 		}
 	}
-	defer func() { db.progress = nil }()
+	db.stopInteg = ctx.Done()
+	defer func() { db.progress, db.stopInteg = nil, nil }()
 	total := 0
 	for _, p := range paths {
+		if stopped(db.stopInteg) {
+			return total, db.integrationStopped(total)
+		}
 		if progress != nil {
 			start := base
 			db.progress = func(off int64) { progress(min(start+off, size), size) }
@@ -309,6 +321,10 @@ func (db *DB) IntegrateProgress(paths []string, progress func(done, total int64)
 		if err != nil {
 			return total, err
 		}
+		if stopped(db.stopInteg) {
+			db.journalNote(fmt.Sprintf("Integration of the log file %s stopped by the user: %d operation(s), data file now at operation %d.", p, n, db.ckptOp))
+			return total, db.integrationStopped(total)
+		}
 		db.journalNote(fmt.Sprintf("Integration of the log file %s: %d operation(s), data file now at operation %d.", p, n, db.ckptOp))
 	}
 	if db.readOnly != nil && db.readOnly.Code == CodeIncomplete {
@@ -319,6 +335,28 @@ func (db *DB) IntegrateProgress(paths []string, progress func(done, total int64)
 		db.log, db.readOnly, db.report.Incomplete = w, nil, nil
 	}
 	return total, nil
+}
+
+func stopped(c <-chan struct{}) bool {
+	select {
+	case <-c:
+		return true
+	default:
+		return false
+	}
+}
+
+// integrationStopped is the error of an integration stopped by the user after n operations.
+// A database left read-only by the operations it lacks stays so, with what is left to do.
+func (db *DB) integrationStopped(n int) error {
+	what := ""
+	if inc := db.report.Incomplete; inc != nil && db.readOnly != nil && db.readOnly.Code == CodeIncomplete {
+		left := max(inc.Operations-n, 0)
+		db.report.Incomplete = &Incomplete{From: max(inc.From, db.ckptOp+1), To: inc.To, Operations: left}
+		db.readOnly = &Error{Code: CodeIncomplete, Op: "write", Err: fmt.Errorf("the log holds %d operation(s) (%d to %d) that the data file lacks", left, db.report.Incomplete.From, inc.To)}
+		what = "; the database stays read-only until the rest is integrated"
+	}
+	return &Error{Code: CodeBackupInterrupted, Op: "integrate", Err: fmt.Errorf("the integration was stopped: the data file holds every operation up to %d (%d integrated)%s", db.ckptOp, n, what)}
 }
 
 func (db *DB) integrateFile(path string, final bool) (int, error) {

@@ -1,8 +1,10 @@
 package engine
 
 import (
+	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"holdfast/journal"
@@ -282,7 +284,7 @@ func TestIntegrateProgress(t *testing.T) {
 	}
 	var last, total int64
 	calls := 0
-	n, err := db.IntegrateProgress(nil, func(done, all int64) {
+	n, err := db.IntegrateProgress(context.Background(), nil, func(done, all int64) {
 		calls++
 		if done < last {
 			t.Errorf("progress went back from %d to %d", last, done)
@@ -296,4 +298,45 @@ func TestIntegrateProgress(t *testing.T) {
 		t.Errorf("%d calls, last %d of %d, log of %d bytes", calls, last, total, fi.Size())
 	}
 	same(t, names(t, db), want)
+}
+
+// A stopped integration ends after the batch under way with 1406: the data file keeps what was
+// integrated, the database stays read-only, and a later integration does the rest.
+func TestIntegrateStopped(t *testing.T) {
+	defer func(b int) { integrateBatch = b }(integrateBatch)
+	integrateBatch = 5
+	dir, want := fillLagging(t, 20)
+	setSetting(t, dir, "restore.autoIntegrateLog", "false")
+	db := reopen(t, nil, dir, Options{})
+	defer db.Close()
+	before := db.Report().Incomplete
+	if before == nil || before.Operations != 22 {
+		t.Fatalf("before: %+v", before)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	n, err := db.IntegrateProgress(ctx, nil, func(done, all int64) { cancel() })
+	if CodeOf(err) != CodeBackupInterrupted || n != 5 {
+		t.Fatalf("stopped integration = %d, %v", n, err)
+	}
+	if !strings.Contains(err.Error(), "read-only") {
+		t.Errorf("the error does not say the database stays read-only: %v", err)
+	}
+	left := db.Report().Incomplete
+	if left == nil || left.Operations != 17 || left.From <= before.From || left.To != before.To {
+		t.Errorf("left to integrate: %+v (before %+v)", left, before)
+	}
+	if _, err := db.NewProcess("").Update(func(tx *Tx) error { return nil }); CodeOf(err) != CodeIncomplete {
+		t.Errorf("a write after the stop: %v", err)
+	}
+	// Reopened, the data file holds the first batch and the log the rest.
+	db = reopen(t, db, dir, Options{})
+	if inc := db.Report().Incomplete; inc == nil || inc.Operations != 17 {
+		t.Errorf("after reopening: %+v", inc)
+	}
+	n, err = db.Integrate(nil)
+	if err != nil || n != 17 {
+		t.Fatalf("the rest: %d, %v", n, err)
+	}
+	same(t, names(t, db), want)
+	add(t, db.NewProcess(""), 1000, "after")
 }

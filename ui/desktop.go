@@ -331,15 +331,16 @@ func (m *MainWindow) askIntegrate(inc *engine.Incomplete) {
 }
 
 // integrate integrates what the current log holds beyond the data file, with its progress
-// (the bytes of the log read). It cannot be stopped halfway: writers wait for it anyway.
+// (the bytes of the log read). Stop ends it after the batch under way: what was integrated
+// stays, and the banner offers the rest.
 func (m *MainWindow) integrate() {
 	if m.view == nil {
 		return
 	}
 	v := m.view
-	m.integrating = startWork(m.Window, "Integrating the log", false, func(_ context.Context, progress func(backup.Progress)) (string, error) {
+	m.integrating = startWork(m.Window, "Integrating the log", true, func(ctx context.Context, progress func(backup.Progress)) (string, error) {
 		path := v.db.LogPath()
-		n, err := v.db.IntegrateProgress(nil, func(done, total int64) {
+		n, err := v.db.IntegrateProgress(ctx, nil, func(done, total int64) {
 			progress(backup.Progress{Done: done, Total: total, Item: path})
 		})
 		if err != nil {

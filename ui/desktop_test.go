@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
@@ -249,6 +250,36 @@ func TestOpenDontIntegrate(t *testing.T) {
 	if n, _ := d.DB().Count("Customers"); n != 15 {
 		t.Fatalf("%d customers after the banner's Integrate", n)
 	}
+}
+
+// Stop ends an integration: it says so with 1406, the database stays read-only with its banner,
+// and the banner's Integrate does the rest later.
+func TestIntegrateStop(t *testing.T) {
+	defer func(f time.Duration) { firstFrame = f }(firstFrame)
+	firstFrame = 2 * time.Second // Stop is pressed before the work starts
+	dir := lagging(t)
+	d, w := newDesktop(t, &dialogs.Fake{}, "")
+	d.Open(dir)
+	waitFor(t, w, "the question", func() bool { return overlayButton(d.Main.Window, "Integrate") != nil })
+	pressOverlay(t, d.Main.Window, "Integrate")
+	onUI(func() { d.Main.integrating.Stop() })
+	waitFor(t, w, "the stopped integration", func() bool {
+		p := d.Main.integrating
+		return p != nil && p.Result() != ""
+	})
+	if res := d.Main.integrating.Result(); !strings.Contains(res, "1406") || !strings.Contains(res, "stopped") {
+		t.Errorf("the stopped integration's result: %q", res)
+	}
+	waitFor(t, w, "the banner", func() bool { return strings.Contains(d.Main.Banner(), "read-only") })
+	if n, _ := d.DB().Count("Customers"); n != 10 {
+		t.Fatalf("%d customers after a stop before the start, want 10", n)
+	}
+	firstFrame = time.Millisecond
+	onUI(func() { d.Main.BannerAction() })
+	waitFor(t, w, "the banner's Integrate", func() bool {
+		p := d.Main.integrating
+		return p != nil && strings.HasPrefix(p.Result(), "5 operation(s) integrated") && d.Main.Banner() == ""
+	})
 }
 
 // A damaged data file with the automatic repair off shows the report: what is wrong, the
