@@ -77,7 +77,12 @@ func newLog(ctx context.Context, db *engine.DB, dest string) (*NewLogResult, err
 	if err := ctx.Err(); err != nil {
 		return nil, &engine.Error{Code: engine.CodeBackupInterrupted, Op: "new log file", Err: errors.New("stopped before it started; the log goes on unchanged")}
 	}
-	// Checked first: with the backup disk gone, the log is left as it is rather than closed
+	// Asked before the destination is checked (which creates the default one): a refusal
+	// leaves no trace.
+	if err := db.NewLogAllowed(); err != nil {
+		return nil, err
+	}
+	// Checked next: with the backup disk gone, the log is left as it is rather than closed
 	// into a file nobody archives.
 	if err := checkDestination(db, dest); err != nil {
 		var e *engine.Error

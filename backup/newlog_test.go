@@ -219,6 +219,23 @@ func TestNewLogErrors(t *testing.T) {
 	}
 }
 
+// New Log File without a log is refused (1403) before anything is prepared: the default
+// destination is not created for it.
+func TestNewLogWithoutLog(t *testing.T) {
+	db := newDB(t)
+	fill(t, db, 3, "x")
+	if err := db.StopLog(); err != nil {
+		t.Fatal(err)
+	}
+	dest := Destination(db)
+	if _, err := NewLog(context.Background(), db); engine.CodeOf(err) != engine.CodeNoLog {
+		t.Fatalf("New Log File without a log: %v, want 1403", err)
+	}
+	if _, err := os.Stat(dest); !os.IsNotExist(err) {
+		t.Errorf("the refusal left the destination %s behind: %v", dest, err)
+	}
+}
+
 // FindLogs orders each backup number's segments before its own log backup; a number without its
 // own log backup is a gap unless it is the last one, which the current log follows.
 func TestFindLogsOrder(t *testing.T) {

@@ -64,6 +64,14 @@ func (db *DB) NewLogSkipping(taken func(backup, segment uint32) bool) (string, e
 	return closed, err
 }
 
+// NewLogAllowed says why New Log File cannot run now (no log 1403, a backup running 1415...),
+// or nil: asked before anything is prepared for it.
+func (db *DB) NewLogAllowed() error {
+	db.wmu.Lock()
+	defer db.wmu.Unlock()
+	return db.newLogAllowed()
+}
+
 // newLogAllowed says why New Log File cannot run now, or nil; wmu is held.
 func (db *DB) newLogAllowed() error {
 	switch {
