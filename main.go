@@ -270,7 +270,7 @@ func runAnalyze(args []string, stdout, stderr io.Writer) error {
 	if write == nil {
 		return usageError("--format is text, csv or json")
 	}
-	_, recs, torn, err := journal.ReadAll(journal.OSFS{}, path)
+	rows, torn, err := journal.ReadRows(journal.OSFS{}, path)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return &engine.Error{Code: engine.CodeLogIO, Op: "analyze", Path: path, Err: errors.New("no such log file")}
@@ -279,10 +279,6 @@ func runAnalyze(args []string, stdout, stderr io.Writer) error {
 	}
 	if torn != nil {
 		fmt.Fprintf(stderr, "notice: the log ends with an interrupted write at offset %d (%d bytes not shown)\n", torn.Offset, torn.Bytes)
-	}
-	rows := make([]journal.Row, len(recs))
-	for i, r := range recs {
-		rows[i] = journal.RowOf(r)
 	}
 	return write(stdout, rows)
 }

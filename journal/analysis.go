@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"io"
 	"strconv"
 	"strings"
@@ -27,6 +28,33 @@ type Row struct {
 
 // undecodable stands in for a key or values that do not decode.
 const undecodable = "?"
+
+// ReadRows reads a whole log file as activity analysis rows, one record at a time: only the
+// rows are kept, not the records' bytes. A torn tail is not an error: the rows before it are
+// returned with tail describing it. Any other failure returns the rows read before it.
+func ReadRows(fsys FS, path string) ([]Row, *TornTailError, error) {
+	r, err := OpenReader(fsys, path)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer r.Close()
+	var rows []Row
+	for {
+		rec, err := r.Next()
+		if err == nil {
+			rows = append(rows, RowOf(rec))
+			continue
+		}
+		var torn *TornTailError
+		switch {
+		case err == io.EOF:
+			return rows, nil, nil
+		case errors.As(err, &torn):
+			return rows, torn, nil
+		}
+		return rows, nil, err
+	}
+}
 
 // RowOf renders a record for activity analysis. A key or values that do not decode show as
 // "?"; it never fails.

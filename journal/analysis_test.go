@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -113,5 +115,28 @@ func TestAnalysisLocalTime(t *testing.T) {
 	WriteJSON(&b, rows)
 	if !strings.Contains(b.String(), `"time":"2024-03-10T01:30:00.5+02:00"`) {
 		t.Fatalf("JSON shows %q", b.String())
+	}
+}
+
+// ReadRows gives one row per record, in order, as RowOf renders them; a torn tail is reported,
+// not an error; a missing file is an error.
+func TestReadRows(t *testing.T) {
+	data, offs, recs := fiveRecords(t)
+	path := logPath(t)
+	writeFile(t, path, data[:offs[4]+3]) // the last record cut
+	rows, torn, err := ReadRows(OSFS{}, path)
+	if err != nil || torn == nil || torn.Offset != offs[4] {
+		t.Fatalf("ReadRows = %d rows, torn %v, %v", len(rows), torn, err)
+	}
+	if len(rows) != 4 {
+		t.Fatalf("%d rows, want 4", len(rows))
+	}
+	for i, row := range rows {
+		if want := RowOf(recs[i]); row != want {
+			t.Errorf("row %d = %+v, want %+v", i, row, want)
+		}
+	}
+	if _, _, err := ReadRows(OSFS{}, path+".missing"); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a missing log: %v", err)
 	}
 }

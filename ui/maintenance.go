@@ -106,7 +106,7 @@ func (m *MainWindow) MaintenanceWindow() *MaintenanceWindow { return m.maintenan
 
 // readLog reads every operation of a log file as analysis rows. Off the Fyne thread.
 func readLog(path string) ([]journal.Row, string, error) {
-	_, recs, torn, err := journal.ReadAll(journal.OSFS{}, path)
+	rows, torn, err := journal.ReadRows(journal.OSFS{}, path)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return nil, "", &engine.Error{Code: engine.CodeLogIO, Op: "analyze", Path: path, Err: errors.New("no such log file; choose another one")}
@@ -116,10 +116,6 @@ func readLog(path string) ([]journal.Row, string, error) {
 	note := ""
 	if torn != nil {
 		note = fmt.Sprintf(" The log ends with an interrupted write (%d bytes not shown).", torn.Bytes)
-	}
-	rows := make([]journal.Row, len(recs))
-	for i, r := range recs {
-		rows[i] = journal.RowOf(r)
 	}
 	return rows, note, nil
 }
