@@ -56,13 +56,17 @@ type DB struct {
 	// stopInteg, when done, stops the integration between two batches.
 	progress  func(off int64)
 	stopInteg <-chan struct{}
-	dir, name string
-	fs        journal.FS
-	opts      Options
-	bolt      *bolt.DB
-	id        [16]byte
-	report    OpenReport
-	settings  atomic.Pointer[settings.Settings] // replaced whole by saveSettings, read without wmu
+	// afterBatch, when set, runs after each batch of an integration is committed; batchOps,
+	// when not 0, is the size of those batches instead of integrateBatch.
+	afterBatch func()
+	batchOps   int
+	dir, name  string
+	fs         journal.FS
+	opts       Options
+	bolt       *bolt.DB
+	id         [16]byte
+	report     OpenReport
+	settings   atomic.Pointer[settings.Settings] // replaced whole by saveSettings, read without wmu
 
 	catMu sync.RWMutex
 	cat   *Catalog

@@ -3,6 +3,7 @@ package engine
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -119,12 +120,16 @@ var integrateBatch = 50000 // a variable for tests
 // empty and writers held off (wmu held, or the database not yet open).
 func (db *DB) integrate(src recordSource, final bool) (int, error) {
 	rp := newReplayer()
-	tails := map[string][]byte{} // per table, no key in the data file is above this
+	st := &applyState{tails: map[string][]byte{}}
 	for t, k := range db.diskMax {
-		tails[t] = []byte(k)
+		st.tails[t] = []byte(k)
 	}
 	applied, total := 0, 0
 	var lastRead uint64
+	batch := integrateBatch
+	if db.batchOps > 0 {
+		batch = db.batchOps
+	}
 	done := false
 	for !done {
 		if stopped(db.stopInteg) {
@@ -132,7 +137,7 @@ func (db *DB) integrate(src recordSource, final bool) (int, error) {
 		}
 		seq, counts, lastChange, reachedBefore := maps.Clone(db.seq), maps.Clone(db.counts), db.lastChange, db.ckptOp
 		err := db.bolt.Update(func(tx *bolt.Tx) error {
-			for n := 0; n < integrateBatch; {
+			for n := 0; n < batch; {
 				rec, ok, err := nextRecord(src)
 				if err != nil {
 					return err
@@ -146,7 +151,7 @@ func (db *DB) integrate(src recordSource, final bool) (int, error) {
 				}
 				lastRead = rec.Op
 				for _, u := range rp.feed(rec) {
-					if err := db.applyLogged(tx, &u, tails); err != nil {
+					if err := db.applyLogged(tx, &u, st); err != nil {
 						return err
 					}
 					n++
@@ -179,6 +184,9 @@ func (db *DB) integrate(src recordSource, final bool) (int, error) {
 			return total, &Error{Code: CodeDataIO, Op: "integrate", Path: dataPath(db.dir, db.name), Err: err}
 		}
 		total = applied
+		if db.afterBatch != nil {
+			db.afterBatch()
+		}
 		if db.progress != nil {
 			if r, ok := src.(interface{ Offset() int64 }); ok {
 				db.progress(r.Offset())
@@ -196,9 +204,37 @@ func (db *DB) integrate(src recordSource, final bool) (int, error) {
 	return total, nil
 }
 
-// applyLogged applies one logged data operation within a bbolt transaction. tails holds each
-// table's highest key so far: an addition above it (a log's usual case) needs no lookup.
-func (db *DB) applyLogged(tx *bolt.Tx, rec *journal.Record, tails map[string][]byte) error {
+// applyState is what an integration keeps from one operation to the next.
+type applyState struct {
+	// tails holds each table's highest key so far: an addition above it (a log's usual case)
+	// needs no lookup.
+	tails map[string][]byte
+	// arena is where the records written are encoded, a chunk at a time rather than one
+	// allocation each; bbolt keeps them until the commit, and a full chunk is never reused.
+	arena []byte
+}
+
+// arenaChunk is the size of an applyState's arena chunks.
+const arenaChunk = 1 << 20
+
+// encode is encodeRecordRaw into the arena.
+func (st *applyState) encode(num uint64, values []byte) []byte {
+	n := 5 + binary.MaxVarintLen64 + len(values)
+	if n > arenaChunk/4 {
+		return encodeRecordRaw(num, values)
+	}
+	if cap(st.arena)-len(st.arena) < n {
+		st.arena = make([]byte, 0, arenaChunk)
+	}
+	start := len(st.arena)
+	b := appendRecordRaw(st.arena[start:start:start+n], num, values)
+	st.arena = st.arena[:start+len(b)]
+	return b[:len(b):len(b)]
+}
+
+// applyLogged applies one logged data operation within a bbolt transaction.
+func (db *DB) applyLogged(tx *bolt.Tx, rec *journal.Record, st *applyState) error {
+	tails := st.tails
 	t := db.cat.Table(rec.Table)
 	if t == nil {
 		return Errorf(CodeForeignLog, "integrate", "operation %d names table %q, which the structure does not have", rec.Op, rec.Table)
@@ -220,7 +256,7 @@ func (db *DB) applyLogged(tx *bolt.Tx, rec *journal.Record, tails map[string][]b
 		case rec.Action == journal.Add && b.Get(rec.Key) == nil:
 			db.counts[t.Name]++
 		}
-		err = b.Put(rec.Key, encodeRecordRaw(rec.RecordNum, rec.Values))
+		err = b.Put(rec.Key, st.encode(rec.RecordNum, rec.Values))
 	case journal.Delete:
 		if b.Get(rec.Key) != nil {
 			db.counts[t.Name]--
@@ -365,7 +401,9 @@ func (db *DB) integrateFile(path string, final bool) (int, error) {
 		return 0, err
 	}
 	defer r.Close()
-	return db.integrate(r, final)
+	pf := newPrefetch(r)
+	defer pf.Close()
+	return db.integrate(pf, final)
 }
 
 // openChained opens a log file to integrate: it must be there (1412), belong to this

@@ -43,8 +43,12 @@ func encodeRecord(num uint64, vals []journal.Value) []byte {
 // encodeRecordRaw is encodeRecord with values already encoded (integration copies them from
 // the log without decoding).
 func encodeRecordRaw(num uint64, values []byte) []byte {
-	b := make([]byte, 5, 5+binary.MaxVarintLen64+len(values))
-	b[4] = recordVersion
+	return appendRecordRaw(make([]byte, 0, 5+binary.MaxVarintLen64+len(values)), num, values)
+}
+
+// appendRecordRaw appends the record to b, which must be empty.
+func appendRecordRaw(b []byte, num uint64, values []byte) []byte {
+	b = append(b, 0, 0, 0, 0, recordVersion)
 	b = binary.AppendUvarint(b, num)
 	b = append(b, values...)
 	binary.LittleEndian.PutUint32(b, crc32.Checksum(b[4:], castagnoli))

@@ -56,6 +56,9 @@ type RestoreReport struct {
 	Stopped    bool   // integration stopped at the Until limit (false: the logs ended first)
 }
 
+// restoreBatch is the size of the integration's batches in a restore (see OpenRestored).
+const restoreBatch = 10000
+
 // OpenRestored opens a database folder restored from a backup. The data file is recorded as
 // backup r.Backup at r.Operation; the logs are integrated one after the other (validated
 // transactions only, operations the data file holds skipped, a gap in the chain refused with
@@ -93,8 +96,19 @@ func OpenRestored(dir string, r Restored, opts Options) (*DB, RestoreReport, err
 		}
 	}
 	// The folder is new and nothing refers to it until the restore is done: the batches of
-	// the integration need not each wait for the disk. One sync at the end makes them durable.
-	bdb.NoSync = true
+	// the integration need not each wait for the disk, nor each growth of the file (bbolt
+	// syncs the file at every 16 MB it grows by). One sync at the end makes them durable.
+	bdb.NoSync, bdb.NoGrowSync = true, true
+	// The disk writes each batch while the next one is integrated, so that little is left
+	// for the sync at the end; smaller batches start it sooner (on 200,000 additions,
+	// 294k ops/s in batches of 10,000 against 247k in batches of 50,000).
+	db.batchOps = restoreBatch
+	if f, err := (journal.OSFS{}).OpenFile(dataPath(db.dir, db.name), os.O_RDONLY, 0); err == nil {
+		if wb, ok := f.(interface{ StartWriteback(off, n int64) error }); ok {
+			db.afterBatch = func() { wb.StartWriteback(0, 0) } // advice: errors surface at Sync
+		}
+		defer f.Close()
+	}
 	for _, p := range r.Logs {
 		n, stopped, err := db.integrateUntil(p, r.Until)
 		rep.Integrated += n
@@ -107,7 +121,7 @@ func OpenRestored(dir string, r Restored, opts Options) (*DB, RestoreReport, err
 			break
 		}
 	}
-	bdb.NoSync = false
+	bdb.NoSync, bdb.NoGrowSync, db.afterBatch, db.batchOps = false, false, nil, 0
 	if err := bdb.Sync(); err != nil {
 		return fail(&Error{Code: CodeDataIO, Op: "write data file", Path: dataPath(db.dir, db.name), Err: err})
 	}
@@ -160,7 +174,9 @@ func (db *DB) integrateUntil(path string, u Until) (int, bool, error) {
 		return 0, false, err
 	}
 	defer r.Close()
-	src := &untilSource{src: r, until: u}
+	pf := newPrefetch(r)
+	defer pf.Close()
+	src := &untilSource{src: pf, until: u}
 	// Every log of a chain is final: a transaction a log ends in the middle of was cut by a
 	// crash (transactions are logged whole at their commit) and can never be validated.
 	n, err := db.integrate(src, true)
