@@ -212,6 +212,26 @@ type applyState struct {
 	// arena is where the records written are encoded, a chunk at a time rather than one
 	// allocation each; bbolt keeps them until the commit, and a full chunk is never reused.
 	arena []byte
+	// The table buckets of the transaction under way, by table name.
+	tx      *bolt.Tx
+	buckets map[string]*bolt.Bucket
+}
+
+// bucket is the bucket of table t in tx, created if need be.
+func (st *applyState) bucket(tx *bolt.Tx, t *Table) (*bolt.Bucket, error) {
+	if st.tx != tx {
+		st.tx, st.buckets = tx, map[string]*bolt.Bucket{}
+	}
+	if b := st.buckets[t.Name]; b != nil {
+		return b, nil
+	}
+	b, err := tx.CreateBucketIfNotExists(tableBucket(t.Name))
+	if err != nil {
+		return nil, err
+	}
+	b.FillPercent = 0.9 // see writeEntries
+	st.buckets[t.Name] = b
+	return b, nil
 }
 
 // arenaChunk is the size of an applyState's arena chunks.
@@ -239,11 +259,10 @@ func (db *DB) applyLogged(tx *bolt.Tx, rec *journal.Record, st *applyState) erro
 	if t == nil {
 		return Errorf(CodeForeignLog, "integrate", "operation %d names table %q, which the structure does not have", rec.Op, rec.Table)
 	}
-	b, err := tx.CreateBucketIfNotExists(tableBucket(t.Name))
+	b, err := st.bucket(tx, t)
 	if err != nil {
 		return err
 	}
-	b.FillPercent = 0.9 // see writeEntries
 	switch rec.Action {
 	case journal.Add, journal.Modify:
 		tail, seen := tails[t.Name]
