@@ -65,6 +65,21 @@ func (t *Table) FieldIndex(name string) int {
 
 var namePattern = regexp.MustCompile(`^[\p{L}_][\p{L}\p{N}_ ]{0,63}$`)
 
+// CheckName says what is wrong with a table or field name, or nil.
+func CheckName(name string) error {
+	if !namePattern.MatchString(name) {
+		return fmt.Errorf("use 1 to 64 letters, digits, spaces or _, starting with a letter or _")
+	}
+	return nil
+}
+
+// Check says what is wrong with a table definition (what CreateTable would refuse with 2001),
+// or nil. t is not changed.
+func (t Table) Check() error {
+	t.keyIdx = nil
+	return t.validate()
+}
+
 // validate checks a definition and fills its derived fields.
 func (t *Table) validate() error {
 	if !namePattern.MatchString(t.Name) {

@@ -25,11 +25,16 @@ type databaseView struct {
 	names   []string
 	browser *Browser
 	status  *widget.Label
-	root    fyne.CanvasObject
-	updated func()
-	every   time.Duration
-	stop    chan struct{}
-	closing sync.Once
+	// Under the tables: Include in Log File of the table shown (settingCheck is set while the
+	// window sets it, not the person), and New Table....
+	journaled    *widget.Check
+	settingCheck bool
+	tableForm    *tableForm
+	root         fyne.CanvasObject
+	updated      func()
+	every        time.Duration
+	stop         chan struct{}
+	closing      sync.Once
 
 	// The banner: what the user must know at once, with a button when there is something to
 	// do about it (Back up now, Integrate).
@@ -66,8 +71,19 @@ func newDatabaseView(m *MainWindow, cfg Config, path, status *widget.Label) *dat
 	v.tables = widget.NewList(func() int { return len(v.names) },
 		func() fyne.CanvasObject { return widget.NewLabel("") },
 		func(i widget.ListItemID, o fyne.CanvasObject) { o.(*widget.Label).SetText(v.names[i]) })
-	v.tables.OnSelected = func(i widget.ListItemID) { v.browser.Show(v.names[i]) }
-	split := container.NewHSplit(v.tables, v.browser.Object())
+	v.tables.OnSelected = func(i widget.ListItemID) {
+		v.browser.Show(v.names[i])
+		v.showJournaled()
+	}
+	v.journaled = widget.NewCheck("Include in Log File", func(on bool) {
+		if !v.settingCheck {
+			v.setJournaled(on)
+		}
+	})
+	v.journaled.Disable()
+	newTable := widget.NewButton("New Table...", func() { v.tableForm = v.newTable() })
+	left := container.NewBorder(nil, container.NewVBox(widget.NewSeparator(), v.journaled, newTable), nil, nil, v.tables)
+	split := container.NewHSplit(left, v.browser.Object())
 	split.Offset = 0.2
 
 	v.bannerText = widget.NewLabel("")
@@ -123,6 +139,8 @@ func newDatabaseView(m *MainWindow, cfg Config, path, status *widget.Label) *dat
 func (v *databaseView) start() {
 	if len(v.names) > 0 {
 		v.tables.Select(0) // its widgets change here, before any background read starts
+	} else {
+		v.browser.info.SetText("This database has no tables yet: New Table..., under the list of tables, creates one.")
 	}
 	v.refreshStatus()
 	if v.sched != nil {

@@ -1,0 +1,208 @@
+package ui
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2/test"
+
+	"holdfast/dialogs"
+	"holdfast/engine"
+	"holdfast/journal"
+)
+
+// openEmpty opens a new database without tables in a desktop.
+func openEmpty(t *testing.T) (*Desktop, *watcher) {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "Invoices")
+	db, err := engine.Create(dir, engine.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	d, w := newDesktop(t, &dialogs.Fake{}, "")
+	d.Open(dir)
+	waitFor(t, w, "the database open", func() bool { return openedName(d) == "Invoices" })
+	return d, w
+}
+
+// pressNewTable presses New Table... under the list of tables and returns its form.
+func pressNewTable(t *testing.T, d *Desktop) *tableForm {
+	t.Helper()
+	var f *tableForm
+	onUI(func() {
+		b := findButton(d.Main.Content(), "New Table...")
+		if b == nil {
+			t.Fatal("no New Table... button")
+		}
+		test.Tap(b)
+		f = d.Main.NewTableForm()
+	})
+	if f == nil {
+		t.Fatal("New Table... showed no form")
+	}
+	return f
+}
+
+// A new database says it has no tables and how to make one. New Table... shows every mistake
+// at its field and creates nothing until all are right; then the table is created, listed and
+// shown, with its fields, its key and Include in Log File.
+func TestNewTable(t *testing.T) {
+	d, w := openEmpty(t)
+	var info string
+	onUI(func() { info = d.Main.view.browser.info.Text })
+	if !strings.Contains(info, "no tables yet") {
+		t.Errorf("an empty database's browser says %q", info)
+	}
+	f := pressNewTable(t, d)
+	onUI(func() {
+		if f.create.Disabled() == false || !f.nameErr.Visible() {
+			t.Errorf("a table without a name: Create enabled %v, error %q", !f.create.Disabled(), f.nameErr.Text)
+		}
+		test.Type(f.name, "9 lives")
+		if !strings.Contains(f.nameErr.Text, "starting with a letter") {
+			t.Errorf("a name starting with a digit: %q", f.nameErr.Text)
+		}
+		f.name.SetText("Invoices")
+		f.rows[1].name.SetText("id") // the same name twice
+		f.rows[0].key.SetChecked(false)
+	})
+	saveCapture(t, d.Main.Window, filepath.Join("testdata", "ui", "new_table_errors.png"))
+	onUI(func() {
+		if f.nameErr.Visible() {
+			t.Errorf("a right name still shows %q", f.nameErr.Text)
+		}
+		if !strings.Contains(f.rows[1].err.Text, "another field is named id") {
+			t.Errorf("a field named twice: %q", f.rows[1].err.Text)
+		}
+		if !strings.Contains(f.keyErr.Text, "Primary key") {
+			t.Errorf("no key: %q", f.keyErr.Text)
+		}
+		if !f.create.Disabled() {
+			t.Error("Create is enabled with mistakes in the form")
+		}
+		f.submit() // what a press would do if it got through: nothing
+	})
+	if len(d.DB().Catalog().Tables) != 0 {
+		t.Fatal("a table was created from a form with mistakes")
+	}
+	onUI(func() {
+		f.rows[1].name.SetText("photo")
+		f.rows[1].kind.SetSelected("blob")
+		f.rows[1].key.SetChecked(true)
+		if !strings.Contains(f.rows[1].err.Text, "blob") {
+			t.Errorf("a blob in the key: %q", f.rows[1].err.Text)
+		}
+		f.rows[1].key.SetChecked(false)
+		f.rows[0].key.SetChecked(true)
+		test.Tap(f.add)
+		f.rows[2].name.SetText("issued")
+		f.rows[2].kind.SetSelected("date")
+		f.journaled.SetChecked(false)
+		if !f.check() || f.create.Disabled() {
+			t.Errorf("a right form: Create disabled %v, errors %q %q %q", f.create.Disabled(), f.nameErr.Text, f.keyErr.Text, f.rows[2].err.Text)
+		}
+	})
+	saveCapture(t, d.Main.Window, filepath.Join("testdata", "ui", "new_table.png"))
+	pressOverlay(t, d.Main.Window, "Create")
+	waitFor(t, w, "the table created and shown", func() bool {
+		b := d.Main.view.browser
+		return b.table != nil && b.table.Name == "Invoices" && overlayButton(d.Main.Window, "Create") == nil
+	})
+	tb := d.DB().Catalog().Table("Invoices")
+	if tb == nil {
+		t.Fatal("the table is not in the structure")
+	}
+	want := []engine.Field{{Name: "id", Type: journal.KindInt}, {Name: "photo", Type: journal.KindBlob}, {Name: "issued", Type: journal.KindDate}}
+	if len(tb.Fields) != len(want) || tb.Journaled || strings.Join(tb.PrimaryKey, ",") != "id" {
+		t.Fatalf("the table created: %+v", tb)
+	}
+	for i := range want {
+		if tb.Fields[i] != want[i] {
+			t.Errorf("field %d: %+v, want %+v", i, tb.Fields[i], want[i])
+		}
+	}
+	onUI(func() {
+		if d.Main.view.journaled.Checked {
+			t.Error("Include in Log File is checked for a table created without it")
+		}
+	})
+	// Records can be added to it at once.
+	tx := d.DB().NewProcess("").Auto()
+	if _, err := tx.Add("Invoices", map[string]journal.Value{"id": journal.Int(1)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	// A second table of the same name is refused at its field.
+	f = pressNewTable(t, d)
+	onUI(func() {
+		f.name.SetText("Invoices")
+		if !strings.Contains(f.nameErr.Text, "exists") || !f.create.Disabled() {
+			t.Errorf("a table name taken: %q, Create disabled %v", f.nameErr.Text, f.create.Disabled())
+		}
+		f.dlg.Hide()
+	})
+}
+
+// A structure change during a backup waits for its end and says so, with Cancel operation:
+// cancelled, it ends with -9976 and changes nothing; not cancelled, it is done when the backup
+// ends. Include in Log File waits the same way.
+func TestStructureWaitsForBackup(t *testing.T) {
+	defer func(d time.Duration) { waitShownAfter = d }(waitShownAfter)
+	waitShownAfter = time.Millisecond
+	d, w := openEmpty(t)
+	snap, err := d.DB().BeginBackup(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := pressNewTable(t, d)
+	onUI(func() { f.name.SetText("Orders") })
+	pressOverlay(t, d.Main.Window, "Create")
+	waitFor(t, w, "the wait", func() bool { return overlayButton(d.Main.Window, "Cancel operation") != nil })
+	if words := overlayWords(d.Main.Window); !strings.Contains(words, "waits for the backup") {
+		t.Errorf("the wait says %q", words)
+	}
+	saveCapture(t, d.Main.Window, filepath.Join("testdata", "ui", "structure_waits.png"))
+	pressOverlay(t, d.Main.Window, "Cancel operation")
+	waitFor(t, w, "the -9976 alert", func() bool { return strings.Contains(strings.Join(overlayText(d.Main.Window), " "), "-9976") })
+	if d.DB().Catalog().Table("Orders") != nil {
+		t.Fatal("a cancelled change created the table")
+	}
+	pressOverlay(t, d.Main.Window, "OK")
+	// Asked again, it is done once the backup ends.
+	onUI(func() {
+		if overlayButton(d.Main.Window, "Create") == nil {
+			t.Fatal("the form closed after the cancel")
+		}
+	})
+	pressOverlay(t, d.Main.Window, "Create")
+	waitFor(t, w, "the second wait", func() bool { return overlayButton(d.Main.Window, "Cancel operation") != nil })
+	snap.Abort()
+	waitFor(t, w, "the table created after the backup", func() bool {
+		return d.DB().Catalog().Table("Orders") != nil && overlayButton(d.Main.Window, "Cancel operation") == nil
+	})
+	waitFor(t, w, "the new table shown", func() bool {
+		b := d.Main.view.browser
+		return b.table != nil && b.table.Name == "Orders"
+	})
+	// Include in Log File, off during a backup: cancelled, the check goes back on.
+	if !d.DB().Catalog().Table("Orders").Journaled {
+		t.Fatal("a new table is not in the log by default")
+	}
+	if snap, err = d.DB().BeginBackup(2); err != nil {
+		t.Fatal(err)
+	}
+	onUI(func() { d.Main.view.journaled.SetChecked(false) })
+	waitFor(t, w, "the wait of Include in Log File", func() bool { return overlayButton(d.Main.Window, "Cancel operation") != nil })
+	pressOverlay(t, d.Main.Window, "Cancel operation")
+	waitFor(t, w, "the check back on", func() bool {
+		return d.Main.view.journaled.Checked && !d.Main.view.journaled.Disabled() && strings.Contains(strings.Join(overlayText(d.Main.Window), " "), "-9976")
+	})
+	snap.Abort()
+	onUI(func() { d.Main.view.journaled.SetChecked(false) })
+	waitFor(t, w, "the table out of the log", func() bool { return !d.DB().Catalog().Table("Orders").Journaled })
+}
