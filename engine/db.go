@@ -60,13 +60,15 @@ type DB struct {
 	// when not 0, is the size of those batches instead of integrateBatch.
 	afterBatch func()
 	batchOps   int
-	dir, name  string
-	fs         journal.FS
-	opts       Options
-	bolt       *bolt.DB
-	id         [16]byte
-	report     OpenReport
-	settings   atomic.Pointer[settings.Settings] // replaced whole by saveSettings, read without wmu
+	// backupOn is whether a backup runs (db.backup != nil), read without wmu.
+	backupOn  atomic.Bool
+	dir, name string
+	fs        journal.FS
+	opts      Options
+	bolt      *bolt.DB
+	id        [16]byte
+	report    OpenReport
+	settings  atomic.Pointer[settings.Settings] // replaced whole by saveSettings, read without wmu
 
 	catMu sync.RWMutex
 	cat   *Catalog

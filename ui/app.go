@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -129,6 +130,7 @@ func (m *MainWindow) OpenBackup() {
 	m.backup = NewBackupWindow(m.app, m.view.db, m.manualBackup(), m.view.updated)
 	m.backup.OpenSettings = m.OpenSettings
 	m.backup.SetOnClosed(func() { m.backup = nil })
+	m.guardClose(m.backup.Window)
 	m.backup.Show()
 	m.backup.Refresh()
 }
@@ -159,40 +161,79 @@ func (m *MainWindow) Close() {
 	}
 }
 
-// Quit quits the app (File > Quit, the tray's Quit). While a backup runs it asks first: quitting
-// stops it (1406), which a person must choose knowingly.
+// Quit quits the app (File > Quit, the tray's Quit). While work runs (a backup, a restore, an
+// integration) it asks first: quitting stops it (1406), which a person must choose knowingly.
 func (m *MainWindow) Quit() {
-	if m.view == nil || !m.view.db.BackupRunning() {
-		m.app.Quit()
-		return
+	if m.desk != nil && m.desk.hidden {
+		m.desk.showWindow() // the question needs a window to be seen in
 	}
-	m.askStopBackup(m.app.Quit)
+	m.confirmStop(nil, "quit", m.app.Quit)
 }
 
-// askStopBackup asks whether to stop the backup running to do then; Stop and quit stops it,
-// waits for it to end, and calls then on the Fyne thread.
-func (m *MainWindow) askStopBackup(then func()) {
+// confirmStop does then, on the Fyne thread, once no work runs over win (every window when win
+// is nil or the main window, which also runs the scheduled backups). While some runs it asks:
+// Stop and <verb> stops it all and does then when it has ended; Keep running does nothing.
+func (m *MainWindow) confirmStop(win fyne.Window, verb string, then func()) {
+	all := win == nil || win == m.Window
+	if all {
+		win = nil
+	}
+	works := runningIn(win)
+	var names []string
+	for _, p := range works {
+		names = append(names, p.title)
+	}
 	v := m.view
-	msg := widget.NewLabel("A backup of " + v.db.Name() + " is running. Quitting now stops it: no archive is kept and the " +
-		"database is unchanged (1406). Keep running lets it finish.")
+	scheduled := all && v != nil && v.db.BackupRunning() && len(runningIn(nil)) == 0
+	if scheduled {
+		names = append(names, "a scheduled backup of "+v.db.Name())
+	}
+	if len(names) == 0 {
+		then()
+		return
+	}
+	msg := widget.NewLabel(fmt.Sprintf("Running now: %s. To %s now stops it: a backup or a restore stopped leaves no archive "+
+		"and no folder behind and changes nothing (1406); an integration stopped keeps what it has done. Keep running lets it finish.",
+		strings.Join(names, ", "), verb))
 	msg.Wrapping = fyne.TextWrapWord
-	d := dialog.NewCustomConfirm("A backup is running", "Stop and quit", "Keep running", msg, func(stop bool) {
+	parent := win
+	if parent == nil {
+		parent = m.Window
+	}
+	title := "A backup is running"
+	for _, n := range names {
+		if !strings.HasPrefix(strings.ToLower(n), "backup") && !strings.HasPrefix(n, "a scheduled backup") {
+			title = "Work is running"
+		}
+	}
+	d := dialog.NewCustomConfirm(title, "Stop and "+verb, "Keep running", msg, func(stop bool) {
 		if !stop {
 			return
 		}
-		if m.backup != nil && m.backup.progress != nil {
-			m.backup.progress.cancel()
+		for _, p := range works {
+			p.cancel()
 		}
-		v.stopScheduled()
+		if all && v != nil {
+			v.stopScheduled()
+		}
 		background(func() {
-			for end := time.Now().Add(30 * time.Second); v.db.BackupRunning() && time.Now().Before(end); {
-				time.Sleep(20 * time.Millisecond)
+			for end := time.Now().Add(30 * time.Second); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
+				var left int
+				doWait(func() { left = len(runningIn(win)) })
+				if left == 0 && !(all && v != nil && v.db.BackupRunning()) {
+					break
+				}
 			}
 			do(then)
 		})
-	}, m.Window)
-	d.Resize(fyne.NewSize(520, 200))
+	}, parent)
+	d.Resize(fyne.NewSize(520, 220))
 	d.Show()
+}
+
+// guardClose makes closing win ask first while work runs over it (see confirmStop).
+func (m *MainWindow) guardClose(win fyne.Window) {
+	win.SetCloseIntercept(func() { m.confirmStop(win, "close", win.Close) })
 }
 
 // BackupWindow is the backup window when it is open, or nil.
@@ -231,6 +272,7 @@ func (m *MainWindow) OpenSettings() {
 		},
 	})
 	m.settings.SetOnClosed(func() { m.settings = nil })
+	m.guardClose(m.settings.Window)
 	m.settings.Show()
 	m.settings.Refresh()
 }

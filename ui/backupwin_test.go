@@ -152,3 +152,54 @@ func TestQuitDuringBackupAsks(t *testing.T) {
 	}
 	waitFor(t, w, "the backup ended", func() bool { return !db.BackupRunning() })
 }
+
+// Closing the backup window while its backup runs asks first: Keep running keeps the window
+// and the backup; Stop and close stops the backup (1406), then closes the window.
+func TestCloseBackupWindowDuringBackupAsks(t *testing.T) {
+	a := newApp(t)
+	db := browsedDB(t, 20)
+	w := newWatcher()
+	m := newMainUI(a, Config{DBPath: db.Dir(), Name: db.Name(), DB: db, OnUpdate: w.update})
+	defer m.Close()
+	onUI(m.Start)
+	stopped := make(chan error, 1)
+	m.RunBackup = func(ctx context.Context, p func(backup.Progress)) (*backup.Result, error) {
+		snap, err := db.BeginBackup(1)
+		if err != nil {
+			return nil, err
+		}
+		<-ctx.Done()
+		snap.Abort()
+		err = &engine.Error{Code: engine.CodeBackupInterrupted, Op: "backup", Err: ctx.Err()}
+		stopped <- err
+		return nil, err
+	}
+	var bw *BackupWindow
+	onUI(func() {
+		m.OpenBackup()
+		bw = m.BackupWindow()
+		bw.Start()
+	})
+	waitFor(t, w, "the backup running", db.BackupRunning)
+	closeBackupWindow := func() { m.confirmStop(bw.Window, "close", bw.Close) } // what its close button does
+	onUI(closeBackupWindow)
+	waitFor(t, w, "the question", func() bool { return overlayButton(bw.Window, "Keep running") != nil })
+	if words := overlayWords(bw.Window); !strings.Contains(words, "Backup of "+db.Name()) {
+		t.Errorf("the question does not name the backup: %q", words)
+	}
+	pressOverlay(t, bw.Window, "Keep running")
+	if !db.BackupRunning() || m.BackupWindow() == nil {
+		t.Fatal("Keep running stopped the backup or closed its window")
+	}
+	onUI(closeBackupWindow)
+	pressOverlay(t, bw.Window, "Stop and close")
+	select {
+	case err := <-stopped:
+		if engine.CodeOf(err) != engine.CodeBackupInterrupted {
+			t.Fatalf("the backup ended with %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Stop and close did not stop the backup")
+	}
+	waitFor(t, w, "the window closed", func() bool { return m.BackupWindow() == nil })
+}

@@ -131,9 +131,18 @@ func (d *Desktop) open(dir string) {
 		do(d.Main.RequestFocus)
 		return
 	}
-	if cur != nil && cur.BackupRunning() {
+	var busy []string
+	doWait(func() {
+		for _, p := range runningIn(nil) {
+			busy = append(busy, p.title)
+		}
+	})
+	if cur != nil && cur.BackupRunning() && len(busy) == 0 {
+		busy = append(busy, "a backup of "+cur.Name())
+	}
+	if len(busy) > 0 {
 		d.showError(&engine.Error{Code: engine.CodeBusy, Op: "open", Path: dir,
-			Err: fmt.Errorf("a backup of %s is running; wait for it to end, or stop it, then open the other database", cur.Name())})
+			Err: fmt.Errorf("still running: %s; wait for it to end, or stop it, then open the other database", strings.Join(busy, ", "))})
 		return
 	}
 	if cur == nil {

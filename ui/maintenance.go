@@ -97,6 +97,7 @@ func (m *MainWindow) OpenMaintenance() {
 	}
 	m.maintenance = NewMaintenanceWindow(m)
 	m.maintenance.SetOnClosed(func() { m.maintenance = nil })
+	m.guardClose(m.maintenance.Window)
 	m.maintenance.Show()
 	m.maintenance.Refresh()
 }

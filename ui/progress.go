@@ -42,6 +42,23 @@ type Progress struct {
 	// done is called on the Fyne thread when the work has ended.
 	done  func()
 	ended bool
+	title string      // what runs, for the question asked before quitting or closing
+	win   fyne.Window // the window it shows over
+}
+
+// running is the work shown by a Progress that has not ended, on the Fyne thread: closing its
+// window or quitting asks first.
+var running = map[*Progress]bool{}
+
+// runningIn is the work running over win, or over any window when win is nil.
+func runningIn(win fyne.Window) []*Progress {
+	var out []*Progress
+	for p := range running {
+		if win == nil || p.win == win {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // StartBackup shows the progress of run over w and starts it; done, when set, is called on the
@@ -69,7 +86,8 @@ type workFunc func(ctx context.Context, progress func(backup.Progress)) (string,
 // startWork shows the progress of run over w and starts it on a goroutine; stoppable shows a
 // Stop that cancels its context. On the Fyne thread.
 func startWork(w fyne.Window, title string, stoppable bool, run workFunc, done func()) *Progress {
-	p := &Progress{done: done}
+	p := &Progress{done: done, title: title, win: w}
+	running[p] = true
 	p.bar = widget.NewProgressBar()
 	p.detail = widget.NewLabel("Starting...")
 	p.item = widget.NewLabel("")
@@ -134,6 +152,7 @@ func (p *Progress) show(pr backup.Progress) {
 
 func (p *Progress) finish(sentence string, err error) {
 	p.ended = true
+	delete(running, p)
 	p.stop.Hide()
 	p.detail.Hide()
 	p.item.Hide()

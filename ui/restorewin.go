@@ -479,6 +479,7 @@ func (m *MainWindow) OpenRestore() {
 	}
 	m.restore = NewRestoreWindow(m.app, db, m.chooser(), open, updated)
 	m.restore.SetOnClosed(func() { m.restore = nil })
+	m.guardClose(m.restore.Window)
 	m.restore.Show()
 }
 

@@ -47,11 +47,7 @@ func (d *Desktop) showWindow() {
 // tray (said once by a notification), else close it, which quits.
 func (d *Desktop) closeRequested() {
 	if !d.inTray {
-		if db := d.DB(); db != nil && d.Main.view != nil && db.BackupRunning() {
-			d.Main.askStopBackup(d.Main.Close)
-			return
-		}
-		d.Main.Close()
+		d.Main.confirmStop(nil, "quit", d.Main.Close)
 		return
 	}
 	d.Main.Hide()

@@ -75,3 +75,47 @@ func TestRunInTray(t *testing.T) {
 		t.Fatal("closing the window with the tray off did not close it")
 	}
 }
+
+// The tray's Quit while a backup runs and the window is hidden shows the window with the
+// question, instead of asking in a window nobody sees.
+func TestTrayQuitDuringBackupShowsWindow(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "Shop")
+	shopDB(t, dir, 3)
+	db, err := engine.Open(dir, engine.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := db.Settings()
+	s.Set("app.runInTray", "true")
+	db.UpdateSettings(s)
+	db.Close()
+	d, w := newDesktop(t, &dialogs.Fake{}, "")
+	d.opts.Notify = (&notes{}).add
+	tray := &fakeTray{}
+	d.tray = tray
+	d.Open(dir)
+	waitFor(t, w, "the database open", func() bool { return openedName(d) == "Shop" && tray.menu != nil })
+	onUI(d.closeRequested)
+	if !d.Hidden() {
+		t.Fatal("the window is not in the tray")
+	}
+	snap, err := d.DB().BeginBackup(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer snap.Abort()
+	quit := tray.menu.Items[len(tray.menu.Items)-1]
+	if quit.Label != "Quit" {
+		t.Fatalf("the tray's last item is %q", quit.Label)
+	}
+	onUI(quit.Action)
+	if d.Hidden() {
+		t.Error("the tray's Quit asked in a hidden window")
+	}
+	var asked bool
+	onUI(func() { asked = overlayButton(d.Main.Window, "Keep running") != nil })
+	if !asked {
+		t.Fatalf("no question over the window: %q", overlayWords(d.Main.Window))
+	}
+	pressOverlay(t, d.Main.Window, "Keep running")
+}
