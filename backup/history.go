@@ -62,7 +62,7 @@ func LoadHistory(dest string) (*History, error) {
 	}
 	var h History
 	if err := json.Unmarshal(b, &h); err != nil {
-		return nil, fmt.Errorf("%s: %w", filepath.Join(dest, HistoryFile), err)
+		return nil, fmt.Errorf("%s is damaged (%w); move it aside: the next backup starts a new history, and the archives beside it stay usable with holdfast restore", filepath.Join(dest, HistoryFile), err)
 	}
 	return &h, nil
 }

@@ -420,12 +420,22 @@ func (m *MainWindow) NewLogFile() {
 	newLogFile(v.db, m.Window, v.updated, v.refreshStatus)
 }
 
+// newLogsRunning holds the databases whose New Log File is under way, on the Fyne thread: a
+// second one asked meanwhile (a double click) is not run again.
+var newLogsRunning = map[*engine.DB]bool{}
+
 // newLogFile runs New Log File on a goroutine and says over win what it did; updated is called
-// on the Fyne thread once it is said, then after on the goroutine.
+// on the Fyne thread once it is said, then after on the goroutine. On the Fyne thread.
 func newLogFile(db *engine.DB, win fyne.Window, updated, after func()) {
+	if newLogsRunning[db] {
+		dialog.ShowInformation("New log file", "A new log file is being started already; this window says so when it is done.", win)
+		return
+	}
+	newLogsRunning[db] = true
 	background(func() {
 		res, err := backup.NewLog(context.Background(), db)
 		do(func() {
+			delete(newLogsRunning, db)
 			if err != nil {
 				alert(err, win)
 			} else {
@@ -445,6 +455,11 @@ func newLogFile(db *engine.DB, win fyne.Window, updated, after func()) {
 // cancel, nor a second dialog refused while one is open.
 func dialogFailed(err error) bool {
 	return err != nil && !errors.Is(err, dialogs.ErrCancelled) && !errors.Is(err, dialogs.ErrBusy)
+}
+
+// historyError is a failure to read the backup history of dest, with its code (1407).
+func historyError(dest string, err error) error {
+	return &engine.Error{Code: engine.CodeDestination, Op: "read history", Path: dest, Err: err}
 }
 
 // codedError shows an error with its code first, as every alert does.

@@ -111,7 +111,7 @@ func (b *BackupPanel) Refresh() {
 		content := strings.Join(parts, ", ") + "; compression " + s.String("archive.compression")
 		last := "none yet"
 		if h, err := backup.LoadHistory(dest); err != nil {
-			last = "the history cannot be read: " + err.Error()
+			last = "the history cannot be read: " + codedError(historyError(dest, err)).Error()
 		} else if e := h.Last(); e != nil {
 			last = fmt.Sprintf("#%d on %s at %s: %s", e.Number, e.Date, e.Time, e.Status)
 			if e.ErrorCode != 0 {

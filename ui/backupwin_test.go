@@ -203,3 +203,36 @@ func TestCloseBackupWindowDuringBackupAsks(t *testing.T) {
 	}
 	waitFor(t, w, "the window closed", func() bool { return m.BackupWindow() == nil })
 }
+
+// A damaged backupHistory.json is said with its code (1407) and what to do, in the backup
+// window, the status bar and the restore window, which still offers Browse....
+func TestDamagedHistorySaid(t *testing.T) {
+	a := newApp(t)
+	db := browsedDB(t, 3)
+	dest := backup.Destination(db)
+	if err := os.MkdirAll(dest, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dest, backup.HistoryFile), []byte(`{"format": 1, "operations": [`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	w := newWatcher()
+	m := newMainUI(a, Config{DBPath: db.Dir(), Name: db.Name(), DB: db, OnUpdate: w.update})
+	defer m.Close()
+	onUI(m.Start)
+	onUI(m.OpenBackup)
+	bw := m.BackupWindow()
+	waitFor(t, w, "the backup window's last backup", func() bool { return strings.Contains(bw.last.Text, "1407") })
+	if !strings.Contains(bw.last.Text, "move it aside") {
+		t.Errorf("the backup window says %q", bw.last.Text)
+	}
+	waitFor(t, w, "the status bar", func() bool { return strings.Contains(m.view.status.Text, "error 1407") })
+	onUI(m.OpenRestore)
+	rw := m.RestoreWindow()
+	waitFor(t, w, "the restore window", func() bool { return strings.Contains(rw.preview.Text, "1407") })
+	onUI(func() {
+		if !strings.Contains(rw.history.PlaceHolder, "Browse") {
+			t.Errorf("the history list says %q", rw.history.PlaceHolder)
+		}
+	})
+}

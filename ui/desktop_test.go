@@ -323,3 +323,27 @@ func TestDamagedReportRepairs(t *testing.T) {
 		t.Fatalf("%d customers after the repair, want 25", n)
 	}
 }
+
+// File > New Log File archives the log and starts a new one, and says so; asked twice at
+// once (a double click), it runs once and says the first is under way.
+func TestNewLogFileOnce(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "Shop")
+	shopDB(t, dir, 3)
+	d, w := newDesktop(t, &dialogs.Fake{}, "")
+	d.Open(dir)
+	waitFor(t, w, "the database open", func() bool { return openedName(d) == "Shop" })
+	onUI(func() {
+		d.Main.NewLogFile()
+		d.Main.NewLogFile()
+	})
+	waitFor(t, w, "the new log said", func() bool {
+		return strings.Contains(strings.Join(overlayText(d.Main.Window), " "), "A new log file starts at operation")
+	})
+	if words := overlayWords(d.Main.Window); !strings.Contains(words, "being started already") {
+		t.Errorf("the second New Log File was not answered: %q", words)
+	}
+	logs, err := filepath.Glob(filepath.Join(backup.Destination(d.DB()), "*.4BL"))
+	if err != nil || len(logs) != 1 || filepath.Base(logs[0]) != "Shop[0000-0001].4BL" {
+		t.Fatalf("log backups %v (%v), want Shop[0000-0001].4BL alone", logs, err)
+	}
+}

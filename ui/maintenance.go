@@ -52,6 +52,10 @@ type MaintenanceWindow struct {
 	table    *widget.Table
 	anInfo   *widget.Label
 	exported string
+	// The buttons that read a log, disabled while one is read (a log can be large); a log
+	// asked for meanwhile (a file chosen with Browse...) is read next.
+	analyzeButton, browseButton *widget.Button
+	nextLog                     string
 }
 
 // NewMaintenanceWindow builds the window for the database shown in m. On the Fyne thread;
@@ -105,10 +109,15 @@ func (m *MainWindow) OpenMaintenance() {
 // MaintenanceWindow is the Maintenance and Security window when it is open, or nil.
 func (m *MainWindow) MaintenanceWindow() *MaintenanceWindow { return m.maintenance }
 
-// readLog reads every operation of a log file as analysis rows. Off the Fyne thread.
-func readLog(path string) ([]journal.Row, string, error) {
+// readLog reads every operation of a log file as analysis rows; noLog says path is the log of
+// a database that keeps none. Off the Fyne thread.
+func readLog(path string, noLog bool) ([]journal.Row, string, error) {
 	rows, torn, err := journal.ReadRows(journal.OSFS{}, path)
 	if err != nil {
+		if errors.Is(err, os.ErrNotExist) && noLog {
+			return nil, "", &engine.Error{Code: engine.CodeNoLog, Op: "analyze", Path: path,
+				Err: errors.New("this database keeps no log; turn Use Log on in Database Settings (Configuration), or Browse... for a log backup")}
+		}
 		if errors.Is(err, os.ErrNotExist) {
 			return nil, "", &engine.Error{Code: engine.CodeLogIO, Op: "analyze", Path: path, Err: errors.New("no such log file; choose another one")}
 		}
@@ -235,10 +244,10 @@ func (w *MaintenanceWindow) analysisPage() fyne.CanvasObject {
 	}
 	w.anInfo = widget.NewLabel("")
 	w.anInfo.Wrapping = fyne.TextWrapWord
-	analyze := widget.NewButton("Analyze", w.Analyze)
-	browse := widget.NewButton("Browse...", w.browseLog)
+	w.analyzeButton = widget.NewButton("Analyze", w.Analyze)
+	w.browseButton = widget.NewButton("Browse...", w.browseLog)
 	export := widget.NewButton("Export...", w.export)
-	top := container.NewBorder(nil, nil, nil, container.NewHBox(analyze, browse, export), w.filter)
+	top := container.NewBorder(nil, nil, nil, container.NewHBox(w.analyzeButton, w.browseButton, export), w.filter)
 	return container.NewBorder(top, w.anInfo, nil, nil, w.table)
 }
 
@@ -247,14 +256,27 @@ func (w *MaintenanceWindow) Analyze() { w.analyze(w.db.LogPath()) }
 
 // analyze reads the log file at path on a goroutine and shows its operations; the current log's
 // are also the Rollback page's.
+// Analyze and Browse... wait meanwhile: one log is read at a time.
 func (w *MaintenanceWindow) analyze(path string) {
+	if w.analyzeButton.Disabled() {
+		w.nextLog = path // read once the one under way ends
+		return
+	}
 	current := path == w.db.LogPath()
 	w.anInfo.SetText("Reading " + path + "...")
+	w.analyzeButton.Disable()
+	w.browseButton.Disable()
 	background(func() {
-		rows, note, err := readLog(path)
+		rows, note, err := readLog(path, current && !w.db.LogStatus().Use)
 		newest := slices.Clone(rows)
 		sort.SliceStable(newest, func(i, j int) bool { return newest[i].Operation > newest[j].Operation })
 		do(func() {
+			w.analyzeButton.Enable()
+			w.browseButton.Enable()
+			if next := w.nextLog; next != "" {
+				w.nextLog = ""
+				defer w.analyze(next)
+			}
 			if current {
 				w.showRollback(newest, err)
 			}

@@ -124,3 +124,38 @@ func TestRollbackPage(t *testing.T) {
 		t.Fatalf("%d customers after rolling back to the 5th, want 5", n)
 	}
 }
+
+// A database that keeps no log says so on the analysis and rollback pages, with 1403 and how
+// to turn the log on. Analyze and Browse... wait while a log is read, and a second Analyze
+// then reads the log once more rather than twice at once.
+func TestAnalysisWithoutLog(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "Shop")
+	shopDB(t, dir, 3)
+	d, w := newDesktop(t, &dialogs.Fake{}, "")
+	d.Open(dir)
+	waitFor(t, w, "the database open", func() bool { return openedName(d) == "Shop" })
+	if err := d.DB().StopLog(); err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(d.DB().LogPath())
+	var mw *MaintenanceWindow
+	onUI(func() {
+		d.Main.OpenMaintenance()
+		mw = d.Main.MaintenanceWindow()
+		if !mw.analyzeButton.Disabled() || !mw.browseButton.Disabled() {
+			t.Error("Analyze and Browse... can be pressed while the log is read")
+		}
+		mw.Analyze() // pressed again meanwhile: read next
+		if mw.nextLog == "" {
+			t.Error("an Analyze pressed during a read is lost")
+		}
+	})
+	waitFor(t, w, "both reads ended", func() bool {
+		return mw.nextLog == "" && !mw.analyzeButton.Disabled() && strings.Contains(mw.anInfo.Text, "1403")
+	})
+	onUI(func() {
+		if !strings.Contains(mw.anInfo.Text, "Use Log") || !strings.Contains(mw.rbInfo.Text, "1403") {
+			t.Errorf("without a log: analysis %q, rollback %q", mw.anInfo.Text, mw.rbInfo.Text)
+		}
+	})
+}

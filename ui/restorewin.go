@@ -167,7 +167,8 @@ func showErr(l *widget.Label, text string) {
 // readHistory lists the backups of db, newest first, on a goroutine.
 func (r *RestorePanel) readHistory(db *engine.DB) {
 	background(func() {
-		h, err := backup.LoadHistory(backup.Destination(db))
+		dest := backup.Destination(db)
+		h, err := backup.LoadHistory(dest)
 		var labels []string
 		paths := map[string]string{}
 		if err == nil {
@@ -193,6 +194,12 @@ func (r *RestorePanel) readHistory(db *engine.DB) {
 			r.history.Options = labels
 			if len(labels) > 0 {
 				r.history.PlaceHolder = "(choose one)"
+			}
+			if err != nil {
+				r.history.PlaceHolder = fmt.Sprintf("(the history cannot be read, error %d: use Browse...)", engine.CodeDestination)
+				if strings.TrimSpace(r.archive.Text) == "" {
+					r.preview.SetText(codedError(historyError(dest, err)).Error())
+				}
 			}
 			r.history.Refresh()
 			r.updated()

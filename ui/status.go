@@ -45,7 +45,7 @@ func statusLine(db *engine.DB, now time.Time, sched *backup.SchedulerStatus) str
 			}
 		}
 	} else {
-		last = "Last backup: history unreadable"
+		last = fmt.Sprintf("Last backup: history unreadable (error %d, see Backup...)", engine.CodeDestination)
 	}
 	parts = append(parts, last)
 	next := "Next backup: not scheduled"
