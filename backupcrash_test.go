@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"io"
 	"math/rand/v2"
 	"os"
@@ -23,28 +24,11 @@ func TestBackupKill9(t *testing.T) {
 	if testing.Short() {
 		t.Skip("crash test: -short")
 	}
-	dir := filepath.Join(t.TempDir(), "Shop")
-	if err := run([]string{"create", dir, "--demo"}, nil, io.Discard, io.Discard); err != nil {
-		t.Fatal(err)
-	}
-	// Enough data for a backup to take a while.
+	dir, want := bulkDB(t)
 	db, err := engine.Open(dir, engine.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	db.CreateTable(engine.Table{Name: "Bulk", Journaled: true, PrimaryKey: []string{"id"},
-		Fields: []engine.Field{{Name: "id", Type: journal.KindInt}, {Name: "text", Type: journal.KindText}}})
-	p := db.NewProcess("")
-	filler := strings.Repeat("lorem ipsum dolor sit amet ", 8)
-	for b := 0; b < 30; b++ {
-		p.Update(func(tx *engine.Tx) error {
-			for i := 0; i < 1000; i++ {
-				tx.Add("Bulk", map[string]journal.Value{"id": journal.Int(int64(b*1000 + i)), "text": journal.Text(filler)})
-			}
-			return nil
-		})
-	}
-	want, _ := db.Count("Bulk")
 	s := db.Settings()
 	s.Set("archive.compression", "compact") // slower: more moments to be killed in
 	db.UpdateSettings(s)
@@ -100,6 +84,103 @@ func TestBackupKill9(t *testing.T) {
 		t.Fatal("no backup was killed: the test proved nothing")
 	}
 	t.Logf("%d of 20 backups killed", killed)
+}
+
+// bulkDB makes the demo database with a table of 30,000 records of about 220 bytes, enough
+// for a backup or a restore to take a while; want is their number.
+func bulkDB(t *testing.T) (dir string, want int64) {
+	t.Helper()
+	dir = filepath.Join(t.TempDir(), "Shop")
+	if err := run([]string{"create", dir, "--demo"}, nil, io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	db, err := engine.Open(dir, engine.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	db.CreateTable(engine.Table{Name: "Bulk", Journaled: true, PrimaryKey: []string{"id"},
+		Fields: []engine.Field{{Name: "id", Type: journal.KindInt}, {Name: "text", Type: journal.KindText}}})
+	p := db.NewProcess("")
+	filler := strings.Repeat("lorem ipsum dolor sit amet ", 8)
+	for b := 0; b < 30; b++ {
+		p.Update(func(tx *engine.Tx) error {
+			for i := 0; i < 1000; i++ {
+				tx.Add("Bulk", map[string]journal.Value{"id": journal.Int(int64(b*1000 + i)), "text": journal.Text(filler)})
+			}
+			return nil
+		})
+	}
+	n, err := db.Count("Bulk")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir, n
+}
+
+// Killing `holdfast restore` at random moments never leaves a folder under the final name that
+// is not the whole database, and the staging folders the killed restores leave are removed by
+// the next restore beside them.
+func TestRestoreKill9(t *testing.T) {
+	if testing.Short() {
+		t.Skip("crash test: -short")
+	}
+	dir, want := bulkDB(t)
+	db, err := engine.Open(dir, engine.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := backup.Run(context.Background(), db, backup.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	out := t.TempDir()
+	to := filepath.Join(out, "Restored")
+	restore := func() *exec.Cmd {
+		cmd := exec.Command(os.Args[0], "-test.run=^$")
+		cmd.Env = append(os.Environ(), `HOLDFAST_ARGS=["restore",`+quoteJSON(res.Archive)+`,"--to",`+quoteJSON(to)+`]`)
+		return cmd
+	}
+	rng := rand.New(rand.NewPCG(9, uint64(time.Now().UnixNano())))
+	killed := 0
+	for round := 0; round < 12; round++ {
+		cmd := restore()
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		timer := time.AfterFunc(time.Duration(10+rng.IntN(200))*time.Millisecond, func() { cmd.Process.Signal(syscall.SIGKILL) })
+		cmd.Wait()
+		timer.Stop()
+		if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			killed++
+		}
+		if _, err := os.Stat(to); err == nil {
+			// Under its final name, it is the whole database.
+			rdb, err := engine.Open(to, engine.Options{ReadOnly: true})
+			if err != nil {
+				t.Fatalf("round %d: the restored folder does not open: %v", round, err)
+			}
+			if n, _ := rdb.Count("Bulk"); n != want {
+				t.Fatalf("round %d: restored %d records, want %d", round, n, want)
+			}
+			rdb.Close()
+			os.RemoveAll(to)
+		}
+		if hidden, _ := filepath.Glob(filepath.Join(out, ".*")); len(hidden) > 2 {
+			t.Fatalf("round %d: staging folders pile up: %v", round, hidden)
+		}
+	}
+	if killed == 0 {
+		t.Fatal("no restore was killed: the test proved nothing")
+	}
+	if err := restore().Run(); err != nil {
+		t.Fatal(err)
+	}
+	if hidden, _ := filepath.Glob(filepath.Join(out, ".*")); len(hidden) != 0 {
+		t.Errorf("after a whole restore, hidden folders are left: %v", hidden)
+	}
+	t.Logf("%d of 12 restores killed", killed)
 }
 
 func quoteJSON(s string) string {

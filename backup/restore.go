@@ -107,11 +107,12 @@ func Restore(ctx context.Context, archive string, opts RestoreOptions) (*Restore
 	if err := os.MkdirAll(parent, 0o700); err != nil {
 		return nil, &engine.Error{Code: engine.CodeDestination, Op: "restore", Path: parent, Err: err}
 	}
-	work, err := os.MkdirTemp(parent, "."+filepath.Base(dest)+".restoring-")
+	removeAbandoned(parent, filepath.Base(dest))
+	work, doneStaging, err := newStaging(parent, filepath.Base(dest))
 	if err != nil {
 		return nil, &engine.Error{Code: engine.CodeDestination, Op: "restore", Path: parent, Err: err}
 	}
-	defer os.RemoveAll(work) // gone once renamed; otherwise a failed restore
+	defer doneStaging() // what is left once renamed into place; otherwise a failed restore
 
 	zr, closeArchive, rep, err := openArchive(archive, work)
 	if err != nil {
@@ -196,6 +197,26 @@ func recordRestore(archive string, m *Manifest, res *RestoreResult, start time.T
 	if err := recordOperation(dir, operationEntry("restore", m.Backup, start, res.Reached, archive), 100); err != nil {
 		note(res.Dir, true, true, "Warning: the restore could not be recorded in %s: %v", filepath.Join(dir, HistoryFile), err)
 	}
+}
+
+// A restore builds its folder in a hidden staging folder beside the destination,
+// ".<name>.restoring-<random>", with its lock file ".<name>.restoring-<random>.lock" beside it
+// (see newStaging).
+const (
+	stagingInfix = ".restoring-"
+	stagingLock  = ".lock"
+)
+
+// globEscape makes a name match only itself in filepath.Glob (archive names hold brackets).
+func globEscape(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if strings.ContainsRune(`*?[\`, r) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 // DefaultRestoreFolder is where an archive is restored without --to: a folder beside it named

@@ -373,3 +373,45 @@ func TestRestoreRepairs(t *testing.T) {
 		}
 	}
 }
+
+// A restore that was killed leaves its hidden staging folder; the next restore beside it
+// removes it. One whose restore still runs (its lock held) is left alone.
+func TestRestoreRemovesAbandonedStaging(t *testing.T) {
+	db := newDB(t)
+	fill(t, db, 5, "x")
+	res, err := Run(context.Background(), db, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	dest := filepath.Join(out, "Shop[0001]")
+	running, done, err := newStaging(out, "Shop[0001]")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer done()
+	killed := filepath.Join(out, ".Shop[0001]"+stagingInfix+"111")
+	for _, dir := range []string{killed, running} {
+		if err := os.MkdirAll(filepath.Join(dir, "Data"), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(dir, "Data", "Shop.4DD"), make([]byte, 1<<16), 0o600)
+	}
+	os.WriteFile(killed+stagingLock, nil, 0o600) // its lock file, held by no process
+	if _, err := Restore(context.Background(), res.Archive, RestoreOptions{To: dest}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(killed); !os.IsNotExist(err) {
+		t.Errorf("the killed restore's staging folder is still there: %v", err)
+	}
+	if _, err := os.Stat(killed + stagingLock); !os.IsNotExist(err) {
+		t.Errorf("the killed restore's lock file is still there: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(running, "Data", "Shop.4DD")); err != nil {
+		t.Errorf("the staging folder of a restore that runs was touched: %v", err)
+	}
+	left, _ := filepath.Glob(filepath.Join(out, ".*"))
+	if len(left) != 2 || left[0] != running || left[1] != running+stagingLock {
+		t.Errorf("hidden files beside the restore: %v", left)
+	}
+}
