@@ -117,18 +117,8 @@ func TestQuitDuringBackupAsks(t *testing.T) {
 	m := newMainUI(a, Config{DBPath: db.Dir(), Name: db.Name(), DB: db, OnUpdate: w.update})
 	defer m.Close()
 	onUI(m.Start)
-	stopped := make(chan error, 1)
-	m.RunBackup = func(ctx context.Context, p func(backup.Progress)) (*backup.Result, error) {
-		snap, err := db.BeginBackup(1)
-		if err != nil {
-			return nil, err
-		}
-		<-ctx.Done()
-		snap.Abort()
-		err = &engine.Error{Code: engine.CodeBackupInterrupted, Op: "backup", Err: ctx.Err()}
-		stopped <- err
-		return nil, err
-	}
+	var stopped chan error
+	m.RunBackup, stopped = blockingBackup(db)
 	onUI(func() {
 		m.OpenBackup()
 		m.BackupWindow().Start()
@@ -162,18 +152,8 @@ func TestCloseBackupWindowDuringBackupAsks(t *testing.T) {
 	m := newMainUI(a, Config{DBPath: db.Dir(), Name: db.Name(), DB: db, OnUpdate: w.update})
 	defer m.Close()
 	onUI(m.Start)
-	stopped := make(chan error, 1)
-	m.RunBackup = func(ctx context.Context, p func(backup.Progress)) (*backup.Result, error) {
-		snap, err := db.BeginBackup(1)
-		if err != nil {
-			return nil, err
-		}
-		<-ctx.Done()
-		snap.Abort()
-		err = &engine.Error{Code: engine.CodeBackupInterrupted, Op: "backup", Err: ctx.Err()}
-		stopped <- err
-		return nil, err
-	}
+	var stopped chan error
+	m.RunBackup, stopped = blockingBackup(db)
 	var bw *BackupWindow
 	onUI(func() {
 		m.OpenBackup()
@@ -235,4 +215,21 @@ func TestDamagedHistorySaid(t *testing.T) {
 			t.Errorf("the history list says %q", rw.history.PlaceHolder)
 		}
 	})
+}
+
+// blockingBackup is a backup of db that runs until it is stopped, then reports how it ended on
+// the channel.
+func blockingBackup(db *engine.DB) (BackupFunc, chan error) {
+	stopped := make(chan error, 1)
+	return func(ctx context.Context, p func(backup.Progress)) (*backup.Result, error) {
+		snap, err := db.BeginBackup(1)
+		if err != nil {
+			return nil, err
+		}
+		<-ctx.Done()
+		snap.Abort()
+		err = &engine.Error{Code: engine.CodeBackupInterrupted, Op: "backup", Err: ctx.Err()}
+		stopped <- err
+		return nil, err
+	}, stopped
 }

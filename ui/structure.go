@@ -101,12 +101,12 @@ func (v *databaseView) newTable() *tableForm {
 	f := &tableForm{v: v}
 	f.name = widget.NewEntry()
 	f.name.SetPlaceHolder("Customers")
-	f.nameErr = errorLabel()
+	f.nameErr = errLabel()
 	f.name.OnChanged = func(string) { f.check() }
 	f.list = container.NewVBox()
 	f.addRow("id", journal.KindInt, true)
 	f.addRow("name", journal.KindText, false)
-	f.keyErr = errorLabel()
+	f.keyErr = errLabel()
 	f.journaled = widget.NewCheck("Include in Log File (its operations are logged, so that a restore can bring them back)", nil)
 	f.journaled.SetChecked(true)
 	f.add = widget.NewButton("Add field", func() {
@@ -130,26 +130,16 @@ func (v *databaseView) newTable() *tableForm {
 	return f
 }
 
-func errorLabel() *widget.Label {
-	l := widget.NewLabel("")
-	l.Importance = widget.DangerImportance
-	l.Wrapping = fyne.TextWrapWord
-	l.Hide()
-	return l
-}
-
-func setError(l *widget.Label, err error) {
+// errText is err's sentence, or "" for nil.
+func errText(err error) string {
 	if err == nil {
-		l.SetText("")
-		l.Hide()
-		return
+		return ""
 	}
-	l.SetText(err.Error())
-	l.Show()
+	return err.Error()
 }
 
 func (f *tableForm) addRow(name string, kind journal.Kind, key bool) {
-	r := &fieldRow{name: widget.NewEntry(), err: errorLabel()}
+	r := &fieldRow{name: widget.NewEntry(), err: errLabel()}
 	r.name.SetText(name)
 	r.name.SetPlaceHolder("field name")
 	r.name.OnChanged = func(string) { f.check() }
@@ -208,7 +198,7 @@ func (f *tableForm) check() bool {
 			nameErr = err
 		}
 	}
-	setError(f.nameErr, nameErr)
+	showErr(f.nameErr, errText(nameErr))
 	ok = ok && nameErr == nil
 	seen := map[string]bool{}
 	for i, r := range f.rows {
@@ -225,7 +215,7 @@ func (f *tableForm) check() bool {
 			err = errors.New("a blob field cannot be part of the primary key")
 		}
 		seen[name] = true
-		setError(r.err, err)
+		showErr(r.err, errText(err))
 		ok = ok && err == nil
 	}
 	var keyErr error
@@ -235,7 +225,7 @@ func (f *tableForm) check() bool {
 	case len(t.PrimaryKey) == 0:
 		keyErr = errors.New("check Primary key for the field (or fields) that identify a record")
 	}
-	setError(f.keyErr, keyErr)
+	showErr(f.keyErr, errText(keyErr))
 	ok = ok && keyErr == nil
 	if ok {
 		f.create.Enable()

@@ -25,16 +25,7 @@ func (f *fakeTray) SetSystemTrayWindow(fyne.Window)   {}
 // backups go on) and a notification says so once; the tray's menu shows the window again.
 // With it off, closing the window closes it.
 func TestRunInTray(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "Shop")
-	shopDB(t, dir, 3)
-	db, err := engine.Open(dir, engine.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := db.Settings()
-	s.Set("app.runInTray", "true")
-	db.UpdateSettings(s)
-	db.Close()
+	dir := trayDB(t)
 
 	var n notes
 	d, w := newDesktop(t, &dialogs.Fake{}, "")
@@ -63,7 +54,7 @@ func TestRunInTray(t *testing.T) {
 	}
 
 	// Off: closing the window closes it (and so quits the app).
-	s = d.DB().Settings()
+	s := d.DB().Settings()
 	s.Set("app.runInTray", "false")
 	d.DB().UpdateSettings(s)
 	onUI(d.applyTray)
@@ -79,16 +70,7 @@ func TestRunInTray(t *testing.T) {
 // The tray's Quit while a backup runs and the window is hidden shows the window with the
 // question, instead of asking in a window nobody sees.
 func TestTrayQuitDuringBackupShowsWindow(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "Shop")
-	shopDB(t, dir, 3)
-	db, err := engine.Open(dir, engine.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := db.Settings()
-	s.Set("app.runInTray", "true")
-	db.UpdateSettings(s)
-	db.Close()
+	dir := trayDB(t)
 	d, w := newDesktop(t, &dialogs.Fake{}, "")
 	d.opts.Notify = (&notes{}).add
 	tray := &fakeTray{}
@@ -118,4 +100,20 @@ func TestTrayQuitDuringBackupShowsWindow(t *testing.T) {
 		t.Fatalf("no question over the window: %q", overlayWords(d.Main.Window))
 	}
 	pressOverlay(t, d.Main.Window, "Keep running")
+}
+
+// trayDB makes a database with app.runInTray on.
+func trayDB(t *testing.T) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "Shop")
+	shopDB(t, dir, 3)
+	db, err := engine.Open(dir, engine.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := db.Settings()
+	s.Set("app.runInTray", "true")
+	db.UpdateSettings(s)
+	db.Close()
+	return dir
 }
