@@ -100,11 +100,12 @@ func Repair(ctx context.Context, dir string) (*RepairResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	return repair(ctx, dir, s, id)
+	return repair(ctx, dir, s, id, nil)
 }
 
-// repair is Repair for a folder whose settings and identity are read.
-func repair(ctx context.Context, dir string, s *settings.Settings, id string) (*RepairResult, error) {
+// repair is Repair for a folder whose settings and identity are read; progress, when set, is
+// told how the restore and the integration of the logs go.
+func repair(ctx context.Context, dir string, s *settings.Settings, id string, progress func(Progress)) (*RepairResult, error) {
 	start := time.Now()
 	plans, err := planRepair(dir, s, id)
 	if err != nil {
@@ -114,15 +115,17 @@ func repair(ctx context.Context, dir string, s *settings.Settings, id string) (*
 	name := filepath.Base(dir)
 	verbose := s.Bool("journal.verbose")
 	note(dir, verbose, true, "Automatic repair: the data file of %s is damaged or missing; repairing it from its backups.", dir)
-	work, err := os.MkdirTemp(filepath.Dir(dir), "."+name+".repair-")
+	prefix := "." + name + ".repair-"
+	removeAbandoned(filepath.Dir(dir), prefix)
+	work, doneStaging, err := newStaging(filepath.Dir(dir), prefix)
 	if err != nil {
 		return nil, &engine.Error{Code: engine.CodeDestination, Op: "repair", Path: filepath.Dir(dir), Err: err}
 	}
-	defer os.RemoveAll(work)
+	defer doneStaging()
 	res := &RepairResult{}
 	var rres *RestoreResult
 	for _, p := range plans {
-		rres, err = Restore(ctx, p.Archive, RestoreOptions{To: filepath.Join(work, name), Items: []string{ItemData}, Logs: p.Logs, StructureFrom: dir, inner: true})
+		rres, err = Restore(ctx, p.Archive, RestoreOptions{To: filepath.Join(work, name), Items: []string{ItemData}, Logs: p.Logs, StructureFrom: dir, inner: true, Progress: progress})
 		if err == nil {
 			res.RepairPlan = p
 			break
@@ -187,7 +190,8 @@ func keepOr100(s *settings.Settings) int {
 
 // OpenOrRepair opens a database; when its data file is damaged or missing (1433) and
 // restore.autoRestoreIfDamaged is on, it repairs it from the backups first and opens the
-// result. With the setting off, the error says exactly what would repair it.
+// result. With the setting off, the error says exactly what would repair it. opts.Progress
+// is also told how a repair goes (the archive's bytes restored, then the logs' integrated).
 func OpenOrRepair(ctx context.Context, dir string, opts engine.Options) (*engine.DB, *RepairResult, error) {
 	db, err := engine.Open(dir, opts)
 	if engine.CodeOf(err) != engine.CodeDamaged {
@@ -206,7 +210,11 @@ func OpenOrRepair(ctx context.Context, dir string, opts engine.Options) (*engine
 		return nil, nil, &engine.Error{Code: engine.CodeDamaged, Op: "open", Path: dir,
 			Err: fmt.Errorf("%v. To repair it: %s; or turn on restore.autoRestoreIfDamaged (holdfast settings %s set restore.autoRestoreIfDamaged true) and open it again", err, plans[0].Steps(), dir)}
 	}
-	res, rerr := repair(ctx, abs, s, id)
+	var progress func(Progress)
+	if opts.Progress != nil {
+		progress = func(p Progress) { opts.Progress(p.Done, p.Total) }
+	}
+	res, rerr := repair(ctx, abs, s, id, progress)
 	if rerr != nil {
 		return nil, nil, &engine.Error{Code: engine.CodeDamaged, Op: "open", Path: dir, Err: fmt.Errorf("%v; the automatic repair failed: %v", err, rerr)}
 	}

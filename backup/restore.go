@@ -107,8 +107,9 @@ func Restore(ctx context.Context, archive string, opts RestoreOptions) (*Restore
 	if err := os.MkdirAll(parent, 0o700); err != nil {
 		return nil, &engine.Error{Code: engine.CodeDestination, Op: "restore", Path: parent, Err: err}
 	}
-	removeAbandoned(parent, filepath.Base(dest))
-	work, doneStaging, err := newStaging(parent, filepath.Base(dest))
+	prefix := "." + filepath.Base(dest) + stagingInfix
+	removeAbandoned(parent, prefix)
+	work, doneStaging, err := newStaging(parent, prefix)
 	if err != nil {
 		return nil, &engine.Error{Code: engine.CodeDestination, Op: "restore", Path: parent, Err: err}
 	}
@@ -168,7 +169,8 @@ func Restore(ctx context.Context, archive string, opts RestoreOptions) (*Restore
 	if err := os.Rename(folder, staged); err != nil {
 		return nil, &engine.Error{Code: engine.CodeDestination, Op: "restore", Path: work, Err: err}
 	}
-	db, orep, err := engine.OpenRestored(staged, engine.Restored{Backup: number, Operation: op, Logs: res.Logs, Until: opts.Until, ContinueAfter: opts.ContinueAfter}, engine.Options{})
+	db, orep, err := engine.OpenRestored(staged, engine.Restored{Backup: number, Operation: op, Logs: res.Logs, Until: opts.Until, ContinueAfter: opts.ContinueAfter},
+		engine.Options{Progress: integrationProgress(opts.Progress)})
 	if err != nil {
 		return nil, err
 	}
@@ -196,6 +198,23 @@ func recordRestore(archive string, m *Manifest, res *RestoreResult, start time.T
 	}
 	if err := recordOperation(dir, operationEntry("restore", m.Backup, start, res.Reached, archive), 100); err != nil {
 		note(res.Dir, true, true, "Warning: the restore could not be recorded in %s: %v", filepath.Join(dir, HistoryFile), err)
+	}
+}
+
+// integrationProgress reports the integration of a restore's log files, in bytes of them, as
+// the progress of the restore (after the extraction's).
+func integrationProgress(report func(Progress)) func(done, total int64) {
+	if report == nil {
+		return nil
+	}
+	start := time.Now()
+	return func(done, total int64) {
+		p := Progress{Done: done, Total: total, Item: "integrating the log files"}
+		if s := time.Since(start).Seconds(); s > 0 && done > 0 {
+			p.Speed = float64(done) / s
+			p.Left = time.Duration(float64(total-done) / p.Speed * float64(time.Second))
+		}
+		report(p)
 	}
 }
 

@@ -254,11 +254,28 @@ func TestRestore(t *testing.T) {
 	// Explicit logs: exactly those, in order.
 	logs := append([]string(nil), results[1].LogBackups...)
 	logs = append(logs, results[2].LogBackups...)
-	res, err = Restore(context.Background(), results[0].Archive, RestoreOptions{To: filepath.Join(out, "explicit"), Logs: logs})
+	var integrated []Progress // the progress of the integration, after the extraction's
+	var logBytes int64
+	for _, l := range logs {
+		fi, err := os.Stat(l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		logBytes += fi.Size()
+	}
+	res, err = Restore(context.Background(), results[0].Archive, RestoreOptions{To: filepath.Join(out, "explicit"), Logs: logs,
+		Progress: func(p Progress) {
+			if p.Item == "integrating the log files" {
+				integrated = append(integrated, p)
+			}
+		}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	sameContents(t, "backup 1 and the log backups 1 and 2", contents(t, openRestored(t, res.Dir)), st.upTo(results[2].Operation))
+	if n := len(integrated); n == 0 || integrated[n-1].Done != logBytes || integrated[n-1].Total != logBytes {
+		t.Errorf("the integration's progress: %+v, want it to end at the %d bytes of the logs", integrated, logBytes)
+	}
 
 	// The default destination: beside the archive, named after it.
 	res, err = Restore(context.Background(), results[2].Archive, RestoreOptions{NoIntegrate: true})
@@ -385,7 +402,7 @@ func TestRestoreRemovesAbandonedStaging(t *testing.T) {
 	}
 	out := t.TempDir()
 	dest := filepath.Join(out, "Shop[0001]")
-	running, done, err := newStaging(out, "Shop[0001]")
+	running, done, err := newStaging(out, ".Shop[0001]"+stagingInfix)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -72,11 +72,13 @@ func Rollback(ctx context.Context, dir string, to uint64) (*RollbackResult, erro
 		}
 	}
 
-	work, err := os.MkdirTemp(filepath.Dir(dir), "."+name+".rollback-")
+	prefix := "." + name + ".rollback-"
+	removeAbandoned(filepath.Dir(dir), prefix)
+	work, doneStaging, err := newStaging(filepath.Dir(dir), prefix)
 	if err != nil {
 		return nil, &engine.Error{Code: engine.CodeDestination, Op: "rollback", Path: filepath.Dir(dir), Err: err}
 	}
-	defer os.RemoveAll(work)
+	defer doneStaging()
 	built := filepath.Join(work, name)
 	if from != nil {
 		res.Backup = from.Number

@@ -4,10 +4,10 @@ package backup
 
 import "os"
 
-// newStaging makes the hidden folder a restore to parent/name builds its folder in; done
-// removes it. Without advisory locks, a killed restore's folder stays.
-func newStaging(parent, name string) (dir string, done func(), err error) {
-	dir, err = os.MkdirTemp(parent, "."+name+stagingInfix)
+// newStaging makes a hidden folder in parent named prefix and a random part; done removes it.
+// Without advisory locks, the folder of killed work stays.
+func newStaging(parent, prefix string) (dir string, done func(), err error) {
+	dir, err = os.MkdirTemp(parent, prefix)
 	if err != nil {
 		return "", nil, err
 	}
@@ -15,4 +15,4 @@ func newStaging(parent, name string) (dir string, done func(), err error) {
 }
 
 // removeAbandoned cannot tell a killed restore from a running one here: it removes nothing.
-func removeAbandoned(parent, name string) {}
+func removeAbandoned(parent, prefix string) {}

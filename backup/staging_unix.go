@@ -9,13 +9,14 @@ import (
 	"syscall"
 )
 
-// newStaging makes the hidden folder a restore to parent/name builds its folder in. Beside it
+// newStaging makes a hidden folder in parent named prefix and a random part, where a restore,
+// a repair or a rollback builds what it makes (prefix: ".<name>.restoring-"...). Beside it
 // a lock file is held until done is called or the process ends (however it ends: the kernel
 // lets go of the lock), so that a later restore can tell a killed restore's folder from one
 // that runs. The lock file is made first and removed last: a folder never lacks its lock file.
 // done removes the folder (if it is still there) and the lock file.
-func newStaging(parent, name string) (dir string, done func(), err error) {
-	lock, err := os.CreateTemp(parent, "."+name+stagingInfix+"*"+stagingLock)
+func newStaging(parent, prefix string) (dir string, done func(), err error) {
+	lock, err := os.CreateTemp(parent, prefix+"*"+stagingLock)
 	if err != nil {
 		return "", nil, err
 	}
@@ -37,11 +38,11 @@ func newStaging(parent, name string) (dir string, done func(), err error) {
 	}, nil
 }
 
-// removeAbandoned removes the staging folders of restores to parent/name that were killed
-// before they could remove them: their lock file is held by no process. They hold nothing of
-// use: a restore is renamed into place only once whole.
-func removeAbandoned(parent, name string) {
-	locks, _ := filepath.Glob(filepath.Join(parent, "."+globEscape(name)+stagingInfix+"*"+stagingLock))
+// removeAbandoned removes the staging folders named prefix... in parent whose work was killed
+// before it could remove them: their lock file is held by no process. They hold nothing of
+// use: what is built there is renamed into place only once whole.
+func removeAbandoned(parent, prefix string) {
+	locks, _ := filepath.Glob(filepath.Join(parent, globEscape(prefix)+"*"+stagingLock))
 	for _, l := range locks {
 		f, err := os.OpenFile(l, os.O_RDWR, 0)
 		if err != nil {

@@ -33,6 +33,11 @@ type Options struct {
 
 	CheckpointBytes    int64         // cache size that triggers a checkpoint; default 4 MiB
 	CheckpointInterval time.Duration // checkpoint at least this often; default 1 s
+
+	// Progress, when set, is told how far the integration that opening does has read the log
+	// files (at open, S3.5 step 2; in OpenRestored, the logs of the restore): bytes read and
+	// their total, after each batch.
+	Progress func(done, total int64)
 }
 
 // Incomplete describes operations of the log that the data file lacks.

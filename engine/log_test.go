@@ -340,3 +340,30 @@ func TestIntegrateStopped(t *testing.T) {
 	same(t, names(t, db), want)
 	add(t, db.NewProcess(""), 1000, "after")
 }
+
+// The integration at open reports its progress through Options.Progress, up to the whole log.
+func TestOpenIntegrationProgress(t *testing.T) {
+	dir, want := fillLagging(t, 30)
+	var last, total int64
+	calls := 0
+	db := reopen(t, nil, dir, Options{Progress: func(done, all int64) {
+		calls++
+		if done < last {
+			t.Errorf("progress went back from %d to %d", last, done)
+		}
+		last, total = done, all
+	}})
+	defer db.Close()
+	fi, err := os.Stat(db.LogPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if db.Report().Integrated != 32 {
+		t.Fatalf("integrated %d", db.Report().Integrated)
+	}
+	// The log grew by the open's own marker after the integration read it.
+	if calls == 0 || total == 0 || last != total || total > fi.Size() {
+		t.Errorf("%d calls, last %d of %d, log now %d bytes", calls, last, total, fi.Size())
+	}
+	same(t, names(t, db), want)
+}

@@ -96,7 +96,17 @@ func (db *DB) catchUp(path string, lastOp uint64) error {
 		return logError("read log", path, err)
 	}
 	defer r.Close()
-	applied, err := db.integrate(r, true)
+	if report := db.opts.Progress; report != nil {
+		var size int64
+		if fi, err := os.Stat(path); err == nil {
+			size = fi.Size()
+		}
+		db.progress = func(off int64) { report(min(off, size), size) }
+		defer func() { db.progress = nil }()
+	}
+	pf := newPrefetch(r)
+	defer pf.Close()
+	applied, err := db.integrate(pf, true)
 	if err != nil {
 		return err
 	}

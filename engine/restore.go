@@ -109,7 +109,21 @@ func OpenRestored(dir string, r Restored, opts Options) (*DB, RestoreReport, err
 		}
 		defer f.Close()
 	}
-	for _, p := range r.Logs {
+	var total, base int64
+	sizes := make([]int64, len(r.Logs))
+	for i, p := range r.Logs {
+		if fi, err := os.Stat(p); err == nil {
+			sizes[i] = fi.Size()
+			total += sizes[i]
+		}
+	}
+	defer func() { db.progress = nil }()
+	for i, p := range r.Logs {
+		if report := opts.Progress; report != nil {
+			start := base
+			db.progress = func(off int64) { report(min(start+off, total), total) }
+		}
+		base += sizes[i]
 		n, stopped, err := db.integrateUntil(p, r.Until)
 		rep.Integrated += n
 		if err != nil {
@@ -188,6 +202,14 @@ type untilSource struct {
 	src     recordSource
 	until   Until
 	stopped bool
+}
+
+// Offset is how far the log has been read (for the progress).
+func (u *untilSource) Offset() int64 {
+	if o, ok := u.src.(interface{ Offset() int64 }); ok {
+		return o.Offset()
+	}
+	return 0
 }
 
 func (u *untilSource) Next() (journal.Record, error) {

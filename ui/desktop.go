@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -15,6 +16,7 @@ import (
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/widget"
+	"github.com/dustin/go-humanize"
 
 	"holdfast/backup"
 	"holdfast/dialogs"
@@ -49,7 +51,9 @@ type Desktop struct {
 	mu      sync.Mutex
 	db      *engine.DB // the database open, or nil
 	opening bool       // an open is under way
-	toOpen  []string   // the folders asked to open next, in order
+	// openReports counts the progress reports of the opens (an integration, a repair).
+	openReports atomic.Int64
+	toOpen      []string // the folders asked to open next, in order
 
 	// The system tray (app.runInTray): the app's, or a test's.
 	tray                               desktop.App
@@ -148,7 +152,13 @@ func (d *Desktop) open(dir string) {
 	if cur == nil {
 		do(func() { d.Main.showPage("opening", container.NewCenter(widget.NewLabel("Opening "+dir+"..."))) })
 	}
-	db, repaired, err := backup.OpenOrRepair(context.Background(), dir, engine.Options{})
+	op := &openProgress{win: d.Main.Window, name: filepath.Base(dir)}
+	report := latestOnly(op.show)
+	db, repaired, err := backup.OpenOrRepair(context.Background(), dir, engine.Options{Progress: func(done, total int64) {
+		d.openReports.Add(1)
+		report(backup.Progress{Done: done, Total: total})
+	}})
+	doWait(op.end)
 	if err != nil {
 		if title, text := d.takeNotice(); title != "" {
 			do(func() { dialog.ShowInformation(title, text, d.Main.Window) })
@@ -186,6 +196,44 @@ func (d *Desktop) open(dir string) {
 	}
 	if old != nil {
 		old.Close()
+	}
+}
+
+// openProgress shows over the window how the integration or the repair done while opening a
+// database goes, from its first report on: an open that integrates nothing shows nothing.
+// On the Fyne thread.
+type openProgress struct {
+	win   fyne.Window
+	name  string
+	dlg   *dialog.CustomDialog
+	bar   *widget.ProgressBar
+	label *widget.Label
+	ended bool
+}
+
+func (o *openProgress) show(p backup.Progress) {
+	if o.ended {
+		return // a report that waited for the thread past the end
+	}
+	if o.dlg == nil {
+		o.bar = widget.NewProgressBar()
+		o.label = widget.NewLabel("")
+		o.label.Wrapping = fyne.TextWrapWord
+		o.dlg = dialog.NewCustomWithoutButtons("Opening "+o.name, container.NewVBox(
+			widget.NewLabel("Bringing the data file up to date (from the log, or from the backups for a repair)..."), o.bar, o.label), o.win)
+		o.dlg.Resize(fyne.NewSize(460, 180))
+		o.dlg.Show()
+	}
+	if p.Total > 0 {
+		o.bar.SetValue(float64(p.Done) / float64(p.Total))
+	}
+	o.label.SetText(fmt.Sprintf("%s of %s", humanize.Bytes(uint64(p.Done)), humanize.Bytes(uint64(p.Total))))
+}
+
+func (o *openProgress) end() {
+	o.ended = true
+	if o.dlg != nil {
+		o.dlg.Hide()
 	}
 }
 

@@ -16,6 +16,7 @@ import (
 	"holdfast/dialogs"
 	"holdfast/engine"
 	"holdfast/journal"
+	"holdfast/settings"
 )
 
 func newDesktop(t *testing.T, fake *dialogs.Fake, state string) (*Desktop, *watcher) {
@@ -346,4 +347,38 @@ func TestNewLogFileOnce(t *testing.T) {
 	if err != nil || len(logs) != 1 || filepath.Base(logs[0]) != "Shop[0000-0001].4BL" {
 		t.Fatalf("log backups %v (%v), want Shop[0000-0001].4BL alone", logs, err)
 	}
+}
+
+// Opening a database whose data file lacks operations of its log, with the automatic
+// integration on, reports how the integration goes to the window (shown over it while it
+// lasts), and nothing of it is left once open.
+func TestOpenShowsIntegration(t *testing.T) {
+	dir := lagging(t)
+	path := filepath.Join(dir, settings.FileName)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := settings.Parse(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Set("restore.autoIntegrateLog", "true")
+	if err := os.WriteFile(path, s.Marshal(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	d, w := newDesktop(t, &dialogs.Fake{}, "")
+	d.Open(dir)
+	waitFor(t, w, "the database open", func() bool { return openedName(d) == "Shop" })
+	if n, _ := d.DB().Count("Customers"); n != 15 {
+		t.Fatalf("%d customers, want the 15 of the log", n)
+	}
+	onUI(func() {
+		if d.openReports.Load() == 0 {
+			t.Error("the integration at open reported no progress")
+		}
+		if words := strings.Join(overlayText(d.Main.Window), " "); strings.Contains(words, "up to date") {
+			t.Errorf("the progress of the open is still shown: %q", words)
+		}
+	})
 }
