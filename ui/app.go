@@ -184,9 +184,17 @@ func (m *MainWindow) confirmStop(win fyne.Window, verb string, then func()) {
 		names = append(names, p.title)
 	}
 	v := m.view
-	scheduled := all && v != nil && v.db.BackupRunning() && len(runningIn(nil)) == 0
-	if scheduled {
+	scheduled := false
+	if all && v != nil {
+		v.schedMu.Lock()
+		scheduled = v.schedCtl != nil
+		v.schedMu.Unlock()
+	}
+	switch {
+	case scheduled:
 		names = append(names, "a scheduled backup of "+v.db.Name())
+	case all && v != nil && len(names) == 0 && v.db.BackupRunning():
+		names = append(names, "a backup of "+v.db.Name()) // started from elsewhere in the app
 	}
 	if len(names) == 0 {
 		then()
@@ -202,7 +210,7 @@ func (m *MainWindow) confirmStop(win fyne.Window, verb string, then func()) {
 	}
 	title := "A backup is running"
 	for _, n := range names {
-		if !strings.HasPrefix(strings.ToLower(n), "backup") && !strings.HasPrefix(n, "a scheduled backup") {
+		if !strings.HasPrefix(strings.ToLower(n), "backup") && !strings.HasPrefix(n, "a scheduled backup") && !strings.HasPrefix(n, "a backup") {
 			title = "Work is running"
 		}
 	}

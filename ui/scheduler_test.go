@@ -103,6 +103,12 @@ func TestSchedulerInTheWindow(t *testing.T) {
 	if m.Window.Canvas().Overlays().Top() != nil {
 		t.Error("a scheduled backup shows a modal")
 	}
+	// Quitting meanwhile asks first, naming the scheduled backup; Keep running keeps it.
+	onUI(m.Quit)
+	if words := overlayWords(m.Window); !strings.Contains(words, "a scheduled backup of "+db.Name()) {
+		t.Errorf("quitting during a scheduled backup: %q", words)
+	}
+	pressOverlay(t, m.Window, "Keep running")
 	onUI(func() { test.Tap(m.view.schedStop) })
 	waitFor(t, w, "the failure notified", func() bool { return strings.Contains(n.all(), "failed") && !m.view.schedBox.Visible() })
 	if !strings.Contains(n.all(), "1406") || !strings.Contains(n.all(), "Next attempt") {
