@@ -169,7 +169,7 @@ func Restore(ctx context.Context, archive string, opts RestoreOptions) (*Restore
 	if err := os.Rename(folder, staged); err != nil {
 		return nil, &engine.Error{Code: engine.CodeDestination, Op: "restore", Path: work, Err: err}
 	}
-	db, orep, err := engine.OpenRestored(staged, engine.Restored{Backup: number, Operation: op, Logs: res.Logs, Until: opts.Until, ContinueAfter: opts.ContinueAfter},
+	db, orep, err := engine.OpenRestored(staged, engine.Restored{Backup: number, Operation: op, Logs: res.Logs, Until: opts.Until, ContinueAfter: opts.ContinueAfter, Stop: ctx.Done()},
 		engine.Options{Progress: integrationProgress(opts.Progress)})
 	if err != nil {
 		return nil, err
@@ -180,6 +180,9 @@ func Restore(ctx context.Context, archive string, opts RestoreOptions) (*Restore
 	}
 	note(staged, true, false, "Restore of %s (backup %d, operation %d) into %s: %d operation(s) integrated from %d log file(s), data at operation %d.",
 		archive, m.Backup, m.Operation, dest, res.Integrated, len(res.Logs), res.Reached)
+	if err := ctx.Err(); err != nil {
+		return nil, &engine.Error{Code: engine.CodeBackupInterrupted, Op: "restore", Path: dest, Err: errors.New("stopped before the restored folder was put in place; nothing is kept")}
+	}
 	if err := commitFolder(staged, dest); err != nil {
 		return nil, err
 	}

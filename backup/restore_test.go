@@ -432,3 +432,45 @@ func TestRestoreRemovesAbandonedStaging(t *testing.T) {
 		t.Errorf("hidden files beside the restore: %v", left)
 	}
 }
+
+// A restore stopped while it integrates its log files ends with 1406 and keeps nothing: no
+// folder under the final name, no staging folder.
+func TestRestoreStoppedDuringIntegration(t *testing.T) {
+	db := newDB(t)
+	fill(t, db, 5, "before")
+	first, err := Run(context.Background(), db, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := db.NewProcess("")
+	for i := int64(100); i < 400; i++ {
+		if _, err := p.Update(func(tx *engine.Tx) error {
+			_, err := tx.Add("T", map[string]journal.Value{"id": journal.Int(i), "v": journal.Text("after")})
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	second, err := Run(context.Background(), db, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	_, err = Restore(ctx, first.Archive, RestoreOptions{To: filepath.Join(out, "stopped"), Logs: second.LogBackups,
+		Progress: func(p Progress) {
+			if p.Item == "integrating the log files" {
+				cancel()
+			}
+		}})
+	if engine.CodeOf(err) != engine.CodeBackupInterrupted {
+		t.Fatalf("a restore stopped while integrating: %v, want 1406", err)
+	}
+	if left, _ := filepath.Glob(filepath.Join(out, "*")); len(left) != 0 {
+		t.Errorf("a stopped restore left %v", left)
+	}
+	if left, _ := filepath.Glob(filepath.Join(out, ".*")); len(left) != 0 {
+		t.Errorf("a stopped restore left %v", left)
+	}
+}

@@ -61,6 +61,7 @@ type DB struct {
 	// stopInteg, when done, stops the integration between two batches.
 	progress  func(off int64)
 	stopInteg <-chan struct{}
+	brokeOff  bool // the last integrate stopped at stopInteg before the end of its log
 	// afterBatch, when set, runs after each batch of an integration is committed; batchOps,
 	// when not 0, is the size of those batches instead of integrateBatch.
 	afterBatch func()

@@ -31,25 +31,26 @@ const (
 	CodeDamaged           Code = 1433
 	CodeBackupInProgress  Code = -9976
 
-	CodeBadInput       Code = 2001
-	CodeNoTable        Code = 2002
-	CodeDuplicateKey   Code = 2003
-	CodeNoRecord       Code = 2004
-	CodeBadValue       Code = 2005
-	CodeTxState        Code = 2006
-	CodeInUse          Code = 2007
-	CodeUsage          Code = 2008
-	CodeBadSetting     Code = 2009
-	CodeDataIO         Code = 2010
-	CodeIncomplete     Code = 2011
-	CodeExists         Code = 2012
-	CodeNotDatabase    Code = 2013
-	CodeClosed         Code = 2014
-	CodeLogRequiresBkp Code = 2015
-	CodeReadOnly       Code = 2016
-	CodeNoDisplay      Code = 2017
-	CodeMissedBackup   Code = 2018
-	CodeFileIO         Code = 2019
+	CodeBadInput           Code = 2001
+	CodeNoTable            Code = 2002
+	CodeDuplicateKey       Code = 2003
+	CodeNoRecord           Code = 2004
+	CodeBadValue           Code = 2005
+	CodeTxState            Code = 2006
+	CodeInUse              Code = 2007
+	CodeUsage              Code = 2008
+	CodeBadSetting         Code = 2009
+	CodeDataIO             Code = 2010
+	CodeIncomplete         Code = 2011
+	CodeExists             Code = 2012
+	CodeNotDatabase        Code = 2013
+	CodeClosed             Code = 2014
+	CodeLogRequiresBkp     Code = 2015
+	CodeReadOnly           Code = 2016
+	CodeNoDisplay          Code = 2017
+	CodeMissedBackup       Code = 2018
+	CodeFileIO             Code = 2019
+	CodeIntegrationStopped Code = 2020
 )
 
 // CodeInfo is one row of the code table.
@@ -97,6 +98,7 @@ var Codes = []CodeInfo{
 	{CodeNoDisplay, "no display", "The window needs a display; use the command-line subcommands, or start it under Xvfb."},
 	{CodeMissedBackup, "scheduled backup missed", "A scheduled backup did not run because Holdfast was not running then; it counts as a failed attempt and is retried."},
 	{CodeFileIO, "file error", "A file chosen outside the database could not be read or written; check the folder and its free space, or choose another place."},
+	{CodeIntegrationStopped, "integration stopped", "The integration was stopped by the user; what it integrated stays in the data file, and the rest of the log can be integrated later (holdfast integrate DB)."},
 	{CodeLogRequiresBkp, "backup required for the log", "The data changed since the last backup: the log file will start right after the next backup (holdfast backup DB)."},
 }
 

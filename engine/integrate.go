@@ -131,8 +131,10 @@ func (db *DB) integrate(src recordSource, final bool) (int, error) {
 		batch = db.batchOps
 	}
 	done := false
+	db.brokeOff = false
 	for !done {
 		if stopped(db.stopInteg) {
+			db.brokeOff = true // the rest of this log is left for later
 			break
 		}
 		seq, counts, lastChange, reachedBefore := maps.Clone(db.seq), maps.Clone(db.counts), db.lastChange, db.ckptOp
@@ -322,7 +324,7 @@ func (db *DB) Integrate(paths []string) (int, error) {
 
 // IntegrateProgress is Integrate that reports, after each batch, the bytes of the log files
 // read so far and their total (for the progress of S8); progress may be nil. When ctx ends, the
-// integration stops after the batch under way (1406): the data file keeps every operation
+// integration stops after the batch under way (2020): the data file keeps every operation
 // integrated so far, and what is left stays in the log, to integrate later.
 func (db *DB) IntegrateProgress(ctx context.Context, paths []string, progress func(done, total int64)) (int, error) {
 	db.ckptMu.Lock()
@@ -376,7 +378,7 @@ func (db *DB) IntegrateProgress(ctx context.Context, paths []string, progress fu
 		if err != nil {
 			return total, err
 		}
-		if stopped(db.stopInteg) {
+		if db.brokeOff {
 			db.journalNote(fmt.Sprintf("Integration of the log file %s stopped by the user: %d operation(s), data file now at operation %d.", p, n, db.ckptOp))
 			return total, db.integrationStopped(total)
 		}
@@ -411,7 +413,7 @@ func (db *DB) integrationStopped(n int) error {
 		db.readOnly = &Error{Code: CodeIncomplete, Op: "write", Err: fmt.Errorf("the log holds %d operation(s) (%d to %d) that the data file lacks", left, db.report.Incomplete.From, inc.To)}
 		what = "; the database stays read-only until the rest is integrated"
 	}
-	return &Error{Code: CodeBackupInterrupted, Op: "integrate", Err: fmt.Errorf("the integration was stopped: the data file holds every operation up to %d (%d integrated)%s", db.ckptOp, n, what)}
+	return &Error{Code: CodeIntegrationStopped, Op: "integrate", Err: fmt.Errorf("the data file holds every operation up to %d (%d integrated)%s", db.ckptOp, n, what)}
 }
 
 func (db *DB) integrateFile(path string, final bool) (int, error) {

@@ -315,7 +315,7 @@ func TestIntegrateStopped(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	n, err := db.IntegrateProgress(ctx, nil, func(done, all int64) { cancel() })
-	if CodeOf(err) != CodeBackupInterrupted || n != 5 {
+	if CodeOf(err) != CodeIntegrationStopped || n != 5 {
 		t.Fatalf("stopped integration = %d, %v", n, err)
 	}
 	if !strings.Contains(err.Error(), "read-only") {
@@ -366,4 +366,27 @@ func TestOpenIntegrationProgress(t *testing.T) {
 		t.Errorf("%d calls, last %d of %d, log now %d bytes", calls, last, total, fi.Size())
 	}
 	same(t, names(t, db), want)
+}
+
+// A stop asked during the last batch comes too late to stop anything: the integration ends
+// whole, without an error, and writing is allowed.
+func TestIntegrateStopTooLate(t *testing.T) {
+	defer func(b int) { integrateBatch = b }(integrateBatch)
+	integrateBatch = 5
+	dir, want := fillLagging(t, 20)
+	setSetting(t, dir, "restore.autoIntegrateLog", "false")
+	db := reopen(t, nil, dir, Options{})
+	defer db.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	calls := 0
+	n, err := db.IntegrateProgress(ctx, nil, func(done, all int64) {
+		if calls++; calls == 5 { // after the fifth and last batch of 22 operations
+			cancel()
+		}
+	})
+	if err != nil || n != 22 {
+		t.Fatalf("a stop after the last batch: %d, %v", n, err)
+	}
+	same(t, names(t, db), want)
+	add(t, db.NewProcess(""), 1000, "after")
 }

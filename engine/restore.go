@@ -26,6 +26,10 @@ type Restored struct {
 	// after Until undone, as a change at that operation), and the new log starts after it, so
 	// that no number is used twice and no chain of older logs can lead into the new one.
 	ContinueAfter uint64
+
+	// Stop, when closed, stops the integration after the batch under way: OpenRestored then
+	// fails with 1406, and the folder is to be thrown away.
+	Stop <-chan struct{}
 }
 
 // Until is a point in time to integrate up to: an operation number, a moment, or both (the
@@ -117,20 +121,27 @@ func OpenRestored(dir string, r Restored, opts Options) (*DB, RestoreReport, err
 			total += sizes[i]
 		}
 	}
-	defer func() { db.progress = nil }()
+	db.stopInteg = r.Stop
+	defer func() { db.progress, db.stopInteg = nil, nil }()
 	for i, p := range r.Logs {
+		if stopped(r.Stop) {
+			return fail(&Error{Code: CodeBackupInterrupted, Op: "restore", Path: dir, Err: errors.New("stopped while integrating the log files; nothing is kept")})
+		}
 		if report := opts.Progress; report != nil {
 			start := base
 			db.progress = func(off int64) { report(min(start+off, total), total) }
 		}
 		base += sizes[i]
-		n, stopped, err := db.integrateUntil(p, r.Until)
+		n, reached, err := db.integrateUntil(p, r.Until)
 		rep.Integrated += n
 		if err != nil {
 			return fail(err)
 		}
+		if db.brokeOff {
+			return fail(&Error{Code: CodeBackupInterrupted, Op: "restore", Path: dir, Err: errors.New("stopped while integrating the log files; nothing is kept")})
+		}
 		db.journalNote(fmt.Sprintf("Restore: integration of the log file %s: %d operation(s), data file now at operation %d.", p, n, db.ckptOp))
-		if stopped {
+		if reached {
 			rep.Stopped = true
 			break
 		}

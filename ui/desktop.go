@@ -400,6 +400,9 @@ func (m *MainWindow) integrate() {
 		n, err := v.db.IntegrateProgress(ctx, nil, func(done, total int64) {
 			progress(backup.Progress{Done: done, Total: total, Item: path})
 		})
+		if engine.CodeOf(err) == engine.CodeIntegrationStopped {
+			return fmt.Sprintf("Integration stopped (2020) after %d operation(s): %v", n, err), err
+		}
 		if err != nil {
 			return fmt.Sprintf("The log could not be integrated (error %d): %v", engine.CodeOf(err), err), err
 		}

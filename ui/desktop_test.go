@@ -253,7 +253,7 @@ func TestOpenDontIntegrate(t *testing.T) {
 	}
 }
 
-// Stop ends an integration: it says so with 1406, the database stays read-only with its banner,
+// Stop ends an integration: it says so with 2020, the database stays read-only with its banner,
 // and the banner's Integrate does the rest later.
 func TestIntegrateStop(t *testing.T) {
 	defer func(f time.Duration) { firstFrame = f }(firstFrame)
@@ -268,7 +268,7 @@ func TestIntegrateStop(t *testing.T) {
 		p := d.Main.integrating
 		return p != nil && p.Result() != ""
 	})
-	if res := d.Main.integrating.Result(); !strings.Contains(res, "1406") || !strings.Contains(res, "stopped") {
+	if res := d.Main.integrating.Result(); !strings.Contains(res, "2020") || !strings.Contains(res, "stopped") {
 		t.Errorf("the stopped integration's result: %q", res)
 	}
 	waitFor(t, w, "the banner", func() bool { return strings.Contains(d.Main.Banner(), "read-only") })
