@@ -62,7 +62,7 @@ func LoadHistory(dest string) (*History, error) {
 	}
 	var h History
 	if err := json.Unmarshal(b, &h); err != nil {
-		return nil, fmt.Errorf("%s is damaged (%w); move it aside: the next backup starts a new history, and the archives beside it stay usable with holdfast restore", filepath.Join(dest, HistoryFile), err)
+		return nil, fmt.Errorf("%s is damaged (%w); put back a good copy of it, or move it aside together with the archives and log backups beside it (they stay usable with holdfast restore): the next backup then starts a new history", filepath.Join(dest, HistoryFile), err)
 	}
 	return &h, nil
 }

@@ -3,6 +3,7 @@
 package backup
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,37 +13,51 @@ import (
 // newStaging makes a hidden folder in parent named prefix and a random part, where a restore,
 // a repair or a rollback builds what it makes (prefix: ".<name>.restoring-"...). Beside it
 // a lock file is held until done is called or the process ends (however it ends: the kernel
-// lets go of the lock), so that a later restore can tell a killed restore's folder from one
-// that runs. The lock file is made first and removed last: a folder never lacks its lock file.
-// done removes the folder (if it is still there) and the lock file.
+// lets go of the lock), so that a later one can tell a killed one's folder from one that runs.
+// The lock file is locked under another name and renamed into place, then the folder is
+// made: a folder never lacks its lock file, and no lock file is ever seen unlocked while its
+// work runs. done removes the folder, then the lock file. Where the file system has no locks,
+// the lock file stays unlocked and removeAbandoned, which cannot lock it either, leaves it.
 func newStaging(parent, prefix string) (dir string, done func(), err error) {
-	lock, err := os.CreateTemp(parent, prefix+"*"+stagingLock)
+	tmp, err := os.CreateTemp(parent, prefix+"*"+stagingLock+"ing")
 	if err != nil {
 		return "", nil, err
 	}
-	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		lock.Close()
-		os.Remove(lock.Name())
+	if err := syscall.Flock(int(tmp.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil && !noLocks(err) {
+		tmp.Close()
+		os.Remove(tmp.Name())
 		return "", nil, err
 	}
-	dir = strings.TrimSuffix(lock.Name(), stagingLock)
+	lock := strings.TrimSuffix(tmp.Name(), "ing")
+	if err := os.Rename(tmp.Name(), lock); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return "", nil, err
+	}
+	dir = strings.TrimSuffix(lock, stagingLock)
 	if err := os.Mkdir(dir, 0o700); err != nil {
-		lock.Close()
-		os.Remove(lock.Name())
+		tmp.Close()
+		os.Remove(lock)
 		return "", nil, err
 	}
 	return dir, func() {
-		os.RemoveAll(dir)
-		os.Remove(lock.Name())
-		lock.Close()
+		if os.RemoveAll(dir) == nil {
+			os.Remove(lock)
+		}
+		tmp.Close()
 	}, nil
+}
+
+// noLocks reports whether a lock failed because the file system has none.
+func noLocks(err error) bool {
+	return errors.Is(err, syscall.ENOLCK) || errors.Is(err, syscall.EOPNOTSUPP) || errors.Is(err, syscall.ENOSYS)
 }
 
 // removeAbandoned removes the staging folders named prefix... in parent whose work was killed
 // before it could remove them: their lock file is held by no process. They hold nothing of
 // use: what is built there is renamed into place only once whole.
 func removeAbandoned(parent, prefix string) {
-	locks, _ := filepath.Glob(filepath.Join(parent, globEscape(prefix)+"*"+stagingLock))
+	locks, _ := filepath.Glob(filepath.Join(globEscape(parent), globEscape(prefix)+"*"+stagingLock))
 	for _, l := range locks {
 		f, err := os.OpenFile(l, os.O_RDWR, 0)
 		if err != nil {

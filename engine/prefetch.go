@@ -37,6 +37,11 @@ func newPrefetch(r *journal.Reader) *prefetch {
 	go func() {
 		defer p.wg.Done()
 		for {
+			select {
+			case <-p.done:
+				return // closed: read no further
+			default:
+			}
 			c := prefetched{recs: make([]journal.Record, 0, prefetchChunk)}
 			for len(c.recs) < prefetchChunk && c.err == nil {
 				rec, err := r.Next()

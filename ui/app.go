@@ -200,9 +200,15 @@ func (m *MainWindow) confirmStop(win fyne.Window, verb string, then func()) {
 		then()
 		return
 	}
-	msg := widget.NewLabel(fmt.Sprintf("Running now: %s. To %s now stops it: a backup or a restore stopped leaves no archive "+
-		"and no folder behind and changes nothing (1406); an integration stopped keeps what it has done. Keep running lets it finish.",
-		strings.Join(names, ", "), verb))
+	text := fmt.Sprintf("Running now: %s. To %s now stops it: a backup or a restore stopped leaves no archive "+
+		"and no folder behind and changes nothing (1406); an integration stopped keeps what it has done (2020). Keep running lets it finish.",
+		strings.Join(names, ", "), verb)
+	for _, p := range works {
+		if p.cancel == nil {
+			text += " " + p.title + " cannot be stopped halfway: Holdfast waits for its end."
+		}
+	}
+	msg := widget.NewLabel(text)
 	msg.Wrapping = fyne.TextWrapWord
 	parent := win
 	if parent == nil {
@@ -219,16 +225,27 @@ func (m *MainWindow) confirmStop(win fyne.Window, verb string, then func()) {
 			return
 		}
 		for _, p := range works {
-			p.cancel()
+			if p.cancel != nil {
+				p.cancel()
+			}
 		}
 		if all && v != nil {
 			v.stopScheduled()
 		}
 		background(func() {
-			for end := time.Now().Add(30 * time.Second); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
-				var left int
-				doWait(func() { left = len(runningIn(win)) })
-				if left == 0 && !(all && v != nil && v.db.BackupRunning()) {
+			// What stops does so at once; 30 s is past any of it. What cannot be stopped is
+			// waited for to its end: quitting in the middle of a rollback would leave it half done.
+			for end := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+				var left, unstoppable int
+				doWait(func() {
+					for _, p := range runningIn(win) {
+						left++
+						if p.cancel == nil {
+							unstoppable++
+						}
+					}
+				})
+				if left == 0 && !(all && v != nil && v.db.BackupRunning()) || unstoppable == 0 && time.Now().After(end) {
 					break
 				}
 			}

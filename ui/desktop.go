@@ -152,6 +152,9 @@ func (d *Desktop) open(dir string) {
 	if cur == nil {
 		do(func() { d.Main.showPage("opening", container.NewCenter(widget.NewLabel("Opening "+dir+"..."))) })
 	}
+	var self *Progress
+	doWait(func() { self = trackWork(d.Main.Window, "the opening of "+filepath.Base(dir)) })
+	defer doWait(self.untrack)
 	op := &openProgress{win: d.Main.Window, name: filepath.Base(dir)}
 	report := latestOnly(op.show)
 	db, repaired, err := backup.OpenOrRepair(context.Background(), dir, engine.Options{Progress: func(done, total int64) {
@@ -164,6 +167,24 @@ func (d *Desktop) open(dir string) {
 			do(func() { dialog.ShowInformation(title, text, d.Main.Window) })
 		}
 		d.openFailed(dir, err, cur == nil)
+		return
+	}
+	// Work started on the database shown while this one opened keeps it: the new one closes.
+	var started []string
+	doWait(func() {
+		for _, p := range runningIn(nil) {
+			if p != self {
+				started = append(started, p.title)
+			}
+		}
+	})
+	if cur != nil && cur.BackupRunning() && len(started) == 0 {
+		started = append(started, "a backup of "+cur.Name())
+	}
+	if len(started) > 0 {
+		db.Close()
+		d.showError(&engine.Error{Code: engine.CodeBusy, Op: "open", Path: dir,
+			Err: fmt.Errorf("started while it opened, still running: %s; wait for it to end, or stop it, then open the other database", strings.Join(started, ", "))})
 		return
 	}
 	d.remember(db.Dir())
@@ -325,9 +346,11 @@ func (d *Desktop) damagedReport(dir string, err error, plans []backup.RepairPlan
 		bar.Show()
 		bar.Start()
 		result.SetText("Repairing...")
+		work := trackWork(d.Main.Window, "the repair of "+filepath.Base(dir))
 		background(func() {
 			res, err := backup.Repair(context.Background(), dir)
-			do(func() {
+			doWait(func() {
+				work.untrack()
 				bar.Stop()
 				bar.Hide()
 				if err != nil {

@@ -419,17 +419,27 @@ func (w *MaintenanceWindow) export() {
 
 // Rollback takes the database open back to operation to (the Rollback page): the window
 // closes it, runs the rollback with its progress shown in place of the records, and opens the
-// result; what it did (or why it failed) is said in a dialog.
+// result; what it did (or why it failed) is said in a dialog. On the Fyne thread.
 func (d *Desktop) Rollback(to uint64) {
 	db := d.DB()
 	if db == nil {
 		return
 	}
-	if db.BackupRunning() {
-		d.showError(&engine.Error{Code: engine.CodeBusy, Op: "rollback", Path: db.Dir(), Err: errors.New("a backup is running; wait for it to end, then roll back")})
+	var busy []string
+	for _, p := range runningIn(nil) {
+		busy = append(busy, p.title)
+	}
+	if db.BackupRunning() && len(busy) == 0 {
+		busy = append(busy, "a backup of "+db.Name())
+	}
+	if len(busy) > 0 {
+		alert(&engine.Error{Code: engine.CodeBusy, Op: "rollback", Path: db.Dir(),
+			Err: fmt.Errorf("still running: %s; wait for it to end, then roll back", strings.Join(busy, ", "))}, d.Main.Window)
+		d.updated()
 		return
 	}
 	dir := db.Dir()
+	work := trackWork(d.Main.Window, "the rollback of "+db.Name())
 	background(func() {
 		var v *databaseView
 		doWait(func() {
@@ -454,6 +464,7 @@ func (d *Desktop) Rollback(to uint64) {
 		} else {
 			d.setNotice("Rolled back", rollbackSentence(res))
 		}
+		doWait(work.untrack)
 		d.Open(dir)
 	})
 }

@@ -159,3 +159,30 @@ func TestAnalysisWithoutLog(t *testing.T) {
 		}
 	})
 }
+
+// A rollback is refused while other work runs on the database (1415, naming it): it would
+// close the database under that work.
+func TestRollbackRefusedDuringWork(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "Shop")
+	shopDB(t, dir, 8)
+	d, w := newDesktop(t, &dialogs.Fake{}, "")
+	d.Open(dir)
+	waitFor(t, w, "the database open", func() bool { return openedName(d) == "Shop" })
+	run, stopped := blockingBackup(d.DB())
+	d.Main.RunBackup = run
+	onUI(func() {
+		d.Main.OpenBackup()
+		d.Main.BackupWindow().Start()
+	})
+	waitFor(t, w, "the backup running", func() bool { return d.DB().BackupRunning() })
+	onUI(func() { d.Rollback(3) })
+	waitFor(t, w, "the refusal", func() bool { return strings.Contains(strings.Join(overlayText(d.Main.Window), " "), "1415") })
+	if words := overlayWords(d.Main.Window); !strings.Contains(words, "Backup of Shop") {
+		t.Errorf("the refusal does not name the backup: %q", words)
+	}
+	if n, _ := d.DB().Count("Customers"); n != 8 {
+		t.Errorf("%d customers after a refused rollback", n)
+	}
+	onUI(func() { d.Main.BackupWindow().progress.Stop() })
+	<-stopped
+}

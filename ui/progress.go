@@ -50,6 +50,17 @@ type Progress struct {
 // window or quitting asks first.
 var running = map[*Progress]bool{}
 
+// trackWork counts work that shows no Progress and cannot be stopped halfway (a rollback, a
+// repair, an open) as running over win until its untrack; both on the Fyne thread.
+func trackWork(win fyne.Window, title string) *Progress {
+	p := &Progress{title: title, win: win}
+	running[p] = true
+	return p
+}
+
+// untrack ends what trackWork counted.
+func (p *Progress) untrack() { delete(running, p) }
+
 // runningIn is the work running over win, or over any window when win is nil.
 func runningIn(win fyne.Window) []*Progress {
 	var out []*Progress

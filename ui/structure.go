@@ -20,11 +20,11 @@ import (
 // backup: a change that does not wait ends long before.
 var waitShownAfter = 150 * time.Millisecond
 
-// structureChange runs a change of the structure on a goroutine (S3.7). While a backup runs
-// it waits for the backup's end; the window then says so, with Cancel operation, which ends
-// the wait with -9976 and changes nothing. done gets the result on the Fyne thread.
+// structureChange runs a change of the structure of db on a goroutine (S3.7). While a backup
+// runs it waits for the backup's end; the window then says so, with Cancel operation, which
+// ends the wait with -9976 and changes nothing. done gets the result on the Fyne thread.
 // On the Fyne thread.
-func structureChange(win fyne.Window, what string, run func(ctx context.Context) error, done func(error)) {
+func structureChange(win fyne.Window, db *engine.DB, what string, run func(ctx context.Context) error, done func(error)) {
 	ctx, cancel := context.WithCancel(context.Background())
 	finished := make(chan struct{})
 	var waiting dialog.Dialog
@@ -32,29 +32,39 @@ func structureChange(win fyne.Window, what string, run func(ctx context.Context)
 	background(func() {
 		defer cancel()
 		go func() {
-			select {
-			case <-finished:
-			case <-time.After(after):
-				do(func() {
-					select {
-					case <-finished:
-						return // ended while this waited for the thread
-					default:
-					}
-					msg := widget.NewLabel(fmt.Sprintf("%s waits for the backup under way: the structure of a database does not change during a backup. "+
-						"It is done as soon as the backup ends, or cancel it.", what))
-					msg.Wrapping = fyne.TextWrapWord
-					bar := widget.NewProgressBarInfinite()
-					var b *widget.Button
-					b = widget.NewButton("Cancel operation", func() {
-						b.Disable()
-						cancel()
-					})
-					waiting = dialog.NewCustomWithoutButtons("Waiting for the backup to end", container.NewVBox(msg, bar, container.NewCenter(b)), win)
-					waiting.Resize(fyne.NewSize(460, 200))
-					waiting.Show()
-				})
+			// Said only when the change is slow because a backup runs: a change slow for
+			// another reason (a checkpoint) has no backup to wait for.
+			t := time.NewTicker(after)
+			defer t.Stop()
+			for {
+				select {
+				case <-finished:
+					return
+				case <-t.C:
+				}
+				if db.BackupRunning() {
+					break
+				}
 			}
+			do(func() {
+				select {
+				case <-finished:
+					return // ended while this waited for the thread
+				default:
+				}
+				msg := widget.NewLabel(fmt.Sprintf("%s waits for the backup under way: the structure of a database does not change during a backup. "+
+					"It is done as soon as the backup ends, or cancel it.", what))
+				msg.Wrapping = fyne.TextWrapWord
+				bar := widget.NewProgressBarInfinite()
+				var b *widget.Button
+				b = widget.NewButton("Cancel operation", func() {
+					b.Disable()
+					cancel()
+				})
+				waiting = dialog.NewCustomWithoutButtons("Waiting for the backup to end", container.NewVBox(msg, bar, container.NewCenter(b)), win)
+				waiting.Resize(fyne.NewSize(460, 200))
+				waiting.Show()
+			})
 		}()
 		err := run(ctx)
 		do(func() {
@@ -246,7 +256,7 @@ func (f *tableForm) submit() {
 	t := f.table()
 	f.create.Disable()
 	v := f.v
-	structureChange(v.m.Window, "Creating the table "+t.Name, func(ctx context.Context) error {
+	structureChange(v.m.Window, v.db, "Creating the table "+t.Name, func(ctx context.Context) error {
 		return v.db.CreateTableContext(ctx, t)
 	}, func(err error) {
 		if err != nil {
@@ -284,15 +294,16 @@ func (v *databaseView) setJournaled(on bool) {
 		verb = "Leaving " + name + " out of the log file"
 	}
 	v.journaled.Disable()
-	structureChange(v.m.Window, verb, func(ctx context.Context) error {
+	v.journalPending = true
+	structureChange(v.m.Window, v.db, verb, func(ctx context.Context) error {
 		return v.db.SetJournaledContext(ctx, name, on)
 	}, func(err error) {
-		v.journaled.Enable()
+		v.journalPending = false
 		if nt := v.db.Catalog().Table(name); nt != nil && v.browser.table != nil && v.browser.table.Name == name {
 			v.browser.table = nt
 		}
+		v.showJournaled() // the table shown, as the structure now says
 		if err != nil {
-			v.showJournaled()
 			alert(err, v.m.Window)
 		}
 		v.updated()
@@ -309,6 +320,13 @@ func (v *databaseView) showJournaled() {
 		v.journaled.Disable()
 		return
 	}
-	v.journaled.Enable()
+	if nt := v.db.Catalog().Table(t.Name); nt != nil {
+		t = nt // a change made since the table was shown
+	}
+	if v.journalPending {
+		v.journaled.Disable() // a change is under way: its end shows the outcome
+	} else {
+		v.journaled.Enable()
+	}
 	v.journaled.SetChecked(t.Journaled)
 }

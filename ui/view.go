@@ -27,14 +27,15 @@ type databaseView struct {
 	status  *widget.Label
 	// Under the tables: Include in Log File of the table shown (settingCheck is set while the
 	// window sets it, not the person), and New Table....
-	journaled    *widget.Check
-	settingCheck bool
-	tableForm    *tableForm
-	root         fyne.CanvasObject
-	updated      func()
-	every        time.Duration
-	stop         chan struct{}
-	closing      sync.Once
+	journaled      *widget.Check
+	settingCheck   bool
+	journalPending bool // an Include in Log File change is under way
+	tableForm      *tableForm
+	root           fyne.CanvasObject
+	updated        func()
+	every          time.Duration
+	stop           chan struct{}
+	closing        sync.Once
 
 	// The banner: what the user must know at once, with a button when there is something to
 	// do about it (Back up now, Integrate).
