@@ -266,6 +266,7 @@ func (f *tableForm) submit() {
 			return
 		}
 		f.dlg.Hide()
+		v.noTables.Hide()
 		v.names = append(v.names, t.Name)
 		v.tables.Refresh()
 		v.tables.Select(len(v.names) - 1)

@@ -51,11 +51,11 @@ func pressNewTable(t *testing.T, d *Desktop) *tableForm {
 // shown, with its fields, its key and Include in Log File.
 func TestNewTable(t *testing.T) {
 	d, w := openEmpty(t)
-	var info string
-	onUI(func() { info = d.Main.view.browser.info.Text })
-	if !strings.Contains(info, "no tables yet") {
-		t.Errorf("an empty database's browser says %q", info)
-	}
+	onUI(func() {
+		if v := d.Main.view; !v.noTables.Visible() || !strings.Contains(v.noTables.Text, "New Table...") || !strings.Contains(v.browser.info.Text, "No tables") {
+			t.Errorf("an empty database says %q (shown %v) and %q", v.noTables.Text, v.noTables.Visible(), v.browser.info.Text)
+		}
+	})
 	f := pressNewTable(t, d)
 	onUI(func() {
 		if f.create.Disabled() == false || !f.nameErr.Visible() {
@@ -127,6 +127,9 @@ func TestNewTable(t *testing.T) {
 	onUI(func() {
 		if d.Main.view.journaled.Checked {
 			t.Error("Include in Log File is checked for a table created without it")
+		}
+		if d.Main.view.noTables.Visible() {
+			t.Error("the window still says there are no tables")
 		}
 	})
 	// Records can be added to it at once.

@@ -29,7 +29,8 @@ type databaseView struct {
 	// window sets it, not the person), and New Table....
 	journaled      *widget.Check
 	settingCheck   bool
-	journalPending bool // an Include in Log File change is under way
+	journalPending bool          // an Include in Log File change is under way
+	noTables       *widget.Label // says how to make the first table
 	tableForm      *tableForm
 	root           fyne.CanvasObject
 	updated        func()
@@ -83,7 +84,10 @@ func newDatabaseView(m *MainWindow, cfg Config, path, status *widget.Label) *dat
 	})
 	v.journaled.Disable()
 	newTable := widget.NewButton("New Table...", func() { v.tableForm = v.newTable() })
-	left := container.NewBorder(nil, container.NewVBox(widget.NewSeparator(), v.journaled, newTable), nil, nil, v.tables)
+	v.noTables = widget.NewLabel("No tables yet: New Table... makes one.")
+	v.noTables.Wrapping = fyne.TextWrapWord
+	v.noTables.Hide()
+	left := container.NewBorder(nil, container.NewVBox(v.noTables, widget.NewSeparator(), v.journaled, newTable), nil, nil, v.tables)
 	split := container.NewHSplit(left, v.browser.Object())
 	split.Offset = 0.2
 
@@ -141,7 +145,8 @@ func (v *databaseView) start() {
 	if len(v.names) > 0 {
 		v.tables.Select(0) // its widgets change here, before any background read starts
 	} else {
-		v.browser.info.SetText("This database has no tables yet: New Table..., under the list of tables, creates one.")
+		v.browser.info.SetText("No tables yet.")
+		v.noTables.Show()
 	}
 	v.refreshStatus()
 	if v.sched != nil {
