@@ -62,13 +62,18 @@ func (m *meter) tick(force bool) {
 	m.last = now
 	p := m.progress
 	m.mu.Unlock()
-	if el := now.Sub(m.start).Seconds(); el > 0 {
+	p.estimate(now.Sub(m.start))
+	m.report(p)
+}
+
+// estimate sets the speed and the time left from the time taken so far.
+func (p *Progress) estimate(elapsed time.Duration) {
+	if el := elapsed.Seconds(); el > 0 {
 		p.Speed = float64(p.Done) / el
 		if p.Speed > 0 && p.Total > p.Done {
 			p.Left = time.Duration(float64(p.Total-p.Done) / p.Speed * float64(time.Second))
 		}
 	}
-	m.report(p)
 }
 
 // meteredWriter feeds what passes through it to a hash and the meter.

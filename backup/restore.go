@@ -213,10 +213,7 @@ func integrationProgress(report func(Progress)) func(done, total int64) {
 	start := time.Now()
 	return func(done, total int64) {
 		p := Progress{Done: done, Total: total, Item: "integrating the log files"}
-		if s := time.Since(start).Seconds(); s > 0 && done > 0 {
-			p.Speed = float64(done) / s
-			p.Left = time.Duration(float64(total-done) / p.Speed * float64(time.Second))
-		}
+		p.estimate(time.Since(start))
 		report(p)
 	}
 }

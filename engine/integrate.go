@@ -353,26 +353,15 @@ func (db *DB) IntegrateProgress(ctx context.Context, paths []string, progress fu
 	db.vmu.Lock()
 	defer db.vmu.Unlock()
 	db.epoch++
-	var size, base int64
-	for _, p := range paths {
-		if fi, err := os.Stat(p); err == nil {
-			size += fi.Size()
-		}
-	}
+	reportFile := filesProgress(paths, progress)
 	db.stopInteg = ctx.Done()
 	defer func() { db.progress, db.stopInteg = nil, nil }()
 	total := 0
-	for _, p := range paths {
+	for i, p := range paths {
 		if stopped(db.stopInteg) {
 			return total, db.integrationStopped(total)
 		}
-		if progress != nil {
-			start := base
-			db.progress = func(off int64) { progress(min(start+off, size), size) }
-			if fi, err := os.Stat(p); err == nil {
-				base += fi.Size()
-			}
-		}
+		db.progress = reportFile(i)
 		n, err := db.integrateFile(p, p == current)
 		total += n
 		if err != nil {
@@ -392,6 +381,25 @@ func (db *DB) IntegrateProgress(ctx context.Context, paths []string, progress fu
 		db.log, db.readOnly, db.report.Incomplete = w, nil, nil
 	}
 	return total, nil
+}
+
+// filesProgress reports the reading of files one after the other as bytes of them all:
+// reportFile(i) is what db.progress is while file i is read (nil when report is nil).
+func filesProgress(paths []string, report func(done, total int64)) (reportFile func(i int) func(off int64)) {
+	if report == nil {
+		return func(int) func(int64) { return nil }
+	}
+	starts := make([]int64, len(paths)+1) // starts[i]: the bytes of the files before file i
+	for i, p := range paths {
+		starts[i+1] = starts[i]
+		if fi, err := os.Stat(p); err == nil {
+			starts[i+1] += fi.Size()
+		}
+	}
+	total := starts[len(paths)]
+	return func(i int) func(off int64) {
+		return func(off int64) { report(min(starts[i]+off, total), total) }
+	}
 }
 
 func stopped(c <-chan struct{}) bool {

@@ -96,14 +96,8 @@ func (db *DB) catchUp(path string, lastOp uint64) error {
 		return logError("read log", path, err)
 	}
 	defer r.Close()
-	if report := db.opts.Progress; report != nil {
-		var size int64
-		if fi, err := os.Stat(path); err == nil {
-			size = fi.Size()
-		}
-		db.progress = func(off int64) { report(min(off, size), size) }
-		defer func() { db.progress = nil }()
-	}
+	db.progress = filesProgress([]string{path}, db.opts.Progress)(0)
+	defer func() { db.progress = nil }()
 	pf := newPrefetch(r)
 	defer pf.Close()
 	applied, err := db.integrate(pf, true)

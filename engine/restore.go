@@ -113,25 +113,14 @@ func OpenRestored(dir string, r Restored, opts Options) (*DB, RestoreReport, err
 		}
 		defer f.Close()
 	}
-	var total, base int64
-	sizes := make([]int64, len(r.Logs))
-	for i, p := range r.Logs {
-		if fi, err := os.Stat(p); err == nil {
-			sizes[i] = fi.Size()
-			total += sizes[i]
-		}
-	}
+	reportFile := filesProgress(r.Logs, opts.Progress)
 	db.stopInteg = r.Stop
 	defer func() { db.progress, db.stopInteg = nil, nil }()
 	for i, p := range r.Logs {
 		if stopped(r.Stop) {
 			return fail(&Error{Code: CodeBackupInterrupted, Op: "restore", Path: dir, Err: errors.New("stopped while integrating the log files; nothing is kept")})
 		}
-		if report := opts.Progress; report != nil {
-			start := base
-			db.progress = func(off int64) { report(min(start+off, total), total) }
-		}
-		base += sizes[i]
+		db.progress = reportFile(i)
 		n, reached, err := db.integrateUntil(p, r.Until)
 		rep.Integrated += n
 		if err != nil {

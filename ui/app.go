@@ -180,8 +180,8 @@ func (m *MainWindow) confirmStop(win fyne.Window, verb string, then func()) {
 	}
 	works := runningIn(win)
 	var names []string
-	for _, p := range works {
-		names = append(names, p.title)
+	for _, w := range works {
+		names = append(names, w.title)
 	}
 	v := m.view
 	scheduled := false
@@ -203,9 +203,9 @@ func (m *MainWindow) confirmStop(win fyne.Window, verb string, then func()) {
 	text := fmt.Sprintf("Running now: %s. To %s now stops it: a backup or a restore stopped leaves no archive "+
 		"and no folder behind and changes nothing (1406); an integration stopped keeps what it has done (2020). Keep running lets it finish.",
 		strings.Join(names, ", "), verb)
-	for _, p := range works {
-		if p.cancel == nil {
-			text += " " + p.title + " cannot be stopped halfway: Holdfast waits for its end."
+	for _, w := range works {
+		if w.stop == nil {
+			text += " " + w.title + " cannot be stopped halfway: Holdfast waits for its end."
 		}
 	}
 	msg := widget.NewLabel(text)
@@ -224,9 +224,9 @@ func (m *MainWindow) confirmStop(win fyne.Window, verb string, then func()) {
 		if !stop {
 			return
 		}
-		for _, p := range works {
-			if p.cancel != nil {
-				p.cancel()
+		for _, w := range works {
+			if w.stop != nil {
+				w.stop()
 			}
 		}
 		if all && v != nil {
@@ -238,9 +238,9 @@ func (m *MainWindow) confirmStop(win fyne.Window, verb string, then func()) {
 			for end := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
 				var left, unstoppable int
 				doWait(func() {
-					for _, p := range runningIn(win) {
+					for _, w := range runningIn(win) {
 						left++
-						if p.cancel == nil {
+						if w.stop == nil {
 							unstoppable++
 						}
 					}
@@ -445,22 +445,22 @@ func (m *MainWindow) NewLogFile() {
 	newLogFile(v.db, m.Window, v.updated, v.refreshStatus)
 }
 
-// newLogsRunning holds the databases whose New Log File is under way, on the Fyne thread: a
-// second one asked meanwhile (a double click) is not run again.
-var newLogsRunning = map[*engine.DB]bool{}
-
 // newLogFile runs New Log File on a goroutine and says over win what it did; updated is called
-// on the Fyne thread once it is said, then after on the goroutine. On the Fyne thread.
+// on the Fyne thread once it is said, then after on the goroutine. Asked again while it runs (a
+// double click), it says so rather than run twice. On the Fyne thread.
 func newLogFile(db *engine.DB, win fyne.Window, updated, after func()) {
-	if newLogsRunning[db] {
-		dialog.ShowInformation("New log file", "A new log file is being started already; this window says so when it is done.", win)
-		return
+	title := "New Log File of " + db.Name()
+	for _, w := range runningIn(nil) {
+		if w.title == title {
+			dialog.ShowInformation("New log file", "A new log file is being started already; this window says so when it is done.", win)
+			return
+		}
 	}
-	newLogsRunning[db] = true
+	w := trackWork(win, title, nil)
 	background(func() {
 		res, err := backup.NewLog(context.Background(), db)
 		do(func() {
-			delete(newLogsRunning, db)
+			w.untrack()
 			if err != nil {
 				alert(err, win)
 			} else {

@@ -136,14 +136,7 @@ func (d *Desktop) open(dir string) {
 		return
 	}
 	var busy []string
-	doWait(func() {
-		for _, p := range runningIn(nil) {
-			busy = append(busy, p.title)
-		}
-	})
-	if cur != nil && cur.BackupRunning() && len(busy) == 0 {
-		busy = append(busy, "a backup of "+cur.Name())
-	}
+	doWait(func() { busy = busyWith(cur, nil) })
 	if len(busy) > 0 {
 		d.showError(&engine.Error{Code: engine.CodeBusy, Op: "open", Path: dir,
 			Err: fmt.Errorf("still running: %s; wait for it to end, or stop it, then open the other database", strings.Join(busy, ", "))})
@@ -152,8 +145,8 @@ func (d *Desktop) open(dir string) {
 	if cur == nil {
 		do(func() { d.Main.showPage("opening", container.NewCenter(widget.NewLabel("Opening "+dir+"..."))) })
 	}
-	var self *Progress
-	doWait(func() { self = trackWork(d.Main.Window, "the opening of "+filepath.Base(dir)) })
+	var self *work
+	doWait(func() { self = trackWork(d.Main.Window, "the opening of "+filepath.Base(dir), nil) })
 	defer doWait(self.untrack)
 	op := &openProgress{win: d.Main.Window, name: filepath.Base(dir)}
 	report := latestOnly(op.show)
@@ -171,16 +164,7 @@ func (d *Desktop) open(dir string) {
 	}
 	// Work started on the database shown while this one opened keeps it: the new one closes.
 	var started []string
-	doWait(func() {
-		for _, p := range runningIn(nil) {
-			if p != self {
-				started = append(started, p.title)
-			}
-		}
-	})
-	if cur != nil && cur.BackupRunning() && len(started) == 0 {
-		started = append(started, "a backup of "+cur.Name())
-	}
+	doWait(func() { started = busyWith(cur, self) })
 	if len(started) > 0 {
 		db.Close()
 		d.showError(&engine.Error{Code: engine.CodeBusy, Op: "open", Path: dir,
@@ -346,11 +330,11 @@ func (d *Desktop) damagedReport(dir string, err error, plans []backup.RepairPlan
 		bar.Show()
 		bar.Start()
 		result.SetText("Repairing...")
-		work := trackWork(d.Main.Window, "the repair of "+filepath.Base(dir))
+		repairing := trackWork(d.Main.Window, "the repair of "+filepath.Base(dir), nil)
 		background(func() {
 			res, err := backup.Repair(context.Background(), dir)
 			doWait(func() {
-				work.untrack()
+				repairing.untrack()
 				bar.Stop()
 				bar.Hide()
 				if err != nil {

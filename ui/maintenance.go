@@ -425,21 +425,14 @@ func (d *Desktop) Rollback(to uint64) {
 	if db == nil {
 		return
 	}
-	var busy []string
-	for _, p := range runningIn(nil) {
-		busy = append(busy, p.title)
-	}
-	if db.BackupRunning() && len(busy) == 0 {
-		busy = append(busy, "a backup of "+db.Name())
-	}
-	if len(busy) > 0 {
+	if busy := busyWith(db, nil); len(busy) > 0 {
 		alert(&engine.Error{Code: engine.CodeBusy, Op: "rollback", Path: db.Dir(),
 			Err: fmt.Errorf("still running: %s; wait for it to end, then roll back", strings.Join(busy, ", "))}, d.Main.Window)
 		d.updated()
 		return
 	}
 	dir := db.Dir()
-	work := trackWork(d.Main.Window, "the rollback of "+db.Name())
+	rolling := trackWork(d.Main.Window, "the rollback of "+db.Name(), nil)
 	background(func() {
 		var v *databaseView
 		doWait(func() {
@@ -464,7 +457,7 @@ func (d *Desktop) Rollback(to uint64) {
 		} else {
 			d.setNotice("Rolled back", rollbackSentence(res))
 		}
-		doWait(work.untrack)
+		doWait(rolling.untrack)
 		d.Open(dir)
 	})
 }

@@ -38,38 +38,58 @@ type Progress struct {
 	close  *widget.Button
 	body   *fyne.Container
 	cancel context.CancelFunc
+	work   *work // it, among the work running
 
 	// done is called on the Fyne thread when the work has ended.
 	done  func()
 	ended bool
-	title string      // what runs, for the question asked before quitting or closing
-	win   fyne.Window // the window it shows over
 }
 
-// running is the work shown by a Progress that has not ended, on the Fyne thread: closing its
-// window or quitting asks first.
-var running = map[*Progress]bool{}
+// work is something running that closing its window or quitting asks about first: a Progress's
+// work, or work without one (a rollback, a repair, an open, New Log File).
+type work struct {
+	title string      // what runs, for the question or a refusal
+	win   fyne.Window // the window it runs over
+	stop  func()      // stops it at once; nil: it cannot be stopped halfway
+}
 
-// trackWork counts work that shows no Progress and cannot be stopped halfway (a rollback, a
-// repair, an open) as running over win until its untrack; both on the Fyne thread.
-func trackWork(win fyne.Window, title string) *Progress {
-	p := &Progress{title: title, win: win}
-	running[p] = true
-	return p
+// running is the work running, on the Fyne thread.
+var running = map[*work]bool{}
+
+// trackWork counts work as running over win until its untrack; both on the Fyne thread.
+func trackWork(win fyne.Window, title string, stop func()) *work {
+	w := &work{title: title, win: win, stop: stop}
+	running[w] = true
+	return w
 }
 
 // untrack ends what trackWork counted.
-func (p *Progress) untrack() { delete(running, p) }
+func (w *work) untrack() { delete(running, w) }
 
 // runningIn is the work running over win, or over any window when win is nil.
-func runningIn(win fyne.Window) []*Progress {
-	var out []*Progress
-	for p := range running {
-		if win == nil || p.win == win {
-			out = append(out, p)
+func runningIn(win fyne.Window) []*work {
+	var out []*work
+	for w := range running {
+		if win == nil || w.win == win {
+			out = append(out, w)
 		}
 	}
 	return out
+}
+
+// busyWith names the work running, except one, for a refusal to close db under it: what the
+// windows run, or else a backup of db running (one no window started). On the Fyne thread.
+func busyWith(db *engine.DB, except *work) []string {
+	var names []string
+	for _, w := range runningIn(nil) {
+		if w != except {
+			names = append(names, w.title)
+		}
+	}
+	if len(names) == 0 && db != nil && db.BackupRunning() {
+		names = append(names, "a backup of "+db.Name())
+	}
+	return names
 }
 
 // StartBackup shows the progress of run over w and starts it; done, when set, is called on the
@@ -97,8 +117,7 @@ type workFunc func(ctx context.Context, progress func(backup.Progress)) (string,
 // startWork shows the progress of run over w and starts it on a goroutine; stoppable shows a
 // Stop that cancels its context. On the Fyne thread.
 func startWork(w fyne.Window, title string, stoppable bool, run workFunc, done func()) *Progress {
-	p := &Progress{done: done, title: title, win: w}
-	running[p] = true
+	p := &Progress{done: done}
 	p.bar = widget.NewProgressBar()
 	p.detail = widget.NewLabel("Starting...")
 	p.item = widget.NewLabel("")
@@ -108,6 +127,11 @@ func startWork(w fyne.Window, title string, stoppable bool, run workFunc, done f
 	p.result.Hide()
 	ctx, cancel := context.WithCancel(context.Background())
 	p.cancel = cancel
+	var stop func()
+	if stoppable {
+		stop = cancel
+	}
+	p.work = trackWork(w, title, stop)
 	p.stop = widget.NewButton("Stop", func() {
 		p.stop.Disable()
 		p.detail.SetText("Stopping...")
@@ -163,7 +187,7 @@ func (p *Progress) show(pr backup.Progress) {
 
 func (p *Progress) finish(sentence string, err error) {
 	p.ended = true
-	delete(running, p)
+	p.work.untrack()
 	p.stop.Hide()
 	p.detail.Hide()
 	p.item.Hide()
