@@ -40,13 +40,7 @@ func TestBackupKill9(t *testing.T) {
 	for round := 0; round < 20; round++ {
 		cmd := exec.Command(os.Args[0], "-test.run=^$")
 		cmd.Env = append(os.Environ(), `HOLDFAST_ARGS=["backup",`+quoteJSON(dir)+`]`)
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		timer := time.AfterFunc(time.Duration(rng.IntN(400))*time.Millisecond, func() { cmd.Process.Signal(syscall.SIGKILL) })
-		cmd.Wait()
-		timer.Stop()
-		if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+		if killedAfter(t, cmd, time.Duration(rng.IntN(400))*time.Millisecond) {
 			killed++
 		}
 		// Every file under a final name is a good archive or log backup.
@@ -145,14 +139,7 @@ func TestRestoreKill9(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, uint64(time.Now().UnixNano())))
 	killed := 0
 	for round := 0; round < 12; round++ {
-		cmd := restore()
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		timer := time.AfterFunc(time.Duration(10+rng.IntN(200))*time.Millisecond, func() { cmd.Process.Signal(syscall.SIGKILL) })
-		cmd.Wait()
-		timer.Stop()
-		if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+		if killedAfter(t, restore(), time.Duration(10+rng.IntN(200))*time.Millisecond) {
 			killed++
 		}
 		if _, err := os.Stat(to); err == nil {
@@ -181,6 +168,20 @@ func TestRestoreKill9(t *testing.T) {
 		t.Errorf("after a whole restore, hidden folders are left: %v", hidden)
 	}
 	t.Logf("%d of 12 restores killed", killed)
+}
+
+// killedAfter runs cmd and kills it (SIGKILL) after d unless it ended first; it reports whether
+// the kill ended it.
+func killedAfter(t *testing.T, cmd *exec.Cmd, d time.Duration) bool {
+	t.Helper()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	timer := time.AfterFunc(d, func() { cmd.Process.Signal(syscall.SIGKILL) })
+	cmd.Wait()
+	timer.Stop()
+	ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus)
+	return ok && ws.Signaled()
 }
 
 func quoteJSON(s string) string {

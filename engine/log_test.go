@@ -300,14 +300,22 @@ func TestIntegrateProgress(t *testing.T) {
 	same(t, names(t, db), want)
 }
 
-// A stopped integration ends after the batch under way with 1406: the data file keeps what was
-// integrated, the database stays read-only, and a later integration does the rest.
-func TestIntegrateStopped(t *testing.T) {
-	defer func(b int) { integrateBatch = b }(integrateBatch)
+// laggingInBatches opens a database whose data file lacks the 22 operations of its log, left out
+// at open, and integrated in batches of 5 while the test runs.
+func laggingInBatches(t *testing.T) (string, map[int64]string, *DB) {
+	t.Helper()
+	b := integrateBatch
+	t.Cleanup(func() { integrateBatch = b })
 	integrateBatch = 5
 	dir, want := fillLagging(t, 20)
 	setSetting(t, dir, "restore.autoIntegrateLog", "false")
-	db := reopen(t, nil, dir, Options{})
+	return dir, want, reopen(t, nil, dir, Options{})
+}
+
+// A stopped integration ends after the batch under way with 2020: the data file keeps what was
+// integrated, the database stays read-only, and a later integration does the rest.
+func TestIntegrateStopped(t *testing.T) {
+	dir, want, db := laggingInBatches(t)
 	defer db.Close()
 	before := db.Report().Incomplete
 	if before == nil || before.Operations != 22 {
@@ -371,11 +379,7 @@ func TestOpenIntegrationProgress(t *testing.T) {
 // A stop asked during the last batch comes too late to stop anything: the integration ends
 // whole, without an error, and writing is allowed.
 func TestIntegrateStopTooLate(t *testing.T) {
-	defer func(b int) { integrateBatch = b }(integrateBatch)
-	integrateBatch = 5
-	dir, want := fillLagging(t, 20)
-	setSetting(t, dir, "restore.autoIntegrateLog", "false")
-	db := reopen(t, nil, dir, Options{})
+	_, want, db := laggingInBatches(t)
 	defer db.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	calls := 0

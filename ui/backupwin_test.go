@@ -111,14 +111,7 @@ func TestBackupProgressStop(t *testing.T) {
 // Quitting while a backup runs asks first: Keep running lets it go on, Stop and quit stops it
 // (1406) and then quits.
 func TestQuitDuringBackupAsks(t *testing.T) {
-	a := newApp(t)
-	db := browsedDB(t, 20)
-	w := newWatcher()
-	m := newMainUI(a, Config{DBPath: db.Dir(), Name: db.Name(), DB: db, OnUpdate: w.update})
-	defer m.Close()
-	onUI(m.Start)
-	var stopped chan error
-	m.RunBackup, stopped = blockingBackup(db)
+	m, db, w, stopped := blockedBackupUI(t)
 	onUI(func() {
 		m.OpenBackup()
 		m.BackupWindow().Start()
@@ -146,14 +139,7 @@ func TestQuitDuringBackupAsks(t *testing.T) {
 // Closing the backup window while its backup runs asks first: Keep running keeps the window
 // and the backup; Stop and close stops the backup (1406), then closes the window.
 func TestCloseBackupWindowDuringBackupAsks(t *testing.T) {
-	a := newApp(t)
-	db := browsedDB(t, 20)
-	w := newWatcher()
-	m := newMainUI(a, Config{DBPath: db.Dir(), Name: db.Name(), DB: db, OnUpdate: w.update})
-	defer m.Close()
-	onUI(m.Start)
-	var stopped chan error
-	m.RunBackup, stopped = blockingBackup(db)
+	m, db, w, stopped := blockedBackupUI(t)
 	var bw *BackupWindow
 	onUI(func() {
 		m.OpenBackup()
@@ -215,6 +201,21 @@ func TestDamagedHistorySaid(t *testing.T) {
 			t.Errorf("the history list says %q", rw.history.PlaceHolder)
 		}
 	})
+}
+
+// blockedBackupUI is a main window on a database whose backups run until they are stopped
+// (blockingBackup).
+func blockedBackupUI(t *testing.T) (*MainWindow, *engine.DB, *watcher, chan error) {
+	t.Helper()
+	a := newApp(t)
+	db := browsedDB(t, 20)
+	w := newWatcher()
+	m := newMainUI(a, Config{DBPath: db.Dir(), Name: db.Name(), DB: db, OnUpdate: w.update})
+	t.Cleanup(m.Close)
+	onUI(m.Start)
+	var stopped chan error
+	m.RunBackup, stopped = blockingBackup(db)
+	return m, db, w, stopped
 }
 
 // blockingBackup is a backup of db that runs until it is stopped, then reports how it ended on
