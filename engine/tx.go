@@ -85,9 +85,8 @@ type intent struct {
 // A change is an intent resolved: the stored record after it, and its operation number.
 type change struct {
 	intent
-	op     uint64
-	val    []byte // stored record after the change; nil after a delete
-	values []journal.Value
+	op  uint64
+	val []byte // stored record after the change; nil after a delete
 }
 
 func (c *change) countDelta() int64 {
