@@ -155,6 +155,7 @@ type archiveWriter struct {
 	method  uint16
 	entries []Entry
 	meter   *meter
+	streams []*pdeflate // the compressed entries' streams, whose goroutines write to the archive
 }
 
 // compressionLevel maps archive.compression to a zip method and deflate level.
@@ -178,10 +179,23 @@ func newArchiveWriter(w io.Writer, compression string, m *meter, busy func() boo
 		return nil, err
 	}
 	zw := zip.NewWriter(w)
+	a := &archiveWriter{zw: zw, method: method, meter: m}
 	zw.RegisterCompressor(zip.Deflate, func(out io.Writer) (io.WriteCloser, error) {
-		return newPDeflate(out, level, busy), nil
+		d := newPDeflate(out, level, busy)
+		a.streams = append(a.streams, d)
+		return d, nil
 	})
-	return &archiveWriter{zw: zw, method: method, meter: m}, nil
+	return a, nil
+}
+
+// abort ends an archive that will not be finished: once it returns, nothing writes to the
+// archive's files any more (a compressed entry's goroutines could otherwise go on writing
+// while the files are removed).
+func (a *archiveWriter) abort() {
+	for _, d := range a.streams {
+		d.abort()
+	}
+	a.streams = nil
 }
 
 // add writes one entry whose content fill writes.

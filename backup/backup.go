@@ -295,7 +295,11 @@ func writeArchive(ctx context.Context, db *engine.DB, snap *engine.BackupSnapsho
 	fmt.Sscan(s.String("archive.segmentMB"), &segMB)
 	out := &output{fsys: fsys, dir: dest, name: db.Name(), number: snap.Number, segSize: segMB << 20}
 	path := filepath.Join(dest, ArchiveName(db.Name(), snap.Number))
+	var aw *archiveWriter
 	fail := func(err error) ([]FileInfo, int64, []string, error) {
+		if aw != nil {
+			aw.abort() // first: its goroutines write to out
+		}
 		out.abort()
 		// bbolt does not wrap the writer's error: the context says whether it was a stop.
 		if errors.Is(err, ErrStopped) || ctx.Err() != nil {
@@ -325,7 +329,7 @@ func writeArchive(ctx context.Context, db *engine.DB, snap *engine.BackupSnapsho
 		sink = protect
 	}
 	busy := func() bool { return db.WrittenWithin(pyield) }
-	aw, err := newArchiveWriter(sink, s.String("archive.compression"), m, busy)
+	aw, err = newArchiveWriter(sink, s.String("archive.compression"), m, busy)
 	if err != nil {
 		return fail(err)
 	}

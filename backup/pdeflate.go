@@ -20,7 +20,8 @@ type pdeflate struct {
 	w       io.Writer
 	level   int
 	busy    func() bool
-	closing atomic.Bool // set by Close: waiting workers stop waiting
+	closing atomic.Bool // set by Close and abort: waiting workers stop waiting
+	dropped atomic.Bool // set by abort: nothing more is written
 	buf     []byte
 	dict    []byte
 	queue   chan *pchunk // in order, to the goroutine that writes
@@ -103,7 +104,7 @@ func (d *pdeflate) write() {
 		if err == nil {
 			err = c.err
 		}
-		if err == nil {
+		if err == nil && !d.dropped.Load() {
 			_, err = d.w.Write(c.out.Bytes())
 		}
 	}
@@ -158,4 +159,21 @@ func (d *pdeflate) Close() error {
 	err := <-d.done
 	d.err = io.ErrClosedPipe // a closed stream takes no more
 	return err
+}
+
+// abort ends a stream that will not be finished (the backup failed or was stopped): the
+// workers stop, nothing more reaches the underlying writer, and abort returns only once every
+// goroutine has ended, so that the caller may remove what they wrote to. A closed or aborted
+// stream is left as it is.
+func (d *pdeflate) abort() {
+	if d.err != nil {
+		return
+	}
+	d.dropped.Store(true)
+	d.closing.Store(true)
+	close(d.work)
+	close(d.queue)
+	d.wg.Wait()
+	<-d.done
+	d.err = io.ErrClosedPipe
 }
