@@ -9,9 +9,10 @@ TESTFLAGS  ?= -race -count=1 -timeout 30m
 
 # Debian packages: a C toolchain and X11/GL headers for Fyne (GLFW), GTK3 for the
 # native file dialogs, Xvfb and xdotool for the headless window tests, sqlite3 and
-# zstd as reference tools for benchmarks, unzip to check archives open with a standard tool.
+# zstd as reference tools for benchmarks, unzip to check archives open with a standard tool,
+# strace to kill the command at a chosen system call in the crash tests.
 DEB_PACKAGES := gcc libc6-dev pkg-config libgl1-mesa-dev libxcursor-dev libxrandr-dev \
-	libxinerama-dev libxi-dev libxxf86vm-dev libgtk-3-dev xvfb xauth xdotool sqlite3 zstd unzip
+	libxinerama-dev libxi-dev libxxf86vm-dev libgtk-3-dev xvfb xauth xdotool sqlite3 zstd unzip strace
 
 # Quiet known noise: Fyne cannot parse C.UTF-8, and GTK warns without dconf.
 TEST_ENV := LANG=C GSETTINGS_BACKEND=memory

@@ -45,6 +45,7 @@ type Result struct {
 	Deleted    []string // old backups deleted to keep only the last X
 	Missing    []string // attachments not found: the backup is partial (1430)
 	sums       []FileInfo
+	done       bool // the backup counts even if a later step failed (see pendingBackup)
 }
 
 // Destination is where a database's backups go: the destination setting, or "<Name> Backups"
@@ -90,8 +91,11 @@ func Run(ctx context.Context, db *engine.DB, opts Options) (*Result, error) {
 	}
 	status := StatusSuccess
 	switch {
-	case err != nil && res != nil && engine.CodeOf(err) == engine.CodeAttachmentMissing:
+	case err != nil && res != nil && len(res.Missing) > 0:
 		status = StatusPartial
+	case err != nil && res != nil && res.done:
+		// Done (the log follows it), but a later step failed: the backup stands, and its
+		// error is recorded with it.
 	case err != nil:
 		status, res = StatusFailed, nil
 	}
@@ -111,8 +115,14 @@ func Run(ctx context.Context, db *engine.DB, opts Options) (*Result, error) {
 		}
 	}
 	if hist != nil {
-		if herr := record(db, hist, entry, res, dest, verbose); herr != nil && err == nil {
+		herr := record(db, hist, entry, res, dest, verbose)
+		if herr != nil && err == nil {
 			err = herr
+		}
+		if herr == nil && res != nil {
+			if cerr := clearPending(db.Dir()); cerr != nil && err == nil {
+				err = coded(engine.CodeArchiveWrite, "end backup", pendingPath(db.Dir()), cerr)
+			}
 		}
 	}
 	archive := ""
@@ -154,8 +164,14 @@ func record(db *engine.DB, hist *History, entry HistoryEntry, res *Result, dest 
 }
 
 // run does the backup proper; the history is returned so that the outcome can be recorded
-// there even on failure (when the destination can be read at all).
+// there even on failure (when the destination can be read at all). What an interrupted backup
+// left is finished or undone first (see pendingBackup).
 func run(ctx context.Context, db *engine.DB, dest string, opts Options, start time.Time) (*History, *Result, error) {
+	release, err := claimBackup(db)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer release()
 	if err := checkDestination(db, dest); err != nil {
 		return nil, nil, err
 	}
@@ -163,11 +179,9 @@ func run(ctx context.Context, db *engine.DB, dest string, opts Options, start ti
 	if err != nil {
 		return nil, nil, coded(engine.CodeDestination, "read history", dest, err)
 	}
-	// Temporary archives of a backup that was killed: never looked like backups, now gone.
-	if stale, _ := filepath.Glob(filepath.Join(dest, "."+db.Name()+"[[]*.4BK.tmp")); len(stale) > 0 {
-		for _, f := range stale {
-			os.Remove(f)
-		}
+	removeStaleTemps(dest, db.Name())
+	if err := resumeInterrupted(db, dest, hist); err != nil {
+		return hist, nil, err
 	}
 	n := hist.NextNumber()
 	res := &Result{Number: n}
@@ -190,43 +204,112 @@ func run(ctx context.Context, db *engine.DB, dest string, opts Options, start ti
 	if opts.Overwrite {
 		removeArchive(dest, db.Name(), n)
 	}
-	sums, size, missing, err := writeArchive(ctx, db, snap, dest, start, opts)
+	out, missing, err := writeArchive(ctx, db, snap, dest, start, opts)
 	if err != nil {
 		snap.Abort()
 		return hist, nil, err
 	}
-	files := make([]string, len(sums))
-	for i, f := range sums {
-		files[i] = f.Path
+	res.Missing = missing
+	if err := publish(db, snap, out, dest, start, res); err != nil {
+		snap.Abort()
+		return hist, nil, err
 	}
-	res.Archive, res.Files, res.Size, res.Missing, res.sums = files[0], files, size, missing, sums
-	if db.Settings().Bool("archive.verify") {
+	return hist, res, commit(db, snap, dest, res)
+}
+
+// publish records the backup as pending, renames the archive into place and verifies it. On
+// failure what it renamed is removed, and the record with it; a kill leaves the record for the
+// next backup to undo.
+func publish(db *engine.DB, snap *engine.BackupSnapshot, out *output, dest string, start time.Time, res *Result) error {
+	s := db.Settings()
+	pend := &pendingBackup{Number: snap.Number, Dest: dest, Start: start, Operation: snap.Op, Data: s.Bool("content.data"), Missing: res.Missing}
+	for i, f := range out.sums {
+		f.Path = out.finals[i]
+		pend.Files = append(pend.Files, f)
+	}
+	if err := savePending(db.Dir(), pend); err != nil {
+		out.abort()
+		return coded(engine.CodeArchiveWrite, "write backup record", pendingPath(db.Dir()), err)
+	}
+	undo := func(err error) error {
+		if uerr := undoFiles(pend); uerr == nil {
+			clearPending(db.Dir())
+		}
+		return err
+	}
+	if err := out.publish(); err != nil {
+		return undo(coded(engine.CodeArchiveWrite, "write archive", pend.Files[0].Path, err))
+	}
+	res.sums = append([]FileInfo(nil), pend.Files...)
+	res.Files = make([]string, len(pend.Files))
+	for i, f := range pend.Files {
+		res.Files[i] = f.Path
+		res.Size += f.Size
+	}
+	res.Archive = res.Files[0]
+	if s.Bool("archive.verify") {
 		if _, err := VerifyArchive(res.Archive); err != nil {
-			snap.Abort()
-			for _, f := range files {
-				os.Remove(f) // written just now and bad: it must not look like a backup
-			}
-			return hist, nil, err
+			return undo(err) // written just now and bad: it must not look like a backup
 		}
 	}
+	return nil
+}
+
+// undoFiles removes the files of a backup that does not count.
+func undoFiles(p *pendingBackup) error {
+	var first error
+	for _, f := range p.Files {
+		if err := os.Remove(f.Path); err != nil && !errors.Is(err, os.ErrNotExist) && first == nil {
+			first = err
+		}
+		os.Remove(filepath.Join(filepath.Dir(f.Path), "."+filepath.Base(f.Path)+".tmp"))
+	}
+	if err := (journal.OSFS{}).SyncDir(p.Dest); err != nil && first == nil {
+		first = err
+	}
+	return first
+}
+
+// commit switches the log at the snapshot and archives the closed log. Once the log is
+// switched the backup counts (res.done), even when archiving the closed log fails: that closed
+// log stays beside the log for the next backup to archive, and the error says so.
+func commit(db *engine.DB, snap *engine.BackupSnapshot, dest string, res *Result) error {
 	if !db.Settings().Bool("content.data") {
 		// Without the data there is nothing to integrate a log into: the log goes on as is.
 		snap.Abort()
-		return hist, res, nil
+		res.done = true
+		return missingErr(res)
 	}
-	if _, err := snap.Commit(); err != nil {
-		for _, f := range files {
-			os.Remove(f) // not a backup the log follows: it must not look like one
+	_, err := snap.Commit()
+	if !snap.Committed {
+		p := &pendingBackup{Dest: dest}
+		for _, f := range res.Files {
+			p.Files = append(p.Files, FileInfo{Path: f})
 		}
-		return hist, nil, err
+		if uerr := undoFiles(p); uerr == nil {
+			clearPending(db.Dir()) // not a backup the log follows: it must not look like one
+		}
+		return err
 	}
-	var logSums []FileInfo
-	res.LogBackups, logSums, err = archiveClosedLogs(db, dest)
+	res.done = true
+	logs, logSums, lerr := archiveClosedLogs(db, dest)
+	res.LogBackups = logs
 	res.sums = append(res.sums, logSums...)
-	if err == nil && len(res.Missing) > 0 {
-		err = &engine.Error{Code: engine.CodeAttachmentMissing, Op: "backup", Path: strings.Join(res.Missing, ", ")}
+	if err == nil && lerr != nil {
+		err = &engine.Error{Code: engine.CodeOf(lerr), Op: "write log backup", Err: fmt.Errorf("backup %d is done, but its log backup is not: %w; the closed log stays beside the log and the next backup archives it", res.Number, lerr)}
 	}
-	return hist, res, err
+	if err != nil {
+		return err
+	}
+	return missingErr(res)
+}
+
+// missingErr is the 1430 of a partial backup, or nil.
+func missingErr(res *Result) error {
+	if len(res.Missing) == 0 {
+		return nil
+	}
+	return &engine.Error{Code: engine.CodeAttachmentMissing, Op: "backup", Path: strings.Join(res.Missing, ", ")}
 }
 
 // keepCount is how many backups to keep, 0 when keep.enabled is off (keep them all).
@@ -283,9 +366,9 @@ func checkDestination(db *engine.DB, dest string) error {
 	return nil
 }
 
-// writeArchive writes the archive (one file or segments) under temporary names, syncs it and
-// renames it into place. It returns the final files and their total size.
-func writeArchive(ctx context.Context, db *engine.DB, snap *engine.BackupSnapshot, dest string, start time.Time, opts Options) (files []FileInfo, size int64, missing []string, err error) {
+// writeArchive writes the archive (one file or segments) under temporary names and syncs it;
+// the caller renames it into place (output.publish).
+func writeArchive(ctx context.Context, db *engine.DB, snap *engine.BackupSnapshot, dest string, start time.Time, opts Options) (out *output, missing []string, err error) {
 	s := db.Settings()
 	fsys := opts.FS
 	if fsys == nil {
@@ -293,19 +376,19 @@ func writeArchive(ctx context.Context, db *engine.DB, snap *engine.BackupSnapsho
 	}
 	var segMB int64
 	fmt.Sscan(s.String("archive.segmentMB"), &segMB)
-	out := &output{fsys: fsys, dir: dest, name: db.Name(), number: snap.Number, segSize: segMB << 20}
+	out = &output{fsys: fsys, dir: dest, name: db.Name(), number: snap.Number, segSize: segMB << 20}
 	path := filepath.Join(dest, ArchiveName(db.Name(), snap.Number))
 	var aw *archiveWriter
-	fail := func(err error) ([]FileInfo, int64, []string, error) {
+	fail := func(err error) (*output, []string, error) {
 		if aw != nil {
 			aw.abort() // first: its goroutines write to out
 		}
 		out.abort()
 		// bbolt does not wrap the writer's error: the context says whether it was a stop.
 		if errors.Is(err, ErrStopped) || ctx.Err() != nil {
-			return nil, 0, nil, &engine.Error{Code: engine.CodeBackupInterrupted, Op: "backup", Path: path}
+			return nil, nil, &engine.Error{Code: engine.CodeBackupInterrupted, Op: "backup", Path: path}
 		}
-		return nil, 0, nil, coded(engine.CodeArchiveWrite, "write archive", path, err)
+		return nil, nil, coded(engine.CodeArchiveWrite, "write archive", path, err)
 	}
 	sources, total, missing, err := collect(db, dest)
 	if err != nil {
@@ -366,10 +449,13 @@ func writeArchive(ctx context.Context, db *engine.DB, snap *engine.BackupSnapsho
 			return fail(err)
 		}
 	}
-	if _, err = out.commit(); err != nil {
+	if err = out.finish(); err != nil {
 		return fail(err)
 	}
-	return out.sums, out.size, missing, nil
+	if err := ctx.Err(); err != nil {
+		return fail(err)
+	}
+	return out, missing, nil
 }
 
 // closedLogPattern reads the backup number, and the segment number of a log New Log File
@@ -379,45 +465,140 @@ var closedLogPattern = regexp.MustCompile(`\.closed\[(\d{4})(?:-(\d{4,}))?\]$`)
 
 // archiveClosedLogs copies each closed log waiting beside the log to the destination as the
 // log backup numbered after the backup it follows (and, for a segment New Log File closed,
-// after its segment number), then removes it. A log backup already there is never replaced:
-// the closed log then stays where it is and the error says so. Backups and New Log File may
-// archive at the same moment: one of them at a time lists and moves the closed logs.
+// after its segment number), then removes it. Closed logs are first cut where the current log
+// starts (engine.DB.CutClosedLogs). A log backup already there with the same bytes is one an
+// interrupted run wrote: the closed log is then only removed. One with other bytes is from
+// another chain (the history was reset): it is kept under another name, never replaced, and the
+// backup journal says so. Backups and New Log File may archive at the same moment: one of them
+// at a time lists and moves the closed logs.
 func archiveClosedLogs(db *engine.DB, dest string) ([]string, []FileInfo, error) {
 	archiveMu.Lock()
 	defer archiveMu.Unlock()
+	if err := db.CutClosedLogs(); err != nil {
+		return nil, nil, err
+	}
 	var out []string
 	var sums []FileInfo
 	for _, closed := range db.ClosedLogs() {
-		m := closedLogPattern.FindStringSubmatch(closed)
-		if m == nil {
+		target, ok := logBackupTarget(db.Name(), dest, closed)
+		if !ok {
 			continue
 		}
-		n, _ := strconv.ParseUint(m[1], 10, 32)
-		target := filepath.Join(dest, LogBackupName(db.Name(), uint32(n)))
-		if m[2] != "" {
-			seg, err := strconv.ParseUint(m[2], 10, 32)
-			if err != nil {
-				continue
-			}
-			target = filepath.Join(dest, LogSegmentName(db.Name(), uint32(n), uint32(seg)))
+		if err := ownLog(db, closed); err != nil {
+			note(db.Dir(), true, true, "Warning: %s is not a closed log of this database (%v): it is left where it is, not archived.", closed, err)
+			continue
 		}
-		if _, err := os.Stat(target); err == nil {
-			return out, sums, &engine.Error{Code: engine.CodeExists, Op: "write log backup", Path: target,
-				Err: fmt.Errorf("a log backup of this number is already there; the closed log stays at %s", closed)}
-		}
-		data, err := os.ReadFile(closed)
+		sum, err := archiveClosedLog(db, closed, target)
 		if err != nil {
-			return out, sums, coded(engine.CodeLogIO, "read closed log", closed, err)
-		}
-		if err := journal.WriteFileAtomic(journal.OSFS{}, target, data, 0o600); err != nil {
-			return out, sums, coded(engine.CodeArchiveWrite, "write log backup", target, err)
-		}
-		if err := os.Remove(closed); err != nil {
-			return out, sums, coded(engine.CodeLogIO, "remove closed log", closed, err)
+			return out, sums, err
 		}
 		out = append(out, target)
-		h := sha256.Sum256(data)
-		sums = append(sums, FileInfo{Path: target, Size: int64(len(data)), SHA256: hex.EncodeToString(h[:])})
+		sums = append(sums, sum)
 	}
 	return out, sums, nil
+}
+
+// ownLog checks that a closed log is a log of this database.
+func ownLog(db *engine.DB, path string) error {
+	h, err := logHeader(path)
+	if err != nil {
+		return err
+	}
+	if h.DBID != db.ID() {
+		return errors.New("it belongs to another database")
+	}
+	return nil
+}
+
+// logBackupTarget is the log backup a closed log becomes in dest.
+func logBackupTarget(name, dest, closed string) (string, bool) {
+	m := closedLogPattern.FindStringSubmatch(closed)
+	if m == nil {
+		return "", false
+	}
+	n, _ := strconv.ParseUint(m[1], 10, 32)
+	if m[2] == "" {
+		return filepath.Join(dest, LogBackupName(name, uint32(n))), true
+	}
+	seg, err := strconv.ParseUint(m[2], 10, 32)
+	if err != nil {
+		return "", false
+	}
+	return filepath.Join(dest, LogSegmentName(name, uint32(n), uint32(seg))), true
+}
+
+// archiveClosedLog copies one closed log to target (streamed, under a temporary name, synced,
+// renamed) and removes it.
+func archiveClosedLog(db *engine.DB, closed, target string) (FileInfo, error) {
+	sum, err := fileSum(closed)
+	if err != nil {
+		return FileInfo{}, coded(engine.CodeLogIO, "read closed log", closed, err)
+	}
+	sum.Path = target
+	if old, err := fileSum(target); err == nil {
+		if old.SHA256 == sum.SHA256 && old.Size == sum.Size {
+			// Written by a run that ended before it removed the closed log.
+			if err := os.Remove(closed); err != nil {
+				return FileInfo{}, coded(engine.CodeLogIO, "remove closed log", closed, err)
+			}
+			return sum, nil
+		}
+		aside := fmt.Sprintf("%s.other-%s", target, time.Now().Format("20060102-150405"))
+		if err := os.Rename(target, aside); err != nil {
+			return FileInfo{}, coded(engine.CodeArchiveWrite, "keep an older log backup aside", target, err)
+		}
+		note(db.Dir(), true, true, "Warning: %s held another log than the one this backup archives under that name (a history reset?); it is kept as %s.", target, aside)
+	}
+	if err := copyFileAtomic(closed, target); err != nil {
+		return FileInfo{}, coded(engine.CodeArchiveWrite, "write log backup", target, err)
+	}
+	if err := os.Remove(closed); err != nil {
+		return FileInfo{}, coded(engine.CodeLogIO, "remove closed log", closed, err)
+	}
+	return sum, nil
+}
+
+// fileSum returns the size and SHA-256 of a file, read as a stream.
+func fileSum(path string) (FileInfo, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return FileInfo{}, err
+	}
+	defer f.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, f)
+	if err != nil {
+		return FileInfo{}, err
+	}
+	return FileInfo{Path: path, Size: n, SHA256: hex.EncodeToString(h.Sum(nil))}, nil
+}
+
+// copyFileAtomic copies src to dst as a stream: a temporary file beside dst, synced, renamed,
+// and the folder synced.
+func copyFileAtomic(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	tmp := filepath.Join(filepath.Dir(dst), "."+filepath.Base(dst)+".tmp")
+	out, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(out, in)
+	if err == nil {
+		err = out.Sync()
+	}
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, dst)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return journal.OSFS{}.SyncDir(filepath.Dir(dst))
 }

@@ -1,6 +1,7 @@
 package backup
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -9,6 +10,7 @@ import (
 	"testing"
 
 	"holdfast/engine"
+	"holdfast/journal"
 )
 
 // segmentedShop is a database with two backups and New Log File run twice between them and
@@ -201,21 +203,90 @@ func TestNewLogErrors(t *testing.T) {
 
 	dest := t.TempDir()
 	configure(t, db, "destination", dest)
+	// Something that is not a log of this database beside the log is neither archived nor
+	// removed, and does not stop New Log File.
 	stale := db.LogPath() + ".closed[0005]"
 	os.WriteFile(stale, []byte("an old closed log"), 0o600)
 	os.WriteFile(filepath.Join(dest, "Shop[0005].4BL"), []byte("already there"), 0o600)
 	res, err := NewLog(context.Background(), db)
-	if engine.CodeOf(err) != engine.CodeExists || !strings.Contains(err.Error(), stale) || !strings.Contains(err.Error(), "next backup") {
-		t.Fatalf("a closed log that cannot be archived: %v, want 2012 naming it and saying the next backup archives it", err)
+	if err != nil {
+		t.Fatalf("New Log File beside a file that is not a closed log: %v", err)
 	}
 	if res == nil || len(res.Archived) != 1 || filepath.Base(res.Archived[0]) != "Shop[0000-0001].4BL" {
 		t.Fatalf("result %+v, want the new segment archived", res)
 	}
-	if _, err := os.Stat(stale); err != nil {
-		t.Errorf("the closed log that could not be archived is gone: %v", err)
+	if b, err := os.ReadFile(stale); err != nil || string(b) != "an old closed log" {
+		t.Errorf("the file that is not a closed log was changed: %q %v", b, err)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dest, "Shop[0005].4BL")); string(b) != "already there" {
+		t.Errorf("a log backup already there was replaced: %q", b)
+	}
+	if !strings.Contains(journalText(t, db.Dir()), "not a closed log of this database") {
+		t.Error("the backup journal does not say the file was left alone")
 	}
 	if st := db.LogStatus(); st.FirstOp != res.FirstOp || st.FirstOp <= before.LastOp {
 		t.Errorf("the new log %+v, want it to start at %d, after %d", st, res.FirstOp, before.LastOp)
+	}
+}
+
+// A log backup already in the destination under the name a closed log takes: with the same
+// bytes (written by a run interrupted before it removed the closed log) the closed log is only
+// removed; with other bytes (another chain, after the history was reset) it is kept under
+// another name and the closed log archived. Neither stops the backups.
+func TestArchiveClosedLogOverExisting(t *testing.T) {
+	db := newDB(t)
+	fill(t, db, 3, "x")
+	dest := Destination(db)
+	os.MkdirAll(dest, 0o700)
+	closed, err := db.NewLog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	content, _ := os.ReadFile(closed)
+	target := filepath.Join(dest, "Shop[0000-0001].4BL")
+	os.WriteFile(target, content, 0o600) // as if copied before a kill
+	if _, err := Run(context.Background(), db, Options{}); err != nil {
+		t.Fatalf("backup with the closed log already archived: %v", err)
+	}
+	if _, err := os.Stat(closed); err == nil {
+		t.Error("the closed log already archived is still beside the log")
+	}
+	if b, _ := os.ReadFile(target); !bytes.Equal(b, content) {
+		t.Error("the log backup changed")
+	}
+
+	fill2 := func(from int64) {
+		p := db.NewProcess("")
+		for i := from; i < from+3; i++ {
+			add(t, p, i)
+		}
+	}
+	fill2(100)
+	closed, err = db.NewLog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	target = filepath.Join(dest, "Shop[0001-0001].4BL")
+	os.WriteFile(target, []byte("another chain's log backup"), 0o600)
+	res, err := NewLog(context.Background(), db) // archives the first, closes a second segment
+	if err != nil {
+		t.Fatalf("New Log File over another chain's log backup: %v", err)
+	}
+	if len(res.Archived) == 0 {
+		t.Fatal("nothing archived")
+	}
+	aside, _ := filepath.Glob(globEscape(target) + ".other-*")
+	if len(aside) != 1 {
+		t.Fatalf("the other log backup was not kept aside: %v", names(dest))
+	}
+	if b, _ := os.ReadFile(aside[0]); string(b) != "another chain's log backup" {
+		t.Errorf("the log backup kept aside holds %q", b)
+	}
+	if _, _, torn, err := journal.ReadAll(journal.OSFS{}, target); err != nil || torn != nil {
+		t.Errorf("the archived closed log does not read: %v %v", err, torn)
+	}
+	if _, err := Run(context.Background(), db, Options{}); err != nil {
+		t.Fatalf("the next backup: %v", err)
 	}
 }
 

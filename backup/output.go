@@ -139,31 +139,34 @@ func (o *output) stop() {
 	}
 }
 
-// commit syncs every file and renames them to their final names, in order, then syncs the
-// folder. It returns the final names.
-func (o *output) commit() ([]string, error) {
+// finish syncs and closes every file, still under its temporary name; the sums are then known.
+func (o *output) finish() error {
 	if o.cur == nil && len(o.finals) == 0 {
 		if err := o.open(); err != nil { // an empty archive is still a file
-			return nil, err
+			return err
 		}
 	}
 	o.stop()
-	if err := o.roll(); err != nil {
-		return nil, err
-	}
+	return o.roll()
+}
+
+// publish renames the finished files to their final names, in order, then syncs the folder. On
+// failure the files renamed are removed again.
+func (o *output) publish() error {
 	for i, tmp := range o.tmps {
 		if err := o.fsys.Rename(tmp, o.finals[i]); err != nil {
 			for _, done := range o.finals[:i] {
 				o.fsys.Remove(done)
 			}
-			return nil, err
+			o.abort()
+			return err
 		}
 	}
 	o.tmps = nil
 	for i := range o.sums {
 		o.sums[i].Path = o.finals[i]
 	}
-	return o.finals, o.fsys.SyncDir(o.dir)
+	return o.fsys.SyncDir(o.dir)
 }
 
 // abort removes every file written.

@@ -25,6 +25,10 @@ type BackupSnapshot struct {
 	btx    *bolt.Tx
 	logOff int64 // end of the log's records at Op, or -1 when the log is not being written
 	done   bool
+	// Committed is set by Commit once the backup counts as done: the log follows it (or, with
+	// no log, the data file records it). A Commit that fails after that point returns its
+	// error with Committed set.
+	Committed bool
 	ended  chan struct{} // closed when the backup ends
 }
 
@@ -110,11 +114,15 @@ func (s *BackupSnapshot) Abort() {
 	close(s.ended)
 }
 
-// Commit ends a backup whose archive is written and verified. The data file records it as the
-// last backup, and the log is switched at the snapshot: a new log following this backup takes
-// the operations after the snapshot, and the closed log, cut at the snapshot, is left beside it
-// for the caller to archive as a log backup (see ClosedLogs). A log asked for while the data
-// had changed (S3.4) starts now. It returns the closed log's path ("" if none).
+// Commit ends a backup whose archive is written and verified. The log is switched at the
+// snapshot: a new log following this backup takes the operations after the snapshot, and the
+// closed log, cut at the snapshot, is left beside it for the caller to archive as a log backup
+// (see ClosedLogs). A log asked for while the data had changed (S3.4) starts now. Then the data
+// file records the backup as its last one. It returns the closed log's path ("" if none).
+//
+// The log's rename is the point of no return: once a log that follows this backup is in place,
+// the backup counts as done (Committed), even when a later step fails; an open that finds the
+// data file not yet recording it records it then (see openLog).
 func (s *BackupSnapshot) Commit() (string, error) {
 	if s.done {
 		return "", &Error{Code: CodeTxState, Op: "backup", Err: errors.New("the backup already ended")}
@@ -133,26 +141,91 @@ func (s *BackupSnapshot) Commit() (string, error) {
 		// state, can.
 		return "", &Error{Code: CodeLogUnavailable, Op: "backup", Err: errors.New("the log failed during the backup; back up again to start a new log")}
 	}
-	err := db.bolt.Update(func(tx *bolt.Tx) error {
-		m := tx.Bucket(bucketMeta)
-		if err := m.Put(keyBackupOp, u64(s.Op)); err != nil {
-			return err
-		}
-		return m.Put(keyBackupNum, u64(uint64(s.Number)))
-	})
-	if err != nil {
-		return "", &Error{Code: CodeDataIO, Op: "backup", Path: dataPath(db.dir, db.name), Err: err}
-	}
+	var closed string
+	var err error
 	switch {
 	case db.log != nil && db.logErr == nil && s.logOff >= 0:
-		return db.switchLog(s)
+		closed, err = db.switchLog(s)
 	case db.log != nil:
-		return db.replaceFailedLog(s)
+		closed, err = db.replaceFailedLog(s)
 	case db.logPending():
-		_, err := db.startPendingLog(s)
-		return "", err
+		_, err = db.startPendingLog(s)
 	}
-	return "", nil
+	if err != nil && !db.logFileFollows(s.Number) {
+		return closed, err // the log is as it was: the backup did not happen
+	}
+	s.Committed = true
+	if rerr := db.recordBackup(s.Number, s.Op); err == nil {
+		err = rerr
+	}
+	return closed, err
+}
+
+// recordBackup writes in the data file that backup number, taken at operation op, is the last.
+func (db *DB) recordBackup(number uint32, op uint64) error {
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		m := tx.Bucket(bucketMeta)
+		if err := m.Put(keyBackupOp, u64(op)); err != nil {
+			return err
+		}
+		return m.Put(keyBackupNum, u64(uint64(number)))
+	})
+	if err != nil {
+		return &Error{Code: CodeDataIO, Op: "backup", Path: dataPath(db.dir, db.name), Err: err}
+	}
+	return nil
+}
+
+// recordSwitchedBackup records in the data file the backup that the log file on disk follows,
+// when the data file does not record it yet: a backup whose log was switched and that ended
+// (killed, or a write of the data file failing) before the data file recorded it. A log's
+// header names the backup it follows, and it starts just after that backup's snapshot. wmu is
+// held, or the database is being opened.
+func (db *DB) recordSwitchedBackup() error {
+	if db.opts.ReadOnly {
+		return nil
+	}
+	r, err := journal.OpenReader(db.fs, db.LogPath())
+	if err != nil {
+		return nil // no log to go by
+	}
+	h := r.Header()
+	r.Close()
+	if h.DBID != db.id || h.BackupNum <= db.backupNum() || h.FirstOp == 0 {
+		return nil
+	}
+	if err := db.recordBackup(h.BackupNum, h.FirstOp-1); err != nil {
+		return err
+	}
+	db.journalNote(fmt.Sprintf("Backup %d had switched the log when it was interrupted: the data file now records it as its last backup (snapshot at operation %d).", h.BackupNum, h.FirstOp-1))
+	return nil
+}
+
+// logFileFollows reports whether the log file on disk follows backup number (its header says so).
+func (db *DB) logFileFollows(number uint32) bool {
+	r, err := journal.OpenReader(db.fs, db.LogPath())
+	if err != nil {
+		return false
+	}
+	defer r.Close()
+	return r.Header().BackupNum == number
+}
+
+// LastBackup returns the number and snapshot operation of the last backup the data file
+// records (0, 0: none). A backup whose log switch was done but not yet recorded in the data
+// file (a failure between the two) is recorded now, as an open would.
+func (db *DB) LastBackup() (number uint32, op uint64, err error) {
+	db.wmu.Lock()
+	defer db.wmu.Unlock()
+	if err := db.recordSwitchedBackup(); err != nil {
+		return 0, 0, err
+	}
+	db.bolt.View(func(tx *bolt.Tx) error {
+		m := tx.Bucket(bucketMeta)
+		number, op = uint32(getU64(m, keyBackupNum)), getU64(m, keyBackupOp)
+		return nil
+	})
+	return number, op, nil
 }
 
 // closedLogPath names the closed log that follows backup n, beside the log file.

@@ -50,6 +50,12 @@ func (db *DB) openLog() error {
 	if info.Header.FirstOp > db.ckptOp+1 {
 		return fail(&Error{Code: CodeForeignLog, Op: "open log", Path: path, Err: fmt.Errorf("it starts at operation %d but the data file stops at %d: operations in between are in no log", info.Header.FirstOp, db.ckptOp)})
 	}
+	if err := db.recordSwitchedBackup(); err != nil {
+		return fail(err)
+	}
+	if err := db.cutClosedLogs(info.Header.FirstOp); err != nil {
+		return fail(err)
+	}
 	db.report.TornTail = info.Torn
 	if info.Torn != nil {
 		db.journalNote(fmt.Sprintf("Log file %s: torn tail of %d bytes at offset %d removed (an interrupted write).", path, info.Torn.Bytes, info.Torn.Offset))

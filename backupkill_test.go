@@ -1,0 +1,190 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"holdfast/backup"
+	"holdfast/engine"
+	"holdfast/journal"
+)
+
+// killAt runs `holdfast ARGS...` as a child under strace, which kills it with SIGKILL at the
+// when-th call of the system call named (each thread counts its own calls, so the kill lands at
+// one of the calls around that rank). It reports whether the child was killed.
+func killAt(t *testing.T, strace, call string, when int, args ...string) bool {
+	t.Helper()
+	a, _ := json.Marshal(args)
+	cmd := exec.Command(strace, "-f", "-qq", "-o", "/dev/null", "-e", "trace="+call,
+		"-e", fmt.Sprintf("inject=%s:signal=SIGKILL:when=%d", call, when), os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), "HOLDFAST_ARGS="+string(a))
+	var errb strings.Builder
+	cmd.Stderr = &errb
+	err := cmd.Run()
+	if err == nil {
+		return false
+	}
+	// strace exits with the child's status: killed shows as 128+9 or as a signal.
+	if ee, ok := err.(*exec.ExitError); ok {
+		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && (ws.Signaled() || ws.ExitStatus() == 128+int(syscall.SIGKILL)) {
+			return true
+		}
+	}
+	if strings.Contains(errb.String(), "error ") {
+		return false // the backup failed with an error of its own: also a case to recover from
+	}
+	t.Fatalf("holdfast %v under strace: %v\n%s", args, err, errb.String())
+	return false
+}
+
+// callCounts counts the system calls of one `holdfast ARGS...` run, by name.
+func callCounts(t *testing.T, strace string, calls []string, args ...string) map[string]int {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "trace")
+	a, _ := json.Marshal(args)
+	cmd := exec.Command(strace, "-f", "-qq", "-o", out, "-e", "trace="+strings.Join(calls, ","), os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), "HOLDFAST_ARGS="+string(a))
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("holdfast %v under strace: %v\n%s", args, err, b)
+	}
+	b, _ := os.ReadFile(out)
+	counts := map[string]int{}
+	for _, line := range strings.Split(string(b), "\n") {
+		for _, c := range calls {
+			if strings.Contains(line, " "+c+"(") {
+				counts[c]++
+			}
+		}
+	}
+	return counts
+}
+
+// A backup killed at each of its renames, links, truncations, syncs and removals, and at
+// writes spread over it, never stops the next one: the database opens whole, the next backup
+// finishes or undoes what the killed one left (2012 before: an archive under a final name that
+// the history did not list), no temporary file or closed log stays behind, and every archive
+// kept restores with its logs to every record written.
+func TestBackupKilledAtEachStep(t *testing.T) {
+	if testing.Short() {
+		t.Skip("crash test: -short")
+	}
+	strace, err := exec.LookPath("strace")
+	if err != nil {
+		t.Skip("strace is not installed (make deps installs it)")
+	}
+	dir := filepath.Join(t.TempDir(), "Shop")
+	if err := run([]string{"create", dir, "--demo"}, nil, io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	written := 0
+	write := func(n int) {
+		db, _, err := backup.OpenOrRepair(context.Background(), dir, engine.Options{})
+		if err != nil {
+			t.Fatalf("open after %d records: %v", written, err)
+		}
+		defer db.Close()
+		if written == 0 {
+			db.CreateTable(engine.Table{Name: "K", Journaled: true, PrimaryKey: []string{"id"},
+				Fields: []engine.Field{{Name: "id", Type: journal.KindInt}, {Name: "v", Type: journal.KindText}}})
+		}
+		p := db.NewProcess("")
+		for range n {
+			written++
+			tx := p.Auto()
+			tx.Add("K", map[string]journal.Value{"id": journal.Int(int64(written)), "v": journal.Text(strings.Repeat("v", 300))})
+			if _, err := tx.Commit(); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	write(20)
+	calls := []string{"renameat", "linkat", "truncate", "unlinkat", "fsync", "fdatasync"}
+	counts := callCounts(t, strace, calls, "backup", dir)
+	counts["write"] = 0
+	t.Logf("system calls of one backup: %v", counts)
+	rounds, killed := 0, 0
+	for _, call := range append(calls, "write") {
+		ranks := make([]int, 0, counts[call]+1)
+		for n := 1; n <= counts[call]+1; n++ {
+			ranks = append(ranks, n)
+		}
+		if call == "write" {
+			ranks = []int{1, 3, 6, 10, 20, 40}
+		}
+		for _, n := range ranks {
+			rounds++
+			write(5)
+			if killAt(t, strace, call, n, "backup", dir) {
+				killed++
+			}
+			checkAfterKilledBackup(t, dir, written, fmt.Sprintf("%s #%d", call, n))
+		}
+	}
+	if killed < rounds/2 {
+		t.Fatalf("only %d of %d backups were killed: the test proved little", killed, rounds)
+	}
+	t.Logf("%d of %d backups killed", killed, rounds)
+}
+
+// checkAfterKilledBackup: the database opens with every record written, the next backup
+// succeeds and leaves nothing behind, and every archive kept restores to every record.
+func checkAfterKilledBackup(t *testing.T, dir string, written int, round string) {
+	t.Helper()
+	var out, errb strings.Builder
+	if err := run([]string{"backup", dir}, nil, &out, &errb); err != nil {
+		t.Fatalf("%s: the backup after the killed one: %v\n%s", round, err, errb.String())
+	}
+	db, _, err := backup.OpenOrRepair(context.Background(), dir, engine.Options{})
+	if err != nil {
+		t.Fatalf("%s: open: %v", round, err)
+	}
+	n, _ := db.Count("K")
+	dest, closed := backup.Destination(db), db.ClosedLogs()
+	db.Close()
+	if n != int64(written) {
+		t.Fatalf("%s: %d records, want %d", round, n, written)
+	}
+	if len(closed) != 0 {
+		t.Fatalf("%s: closed logs left beside the log: %v", round, closed)
+	}
+	ents, _ := os.ReadDir(dest)
+	for _, e := range ents {
+		if strings.HasSuffix(e.Name(), ".tmp") {
+			t.Fatalf("%s: %s left in the destination", round, e.Name())
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "Data", ".backup-in-progress.json")); err == nil {
+		t.Fatalf("%s: the record of a backup in progress stays after the next backup", round)
+	}
+	hist, err := backup.LoadHistory(dest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range hist.Operations {
+		if e.Kind != "backup" || e.Status == backup.StatusFailed || len(e.Files) == 0 {
+			continue
+		}
+		to := filepath.Join(t.TempDir(), "R")
+		if _, err := backup.Restore(context.Background(), e.Files[0].Path, backup.RestoreOptions{To: to}); err != nil {
+			t.Fatalf("%s: restore of backup %d: %v", round, e.Number, err)
+		}
+		rdb, err := engine.Open(to, engine.Options{})
+		if err != nil {
+			t.Fatalf("%s: open the restore of backup %d: %v", round, e.Number, err)
+		}
+		n, _ := rdb.Count("K")
+		rdb.Close()
+		os.RemoveAll(to)
+		if n != int64(written) {
+			t.Fatalf("%s: the restore of backup %d with its logs holds %d records, want %d", round, e.Number, n, written)
+		}
+	}
+}
