@@ -188,3 +188,110 @@ func checkAfterKilledBackup(t *testing.T, dir string, written int, round string)
 		}
 	}
 }
+
+// A rollback killed at each of its renames and syncs leaves a database that opens with either
+// every record (the rollback did not happen) or exactly those up to the operation chosen (it
+// did), never a mix; a write and the next backup then work, and the newest archive restores to
+// what the database holds.
+func TestRollbackKilledAtEachStep(t *testing.T) {
+	if testing.Short() {
+		t.Skip("crash test: -short")
+	}
+	strace, err := exec.LookPath("strace")
+	if err != nil {
+		t.Skip("strace is not installed (make deps installs it)")
+	}
+	base := t.TempDir()
+	dir := filepath.Join(base, "Shop")
+	if err := run([]string{"create", dir, "--demo"}, nil, io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	db, err := engine.Open(dir, engine.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.CreateTable(engine.Table{Name: "K", Journaled: true, PrimaryKey: []string{"id"},
+		Fields: []engine.Field{{Name: "id", Type: journal.KindInt}}})
+	p := db.NewProcess("")
+	var to uint64
+	addK := func(from, n int) {
+		for i := from; i < from+n; i++ {
+			tx := p.Auto()
+			tx.Add("K", map[string]journal.Value{"id": journal.Int(int64(i))})
+			op, err := tx.Commit()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if i == 15 {
+				to = op
+			}
+		}
+	}
+	addK(1, 10)
+	if _, err := backup.Run(context.Background(), db, backup.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	addK(11, 10)
+	db.Close()
+	op := fmt.Sprint(to)
+	counts := callCounts(t, strace, []string{"renameat", "fsync", "fdatasync", "linkat", "unlinkat"}, "rollback", copyShop(t, base), "--to", op)
+	t.Logf("system calls of one rollback: %v", counts)
+	rounds, killed := 0, 0
+	for call, c := range counts {
+		for n := 1; n <= c+1; n++ {
+			rounds++
+			round := fmt.Sprintf("%s #%d", call, n)
+			d := copyShop(t, base)
+			if killAt(t, strace, call, n, "rollback", d, "--to", op) {
+				killed++
+			}
+			db, _, err := backup.OpenOrRepair(context.Background(), d, engine.Options{})
+			if err != nil {
+				t.Fatalf("%s: open after the killed rollback: %v", round, err)
+			}
+			got, _ := db.Count("K")
+			if got != 15 && got != 20 {
+				t.Fatalf("%s: %d records after a killed rollback, want 20 (not done) or 15 (done)", round, got)
+			}
+			if _, err := db.NewProcess("").Update(func(tx *engine.Tx) error {
+				_, err := tx.Add("K", map[string]journal.Value{"id": journal.Int(1000)})
+				return err
+			}); err != nil {
+				t.Fatalf("%s: a write after the killed rollback: %v", round, err)
+			}
+			res, err := backup.Run(context.Background(), db, backup.Options{})
+			db.Close()
+			if err != nil {
+				t.Fatalf("%s: the backup after the killed rollback: %v", round, err)
+			}
+			rr, err := backup.Restore(context.Background(), res.Archive, backup.RestoreOptions{To: filepath.Join(t.TempDir(), "R")})
+			if err != nil {
+				t.Fatalf("%s: restore of the backup after the killed rollback: %v", round, err)
+			}
+			rdb, err := engine.Open(rr.Dir, engine.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n, _ := rdb.Count("K"); n != got+1 {
+				t.Fatalf("%s: the restore holds %d records, want %d", round, n, got+1)
+			}
+			rdb.Close()
+		}
+	}
+	if killed == 0 {
+		t.Fatal("no rollback was killed: the test proved nothing")
+	}
+	t.Logf("%d of %d rollbacks killed", killed, rounds)
+}
+
+// copyShop copies base/Shop and base/Shop Backups into a new folder and returns the copy of Shop.
+func copyShop(t *testing.T, base string) string {
+	t.Helper()
+	to := t.TempDir()
+	for _, d := range []string{"Shop", "Shop Backups"} {
+		if out, err := exec.Command("cp", "-a", filepath.Join(base, d), to).CombinedOutput(); err != nil {
+			t.Fatalf("cp: %v %s", err, out)
+		}
+	}
+	return filepath.Join(to, "Shop")
+}

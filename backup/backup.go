@@ -180,6 +180,8 @@ func run(ctx context.Context, db *engine.DB, dest string, opts Options, start ti
 		return nil, nil, coded(engine.CodeDestination, "read history", dest, err)
 	}
 	removeStaleTemps(dest, db.Name())
+	removeAbandonedAll(dest)
+	removeAbandonedAll(filepath.Dir(db.Dir()))
 	if err := resumeInterrupted(db, dest, hist); err != nil {
 		return hist, nil, err
 	}

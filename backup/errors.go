@@ -13,6 +13,8 @@ var (
 	ErrMismatch = errors.New("backup: entry does not match the manifest")
 	// ErrStopped: the backup was stopped (its context was cancelled).
 	ErrStopped = errors.New("backup: stopped by the user")
+	// errInUse: a data file is locked by a process that has the database open.
+	errInUse = errors.New("backup: the database is open in another process")
 )
 
 // coded wraps err with a user-facing code, keeping a code the error already carries.

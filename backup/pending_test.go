@@ -133,3 +133,45 @@ func TestSecondBackupRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// What killed restores, repairs and rollbacks leave (a hidden staging folder and its lock file,
+// held by no process) is removed by the next backup, in the destination and beside the
+// database; one whose lock is held, and a hidden folder of someone else, stay.
+func TestBackupRemovesAbandonedStaging(t *testing.T) {
+	db := newDB(t)
+	dest := Destination(db)
+	os.MkdirAll(dest, 0o700)
+	parent := filepath.Dir(db.Dir())
+	abandoned := []string{
+		filepath.Join(dest, ".Shop[0001]"+stagingInfix+"123"),
+		filepath.Join(parent, ".Shop.repair-456"),
+		filepath.Join(parent, ".Shop.rollback-789"),
+	}
+	for _, d := range abandoned {
+		os.MkdirAll(filepath.Join(d, "db", "Data"), 0o700)
+		os.WriteFile(d+stagingLock, nil, 0o600)
+	}
+	running, done, err := newStaging(dest, ".Other"+stagingInfix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer done()
+	mine := filepath.Join(parent, ".mine")
+	os.Mkdir(mine, 0o700)
+	os.WriteFile(mine+stagingLock, nil, 0o600)
+	if _, err := Run(context.Background(), db, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range abandoned {
+		for _, p := range []string{d, d + stagingLock} {
+			if _, err := os.Lstat(p); err == nil {
+				t.Errorf("%s stays after the next backup", p)
+			}
+		}
+	}
+	for _, p := range []string{running, mine} {
+		if _, err := os.Lstat(p); err != nil {
+			t.Errorf("%s was removed: %v", p, err)
+		}
+	}
+}

@@ -134,29 +134,11 @@ func Rollback(ctx context.Context, dir string, to uint64) (*RollbackResult, erro
 		return nil, &engine.Error{Code: engine.CodeBackupInterrupted, Op: "rollback", Path: dir, Err: errors.New("the rollback was stopped; the database is unchanged")}
 	}
 
-	// The swap: the new data file and log beside the old ones first, then the old ones set
-	// aside and the new ones put in their place, each folder synced.
 	stamp := start.Format("20060102-150405")
 	data := filepath.Join(dir, "Data", name+".4DD")
 	res.OldData, res.OldLog = data+".before-rollback-"+stamp, logPath+".before-rollback-"+stamp
-	steps := []struct{ from, to string }{
-		{filepath.Join(built, "Data", name+".4DD"), data + ".rollback"},
-		{filepath.Join(built, "Data", "data.journal"), logPath + ".rollback"},
-		{data, res.OldData},
-		{logPath, res.OldLog},
-		{data + ".rollback", data},
-		{logPath + ".rollback", logPath},
-	}
-	for i, step := range steps {
-		if err := os.Rename(step.from, step.to); err != nil {
-			for j := i - 1; j >= 0; j-- {
-				os.Rename(steps[j].to, steps[j].from) // undo, newest first
-			}
-			return nil, &engine.Error{Code: engine.CodeDataIO, Op: "rollback", Path: step.to, Err: err}
-		}
-	}
-	for _, d := range []string{filepath.Dir(data), filepath.Dir(logPath)} {
-		journal.OSFS{}.SyncDir(d)
+	if err := swapRolledBack(built, data, logPath, res.OldData, res.OldLog); err != nil {
+		return nil, err
 	}
 	if err := recordOperation(dest, operationEntry("rollback", res.Backup, start, to, res.OldData, res.OldLog), keepOr100(s)); err != nil {
 		note(dir, true, true, "Warning: the rollback could not be recorded in %s: %v", filepath.Join(dest, HistoryFile), err)
@@ -203,4 +185,117 @@ func copyTree(to, from string) error {
 		}
 		return journal.WriteFileAtomic(journal.OSFS{}, target, b, 0o600)
 	})
+}
+
+// swapRolledBack puts the data file and log built in folder built in the place of the
+// database's, keeping the old ones as oldData and oldLog. Both data files are locked meanwhile,
+// so no process opens the database half swapped (2007). The old files get their second name
+// first (a link), and each new file replaces the old one in one rename: there is never a moment
+// without a data file or a log. The log goes first: a kill between the two leaves the old data
+// file with the new, empty log that continues its operation numbers, a database that opens as
+// it was before the rollback (the old log kept as oldLog); the other order would leave the
+// rolled-back data file with the old log, whose undone operations the next open would integrate
+// again. Each folder is synced after each step, and a failure is undone, newest step first; an
+// undo that fails too says exactly where each file is.
+func swapRolledBack(built, data, logPath, oldData, oldLog string) error {
+	newData, newLog := filepath.Join(built, "Data", filepath.Base(data)), filepath.Join(built, "Data", "data.journal")
+	unlockOld, err := lockDataFile(data)
+	if err != nil {
+		return rollbackSwapError(data, err)
+	}
+	defer unlockOld()
+	unlockNew, err := lockDataFile(newData)
+	if err != nil {
+		return rollbackSwapError(newData, err)
+	}
+	defer unlockNew()
+	// Never final names: what a killed rollback left.
+	os.Remove(data + ".rollback")
+	os.Remove(logPath + ".rollback")
+	steps := []swapStep{
+		{from: newData, to: data + ".rollback"},
+		{from: newLog, to: logPath + ".rollback"},
+		{from: logPath, to: oldLog, link: true},
+		{from: logPath + ".rollback", to: logPath, over: true},
+		{from: data, to: oldData, link: true},
+		{from: data + ".rollback", to: data, over: true},
+	}
+	for i, step := range steps {
+		happened, err := step.do()
+		if err == nil {
+			continue
+		}
+		if !happened {
+			i-- // nothing of this step to undo
+		}
+		var undo []error
+		for j := i; j >= 0; j-- {
+			if uerr := steps[j].undo(); uerr != nil {
+				undo = append(undo, uerr)
+			}
+		}
+		if len(undo) > 0 {
+			return &engine.Error{Code: engine.CodeDataIO, Op: "rollback", Path: step.to,
+				Err: fmt.Errorf("the rollback failed (%v) and could not be undone: %v; put each file back under its name before opening the database", err, errors.Join(undo...))}
+		}
+		return &engine.Error{Code: engine.CodeDataIO, Op: "rollback", Path: step.to, Err: fmt.Errorf("%w; the rollback was undone, the database is as before", err)}
+	}
+	return nil
+}
+
+// swapStep moves from to to (a rename), or gives from the second name to (a link), then
+// syncs the folders. A rename over a file that the step before linked is undone by that
+// step's undo: the old file's second name is renamed back over the new one, in one rename.
+type swapStep struct {
+	from, to   string
+	link, over bool
+}
+
+// do carries the step out; happened says whether the file moved (a sync may fail after).
+func (s swapStep) do() (happened bool, err error) {
+	if s.link {
+		err = os.Link(s.from, s.to)
+	} else {
+		err = os.Rename(s.from, s.to)
+	}
+	if err != nil {
+		return false, err
+	}
+	fsys := journal.OSFS{}
+	return true, errors.Join(fsys.SyncDir(filepath.Dir(s.from)), fsys.SyncDir(filepath.Dir(s.to)))
+}
+
+// undo takes a step that happened back.
+func (s swapStep) undo() error {
+	if s.over {
+		return nil
+	}
+	if s.link && sameFile(s.from, s.to) {
+		// The rename over from did not happen: from is still the old file.
+		if err := os.Remove(s.to); err != nil {
+			return fmt.Errorf("%s has a second name %s (%w)", s.from, s.to, err)
+		}
+		return nil
+	}
+	if err := os.Rename(s.to, s.from); err != nil {
+		return fmt.Errorf("%s stays at %s (%w)", s.from, s.to, err)
+	}
+	journal.OSFS{}.SyncDir(filepath.Dir(s.from))
+	return nil
+}
+
+func rollbackSwapError(path string, err error) error {
+	if errors.Is(err, errInUse) {
+		return &engine.Error{Code: engine.CodeInUse, Op: "rollback", Path: path, Err: errors.New("the database was opened while the rollback was prepared; close it there and roll back again")}
+	}
+	return &engine.Error{Code: engine.CodeDataIO, Op: "rollback", Path: path, Err: err}
+}
+
+func sameFile(a, b string) bool {
+	fa, err := os.Stat(a)
+	if err != nil {
+		return false
+	}
+	fb, err := os.Stat(b)
+	return err == nil && os.SameFile(fa, fb)
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
+	"syscall"
 	"testing"
 
 	"holdfast/engine"
@@ -122,5 +124,48 @@ func TestRollbackErrors(t *testing.T) {
 	db.Close()
 	if _, err := Rollback(context.Background(), dir, 1); engine.CodeOf(err) != engine.CodeNoLog {
 		t.Errorf("a rollback without a log: %v, want 1403", err)
+	}
+}
+
+// A swap that fails half way is undone: the data file and the log are the old ones again,
+// under their names, and nothing of the rollback stays beside them. A data file held open by
+// another process is never swapped (2007).
+func TestRollbackSwapUndone(t *testing.T) {
+	dir := t.TempDir()
+	built := filepath.Join(dir, "built")
+	os.MkdirAll(filepath.Join(built, "Data"), 0o700)
+	os.MkdirAll(filepath.Join(dir, "Data"), 0o700)
+	data, logPath := filepath.Join(dir, "Data", "Shop.4DD"), filepath.Join(dir, "Data", "data.journal")
+	os.WriteFile(data, []byte("old data"), 0o600)
+	os.WriteFile(logPath, []byte("old log"), 0o600)
+	os.WriteFile(filepath.Join(built, "Data", "Shop.4DD"), []byte("new data"), 0o600)
+	os.WriteFile(filepath.Join(built, "Data", "data.journal"), []byte("new log"), 0o600)
+	oldData, oldLog := data+".before", logPath+".before"
+	os.Mkdir(oldData, 0o700) // the data file's second name is taken: that step fails
+	err := swapRolledBack(built, data, logPath, oldData, oldLog)
+	if engine.CodeOf(err) != engine.CodeDataIO || !strings.Contains(err.Error(), "undone") {
+		t.Fatalf("want 2010 saying the rollback was undone, got %v", err)
+	}
+	for path, want := range map[string]string{data: "old data", logPath: "old log"} {
+		if b, err := os.ReadFile(path); err != nil || string(b) != want {
+			t.Errorf("%s holds %q (%v), want %q", path, b, err, want)
+		}
+	}
+	for _, left := range []string{oldLog, data + ".rollback", logPath + ".rollback"} {
+		if _, err := os.Lstat(left); err == nil {
+			t.Errorf("%s stays after the undo", left)
+		}
+	}
+	os.Remove(oldData)
+	f, _ := os.OpenFile(data, os.O_RDWR, 0)
+	defer f.Close()
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		t.Fatal(err)
+	}
+	if err := swapRolledBack(built, data, logPath, oldData, oldLog); engine.CodeOf(err) != engine.CodeInUse {
+		t.Fatalf("a data file held open elsewhere: %v, want 2007", err)
+	}
+	if b, _ := os.ReadFile(data); string(b) != "old data" {
+		t.Errorf("the data file held open was swapped: %q", b)
 	}
 }

@@ -16,3 +16,10 @@ func newStaging(parent, prefix string) (dir string, done func(), err error) {
 
 // removeAbandoned cannot tell a killed restore from a running one here: it removes nothing.
 func removeAbandoned(parent, prefix string) {}
+
+// removeAbandonedAll cannot tell killed work from running work here either.
+func removeAbandonedAll(parent string) {}
+
+// lockDataFile locks nothing here: bbolt's own lock is not an advisory lock another handle
+// could take.
+func lockDataFile(path string) (unlock func(), err error) { return func() {}, nil }

@@ -58,6 +58,23 @@ func noLocks(err error) bool {
 // use: what is built there is renamed into place only once whole.
 func removeAbandoned(parent, prefix string) {
 	locks, _ := filepath.Glob(filepath.Join(globEscape(parent), globEscape(prefix)+"*"+stagingLock))
+	removeUnlocked(locks)
+}
+
+// removeAbandonedAll removes the staging folders of every restore, repair and rollback killed
+// in parent, whatever they were for. A backup does this in its destination (where restores go
+// by default) and beside its database (where repairs and rollbacks work).
+func removeAbandonedAll(parent string) {
+	var locks []string
+	for _, kind := range []string{stagingInfix, ".repair-", ".rollback-"} {
+		l, _ := filepath.Glob(filepath.Join(globEscape(parent), ".*"+kind+"*"+stagingLock))
+		locks = append(locks, l...)
+	}
+	removeUnlocked(locks)
+}
+
+// removeUnlocked removes each staging folder whose lock file no process holds, then the lock.
+func removeUnlocked(locks []string) {
 	for _, l := range locks {
 		f, err := os.OpenFile(l, os.O_RDWR, 0)
 		if err != nil {
@@ -70,4 +87,22 @@ func removeAbandoned(parent, prefix string) {
 		}
 		f.Close()
 	}
+}
+
+// lockDataFile takes the lock that bbolt takes on a data file, so that no process opens the
+// database while a rollback swaps its files (an open then waits and reports the database in
+// use, 2007). Where the file system has no locks, nothing is locked.
+func lockDataFile(path string) (unlock func(), err error) {
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		return nil, err
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil && !noLocks(err) {
+		f.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return nil, errInUse
+		}
+		return nil, err
+	}
+	return func() { f.Close() }, nil
 }
