@@ -19,7 +19,10 @@
 //
 // A dotted key (log.use) is a path of nested elements; a list key holds one <item> per value.
 // Only keys that differ from their default need to be present. Elements Holdfast does not know
-// are kept as they are when the file is written again.
+// (and comments) are kept as their bytes in the file and written back byte for byte, whatever
+// they hold; the elements of keys are written anew, indented. Elements nest at most MaxDepth
+// (64) levels, the root included: a deeper file is refused (ErrMalformed, error 2009 for the
+// user) before more of it is read, so a hostile file costs neither memory nor disk.
 //
 // ScheduleOf reads the scheduler.* keys into a Schedule, whose Next and Missed give the run times
 // of SPEC S6.7 as a pure function of the schedule, the last run and now, in now's location: a time

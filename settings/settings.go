@@ -3,8 +3,6 @@ package settings
 import (
 	"bytes"
 	"encoding/xml"
-	"fmt"
-	"io"
 	"slices"
 	"strings"
 )
@@ -14,149 +12,162 @@ const FileName = "Data/Settings/Backup.4DSettings"
 
 const rootName = "BackupSettings"
 
-// node is one XML element, kept whole so that elements Holdfast does not know survive a rewrite.
+// kind is what a known element holds.
+type kind uint8
+
+const (
+	branchElement kind = iota // the root, or an element on the way to keys (log, scheduler.custom)
+	valueElement              // the element of a single-valued key, or an item of a list key
+	listElement               // the element of a list key, holding its items
+)
+
+// elementKinds maps the dotted path of every element Holdfast knows ("" is the root, "log",
+// "log.use", "content.attachments.item") to what it holds.
+var elementKinds = func() map[string]kind {
+	m := map[string]kind{"": branchElement}
+	for _, k := range Keys {
+		parts := strings.Split(k.Name, ".")
+		for i := 1; i < len(parts); i++ {
+			m[strings.Join(parts[:i], ".")] = branchElement
+		}
+		m[k.Name] = valueElement
+		if k.List {
+			m[k.Name] = listElement
+			m[k.Name+".item"] = valueElement
+		}
+	}
+	return m
+}()
+
+// node is one element of the file that Holdfast knows: the root, an element on the path of a
+// key, a key's own element, or an item of a list key. Anything else is kept in a raw piece.
 type node struct {
 	name     string
-	attrs    []xml.Attr
-	text     string
-	children []*node
-	comments []string // comments directly inside the element, written before its children
+	kind     kind
+	open     []byte // the start tag as it was in the file (attributes and all); nil: <name>
+	text     string // the character data directly inside a value element, decoded
+	line     int    // the line of the start tag in the parsed file (0: not read from a file)
+	children []piece
+}
+
+// piece is a child of a known element: a known element, or the bytes of anything else exactly
+// as they were in the file (an unknown element with all it holds, a comment, stray text).
+type piece struct {
+	node *node
+	raw  []byte
 }
 
 // Settings is a database's backup settings.
 type Settings struct {
-	root *node
+	root           *node
+	prolog, epilog [][]byte // comments before and after the root element, as they were
 }
 
 // New returns settings with every key at its default.
 func New() *Settings {
-	return &Settings{root: &node{name: rootName, attrs: []xml.Attr{{Name: xml.Name{Local: "version"}, Value: "1"}}}}
+	return &Settings{root: &node{name: rootName, open: []byte(`<` + rootName + ` version="1">`)}}
 }
 
-// Parse reads a settings file. Every known key present must hold a valid value; a key that is
-// absent has its default.
-func Parse(data []byte) (*Settings, error) {
-	dec := xml.NewDecoder(bytes.NewReader(data))
-	var stack []*node
-	var root *node
-	for {
-		tok, err := dec.Token()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
-		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			n := &node{name: t.Name.Local, attrs: slices.Clone(t.Attr)}
-			if len(stack) == 0 {
-				if root != nil {
-					return nil, fmt.Errorf("%w: more than one root element", ErrMalformed)
-				}
-				root = n
-			} else {
-				parent := stack[len(stack)-1]
-				parent.children = append(parent.children, n)
-			}
-			stack = append(stack, n)
-		case xml.EndElement:
-			stack = stack[:len(stack)-1]
-		case xml.CharData:
-			if len(stack) > 0 {
-				stack[len(stack)-1].text += string(t)
-			}
-		case xml.Comment:
-			if len(stack) > 0 {
-				top := stack[len(stack)-1]
-				top.comments = append(top.comments, string(t))
-			}
-		}
-	}
-	if root == nil || root.name != rootName {
-		return nil, fmt.Errorf("%w: the root element must be <%s>", ErrMalformed, rootName)
-	}
-	s := &Settings{root: root}
-	for _, k := range Keys {
-		vals, present := s.raw(k)
-		if !present {
-			continue
-		}
-		for _, v := range vals {
-			if err := k.Check(v); err != nil {
-				return nil, err
-			}
-		}
-	}
-	return s, nil
-}
-
-// Marshal writes the settings as indented XML, every known key included.
+// Marshal writes the settings as indented XML, every known key included. Elements Holdfast
+// does not know, and comments, are written back byte for byte as they were read.
 func (s *Settings) Marshal() []byte {
 	c := s.Clone()
 	for _, k := range Keys {
-		if _, present := c.raw(k); !present && !k.List {
+		if c.find(k.Name, false) == nil && !k.List {
 			c.setRaw(k, []string{k.Default})
 		}
 	}
 	var b bytes.Buffer
 	b.WriteString(xml.Header)
+	for _, r := range c.prolog {
+		b.Write(r)
+		b.WriteByte('\n')
+	}
 	writeNode(&b, c.root, 0)
+	for _, r := range c.epilog {
+		b.Write(r)
+		b.WriteByte('\n')
+	}
 	return b.Bytes()
 }
 
+// writeNode writes a value element on one line, and any other element with its children one
+// level deeper. Known elements nest at most 4 deep, so the indentation costs little.
 func writeNode(b *bytes.Buffer, n *node, depth int) {
 	indent := strings.Repeat("  ", depth)
-	b.WriteString(indent + "<" + n.name)
-	for _, a := range n.attrs {
-		b.WriteString(" " + a.Name.Local + `="`)
-		xml.EscapeText(b, []byte(a.Value))
-		b.WriteString(`"`)
-	}
-	b.WriteString(">")
-	if len(n.children) == 0 && len(n.comments) == 0 {
+	b.WriteString(indent)
+	b.Write(n.startTag())
+	if n.kind == valueElement || len(n.children) == 0 {
 		xml.EscapeText(b, []byte(strings.TrimSpace(n.text)))
+		for _, c := range n.children {
+			b.Write(c.raw)
+		}
 		b.WriteString("</" + n.name + ">\n")
 		return
 	}
 	b.WriteString("\n")
-	for _, c := range n.comments {
-		b.WriteString(indent + "  <!--" + c + "-->\n")
-	}
 	for _, c := range n.children {
-		writeNode(b, c, depth+1)
+		if c.node != nil {
+			writeNode(b, c.node, depth+1)
+			continue
+		}
+		b.WriteString(indent + "  ")
+		b.Write(c.raw)
+		b.WriteString("\n")
 	}
 	b.WriteString(indent + "</" + n.name + ">\n")
 }
 
-// Clone returns a deep copy.
-func (s *Settings) Clone() *Settings { return &Settings{root: cloneNode(s.root)} }
-
-func cloneNode(n *node) *node {
-	c := &node{name: n.name, attrs: slices.Clone(n.attrs), text: n.text, comments: slices.Clone(n.comments)}
-	for _, ch := range n.children {
-		c.children = append(c.children, cloneNode(ch))
+// startTag is the element's start tag as it was read (a self-closing one opened), or <name>.
+func (n *node) startTag() []byte {
+	if n.open == nil {
+		return []byte("<" + n.name + ">")
 	}
-	return c
+	if t, ok := bytes.CutSuffix(n.open, []byte("/>")); ok {
+		return append(bytes.TrimRight(t, " \t\r\n"), '>')
+	}
+	return n.open
+}
+
+// Clone returns a deep copy.
+func (s *Settings) Clone() *Settings {
+	return &Settings{root: cloneNode(s.root), prolog: slices.Clone(s.prolog), epilog: slices.Clone(s.epilog)}
+}
+
+// cloneNode copies the known elements; raw pieces are never changed, so they are shared.
+func cloneNode(n *node) *node {
+	c := *n
+	c.children = slices.Clone(n.children)
+	for i, ch := range c.children {
+		if ch.node != nil {
+			c.children[i].node = cloneNode(ch.node)
+		}
+	}
+	return &c
+}
+
+// child is n's first known child element of that name.
+func (n *node) child(name string) *node {
+	for _, c := range n.children {
+		if c.node != nil && c.node.name == name {
+			return c.node
+		}
+	}
+	return nil
 }
 
 // find walks the element path of a key; create adds missing elements.
 func (s *Settings) find(name string, create bool) *node {
 	n := s.root
-	for _, part := range strings.Split(name, ".") {
-		var next *node
-		for _, c := range n.children {
-			if c.name == part {
-				next = c
-				break
-			}
-		}
+	parts := strings.Split(name, ".")
+	for i, part := range parts {
+		next := n.child(part)
 		if next == nil {
 			if !create {
 				return nil
 			}
-			next = &node{name: part}
-			n.children = append(n.children, next)
+			next = &node{name: part, kind: elementKinds[strings.Join(parts[:i+1], ".")]}
+			n.children = append(n.children, piece{node: next})
 		}
 		n = next
 	}
@@ -174,8 +185,8 @@ func (s *Settings) raw(k Key) ([]string, bool) {
 	}
 	var vals []string
 	for _, c := range n.children {
-		if c.name == "item" {
-			vals = append(vals, strings.TrimSpace(c.text))
+		if c.node != nil && c.node.name == "item" {
+			vals = append(vals, strings.TrimSpace(c.node.text))
 		}
 	}
 	return vals, true
@@ -189,13 +200,13 @@ func (s *Settings) setRaw(k Key, vals []string) {
 	}
 	kept := n.children[:0]
 	for _, c := range n.children {
-		if c.name != "item" {
+		if c.node == nil || c.node.name != "item" {
 			kept = append(kept, c)
 		}
 	}
 	n.children = kept
 	for _, v := range vals {
-		n.children = append(n.children, &node{name: "item", text: v})
+		n.children = append(n.children, piece{node: &node{name: "item", kind: valueElement, text: v}})
 	}
 }
 

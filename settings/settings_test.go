@@ -1,7 +1,10 @@
 package settings
 
 import (
+	"bytes"
 	"errors"
+	"fmt"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -124,6 +127,7 @@ func TestParseRejects(t *testing.T) {
 func FuzzParse(f *testing.F) {
 	f.Add(New().Marshal())
 	f.Add([]byte(`<BackupSettings><content><attachments><item>/a</item></attachments></content></BackupSettings>`))
+	f.Add([]byte("<!-- c --><BackupSettings v='1'><log><use/><x a='1'>t<![CDATA[&]]></x>y</log>z<?pi x?><!-- d --></BackupSettings><!-- e -->"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		s, err := Parse(data)
 		if err != nil {
@@ -134,6 +138,9 @@ func FuzzParse(f *testing.F) {
 		if err != nil {
 			t.Fatalf("re-parse of own output failed: %v\n%s", err, out)
 		}
+		if again := back.Marshal(); !bytes.Equal(again, out) {
+			t.Fatalf("marshal is not stable across a round trip:\n%s\n%s", out, again)
+		}
 		for _, k := range Keys {
 			a, _ := s.Get(k.Name)
 			b, _ := back.Get(k.Name)
@@ -142,4 +149,65 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+// nested is n levels of <name> around inner.
+func nested(name string, n int, inner string) string {
+	return strings.Repeat("<"+name+">", n) + inner + strings.Repeat("</"+name+">", n)
+}
+
+func TestUnknownElementsKeptByteForByte(t *testing.T) {
+	vendor := `<vendor  id='a' ><deep/><![CDATA[<x> & y]]>&#233;<n:z xmlns:n="urn:n" n:a="1"/>
+	    <!-- inside --></vendor>`
+	// 500 elements nested as deep as a file may nest them (the root is the first level): once
+	// written back with an indent per level, they made the file many times its size.
+	var deep strings.Builder
+	for i := 0; i < 500; i++ {
+		deep.WriteString(nested("x", MaxDepth-1, "v") + "\n")
+	}
+	in := "<?xml version=\"1.0\"?>\n<!-- before -->\n<BackupSettings version=\"1\">\n  " + vendor +
+		"\n  <log><use>false</use><colour/></log>\n" + deep.String() + "</BackupSettings>\n"
+	s, err := Parse([]byte(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Set("log.path", "/j/data.journal"); err != nil {
+		t.Fatal(err)
+	}
+	out := s.Marshal()
+	for _, want := range []string{vendor, "<colour/>", nested("x", MaxDepth-1, "v"), "<!-- before -->", "<use>false</use>", "<path>/j/data.journal</path>"} {
+		if !bytes.Contains(out, []byte(want)) {
+			t.Errorf("the file written lacks %.80q", want)
+		}
+	}
+	if len(out) > len(in)+4096 {
+		t.Errorf("a file of %d bytes was written back as %d bytes", len(in), len(out))
+	}
+	again, err := Parse(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(again.Marshal(), out) {
+		t.Error("marshal is not stable across a round trip")
+	}
+}
+
+func TestParseDepthLimit(t *testing.T) {
+	at := "<BackupSettings>" + nested("x", MaxDepth-1, "") + "</BackupSettings>"
+	if _, err := Parse([]byte(at)); err != nil {
+		t.Fatalf("a file nested %d deep was refused: %v", MaxDepth, err)
+	}
+	for _, levels := range []int{MaxDepth, 100_000} {
+		in := []byte("<BackupSettings><log>" + nested("x", levels, "") + "</log></BackupSettings>")
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		_, err := Parse(in)
+		runtime.ReadMemStats(&after)
+		if !errors.Is(err, ErrMalformed) || !strings.Contains(err.Error(), fmt.Sprintf("more than %d levels", MaxDepth)) {
+			t.Errorf("%d levels: %v, want the depth limit named", levels, err)
+		}
+		if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 1<<20 {
+			t.Errorf("%d levels: refusing them allocated %d bytes", levels, alloc)
+		}
+	}
 }
