@@ -35,6 +35,12 @@ type forged struct {
 // writeForged writes an archive of the given entries with a manifest, forging what they say.
 func writeForged(t *testing.T, path string, entries []forged) {
 	t.Helper()
+	writeForgedManifest(t, path, entries, nil)
+}
+
+// writeForgedManifest is writeForged with the manifest changed by edit (nil: unchanged).
+func writeForgedManifest(t *testing.T, path string, entries []forged, edit func(*Manifest)) {
+	t.Helper()
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
 	m := &Manifest{Format: manifestFormat, Backup: 1, Time: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC),
@@ -81,6 +87,9 @@ func writeForged(t *testing.T, path string, entries []forged) {
 			m.Entries = append(m.Entries, Entry{Path: e.extraInManf, Size: 1, SHA256: strings.Repeat("00", 32)})
 		}
 	}
+	if edit != nil {
+		edit(m)
+	}
 	w, _ := zw.Create(ManifestName)
 	w.Write(m.Marshal())
 	if err := zw.Close(); err != nil {
@@ -97,6 +106,7 @@ func plain(name, data string) forged {
 
 // Hostile archives are refused with 1432 before anything is extracted, and nothing is written
 // outside the destination, or under it: the folder of the archive holds only the archive after.
+// Verify refuses each of them with 1432 too: an archive it calls good is one restore extracts.
 func TestRestoreRefusesHostileArchives(t *testing.T) {
 	zeros := make([]byte, 32<<20)
 	var bomb bytes.Buffer
@@ -120,12 +130,28 @@ func TestRestoreRefusesHostileArchives(t *testing.T) {
 		"absurd ratio":                 {{name: "Data/Shop.4DD", data: []byte("tiny"), deflate: true, declared: 1 << 40, manifest: 1 << 40}},
 		"manifest lies about the size": {{name: "Data/Shop.4DD", data: []byte("0123456789"), declared: -1, manifest: 5}},
 		"entry not in the manifest":    {plain("Data/Shop.4DD", "data"), {name: "Project/extra.json", data: []byte("{}"), declared: -1, manifest: -1, notInManif: true}},
+		"a file that is a folder too":  {plain("Data/Shop.4DD", "data"), plain("Attachments/a", "file"), plain("Attachments/a/b", "inside")},
+		"device":                       {{name: "Data/dev", data: nil, mode: fs.ModeDevice | 0o600, declared: -1, manifest: -1}},
+	}
+	// The manifest names the database and the folder it came from (where a restore looks for
+	// its current log).
+	manifests := map[string]func(*Manifest){
+		"manifest name ..":         func(m *Manifest) { m.Name = ".." },
+		"manifest name with /":     func(m *Manifest) { m.Name = "../Shop" },
+		"manifest folder with ..":  func(m *Manifest) { m.Folder = "/home/user/../../etc/Shop" },
+		"manifest folder relative": func(m *Manifest) { m.Folder = "../Shop" },
+	}
+	for name := range manifests {
+		cases[name] = []forged{plain("Data/Shop.4DD", "data")}
 	}
 	for name, entries := range cases {
 		t.Run(name, func(t *testing.T) {
 			dir := t.TempDir()
 			archive := filepath.Join(dir, "Shop[0001].4BK")
-			writeForged(t, archive, entries)
+			writeForgedManifest(t, archive, entries, manifests[name])
+			if _, err := VerifyArchive(archive); engine.CodeOf(err) != engine.CodeUnsafeEntry {
+				t.Errorf("verify: %v, want 1432", err)
+			}
 			_, err := Restore(context.Background(), archive, RestoreOptions{NoIntegrate: true})
 			if engine.CodeOf(err) != engine.CodeUnsafeEntry {
 				t.Fatalf("restore: %v, want 1432", err)
@@ -144,7 +170,7 @@ func TestRestoreRefusesHostileArchives(t *testing.T) {
 }
 
 // A manifest that names an entry the archive lacks, a damaged deflate stream and a content
-// that does not match its checksum are damage (1411), not hostility.
+// that does not match its checksum are damage (1411), not hostility, to verify as to restore.
 func TestRestoreRefusesDamagedArchives(t *testing.T) {
 	good := plain("Data/Shop.4DD", strings.Repeat("data ", 100))
 	cases := map[string][]forged{
@@ -162,6 +188,9 @@ func TestRestoreRefusesDamagedArchives(t *testing.T) {
 				i := bytes.Index(b, []byte("data data"))
 				b[i] = 'D'
 				os.WriteFile(archive, b, 0o600)
+			}
+			if _, err := VerifyArchive(archive); engine.CodeOf(err) != engine.CodeArchiveVerify {
+				t.Errorf("verify: %v, want 1411", err)
 			}
 			_, err := Restore(context.Background(), archive, RestoreOptions{NoIntegrate: true})
 			if engine.CodeOf(err) != engine.CodeArchiveVerify {

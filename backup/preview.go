@@ -20,11 +20,11 @@ func ReadManifest(archive string) (*Manifest, error) {
 		}
 	}
 	defer os.RemoveAll(work)
-	zr, closeArchive, _, err := openArchive(archive, work)
+	za, closeArchive, _, err := openArchive(archive, work)
 	if err != nil {
 		return nil, err
 	}
 	defer closeArchive()
-	m, _, err := checkEntries(archive, zr)
+	m, _, err := checkEntries("preview", archive, za)
 	return m, err
 }

@@ -2,18 +2,12 @@ package backup
 
 import (
 	"archive/zip"
-	"compress/flate"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash/crc32"
-	"io"
 	"io/fs"
 	"maps"
 	"os"
-	"path"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -22,6 +16,8 @@ import (
 	"time"
 
 	"holdfast/engine"
+	"holdfast/journal"
+	"holdfast/settings"
 )
 
 // RestoreOptions choose what a restore does (S9 restore). The zero value restores everything
@@ -49,6 +45,10 @@ type RestoreOptions struct {
 	Backup        uint32
 	BackupOp      uint64
 
+	// FS is where the restored folder is extracted; nil: the real filesystem (tests inject
+	// faults).
+	FS journal.FS
+
 	inner bool // a step of a repair or rollback, which records itself
 
 	Progress func(Progress)
@@ -63,6 +63,30 @@ type RestoreResult struct {
 	Integrated int          // data operations applied from them
 	Reached    uint64       // the restored data holds every operation up to this one
 	Stopped    bool         // integration ended at the Until limit
+
+	// DisabledHooks are the hook commands the archive's settings held. They were cleared: a
+	// restored database runs no command that came with an archive rather than from the person
+	// using it (the first backup would run it). HooksNotice says so.
+	DisabledHooks []DisabledHook
+}
+
+// DisabledHook is a hook command of an archive's settings that its restore cleared.
+type DisabledHook struct {
+	Key     string // hooks.onStartup or hooks.onShutdown
+	Command string // the command as the archive held it
+}
+
+// HooksNotice says which hooks the restore disabled and how to set them again; "" when none.
+func (r *RestoreResult) HooksNotice() string {
+	if len(r.DisabledHooks) == 0 {
+		return ""
+	}
+	var was []string
+	for _, h := range r.DisabledHooks {
+		was = append(was, fmt.Sprintf("%s %q", h.Key, h.Command))
+	}
+	return fmt.Sprintf("hooks %s were disabled: they came with the archive, and a restored database runs no command it did not get from you; set them again with holdfast settings %q set KEY COMMAND if you trust them",
+		strings.Join(was, " and "), r.Dir)
 }
 
 // Restore items.
@@ -72,124 +96,217 @@ const (
 	ItemAttachments = "attachments"
 )
 
-// maxRatio is the highest ratio of an entry's size to its compressed size that deflate can
-// produce (258-byte matches of 1 bit each are 1032:1, plus a margin for block headers); an entry
-// declaring more is a forgery meant to exhaust the disk (a zip bomb).
-const maxRatio = 1100
-
 // Restore extracts an archive (its segments joined, the redundancy used to repair it, every
 // entry checked against the manifest) into a new database folder, then makes that folder a
 // database that opens: the data file marked as this backup, the chosen logs integrated, and a
 // new empty log that continues the operation numbers. Nothing lands outside the destination: an
-// entry that would, or that is a link, or that is larger than declared, fails the whole restore
-// with 1432 before anything is extracted. The folder appears under its name only when complete.
+// entry that would, or that is a link, or that is larger than declared, or whose bytes overlap
+// another's, fails the whole restore with 1432 before anything is extracted; so does a chain of
+// logs with a gap (1412) or of another database (1416). The hooks of the archive's settings are
+// disabled (RestoreResult.DisabledHooks). The folder appears under its name only when complete.
 func Restore(ctx context.Context, archive string, opts RestoreOptions) (*RestoreResult, error) {
 	start := time.Now()
-	archive, err := filepath.Abs(archive)
-	if err != nil {
-		return nil, &engine.Error{Code: engine.CodeUsage, Op: "restore", Path: archive, Err: err}
-	}
-	items, err := restoreItems(opts.Items)
+	archive, dest, items, err := restoreTarget(archive, opts)
 	if err != nil {
 		return nil, err
 	}
-	dest := opts.To
-	if dest == "" {
-		dest = DefaultRestoreFolder(archive)
-	}
-	if dest, err = filepath.Abs(dest); err != nil {
-		return nil, &engine.Error{Code: engine.CodeUsage, Op: "restore", Path: dest, Err: err}
-	}
-	if _, err := os.Lstat(dest); err == nil {
-		return nil, &engine.Error{Code: engine.CodeExists, Op: "restore", Path: dest, Err: errors.New("the destination exists; choose a new folder (--to)")}
+	fsys := opts.FS
+	if fsys == nil {
+		fsys = journal.OSFS{}
 	}
 	parent := filepath.Dir(dest)
 	if err := os.MkdirAll(parent, 0o700); err != nil {
-		return nil, &engine.Error{Code: engine.CodeDestination, Op: "restore", Path: parent, Err: err}
+		return nil, restoreIO(parent, err)
 	}
 	prefix := "." + filepath.Base(dest) + stagingInfix
 	removeAbandoned(parent, prefix)
 	work, doneStaging, err := newStaging(parent, prefix)
 	if err != nil {
-		return nil, &engine.Error{Code: engine.CodeDestination, Op: "restore", Path: parent, Err: err}
+		return nil, restoreIO(parent, err)
 	}
 	defer doneStaging() // what is left once renamed into place; otherwise a failed restore
 
-	zr, closeArchive, rep, err := openArchive(archive, work)
+	za, closeArchive, rep, err := openArchive(archive, work)
 	if err != nil {
 		return nil, err
 	}
 	defer closeArchive()
-	m, files, err := checkEntries(archive, zr)
+	m, files, err := checkEntries("restore", archive, za)
 	if err != nil {
 		return nil, err
 	}
 	res := &RestoreResult{Dir: dest, Manifest: m, Repaired: rep}
+	if items[ItemData] {
+		// What the integration would refuse at the end is refused now, before any extraction.
+		if res.Logs, err = restoreLogs(ctx, archive, m, opts); err != nil {
+			return nil, err
+		}
+	}
 	folder := filepath.Join(work, "db")
-	if err := extract(ctx, archive, folder, m, files, items, opts.Progress); err != nil {
+	if err := extract(ctx, fsys, archive, folder, m, files, items, opts.Progress); err != nil {
 		return nil, err
 	}
 	if !items[ItemData] {
 		// Structure or attachments only: files, not a database to open.
 		return res, commitFolder(folder, dest)
 	}
-	if items[ItemData] && m.Name != filepath.Base(dest) {
-		// The data file is named after the database folder.
-		from := filepath.Join(folder, "Data", m.Name+".4DD")
-		if err := os.Rename(from, filepath.Join(folder, "Data", filepath.Base(dest)+".4DD")); err != nil {
-			return nil, &engine.Error{Code: engine.CodeArchiveVerify, Op: "restore", Path: archive, Err: fmt.Errorf("the archive holds no data file for %s", m.Name)}
-		}
-	}
-	switch {
-	case len(opts.Logs) > 0:
-		res.Logs = opts.Logs
-	case !opts.NoIntegrate:
-		source := opts.CurrentLogOf
-		if source == "" {
-			source = m.Folder
-		}
-		if res.Logs, err = FindLogs(filepath.Dir(archive), m.Name, m.Backup, source, m.Database); err != nil {
-			return nil, err
-		}
-	}
-	if opts.StructureFrom != "" {
-		for _, sub := range []string{"Project", filepath.Join("Data", "Settings")} {
-			if err := copyTree(filepath.Join(folder, sub), filepath.Join(opts.StructureFrom, sub)); err != nil {
-				return nil, &engine.Error{Code: engine.CodeDataIO, Op: "restore", Path: opts.StructureFrom, Err: err}
-			}
-		}
-	}
-	number, op := m.Backup, m.Operation
-	if opts.Backup != 0 {
-		number, op = opts.Backup, opts.BackupOp
-	}
-	// The folder is opened at its final name's place so that what the engine writes (its
-	// journal, its log header) is what stays; it is renamed only when all went well.
-	staged := filepath.Join(work, filepath.Base(dest))
-	if err := os.Rename(folder, staged); err != nil {
-		return nil, &engine.Error{Code: engine.CodeDestination, Op: "restore", Path: work, Err: err}
-	}
-	db, orep, err := engine.OpenRestored(staged, engine.Restored{Backup: number, Operation: op, Logs: res.Logs, Until: opts.Until, ContinueAfter: opts.ContinueAfter, Stop: ctx.Done()},
-		engine.Options{Progress: integrationProgress(opts.Progress)})
-	if err != nil {
+	if err := prepareFolder(fsys, folder, m, opts, res); err != nil {
 		return nil, err
 	}
-	res.Integrated, res.Reached, res.Stopped = orep.Integrated, orep.Reached, orep.Stopped
-	if err := db.Close(); err != nil {
-		return nil, err
-	}
-	note(staged, true, false, "Restore of %s (backup %d, operation %d) into %s: %d operation(s) integrated from %d log file(s), data at operation %d.",
-		archive, m.Backup, m.Operation, dest, res.Integrated, len(res.Logs), res.Reached)
-	if err := ctx.Err(); err != nil {
-		return nil, &engine.Error{Code: engine.CodeBackupInterrupted, Op: "restore", Path: dest, Err: errors.New("stopped before the restored folder was put in place; nothing is kept")}
-	}
-	if err := commitFolder(staged, dest); err != nil {
+	if err := openAndPlace(ctx, archive, work, folder, m, opts, res); err != nil {
 		return nil, err
 	}
 	if !opts.inner {
 		recordRestore(archive, m, res, start)
 	}
 	return res, nil
+}
+
+// restoreTarget resolves a restore's archive and destination folder (which must not exist)
+// and the items it restores.
+func restoreTarget(archive string, opts RestoreOptions) (string, string, map[string]bool, error) {
+	archive, err := filepath.Abs(archive)
+	if err != nil {
+		return "", "", nil, &engine.Error{Code: engine.CodeUsage, Op: "restore", Path: archive, Err: err}
+	}
+	items, err := restoreItems(opts.Items)
+	if err != nil {
+		return "", "", nil, err
+	}
+	dest := opts.To
+	if dest == "" {
+		dest = DefaultRestoreFolder(archive)
+	}
+	if dest, err = filepath.Abs(dest); err != nil {
+		return "", "", nil, &engine.Error{Code: engine.CodeUsage, Op: "restore", Path: dest, Err: err}
+	}
+	if _, err := os.Lstat(dest); err == nil {
+		return "", "", nil, &engine.Error{Code: engine.CodeExists, Op: "restore", Path: dest, Err: errors.New("the destination exists; choose a new folder (--to)")}
+	}
+	return archive, dest, items, nil
+}
+
+// restoreIO is the error of a restore that could not write its folder (2019): the fault is the
+// destination's (its disk, its permissions), not the archive's.
+func restoreIO(path string, err error) error {
+	return &engine.Error{Code: engine.CodeFileIO, Op: "restore", Path: path, Err: err}
+}
+
+// restoreLogs are the logs a restore of the data integrates: opts.Logs, or unless NoIntegrate
+// those FindLogs finds. They are checked as a chain (checkChain), and the archive must hold
+// the data file they are integrated into, before anything is extracted.
+func restoreLogs(ctx context.Context, archive string, m *Manifest, opts RestoreOptions) ([]string, error) {
+	data := "Data/" + m.Name + ".4DD"
+	if !slices.ContainsFunc(m.Entries, func(e Entry) bool { return e.Path == data }) {
+		return nil, &engine.Error{Code: engine.CodeArchiveVerify, Op: "restore", Path: archive,
+			Err: fmt.Errorf("the archive holds no data file for %s (%s): restore it with --items structure,attachments, or use another backup", m.Name, data)}
+	}
+	var logs []string
+	switch {
+	case len(opts.Logs) > 0:
+		logs = opts.Logs
+	case !opts.NoIntegrate:
+		source := opts.CurrentLogOf
+		if source == "" {
+			source = m.Folder
+		}
+		var err error
+		if logs, err = FindLogs(filepath.Dir(archive), m.Name, m.Backup, source, m.Database); err != nil {
+			return nil, err
+		}
+	}
+	err := checkChain(ctx, chainCheck{logs: logs, database: m.Database, after: m.Operation, until: opts.Until}, opts.Progress)
+	if err != nil {
+		return nil, err
+	}
+	return logs, nil
+}
+
+// prepareFolder makes the extracted folder the restored database's: the data file named after
+// the destination folder; for a rollback or repair, the structure and settings of the live
+// database (the user's own, hooks included); otherwise the archive's settings with their
+// hooks disabled.
+func prepareFolder(fsys journal.FS, folder string, m *Manifest, opts RestoreOptions, res *RestoreResult) error {
+	if name := filepath.Base(res.Dir); m.Name != name {
+		// restoreLogs saw the data file in the manifest and extract wrote it: a failure here
+		// is the destination's.
+		from, to := filepath.Join(folder, "Data", m.Name+".4DD"), filepath.Join(folder, "Data", name+".4DD")
+		if err := fsys.Rename(from, to); err != nil {
+			return restoreIO(to, fmt.Errorf("the extracted data file could not be renamed after the folder: %w", err))
+		}
+	}
+	if opts.StructureFrom != "" {
+		for _, sub := range []string{"Project", filepath.Join("Data", "Settings")} {
+			if err := copyTree(filepath.Join(folder, sub), filepath.Join(opts.StructureFrom, sub)); err != nil {
+				return &engine.Error{Code: engine.CodeDataIO, Op: "restore", Path: opts.StructureFrom, Err: err}
+			}
+		}
+		return nil
+	}
+	var err error
+	res.DisabledHooks, err = disableHooks(fsys, folder)
+	return err
+}
+
+// hookKeys are the settings that hold a command Holdfast runs.
+var hookKeys = []string{"hooks.onStartup", "hooks.onShutdown"}
+
+// disableHooks clears the hook commands of the settings extracted into folder and returns what
+// they were.
+func disableHooks(fsys journal.FS, folder string) ([]DisabledHook, error) {
+	s, err := folderSettings(folder)
+	if err != nil {
+		return nil, err
+	}
+	var off []DisabledHook
+	for _, key := range hookKeys {
+		if cmd := s.String(key); cmd != "" {
+			off = append(off, DisabledHook{Key: key, Command: cmd})
+			if err := s.Set(key, ""); err != nil {
+				return nil, &engine.Error{Code: engine.CodeBadSetting, Op: "restore", Path: key, Err: err}
+			}
+		}
+	}
+	if len(off) == 0 {
+		return nil, nil
+	}
+	path := filepath.Join(folder, settings.FileName)
+	if err := journal.WriteFileAtomic(fsys, path, s.Marshal(), 0o600); err != nil {
+		return nil, restoreIO(path, err)
+	}
+	return off, nil
+}
+
+// openAndPlace opens the extracted folder as a database (integrating its logs) and puts it in
+// place. The folder is opened at its final name's place so that what the engine writes (its
+// journal, its log header) is what stays; it is renamed only when all went well.
+func openAndPlace(ctx context.Context, archive, work, folder string, m *Manifest, opts RestoreOptions, res *RestoreResult) error {
+	staged := filepath.Join(work, filepath.Base(res.Dir))
+	if err := os.Rename(folder, staged); err != nil {
+		return restoreIO(work, err)
+	}
+	number, op := m.Backup, m.Operation
+	if opts.Backup != 0 {
+		number, op = opts.Backup, opts.BackupOp
+	}
+	db, orep, err := engine.OpenRestored(staged, engine.Restored{Backup: number, Operation: op, Logs: res.Logs, Until: opts.Until, ContinueAfter: opts.ContinueAfter, Stop: ctx.Done()},
+		engine.Options{Progress: integrationProgress(opts.Progress)})
+	if err != nil {
+		return err
+	}
+	res.Integrated, res.Reached, res.Stopped = orep.Integrated, orep.Reached, orep.Stopped
+	if err := db.Close(); err != nil {
+		return err
+	}
+	note(staged, true, false, "Restore of %s (backup %d, operation %d) into %s: %d operation(s) integrated from %d log file(s), data at operation %d.",
+		archive, m.Backup, m.Operation, res.Dir, res.Integrated, len(res.Logs), res.Reached)
+	if notice := res.HooksNotice(); notice != "" {
+		note(staged, true, true, "Restore: %s.", notice)
+	}
+	if err := ctx.Err(); err != nil {
+		return &engine.Error{Code: engine.CodeBackupInterrupted, Op: "restore", Path: res.Dir, Err: errors.New("stopped before the restored folder was put in place; nothing is kept")}
+	}
+	return commitFolder(staged, res.Dir)
 }
 
 // recordRestore adds the restore to the history of the archive's folder when it is a backup
@@ -273,7 +390,7 @@ func restoreItems(list []string) (map[string]bool, error) {
 // commitFolder renames the finished folder into place and syncs the parent.
 func commitFolder(from, to string) error {
 	if err := os.Rename(from, to); err != nil {
-		return &engine.Error{Code: engine.CodeDestination, Op: "restore", Path: to, Err: err}
+		return restoreIO(to, err)
 	}
 	if d, err := os.Open(filepath.Dir(to)); err == nil {
 		d.Sync()
@@ -284,29 +401,29 @@ func commitFolder(from, to string) error {
 
 // openArchive opens an archive for reading: its segments joined, and, when it was written with
 // redundancy, checked and repaired into a temporary copy in work.
-func openArchive(archive, work string) (*zip.Reader, func(), RepairReport, error) {
+func openArchive(archive, work string) (zipArchive, func(), RepairReport, error) {
 	var rep RepairReport
 	paths, err := archiveFiles(archive)
 	if err != nil {
-		return nil, nil, rep, &engine.Error{Code: engine.CodeArchiveMissing, Op: "restore", Path: archive, Err: err}
+		return zipArchive{}, nil, rep, &engine.Error{Code: engine.CodeArchiveMissing, Op: "restore", Path: archive, Err: err}
 	}
 	f, err := openMulti(paths)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
-			return nil, nil, rep, &engine.Error{Code: engine.CodeArchiveMissing, Op: "restore", Path: archive}
+			return zipArchive{}, nil, rep, &engine.Error{Code: engine.CodeArchiveMissing, Op: "restore", Path: archive}
 		}
-		return nil, nil, rep, &engine.Error{Code: engine.CodeArchiveVerify, Op: "restore", Path: archive, Err: err}
+		return zipArchive{}, nil, rep, &engine.Error{Code: engine.CodeArchiveVerify, Op: "restore", Path: archive, Err: err}
 	}
 	head := make([]byte, 8)
 	f.ReadAt(head, 0)
 	zr, zerr := zip.NewReader(f, f.Size())
 	if zerr == nil && !IsProtected(head) {
-		return zr, func() { f.Close() }, rep, nil
+		return zipArchive{zr, f, f.Size()}, func() { f.Close() }, rep, nil
 	}
 	tmp, err := os.CreateTemp(work, ".unprotected-*.zip")
 	if err != nil {
 		f.Close()
-		return nil, nil, rep, &engine.Error{Code: engine.CodeDestination, Op: "restore", Path: work, Err: err}
+		return zipArchive{}, nil, rep, restoreIO(work, err)
 	}
 	closeAll := func() { tmp.Close(); f.Close() }
 	rep, err = Unprotect(f, f.Size(), tmp)
@@ -315,7 +432,7 @@ func openArchive(archive, work string) (*zip.Reader, func(), RepairReport, error
 		if errors.Is(err, ErrNotProtected) && zerr != nil {
 			err = zerr
 		}
-		return nil, nil, rep, &engine.Error{Code: engine.CodeArchiveVerify, Op: "restore", Path: archive, Err: err}
+		return zipArchive{}, nil, rep, &engine.Error{Code: engine.CodeArchiveVerify, Op: "restore", Path: archive, Err: err}
 	}
 	info, err := tmp.Stat()
 	if err == nil {
@@ -323,105 +440,9 @@ func openArchive(archive, work string) (*zip.Reader, func(), RepairReport, error
 	}
 	if err != nil {
 		closeAll()
-		return nil, nil, rep, &engine.Error{Code: engine.CodeArchiveVerify, Op: "restore", Path: archive, Err: err}
+		return zipArchive{}, nil, rep, &engine.Error{Code: engine.CodeArchiveVerify, Op: "restore", Path: archive, Err: err}
 	}
-	return zr, closeAll, rep, nil
-}
-
-// unsafe is the 1432 error for one entry.
-func unsafeEntry(archive, name, why string) error {
-	return &engine.Error{Code: engine.CodeUnsafeEntry, Op: "restore", Path: archive, Err: fmt.Errorf("entry %q %s", name, why)}
-}
-
-// checkEntries reads the manifest and checks every entry before anything is extracted: each
-// name is a plain relative path under Data/, Project/ or Attachments/ (no absolute path, no
-// "..", no backslash, no duplicate, no link or device), each entry is in the manifest with the
-// size the zip declares, and no entry claims a compression ratio deflate cannot reach.
-func checkEntries(archive string, zr *zip.Reader) (*Manifest, map[string]*zip.File, error) {
-	files := map[string]*zip.File{}
-	var mf *zip.File
-	for _, f := range zr.File {
-		if f.Name == ManifestName {
-			if mf != nil {
-				return nil, nil, unsafeEntry(archive, f.Name, "appears twice")
-			}
-			mf = f
-			continue
-		}
-		if err := safeName(f.Name); err != "" {
-			return nil, nil, unsafeEntry(archive, f.Name, err)
-		}
-		if files[f.Name] != nil {
-			return nil, nil, unsafeEntry(archive, f.Name, "appears twice")
-		}
-		if mode := f.Mode(); !mode.IsRegular() {
-			return nil, nil, unsafeEntry(archive, f.Name, fmt.Sprintf("is not a plain file (%s)", mode.Type()))
-		}
-		if f.Method != zip.Store && f.Method != zip.Deflate {
-			return nil, nil, unsafeEntry(archive, f.Name, fmt.Sprintf("uses compression method %d, which Holdfast never writes", f.Method))
-		}
-		if f.Method == zip.Store && f.CompressedSize64 != f.UncompressedSize64 {
-			return nil, nil, unsafeEntry(archive, f.Name, "is stored but declares two different sizes")
-		}
-		if f.UncompressedSize64 > maxRatio*(f.CompressedSize64+1) {
-			return nil, nil, unsafeEntry(archive, f.Name, fmt.Sprintf("declares %d bytes from %d compressed, more than deflate can produce", f.UncompressedSize64, f.CompressedSize64))
-		}
-		files[f.Name] = f
-	}
-	if mf == nil {
-		return nil, nil, &engine.Error{Code: engine.CodeArchiveVerify, Op: "restore", Path: archive, Err: fmt.Errorf("%w: no %s", ErrBadManifest, ManifestName)}
-	}
-	mb, err := readEntry(mf, 1<<24)
-	if err != nil {
-		return nil, nil, &engine.Error{Code: engine.CodeArchiveVerify, Op: "restore", Path: archive, Err: err}
-	}
-	m, err := ParseManifest(mb)
-	if err != nil {
-		return nil, nil, &engine.Error{Code: engine.CodeArchiveVerify, Op: "restore", Path: archive, Err: err}
-	}
-	if m.Name == "" || m.Name == "." || m.Name == ".." || strings.ContainsAny(m.Name, "/\\\x00") {
-		return nil, nil, unsafeEntry(archive, ManifestName, "names the database "+strconv.Quote(m.Name))
-	}
-	named := map[string]bool{}
-	for _, e := range m.Entries {
-		f := files[e.Path]
-		if f == nil {
-			return nil, nil, &engine.Error{Code: engine.CodeArchiveVerify, Op: "restore", Path: archive, Err: fmt.Errorf("%w: %s is in the manifest but not in the archive", ErrMismatch, e.Path)}
-		}
-		if int64(f.UncompressedSize64) != e.Size {
-			return nil, nil, unsafeEntry(archive, e.Path, fmt.Sprintf("declares %d bytes where the manifest says %d", f.UncompressedSize64, e.Size))
-		}
-		named[e.Path] = true
-	}
-	for name := range files {
-		if !named[name] {
-			return nil, nil, unsafeEntry(archive, name, "is not in the manifest")
-		}
-	}
-	return m, files, nil
-}
-
-// safeName says what is wrong with an entry name ("" when it is safe to extract).
-func safeName(name string) string {
-	switch {
-	case name == "":
-		return "has no name"
-	case strings.ContainsAny(name, "\\\x00"):
-		return "holds a backslash or a NUL"
-	case strings.HasPrefix(name, "/"), len(name) > 1 && name[1] == ':':
-		return "is an absolute path"
-	case path.Clean(name) != name:
-		return "is not a clean path"
-	}
-	for _, part := range strings.Split(name, "/") {
-		if part == ".." || part == "." {
-			return "leaves its folder (..)"
-		}
-	}
-	if !strings.HasPrefix(name, "Data/") && !strings.HasPrefix(name, "Project/") && !strings.HasPrefix(name, "Attachments/") {
-		return "is outside Data/, Project/ and Attachments/"
-	}
-	return ""
+	return zipArchive{zr, tmp, info.Size()}, closeAll, rep, nil
 }
 
 // itemOf is the restore item an entry belongs to.
@@ -437,8 +458,9 @@ func itemOf(name string) string {
 
 // extract writes the chosen entries under folder, each checked against the manifest's size and
 // SHA-256 as it is written (1411 when one differs), reporting progress and stopping with 1406
-// when ctx is cancelled.
-func extract(ctx context.Context, archive, folder string, m *Manifest, files map[string]*zip.File, items map[string]bool, progress func(Progress)) error {
+// when ctx is cancelled. What cannot be written there (a full disk, a folder that cannot be
+// made) is the destination's fault (2019), not the archive's.
+func extract(ctx context.Context, fsys journal.FS, archive, folder string, m *Manifest, files map[string]*zip.File, items map[string]bool, progress func(Progress)) error {
 	var total int64
 	var chosen []Entry
 	for _, e := range m.Entries {
@@ -448,17 +470,17 @@ func extract(ctx context.Context, archive, folder string, m *Manifest, files map
 		}
 	}
 	if free, _, ok := DiskSpace(filepath.Dir(folder)); ok && uint64(total) > free {
-		return &engine.Error{Code: engine.CodeArchiveWrite, Op: "restore", Path: folder, Err: fmt.Errorf("the restore needs %d bytes and the disk has %d free", total, free)}
+		return restoreIO(filepath.Dir(folder), fmt.Errorf("the restore needs %d bytes and the disk has %d free", total, free))
 	}
 	for _, sub := range []string{"Data/Settings", "Project", "Logs"} {
-		if err := os.MkdirAll(filepath.Join(folder, sub), 0o700); err != nil {
-			return &engine.Error{Code: engine.CodeArchiveWrite, Op: "restore", Path: folder, Err: err}
+		if err := fsys.MkdirAll(filepath.Join(folder, sub), 0o700); err != nil {
+			return restoreIO(filepath.Join(folder, sub), fmt.Errorf("the folder could not be made: %w", err))
 		}
 	}
 	mt := &meter{ctx: ctx, report: progress, start: time.Now(), progress: Progress{Total: total}}
 	for _, e := range chosen {
 		mt.item(e.Path)
-		if err := extractOne(archive, folder, e, files[e.Path], mt); err != nil {
+		if err := extractOne(fsys, archive, folder, e, files[e.Path], mt); err != nil {
 			if errors.Is(err, ErrStopped) {
 				return &engine.Error{Code: engine.CodeBackupInterrupted, Op: "restore", Path: archive, Err: errors.New("the restore was stopped; nothing was restored")}
 			}
@@ -468,66 +490,37 @@ func extract(ctx context.Context, archive, folder string, m *Manifest, files map
 	return nil
 }
 
-func extractOne(archive, folder string, e Entry, f *zip.File, mt *meter) error {
+func extractOne(fsys journal.FS, archive, folder string, e Entry, f *zip.File, mt *meter) error {
 	target := filepath.Join(folder, filepath.FromSlash(e.Path))
 	if rel, err := filepath.Rel(folder, target); err != nil || strings.HasPrefix(rel, "..") {
-		return unsafeEntry(archive, e.Path, "leaves the destination")
+		return unsafeEntry("restore", archive, e.Path, "leaves the destination")
 	}
-	if err := os.MkdirAll(filepath.Dir(target), 0o700); err != nil {
-		return &engine.Error{Code: engine.CodeArchiveWrite, Op: "restore", Path: target, Err: err}
-	}
-	raw, err := f.OpenRaw()
-	if err != nil {
-		return &engine.Error{Code: engine.CodeArchiveVerify, Op: "restore", Path: archive, Err: fmt.Errorf("%s: %w", e.Path, err)}
-	}
-	// Inflated here rather than by archive/zip, so that an entry that holds more than it
-	// declares is told apart from a damaged one.
-	var content io.Reader = raw
-	if f.Method == zip.Deflate {
-		fr := flate.NewReader(raw)
-		defer fr.Close()
-		content = fr
+	if err := fsys.MkdirAll(filepath.Dir(target), 0o700); err != nil {
+		return restoreIO(filepath.Dir(target), fmt.Errorf("the folder could not be made: %w", err))
 	}
 	// O_EXCL: the folder is new, and a name already there (a second entry, a link) is refused.
-	out, err := os.OpenFile(target, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	out, err := fsys.OpenFile(target, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		if errors.Is(err, fs.ErrExist) {
-			return unsafeEntry(archive, e.Path, "would replace a file already extracted")
+			return unsafeEntry("restore", archive, e.Path, "would replace a file already extracted")
 		}
-		return &engine.Error{Code: engine.CodeArchiveWrite, Op: "restore", Path: target, Err: err}
+		return restoreIO(target, err)
 	}
-	h := sha256.New()
-	crc := crc32.NewIEEE()
-	mw := &meteredWriter{w: io.MultiWriter(out, crc), h: h, m: mt}
-	n, err := mw.ReadFrom(io.LimitReader(content, e.Size))
-	intact := n == e.Size && crc.Sum32() == f.CRC32 && hex.EncodeToString(h.Sum(nil)) == e.SHA256
-	if err == nil && n == e.Size {
-		// Nothing may follow the declared size. When what came first is intact, the entry was
-		// made to inflate beyond what it declares (a zip bomb); otherwise it is damage.
-		var one [1]byte
-		if k, _ := io.ReadFull(content, one[:]); k > 0 && intact {
-			err = unsafeEntry(archive, e.Path, fmt.Sprintf("holds more than the %d bytes it declares", e.Size))
-		}
-	}
-	if err == nil && !intact {
-		err = &engine.Error{Code: engine.CodeArchiveVerify, Op: "restore", Path: archive, Err: fmt.Errorf("%w: %s: its content does not match its checksums", ErrMismatch, e.Path)}
-	}
+	err = copyEntry("restore", archive, e, f, out, mt)
 	if err == nil {
-		err = out.Sync()
+		if err = out.Sync(); err != nil {
+			err = &writeFailure{err}
+		}
 	}
-	if cerr := out.Close(); err == nil {
-		err = cerr
+	if cerr := out.Close(); err == nil && cerr != nil {
+		err = &writeFailure{cerr}
+	}
+	var wf *writeFailure
+	if errors.As(err, &wf) {
+		return restoreIO(target, wf.err)
 	}
 	if err != nil {
-		var ee *engine.Error
-		if errors.As(err, &ee) || errors.Is(err, ErrStopped) {
-			return err
-		}
-		var ce flate.CorruptInputError
-		if errors.As(err, &ce) || errors.Is(err, io.ErrUnexpectedEOF) {
-			return &engine.Error{Code: engine.CodeArchiveVerify, Op: "restore", Path: archive, Err: fmt.Errorf("%s: %w", e.Path, err)}
-		}
-		return &engine.Error{Code: engine.CodeArchiveWrite, Op: "restore", Path: target, Err: err}
+		return err
 	}
 	if !f.Modified.IsZero() {
 		os.Chtimes(target, f.Modified, f.Modified)

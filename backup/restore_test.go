@@ -3,10 +3,12 @@ package backup
 import (
 	"context"
 	"fmt"
+	"io/fs"
 	"maps"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -472,5 +474,198 @@ func TestRestoreStoppedDuringIntegration(t *testing.T) {
 	}
 	if left, _ := filepath.Glob(filepath.Join(out, ".*")); len(left) != 0 {
 		t.Errorf("a stopped restore left %v", left)
+	}
+}
+
+// extracted is a Progress callback that collects the archive entries a restore extracts (the
+// thermometer's item names).
+func extracted(into *[]string) func(Progress) {
+	return func(p Progress) {
+		for _, top := range []string{"Data/", "Project/", "Attachments/"} {
+			if strings.HasPrefix(p.Item, top) {
+				*into = append(*into, p.Item)
+			}
+		}
+	}
+}
+
+// A chain of logs that its integration would refuse is refused before anything is extracted:
+// the restore fails at once instead of after copying the whole archive. A missing log backup
+// (--integrate auto), an explicit --log chain with a gap, a missing New Log File segment and a
+// log of another database; a chain that reaches its --until limit before a gap still restores.
+func TestRestoreChainCheckedFirst(t *testing.T) {
+	db, st, results, ops := shopWithThreeBackups(t)
+	seg := newSegmentedShop(t)
+	other := newDB(t)
+	fill(t, other, 3, "other")
+	away := func(path string) func() {
+		if err := os.Rename(path, path+".away"); err != nil {
+			t.Fatal(err)
+		}
+		return func() { os.Rename(path+".away", path) }
+	}
+	cases := []struct {
+		name    string
+		archive string
+		move    string // a file moved away during the restore
+		opts    RestoreOptions
+		want    engine.Code
+	}{
+		{"auto, a log backup missing", results[0].Archive, results[1].LogBackups[0], RestoreOptions{}, engine.CodeLogBackupMissing},
+		{"--log with a gap", results[0].Archive, "", RestoreOptions{Logs: []string{results[1].LogBackups[0], db.LogPath()}}, engine.CodeLogBackupMissing},
+		{"--log of a file not there", results[0].Archive, "", RestoreOptions{Logs: []string{results[1].LogBackups[0], results[2].LogBackups[0] + ".none"}}, engine.CodeLogBackupMissing},
+		{"--log starting after the backup", results[0].Archive, "", RestoreOptions{Logs: []string{results[2].LogBackups[0]}}, engine.CodeLogBackupMissing},
+		{"auto, a segment missing", seg.backups[0].Archive, filepath.Join(Destination(seg.db), "Shop[0001-0002].4BL"), RestoreOptions{}, engine.CodeLogBackupMissing},
+		{"--log of another database", results[0].Archive, "", RestoreOptions{Logs: []string{results[1].LogBackups[0], other.LogPath()}}, engine.CodeForeignLog},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.move != "" {
+				defer away(tc.move)()
+			}
+			out := t.TempDir()
+			var items []string
+			opts := tc.opts
+			opts.To, opts.Progress = filepath.Join(out, "r"), extracted(&items)
+			_, err := Restore(context.Background(), tc.archive, opts)
+			if engine.CodeOf(err) != tc.want {
+				t.Fatalf("restore: %v, want %d", err, tc.want)
+			}
+			t.Log(err)
+			if len(items) > 0 {
+				t.Errorf("the refused restore extracted %v first", items)
+			}
+			if left, _ := os.ReadDir(out); len(left) != 0 {
+				t.Errorf("the refused restore left %v", names(out))
+			}
+		})
+	}
+	// Integration stops in log backup 0001 (at --until): the gap after it is never reached.
+	until := ops["delete 7"] - 1
+	res, err := Restore(context.Background(), results[0].Archive, RestoreOptions{To: filepath.Join(t.TempDir(), "until"),
+		Logs: []string{results[1].LogBackups[0], db.LogPath()}, Until: engine.Until{Op: until}})
+	if err != nil {
+		t.Fatalf("a chain that stops before its gap: %v", err)
+	}
+	sameContents(t, "restored up to the limit", contents(t, openRestored(t, res.Dir)), st.upTo(until))
+}
+
+// Hooks that come with an archive are not run by the restored database: they are cleared, and
+// the result and the restored database's backup journal say what they were and how to set them
+// again. Its first backup runs neither.
+func TestRestoreDisablesHooks(t *testing.T) {
+	db := newDB(t)
+	fill(t, db, 5, "hooks")
+	marks := t.TempDir()
+	startup, shutdown := "touch "+filepath.Join(marks, "startup"), "touch "+filepath.Join(marks, "shutdown")
+	configure(t, db, "hooks.onStartup", startup, "hooks.onShutdown", shutdown)
+	res, err := Run(context.Background(), db, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(names(marks)) != 2 {
+		t.Fatalf("the hooks did not run at the backup (%v): the test tests nothing", names(marks))
+	}
+	os.Remove(filepath.Join(marks, "startup"))
+	os.Remove(filepath.Join(marks, "shutdown"))
+
+	r, err := Restore(context.Background(), res.Archive, RestoreOptions{To: filepath.Join(t.TempDir(), "Restored"), NoIntegrate: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []DisabledHook{{"hooks.onStartup", startup}, {"hooks.onShutdown", shutdown}}
+	if fmt.Sprint(r.DisabledHooks) != fmt.Sprint(want) {
+		t.Errorf("disabled hooks %v, want %v", r.DisabledHooks, want)
+	}
+	notice := r.HooksNotice()
+	for _, s := range []string{startup, shutdown, "disabled", "holdfast settings"} {
+		if !strings.Contains(notice, s) {
+			t.Errorf("the notice %q does not say %q", notice, s)
+		}
+		if !strings.Contains(journalText(t, r.Dir), s) {
+			t.Errorf("the restored backup journal does not say %q", s)
+		}
+	}
+	rdb := openRestored(t, r.Dir)
+	if s := rdb.Settings(); s.String("hooks.onStartup") != "" || s.String("hooks.onShutdown") != "" {
+		t.Errorf("the restored settings keep the hooks %q, %q", s.String("hooks.onStartup"), s.String("hooks.onShutdown"))
+	}
+	if _, err := Run(context.Background(), rdb, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if ran := names(marks); len(ran) != 0 {
+		t.Errorf("the restored database's first backup ran the archive's hooks: %v", ran)
+	}
+}
+
+// A rollback takes the settings of the database itself, which are its user's: its hooks stay.
+func TestRollbackKeepsHooks(t *testing.T) {
+	db, _, _, ops := shopWithThreeBackups(t)
+	hook := "touch " + filepath.Join(t.TempDir(), "startup")
+	configure(t, db, "hooks.onStartup", hook)
+	dir := db.Dir()
+	db.Close()
+	if _, err := Rollback(context.Background(), dir, ops["delete 12"]-1); err != nil {
+		t.Fatal(err)
+	}
+	if got := reopen(t, dir).Settings().String("hooks.onStartup"); got != hook {
+		t.Errorf("after the rollback hooks.onStartup is %q, want %q", got, hook)
+	}
+}
+
+// faultFS is the real filesystem where the restore's folders cannot be made (mkdir) or its data
+// file cannot be renamed after the destination (rename), with an I/O error.
+type faultFS struct {
+	journal.OSFS
+	fail string
+}
+
+func (f faultFS) MkdirAll(path string, perm fs.FileMode) error {
+	if f.fail == "mkdir" && strings.Contains(path, stagingInfix) {
+		return &fs.PathError{Op: "mkdir", Path: path, Err: syscall.EIO}
+	}
+	return f.OSFS.MkdirAll(path, perm)
+}
+
+func (f faultFS) Rename(from, to string) error {
+	if f.fail == "rename" && strings.HasSuffix(to, ".4DD") {
+		return &os.LinkError{Op: "rename", Old: from, New: to, Err: syscall.EIO}
+	}
+	return f.OSFS.Rename(from, to)
+}
+
+// A restore that cannot write its folder says so (2019: check the folder and its free space),
+// not that the backup archive could not be written (1409) or holds no data file (1411); an
+// archive that truly holds no data file is told before anything is extracted.
+func TestRestoreWriteErrors(t *testing.T) {
+	db := newDB(t)
+	fill(t, db, 5, "x")
+	res, err := Run(context.Background(), db, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, fail := range []string{"mkdir", "rename"} {
+		out := t.TempDir()
+		_, err := Restore(context.Background(), res.Archive, RestoreOptions{To: filepath.Join(out, "r"), NoIntegrate: true, FS: faultFS{fail: fail}})
+		if engine.CodeOf(err) != engine.CodeFileIO || !strings.Contains(err.Error(), "input/output error") {
+			t.Errorf("%s fails: %v, want 2019 naming the I/O error", fail, err)
+		}
+		if err != nil && (strings.Contains(err.Error(), "holds no data file") || strings.Contains(err.Error(), "back up again")) {
+			t.Errorf("%s fails: %q blames the archive", fail, err)
+		}
+		if left, _ := os.ReadDir(out); len(left) != 0 {
+			t.Errorf("%s fails: the restore left %v", fail, names(out))
+		}
+	}
+	dir := t.TempDir()
+	archive := filepath.Join(dir, "Shop[0001].4BK")
+	writeForged(t, archive, []forged{plain("Project/catalog.json", "{}")})
+	var items []string
+	_, err = Restore(context.Background(), archive, RestoreOptions{NoIntegrate: true, Progress: extracted(&items)})
+	if engine.CodeOf(err) != engine.CodeArchiveVerify || !strings.Contains(err.Error(), "holds no data file") {
+		t.Errorf("an archive without a data file: %v, want 1411 saying so", err)
+	}
+	if len(items) > 0 {
+		t.Errorf("the archive without a data file was extracted first: %v", items)
 	}
 }

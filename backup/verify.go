@@ -2,8 +2,7 @@ package backup
 
 import (
 	"archive/zip"
-	"crypto/sha256"
-	"encoding/hex"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -13,9 +12,10 @@ import (
 	"holdfast/engine"
 )
 
-// VerifyArchive reads an archive back and checks every entry against its manifest: the
-// manifest parses, every entry it names is there with the same size and SHA-256 (and zip's own
-// CRC), and nothing else is. A missing file is 1410; any mismatch is 1411.
+// VerifyArchive reads an archive back and checks it as a restore would before extracting it
+// (checkEntries: an unsafe entry is 1432), then every entry against its manifest: every entry
+// it names is there with the same size and SHA-256 (and zip's own CRC), and nothing else is. A
+// missing file is 1410; any mismatch is 1411.
 func VerifyArchive(path string) (*Manifest, error) {
 	m, _, err := VerifyArchiveRepair(path)
 	return m, err
@@ -40,7 +40,7 @@ func VerifyArchiveRepair(path string) (*Manifest, RepairReport, error) {
 	defer f.Close()
 	head := make([]byte, 8)
 	f.ReadAt(head, 0)
-	m, zerr := verifyZip(f, f.Size())
+	m, zerr := verifyZip(path, f, f.Size())
 	if zerr == nil {
 		return m, rep, nil
 	}
@@ -53,7 +53,7 @@ func VerifyArchiveRepair(path string) (*Manifest, RepairReport, error) {
 	defer tmp.Close()
 	rep, err = Unprotect(f, f.Size(), tmp)
 	if errors.Is(err, ErrNotProtected) && !IsProtected(head) {
-		return nil, rep, &engine.Error{Code: engine.CodeArchiveVerify, Op: "verify", Path: path, Err: zerr}
+		return nil, rep, coded(engine.CodeArchiveVerify, "verify", path, zerr)
 	}
 	if err != nil {
 		return nil, rep, &engine.Error{Code: engine.CodeArchiveVerify, Op: "verify", Path: path, Err: err}
@@ -62,61 +62,28 @@ func VerifyArchiveRepair(path string) (*Manifest, RepairReport, error) {
 	if err != nil {
 		return nil, rep, &engine.Error{Code: engine.CodeArchiveVerify, Op: "verify", Path: path, Err: err}
 	}
-	m, err = verifyZip(tmp, info.Size())
+	m, err = verifyZip(path, tmp, info.Size())
 	if err != nil {
-		return nil, rep, &engine.Error{Code: engine.CodeArchiveVerify, Op: "verify", Path: path, Err: err}
+		return nil, rep, coded(engine.CodeArchiveVerify, "verify", path, err)
 	}
 	return m, rep, nil
 }
 
-// verifyZip checks a zip held in r.
-func verifyZip(r io.ReaderAt, size int64) (*Manifest, error) {
+// verifyZip checks the zip of archive held in r as a restore does: its shape before any
+// entry is read (checkEntries), then the content of every entry (copyEntry).
+func verifyZip(archive string, r io.ReaderAt, size int64) (*Manifest, error) {
 	zr, err := zip.NewReader(r, size)
 	if err != nil {
 		return nil, err
 	}
-	byName := map[string]*zip.File{}
-	for _, f := range zr.File {
-		if byName[f.Name] != nil {
-			return nil, fmt.Errorf("%w: entry %q twice", ErrMismatch, f.Name)
-		}
-		byName[f.Name] = f
-	}
-	mf := byName[ManifestName]
-	if mf == nil {
-		return nil, fmt.Errorf("%w: no %s", ErrBadManifest, ManifestName)
-	}
-	mb, err := readEntry(mf, 1<<24)
+	m, files, err := checkEntries("verify", archive, zipArchive{zr, r, size})
 	if err != nil {
 		return nil, err
 	}
-	m, err := ParseManifest(mb)
-	if err != nil {
-		return nil, err
-	}
-	if len(zr.File) != len(m.Entries)+1 {
-		return nil, fmt.Errorf("%w: the archive holds %d entries, the manifest names %d", ErrMismatch, len(zr.File)-1, len(m.Entries))
-	}
+	mt := &meter{ctx: context.Background()}
 	for _, e := range m.Entries {
-		f := byName[e.Path]
-		if f == nil {
-			return nil, fmt.Errorf("%w: %s is missing", ErrMismatch, e.Path)
-		}
-		if int64(f.UncompressedSize64) != e.Size {
-			return nil, fmt.Errorf("%w: %s is %d bytes, the manifest says %d", ErrMismatch, e.Path, f.UncompressedSize64, e.Size)
-		}
-		rc, err := f.Open()
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", e.Path, err)
-		}
-		h := sha256.New()
-		n, err := io.Copy(h, io.LimitReader(rc, e.Size+1))
-		rc.Close()
-		if err != nil {
-			return nil, fmt.Errorf("%w: %s: %v", ErrMismatch, e.Path, err)
-		}
-		if n != e.Size || hex.EncodeToString(h.Sum(nil)) != e.SHA256 {
-			return nil, fmt.Errorf("%w: %s: checksum differs", ErrMismatch, e.Path)
+		if err := copyEntry("verify", archive, e, files[e.Path], io.Discard, mt); err != nil {
+			return nil, err
 		}
 	}
 	return m, nil
