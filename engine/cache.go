@@ -82,18 +82,19 @@ func (db *DB) checkpoint() error {
 	defer db.ckptMu.Unlock()
 	db.publish()
 	db.wmu.Lock()
-	seq := maps.Clone(db.seq)
+	seq, mark := maps.Clone(db.seq), db.logMarkLocked()
 	db.wmu.Unlock()
-	return db.checkpointCore(seq)
+	return db.checkpointCore(seq, mark)
 }
 
 // checkpointLocked is checkpoint with ckptMu and wmu held: no write can slip in between.
 func (db *DB) checkpointLocked() error {
 	db.publishLocked()
-	return db.checkpointCore(maps.Clone(db.seq))
+	return db.checkpointCore(maps.Clone(db.seq), db.logMarkLocked())
 }
 
-func (db *DB) checkpointCore(seq map[string]uint64) error {
+// checkpointCore writes the frozen cache, the counters and how far the log was on disk.
+func (db *DB) checkpointCore(seq map[string]uint64, mark logMark) error {
 	db.vmu.Lock()
 	if len(db.overlay) == 0 && db.visibleOp == db.ckptOp {
 		db.vmu.Unlock()
@@ -109,7 +110,10 @@ func (db *DB) checkpointCore(seq map[string]uint64) error {
 		if err := writeEntries(tx, frozen); err != nil {
 			return err
 		}
-		return writeCounters(tx, op, last, seq, counts)
+		if err := writeCounters(tx, op, last, seq, counts); err != nil {
+			return err
+		}
+		return putLogMark(tx, mark)
 	})
 
 	db.vmu.Lock()

@@ -39,16 +39,30 @@ func (db *DB) openLog() error {
 		return &Error{Code: CodeLogIO, Op: "open log", Path: path, Err: errors.New("the log file is missing: put it back (or set log.path to where it is), or open the database read-only, or make a backup and then start a new log")}
 	}
 	db.cleanSwitchLeftovers(path)
-	w, info, err := journal.OpenAppend(db.fs, path)
-	if err != nil {
+	// Every check runs before the log is touched: a log that is refused keeps its bytes (its
+	// torn tail is cut only once it is accepted), and a read-only open never changes it.
+	var seen journal.AppendInfo
+	w, info, err := journal.OpenAppendChecked(db.fs, path, func(info journal.AppendInfo) error {
+		if err := db.checkLogFits(path, info); err != nil {
+			return err
+		}
+		seen = info
+		if db.opts.ReadOnly {
+			return errLeaveLog
+		}
+		return nil
+	})
+	switch {
+	case errors.Is(err, errLeaveLog):
+		info = seen
+	case err != nil:
 		return logError("open log", path, err)
 	}
-	fail := func(err error) error { w.Close(); return err }
-	if info.Header.DBID != db.id {
-		return fail(&Error{Code: CodeForeignLog, Op: "open log", Path: path, Err: fmt.Errorf("its database identity %x is not this data file's %x", info.Header.DBID, db.id)})
-	}
-	if info.Header.FirstOp > db.ckptOp+1 {
-		return fail(&Error{Code: CodeForeignLog, Op: "open log", Path: path, Err: fmt.Errorf("it starts at operation %d but the data file stops at %d: operations in between are in no log", info.Header.FirstOp, db.ckptOp)})
+	fail := func(err error) error {
+		if w != nil {
+			w.Close()
+		}
+		return err
 	}
 	if err := db.recordSwitchedBackup(); err != nil {
 		return fail(err)
@@ -57,7 +71,7 @@ func (db *DB) openLog() error {
 		return fail(err)
 	}
 	db.report.TornTail = info.Torn
-	if info.Torn != nil {
+	if info.Torn != nil && w != nil {
 		db.journalNote(fmt.Sprintf("Log file %s: torn tail of %d bytes at offset %d removed (an interrupted write).", path, info.Torn.Bytes, info.Torn.Offset))
 	}
 	if info.LastOp > db.ckptOp {
@@ -68,12 +82,28 @@ func (db *DB) openLog() error {
 	if db.nextOp <= info.LastOp {
 		db.nextOp = info.LastOp + 1
 	}
-	if db.readOnly == nil {
+	if db.readOnly == nil && w != nil {
 		db.log = w
-	} else {
+	} else if w != nil {
 		w.Close()
 	}
 	return nil
+}
+
+// errLeaveLog ends a read-only open's look at the log before anything is changed in it.
+var errLeaveLog = errors.New("engine: read-only: the log is left as it is")
+
+// checkLogFits refuses a log that is not this data file's: another database's (1416), one that
+// starts after the data file's last operation (1416), or one that lost acknowledged operations
+// (1408, checkLogEnd).
+func (db *DB) checkLogFits(path string, info journal.AppendInfo) error {
+	if info.Header.DBID != db.id {
+		return &Error{Code: CodeForeignLog, Op: "open log", Path: path, Err: fmt.Errorf("its database identity %x is not this data file's %x", info.Header.DBID, db.id)}
+	}
+	if info.Header.FirstOp > db.ckptOp+1 {
+		return &Error{Code: CodeForeignLog, Op: "open log", Path: path, Err: fmt.Errorf("it starts at operation %d but the data file stops at %d: operations in between are in no log", info.Header.FirstOp, db.ckptOp)}
+	}
+	return db.checkLogEnd(path, info)
 }
 
 // catchUp integrates the operations of the current log that the data file lacks (S3.5 step 2),

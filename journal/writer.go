@@ -105,11 +105,19 @@ func Create(fsys FS, path string, h Header) (*Writer, error) {
 // torn tail is cut off (the file is truncated and synced) and reported in AppendInfo.Torn;
 // corruption in the middle returns the *CorruptError and changes nothing.
 func OpenAppend(fsys FS, path string) (*Writer, AppendInfo, error) {
+	return OpenAppendChecked(fsys, path, nil)
+}
+
+// OpenAppendChecked is OpenAppend that asks check, once the whole log is read and before
+// anything is cut or synced, whether this log may be opened (the right database, long enough):
+// an error from check is returned as it is, and the file is left untouched. In the AppendInfo
+// check gets, Torn is what would be cut and LastOp the last operation before it.
+func OpenAppendChecked(fsys FS, path string, check func(AppendInfo) error) (*Writer, AppendInfo, error) {
 	f, err := fsys.OpenFile(path, os.O_RDWR, 0)
 	if err != nil {
 		return nil, AppendInfo{}, &IOError{Op: "open", Path: path, Err: err}
 	}
-	w, info, err := openAppend(fsys, path, f)
+	w, info, err := openAppend(fsys, path, f, check)
 	if err != nil {
 		f.Close()
 		return nil, AppendInfo{}, err
@@ -117,7 +125,7 @@ func OpenAppend(fsys FS, path string) (*Writer, AppendInfo, error) {
 	return w, info, nil
 }
 
-func openAppend(fsys FS, path string, f File) (*Writer, AppendInfo, error) {
+func openAppend(fsys FS, path string, f File, check func(AppendInfo) error) (*Writer, AppendInfo, error) {
 	fi, err := f.Stat()
 	if err != nil {
 		return nil, AppendInfo{}, &IOError{Op: "stat", Path: path, Err: err}
@@ -139,10 +147,21 @@ func openAppend(fsys FS, path string, f File) (*Writer, AppendInfo, error) {
 		if !errors.As(err, &info.Torn) {
 			return nil, AppendInfo{}, err
 		}
+		break
+	}
+	info.LastOp = r.hdr.FirstOp - 1
+	if r.hasLast || r.hdr.FirstOp == 0 {
+		info.LastOp = r.lastOp
+	}
+	if check != nil {
+		if err := check(info); err != nil {
+			return nil, AppendInfo{}, err
+		}
+	}
+	if info.Torn != nil {
 		if err := f.Truncate(info.Torn.Offset); err != nil {
 			return nil, AppendInfo{}, &IOError{Op: "truncate", Path: path, Err: err}
 		}
-		break
 	}
 	if info.Torn == nil && fi.Size() > r.off {
 		// Zeros after the last record (a write that never reached the disk): appends go on

@@ -1,0 +1,80 @@
+package engine
+
+import (
+	"encoding/binary"
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+
+	"holdfast/journal"
+)
+
+// keyLogMark is where each checkpoint records how far the log was on disk: the log's first
+// operation and creation time (which log it was) and its last durable operation. A crash can
+// only tear what was not yet synced, so a log that ends before that mark, or before the
+// operation the data file holds, lost acknowledged operations: it is damaged (1408), never a
+// torn tail to cut.
+var keyLogMark = []byte("logMark")
+
+// logMark is the log's position that a checkpoint records.
+type logMark struct {
+	firstOp uint64
+	created int64 // the header's creation time, in nanoseconds
+	durable uint64
+}
+
+// logMarkLocked reads the current log's mark; zero when no healthy log is on. wmu is held.
+func (db *DB) logMarkLocked() logMark {
+	if db.log == nil || db.logErr != nil {
+		return logMark{}
+	}
+	h := db.log.Header()
+	return logMark{firstOp: h.FirstOp, created: h.Created.UnixNano(), durable: db.log.Durable()}
+}
+
+func (m logMark) bytes() []byte {
+	b := binary.BigEndian.AppendUint64(nil, m.firstOp)
+	b = binary.BigEndian.AppendUint64(b, uint64(m.created))
+	return binary.BigEndian.AppendUint64(b, m.durable)
+}
+
+// putLogMark records m in a checkpoint's transaction (nothing without a log).
+func putLogMark(tx *bolt.Tx, m logMark) error {
+	if m.firstOp == 0 {
+		return nil
+	}
+	return tx.Bucket(bucketMeta).Put(keyLogMark, m.bytes())
+}
+
+// readLogMark returns the mark the last checkpoint recorded (zero when none).
+func (db *DB) readLogMark() logMark {
+	var m logMark
+	db.bolt.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketMeta).Get(keyLogMark)
+		if len(b) == 24 {
+			m = logMark{firstOp: binary.BigEndian.Uint64(b), created: int64(binary.BigEndian.Uint64(b[8:])), durable: binary.BigEndian.Uint64(b[16:])}
+		}
+		return nil
+	})
+	return m
+}
+
+// checkLogEnd refuses a log that ends before what was already durable: before the data file's
+// last change, or, for the log the last checkpoint saw, before its durable mark then.
+func (db *DB) checkLogEnd(path string, info journal.AppendInfo) error {
+	// The last change, not the last operation applied: a repair or a restore applies the
+	// markers (open, close) of a log of its own, which the log opened now never held.
+	need, why := db.lastChange, "the data file already holds changes up to"
+	if m := db.readLogMark(); m.firstOp == info.Header.FirstOp && m.created == info.Header.Created.UnixNano() && m.durable > need {
+		need, why = m.durable, "operations up to it had been written to disk, up to"
+	}
+	if info.LastOp >= need || need < info.Header.FirstOp {
+		return nil
+	}
+	lost := ""
+	if info.Torn != nil {
+		lost = fmt.Sprintf(" (its last %d bytes at offset %d were cut too)", info.Torn.Bytes, info.Torn.Offset)
+	}
+	return &Error{Code: CodeLogIO, Op: "open log", Path: path,
+		Err: fmt.Errorf("the log ends at operation %d but %s %d: operations %d to %d are missing%s, so it was cut or damaged after they were written; put back a whole copy of the log if you have one, or open the database without its log (holdfast log DB stop) and make a backup", info.LastOp, why, need, info.LastOp+1, need, lost)}
+}
