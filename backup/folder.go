@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"syscall"
 
 	"holdfast/engine"
@@ -87,4 +88,45 @@ func DiskSpace(dir string) (free, total uint64, ok bool) {
 		return 0, 0, false
 	}
 	return st.Bavail * uint64(st.Bsize), st.Blocks * uint64(st.Bsize), true
+}
+
+// waitingLog is a closed log beside a database's current log, waiting to be archived as the
+// log backup of number (and segment, 0 for the backup's own).
+type waitingLog struct {
+	path            string
+	number, segment uint32
+}
+
+// waitingLogs lists the closed logs of database beside the log of the database in folder.
+func waitingLogs(folder, database string) []waitingLog {
+	if folder == "" {
+		return nil
+	}
+	s, err := folderSettings(folder)
+	if err != nil {
+		return nil
+	}
+	paths, _ := filepath.Glob(globEscape(logPathOf(folder, s)) + ".closed[[]*]")
+	var out []waitingLog
+	for _, p := range paths {
+		m := closedLogPattern.FindStringSubmatch(p)
+		if m == nil {
+			continue
+		}
+		if h, err := logHeader(p); err != nil || engine.FormatID(h.DBID) != database {
+			continue
+		}
+		w := waitingLog{path: p}
+		n, _ := strconv.ParseUint(m[1], 10, 32)
+		w.number = uint32(n)
+		if m[2] != "" {
+			seg, err := strconv.ParseUint(m[2], 10, 32)
+			if err != nil {
+				continue
+			}
+			w.segment = uint32(seg)
+		}
+		out = append(out, w)
+	}
+	return out
 }

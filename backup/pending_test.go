@@ -46,6 +46,17 @@ func TestBackupFailingAfterTheSwitch(t *testing.T) {
 	if len(db.ClosedLogs()) != 1 {
 		t.Fatalf("closed logs %v, want the one not archived", db.ClosedLogs())
 	}
+	// Until then, a restore of backup 1 finds its log in the closed log beside the log (1412
+	// before: it was in no log backup).
+	rr, err := Restore(context.Background(), filepath.Join(dest, ArchiveName("Shop", 1)), RestoreOptions{To: filepath.Join(t.TempDir(), "R")})
+	if err != nil {
+		t.Fatalf("restore of backup 1 while its log backup waits beside the log: %v", err)
+	}
+	rdb := openRestored(t, rr.Dir)
+	if c, _ := rdb.Count("T"); c != 10 {
+		t.Errorf("backup 1 restored with the waiting log holds %d records, want 10", c)
+	}
+	rdb.Close()
 	os.Remove(blocker)
 	for i := int64(11); i <= 15; i++ {
 		add(t, p, i)

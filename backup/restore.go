@@ -542,7 +542,8 @@ type logsAfter struct {
 // FindLogs lists the logs that follow backup number of database name, oldest first (S9
 // --integrate auto): the log backups in dir numbered from the backup's own number on (log
 // backup N holds what followed backup N), each number's segments first, in their order, then
-// the number's own log backup; then the current log of the database in folder ("": none) when
+// the number's own log backup, a closed log waiting beside the current log taking the place of
+// a log backup not archived yet; then the current log of the database in folder ("": none) when
 // it is there and belongs to database (its identity). A number with no log backup while a
 // later number has some is a gap (1412 names it); only the last number may lack its own, the
 // current log following its segments. A missing segment is not seen in the names: the
@@ -556,7 +557,7 @@ func FindLogs(dir, name string, number uint32, folder, database string) ([]strin
 	var nums []uint32
 	for _, e := range ents {
 		sm := logBackupPattern.FindStringSubmatch(e.Name())
-		if sm == nil || sm[1] != name {
+		if sm == nil || sm[1] != name || !e.Type().IsRegular() {
 			continue
 		}
 		n, _ := strconv.Atoi(sm[2])
@@ -574,6 +575,25 @@ func FindLogs(dir, name string, number uint32, folder, database string) ([]strin
 			la.final = p
 		} else if seg, err := strconv.ParseUint(sm[3], 10, 32); err == nil {
 			la.segments[uint32(seg)] = p
+		}
+	}
+	// Closed logs still waiting beside the current log (the backup or New Log File that closed
+	// them could not archive them yet) stand for the log backups they will become.
+	for _, c := range waitingLogs(folder, database) {
+		if c.number < number {
+			continue
+		}
+		la := byNum[c.number]
+		if la == nil {
+			la = &logsAfter{segments: map[uint32]string{}}
+			byNum[c.number] = la
+			nums = append(nums, c.number)
+		}
+		switch {
+		case c.segment == 0 && la.final == "":
+			la.final = c.path
+		case c.segment != 0 && la.segments[c.segment] == "":
+			la.segments[c.segment] = c.path
 		}
 	}
 	slices.Sort(nums)
