@@ -75,6 +75,9 @@ func runRestore(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "restored backup %d into %s: %d operation(s) integrated, data at operation %d\n",
 		res.Manifest.Backup, res.Dir, res.Integrated, res.Reached)
+	if n := res.HooksNotice(); n != "" {
+		fmt.Fprintf(stderr, "notice: %s\n", n)
+	}
 	if opts.Until.IsSet() && !res.Stopped {
 		fmt.Fprintf(stderr, "warning: the logs end at operation %d, before %s\n", res.Reached, opts.Until)
 	}

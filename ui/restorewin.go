@@ -465,6 +465,13 @@ func restoreSentence(res *backup.RestoreResult, err error) string {
 	if res.Repaired.DamagedShards > 0 || res.Repaired.DamagedCopies > 0 {
 		s += " The archive was damaged and repaired by its redundancy."
 	}
+	if len(res.DisabledHooks) > 0 {
+		var was []string
+		for _, h := range res.DisabledHooks {
+			was = append(was, fmt.Sprintf("%q", h.Command))
+		}
+		s += fmt.Sprintf(" The backup commands that came with the archive (%s) were turned off: a restored database runs no command you did not give it. If you trust them, set them again in Database Settings..., page Backup & Restore.", strings.Join(was, ", "))
+	}
 	return s
 }
 
