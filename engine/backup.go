@@ -168,6 +168,9 @@ func (db *DB) recordBackup(number uint32, op uint64) error {
 		if err := m.Put(keyBackupOp, u64(op)); err != nil {
 			return err
 		}
+		if err := clearLogFailure(tx); err != nil {
+			return err
+		}
 		return m.Put(keyBackupNum, u64(uint64(number)))
 	})
 	if err != nil {

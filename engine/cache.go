@@ -190,6 +190,9 @@ func (db *DB) failLogLocked(cause error) error {
 		db.logErr = &Error{Code: CodeLogUnavailable, Op: "write log", Path: db.LogPath(), Err: cause}
 		db.batches = nil
 		db.epoch++
+		if db.log != nil {
+			db.recordLogFailure(db.log.Durable())
+		}
 	}
 	return db.logErr
 }

@@ -74,8 +74,13 @@ func (db *DB) openLog() error {
 	if info.Torn != nil && w != nil {
 		db.journalNote(fmt.Sprintf("Log file %s: torn tail of %d bytes at offset %d removed (an interrupted write).", path, info.Torn.Bytes, info.Torn.Offset))
 	}
-	if info.LastOp > db.ckptOp {
-		if err := db.catchUp(path, info.LastOp); err != nil {
+	failed, durable := db.logFailure()
+	last := info.LastOp
+	if failed && durable < last {
+		last = durable // what came after was refused with 1274, never acknowledged
+	}
+	if last > db.ckptOp {
+		if err := db.catchUp(path, last); err != nil {
 			return fail(err)
 		}
 	}
@@ -84,6 +89,9 @@ func (db *DB) openLog() error {
 	}
 	if db.readOnly == nil && w != nil {
 		db.log = w
+		if failed {
+			db.logErr = errFailedBefore(path, durable)
+		}
 	} else if w != nil {
 		w.Close()
 	}
@@ -106,14 +114,14 @@ func (db *DB) checkLogFits(path string, info journal.AppendInfo) error {
 	return db.checkLogEnd(path, info)
 }
 
-// catchUp integrates the operations of the current log that the data file lacks (S3.5 step 2),
-// or leaves the database read-only when they are not to be integrated.
+// catchUp integrates the operations of the current log that the data file lacks, up to lastOp
+// (S3.5 step 2), or leaves the database read-only when they are not to be integrated.
 func (db *DB) catchUp(path string, lastOp uint64) error {
 	r, err := journal.OpenReader(db.fs, path)
 	if err != nil {
 		return logError("read log", path, err)
 	}
-	n, from, to, err := countMissing(r, db.ckptOp)
+	n, from, to, err := countMissing(&untilSource{src: r, until: Until{Op: lastOp}}, db.ckptOp)
 	r.Close()
 	if err != nil {
 		return logError("read log", path, err)
@@ -136,7 +144,7 @@ func (db *DB) catchUp(path string, lastOp uint64) error {
 	defer func() { db.progress = nil }()
 	pf := newPrefetch(r)
 	defer pf.Close()
-	applied, err := db.integrate(pf, true)
+	applied, err := db.integrate(&untilSource{src: pf, until: Until{Op: lastOp}}, true)
 	if err != nil {
 		return err
 	}
