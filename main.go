@@ -10,7 +10,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"strings"
 
 	"holdfast/backup"
 	"holdfast/engine"
@@ -55,6 +54,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		return runGUI("")
 	}
 	cmd, rest := args[0], args[1:]
+	if err := checkSettings(cmd, rest, stderr); err != nil {
+		return err
+	}
 	switch cmd {
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
@@ -71,7 +73,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	case "create":
 		return runCreate(rest, stdout)
 	case "exec":
-		return withDB(rest, 1, stderr, func(db *engine.DB, _ []string) error { return engine.Exec(db, stdin, stdout) })
+		return runExec(rest, stdin, stdout, stderr)
 	case "log":
 		return runLog(rest, stdout, stderr)
 	case "analyze":
@@ -89,7 +91,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	case "rollback":
 		return runRollback(rest, stdout)
 	case "settings":
-		return runSettings(rest, stdout)
+		return runSettings(rest, stdout, stderr)
 	}
 	return usageError("unknown command %q", cmd)
 }
@@ -97,10 +99,15 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 // withDB opens the database named by args[0], reports what the open did on its own, runs fn and
 // closes the database.
 func withDB(args []string, min int, stderr io.Writer, fn func(db *engine.DB, rest []string) error) error {
+	return withDBOptions(args, min, engine.Options{}, stderr, fn)
+}
+
+// withDBOptions is withDB opening the database with opts.
+func withDBOptions(args []string, min int, opts engine.Options, stderr io.Writer, fn func(db *engine.DB, rest []string) error) error {
 	if len(args) < min {
 		return usageError("a database folder is needed")
 	}
-	db, repaired, err := backup.OpenOrRepair(context.Background(), args[0], engine.Options{})
+	db, repaired, err := backup.OpenOrRepair(context.Background(), args[0], opts)
 	if repaired != nil {
 		fmt.Fprintf(stderr, "notice: the data file was damaged; it was rebuilt from backup %d and %d log file(s) (%d operation(s) integrated, data at operation %d)\n",
 			repaired.Backup, len(repaired.Logs), repaired.Integrated, repaired.Reached)
@@ -291,6 +298,9 @@ func logPathOf(dir string) (string, error) {
 			return "", &engine.Error{Code: engine.CodeBadSetting, Op: "read settings", Path: dir, Err: err}
 		}
 	}
+	if err := s.Need("log.use", "log.path"); err != nil {
+		return "", &engine.Error{Code: engine.CodeBadSetting, Op: "analyze", Path: dir, Err: err}
+	}
 	if !s.Bool("log.use") {
 		return "", &engine.Error{Code: engine.CodeNoLog, Op: "analyze", Path: dir}
 	}
@@ -313,65 +323,4 @@ func runIntegrate(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "integrated %d operation(s); the data file is at operation %d\n", n, db.LogStatus().Applied)
 		return nil
 	})
-}
-
-func runSettings(args []string, stdout io.Writer) error {
-	if len(args) < 1 {
-		return usageError("settings needs a database")
-	}
-	dir := args[0]
-	path := filepath.Join(dir, settings.FileName)
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return &engine.Error{Code: engine.CodeNotDatabase, Op: "read settings", Path: path, Err: err}
-	}
-	s, err := settings.Parse(data)
-	if err != nil {
-		return &engine.Error{Code: engine.CodeBadSetting, Op: "read settings", Path: path, Err: err}
-	}
-	rest := args[1:]
-	if len(rest) == 0 || rest[0] == "get" {
-		keys := settings.Keys
-		if len(rest) > 1 {
-			k, err := settings.Lookup(rest[1])
-			if err != nil {
-				return &engine.Error{Code: engine.CodeBadSetting, Err: err}
-			}
-			keys = []settings.Key{k}
-		}
-		for _, k := range keys {
-			v, _ := s.Get(k.Name)
-			fmt.Fprintf(stdout, "%s = %s\n", k.Name, strings.ReplaceAll(v, "\n", ", "))
-		}
-		return nil
-	}
-	if len(rest) < 3 {
-		return usageError("settings %s needs a key and a value", rest[0])
-	}
-	key, vals := rest[1], rest[2:]
-	if key == "log.use" || key == "log.path" {
-		return &engine.Error{Code: engine.CodeBadSetting, Op: "settings", Err: errors.New("the log is turned on and off with holdfast log DB create|stop")}
-	}
-	switch rest[0] {
-	case "set":
-		err = s.Set(key, vals...)
-	case "add", "remove":
-		if len(vals) != 1 {
-			return usageError("settings %s takes one value", rest[0])
-		}
-		if rest[0] == "add" {
-			err = s.Add(key, vals[0])
-		} else {
-			err = s.Remove(key, vals[0])
-		}
-	default:
-		return usageError("unknown settings action %q", rest[0])
-	}
-	if err != nil {
-		return &engine.Error{Code: engine.CodeBadSetting, Op: "settings", Err: err}
-	}
-	if err := journal.WriteFileAtomic(journal.OSFS{}, path, s.Marshal(), 0o600); err != nil {
-		return &engine.Error{Code: engine.CodeDataIO, Op: "write settings", Path: path, Err: err}
-	}
-	return nil
 }

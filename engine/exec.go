@@ -9,6 +9,7 @@ import (
 	"os"
 
 	"holdfast/journal"
+	"holdfast/settings"
 )
 
 // command is one line of `holdfast exec` (SPEC S9).
@@ -29,9 +30,12 @@ type command struct {
 // Exec serves `holdfast exec`: one JSON command per line of in, one JSON answer per line of out,
 // in order. An autocommit write's answer and a commit's answer are written and flushed only once
 // the write is durable. A bad line gets an error answer and the session goes on. At the end of
-// in, an open transaction is rolled back (nothing of it is committed).
+// in, an open transaction is rolled back (nothing of it is committed). While a key that
+// writing needs (settings.OpenKeys) holds a bad value in the settings file, reads are served
+// and writes answer 2009 naming the key, its line and how to fix it.
 func Exec(db *DB, in io.Reader, out io.Writer) error {
-	s := &session{db: db, p: db.NewProcess(""), out: bufio.NewWriterSize(out, 64<<10)}
+	s := &session{db: db, p: db.NewProcess(""), out: bufio.NewWriterSize(out, 64<<10),
+		badSettings: db.Settings().Need(settings.OpenKeys...)}
 	defer s.p.Close()
 	r := bufio.NewReaderSize(in, 256<<10)
 	for {
@@ -56,10 +60,11 @@ func Exec(db *DB, in io.Reader, out io.Writer) error {
 }
 
 type session struct {
-	db  *DB
-	p   *Process
-	tx  *Tx
-	out *bufio.Writer
+	db          *DB
+	p           *Process
+	tx          *Tx
+	out         *bufio.Writer
+	badSettings error // why writes are refused, or nil
 }
 
 func blank(b []byte) bool {
@@ -109,6 +114,12 @@ func (s *session) run(line []byte) (map[string]any, bool) {
 }
 
 func (s *session) do(c *command) (map[string]any, error) {
+	switch c.Op {
+	case "createTable", "add", "modify", "delete", "blob":
+		if s.badSettings != nil {
+			return nil, &Error{Code: CodeBadSetting, Op: c.Op, Err: fmt.Errorf("writes are refused until the settings file is fixed: %w", s.badSettings)}
+		}
+	}
 	switch c.Op {
 	case "createTable":
 		t := Table{Name: c.Table, Fields: c.Fields, PrimaryKey: c.PrimaryKey, Journaled: c.Journaled == nil || *c.Journaled}

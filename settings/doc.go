@@ -24,6 +24,19 @@
 // (64) levels, the root included: a deeper file is refused (ErrMalformed, error 2009 for the
 // user) before more of it is read, so a hostile file costs neither memory nor disk.
 //
+// A bad value. One wrong value typed into the file must neither lock the user out of their data
+// nor make Holdfast do with their files what they did not ask. So Parse refuses only a file it
+// cannot read at all; a known key holding a value it does not accept is a Problem, named with
+// its line, and reads as its default. Work that the key steers refuses to start while it is bad
+// (Need with OpenKeys, BackupKeys, ScheduleKeys: error 2009 naming the key, its line and what
+// fixes it), because running it by the default could hurt: a mistyped keep.count read as 3
+// would delete the backups the user meant to keep, a mistyped log.use or log.path could attach
+// a log that is not the database's. Writes need the log keys: with one of them bad, a database
+// opens read-only (its reads go on) rather than by a guess of where its log is. Work that does
+// not use the key goes on by the default, with a warning; reading is never refused. The bad
+// text stays in the file as it was until it is replaced (Set, or Remove for a list's value), so
+// saving another key loses nothing the user wrote.
+//
 // ScheduleOf reads the scheduler.* keys into a Schedule, whose Next and Missed give the run times
 // of SPEC S6.7 as a pure function of the schedule, the last run and now, in now's location: a time
 // of day skipped by a spring-forward change runs at the end of the gap, one shown twice by a

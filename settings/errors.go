@@ -3,6 +3,7 @@ package settings
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 var (
@@ -30,3 +31,53 @@ func (e *ValueError) Error() string {
 
 // Unwrap makes errors.Is(err, ErrInvalidValue) true.
 func (e *ValueError) Unwrap() error { return ErrInvalidValue }
+
+// Problem is a known key whose value in the file is not one it accepts. Until it is replaced
+// the key reads as its default, and the work that needs it refuses to start (Need).
+type Problem struct {
+	Key, Value string
+	Line       int    // the line of the key's element (or of the item) in the file
+	Want       string // what the key accepts, in words
+	Default    string // what the key reads as meanwhile
+	List       bool   // one value of a list key: it is removed rather than replaced
+}
+
+func (p Problem) Error() string {
+	return fmt.Sprintf("settings: %s on line %d of %s is %q, but it must be %s; %s",
+		p.Key, p.Line, FileName, p.Value, p.Want, p.Fix())
+}
+
+// Unwrap makes errors.Is(err, ErrInvalidValue) true.
+func (p Problem) Unwrap() error { return ErrInvalidValue }
+
+// Fix says what to run, or where to click, to put a valid value in place of the bad one.
+func (p Problem) Fix() string {
+	switch {
+	case p.List:
+		return fmt.Sprintf("remove it in the window (File > Database Settings...) or with holdfast settings DB remove %s %q", p.Key, p.Value)
+	case p.Key == "log.use":
+		return "replace it with holdfast settings DB set log.use true (or false, if the log was off)"
+	case p.Key == "log.path":
+		return "replace it with holdfast settings DB set log.path FILE (where the log file is)"
+	}
+	return fmt.Sprintf("replace it in the window (File > Database Settings...) or with holdfast settings DB set %s VALUE", p.Key)
+}
+
+// BadValues is the error of Need: the keys the work needs whose values in the file are not
+// valid, in the order of the file.
+type BadValues []Problem
+
+func (b BadValues) Error() string {
+	if len(b) == 1 {
+		return b[0].Error()
+	}
+	parts := make([]string, len(b))
+	for i, p := range b {
+		parts[i] = fmt.Sprintf("%s on line %d is %q, but it must be %s", p.Key, p.Line, p.Value, p.Want)
+	}
+	return fmt.Sprintf("settings: in %s, %s; replace each in the window (File > Database Settings...) or with holdfast settings DB set KEY VALUE",
+		FileName, strings.Join(parts, "; "))
+}
+
+// Unwrap makes errors.Is(err, ErrInvalidValue) true.
+func (b BadValues) Unwrap() error { return ErrInvalidValue }

@@ -118,6 +118,32 @@ var Keys = []Key{
 	{Name: "app.runInTray", Default: "false", Want: "true or false", check: boolean},
 }
 
+// What each kind of work needs of the settings. While one of its keys holds a bad value in the
+// file (a Problem), the work refuses to start (Need), because a guess could do with the user's
+// files what they did not ask: a mistyped keep.count read as its default 3 would delete the
+// backups they meant to keep, a mistyped log.use could attach a log that was stopped. A key
+// that no list names (journal.verbose, app.runInTray) only changes how much is said or where
+// the application waits: its default is used, with a warning.
+var (
+	// OpenKeys steer the opening of a database for writing: where its log is, and what the
+	// open may do on its own (integrate the log, restore the last backup).
+	OpenKeys = []string{"log.use", "log.path", "restore.autoIntegrateLog", "restore.autoRestoreIfDamaged"}
+	// BackupKeys steer a backup: what it saves and from where, where it goes and how, which
+	// old backups it deletes, and the commands it runs.
+	BackupKeys = []string{"content.data", "content.structure", "content.attachments", "destination",
+		"log.use", "log.path", "keep.enabled", "keep.count", "keep.deleteOldest",
+		"archive.compression", "archive.segmentMB", "archive.redundancy", "archive.interlacing",
+		"archive.verify", "hooks.onStartup", "hooks.onShutdown"}
+	// ScheduleKeys steer the scheduler: when it starts a backup, and what it does after one
+	// failed. A scheduled backup needs BackupKeys too.
+	ScheduleKeys = []string{"scheduler.mode", "scheduler.time", "scheduler.weekday", "scheduler.monthday",
+		"scheduler.custom.hours", "scheduler.custom.days", "scheduler.custom.daysTime",
+		"scheduler.custom.weeks", "scheduler.custom.weekdays", "scheduler.custom.weeksTime",
+		"scheduler.custom.months", "scheduler.custom.monthday", "scheduler.custom.monthsTime",
+		"backupOnlyIfModified", "failure.mode", "failure.retryAfter", "failure.maxAttemptsEnabled",
+		"failure.maxAttempts"}
+)
+
 // Lookup finds a key by name.
 func Lookup(name string) (Key, error) {
 	for _, k := range Keys {

@@ -13,26 +13,16 @@ import (
 // ErrMalformed before it is read any further: nothing Holdfast writes nests that deep.
 const MaxDepth = 64
 
-// Parse reads a settings file. Every known key present must hold a valid value; a key that is
-// absent has its default. Elements Holdfast does not know are kept as their bytes in the file.
+// Parse reads a settings file. It refuses only a file it cannot read (ErrMalformed): not XML,
+// another root element, elements nested deeper than MaxDepth. A known key holding a value it
+// does not accept is a Problem, and reads as its default; a key that is absent has its default.
+// Elements Holdfast does not know are kept as their bytes in the file.
 func Parse(data []byte) (*Settings, error) {
 	p := &parser{data: data, dec: xml.NewDecoder(bytes.NewReader(data)), s: &Settings{}, line: 1}
 	if err := p.run(); err != nil {
 		return nil, err
 	}
-	s := p.s
-	for _, k := range Keys {
-		vals, present := s.raw(k)
-		if !present {
-			continue
-		}
-		for _, v := range vals {
-			if err := k.Check(v); err != nil {
-				return nil, err
-			}
-		}
-	}
-	return s, nil
+	return p.s, nil
 }
 
 // parser reads the tokens of a settings file into its known elements and raw pieces.

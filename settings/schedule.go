@@ -56,8 +56,13 @@ type Schedule struct {
 // ScheduleOf reads the scheduler.* keys. Keys that the mode does not use are ignored. A custom
 // schedule must set exactly one of scheduler.custom.hours, .days, .weeks and .months (the others
 // 0) and, in weeks, at least one day; otherwise the error wraps ErrSchedule and names the keys.
-// A value a key does not accept gives a *ValueError.
+// A value a key does not accept gives a *ValueError. While a key that scheduled backups need
+// (ScheduleKeys, BackupKeys) holds a bad value in the file, the error is its BadValues: the
+// scheduler plans nothing rather than back up by the defaults.
 func ScheduleOf(s *Settings) (Schedule, error) {
+	if err := s.Need(append(slices.Clone(ScheduleKeys), BackupKeys...)...); err != nil {
+		return Schedule{}, err
+	}
 	r := &scheduleReader{s: s}
 	sc := Schedule{Mode: Mode(r.value("scheduler.mode"))}
 	switch sc.Mode {

@@ -210,30 +210,82 @@ func (s *Settings) setRaw(k Key, vals []string) {
 	}
 }
 
-// Get returns a key's value (a list's values joined by newlines; use List for lists).
+// Get returns a key's value (a list's values joined by newlines; use List for lists). A key
+// whose value in the file is not valid (see Problems) reads as its default.
 func (s *Settings) Get(name string) (string, error) {
-	k, err := Lookup(name)
+	vals, err := s.List(name)
 	if err != nil {
 		return "", err
-	}
-	vals, present := s.raw(k)
-	if !present {
-		if k.List {
-			return "", nil
-		}
-		return k.Default, nil
 	}
 	return strings.Join(vals, "\n"), nil
 }
 
-// List returns the values of a list key.
+// List returns the values of a list key (of any key: its one value). A key whose value in
+// the file is not valid reads as its default: none for a list.
 func (s *Settings) List(name string) ([]string, error) {
 	k, err := Lookup(name)
 	if err != nil {
 		return nil, err
 	}
-	vals, _ := s.raw(k)
+	vals, present := s.raw(k)
+	if !present || len(s.problems(k)) > 0 {
+		if k.List {
+			return nil, nil
+		}
+		return []string{k.Default}, nil
+	}
 	return vals, nil
+}
+
+// problems checks the values of one key as they are in the file.
+func (s *Settings) problems(k Key) []Problem {
+	n := s.find(k.Name, false)
+	if n == nil {
+		return nil
+	}
+	var out []Problem
+	check := func(n *node) {
+		if v := strings.TrimSpace(n.text); k.Check(v) != nil {
+			out = append(out, Problem{Key: k.Name, Value: v, Line: n.line, Want: k.Want, Default: k.Default, List: k.List})
+		}
+	}
+	if !k.List {
+		check(n)
+		return out
+	}
+	for _, c := range n.children {
+		if c.node != nil && c.node.name == "item" {
+			check(c.node)
+		}
+	}
+	return out
+}
+
+// Problems lists the keys whose values in the file are not valid, in the order of the file.
+// Each reads as its default until it is replaced (Set, or Remove for a list's value).
+func (s *Settings) Problems() []Problem {
+	var out []Problem
+	for _, k := range Keys {
+		out = append(out, s.problems(k)...)
+	}
+	slices.SortStableFunc(out, func(a, b Problem) int { return a.Line - b.Line })
+	return out
+}
+
+// Need returns a BadValues error naming each of the keys that holds a value that is not valid
+// in the file, or nil. Work calls it with the keys it needs (OpenKeys, BackupKeys,
+// ScheduleKeys) before it starts.
+func (s *Settings) Need(names ...string) error {
+	var bad BadValues
+	for _, p := range s.Problems() {
+		if slices.Contains(names, p.Key) {
+			bad = append(bad, p)
+		}
+	}
+	if len(bad) == 0 {
+		return nil
+	}
+	return bad
 }
 
 // String returns a key's value; it panics on a key that is not in Keys, a programming error.
@@ -275,26 +327,29 @@ func (s *Settings) Add(name, val string) error {
 	if err := k.Check(val); err != nil {
 		return err
 	}
-	vals, _ := s.raw(k)
-	if !slices.Contains(vals, val) {
-		s.setRaw(k, append(vals, val))
+	if vals, _ := s.raw(k); !slices.Contains(vals, val) {
+		n := s.find(k.Name, true)
+		n.children = append(n.children, piece{node: &node{name: "item", kind: valueElement, text: val}})
 	}
 	return nil
 }
 
-// Remove deletes a value from a list key; removing a value that is not there is an error.
+// Remove deletes a value from a list key, a value that is not valid included; removing a value
+// that is not there is an error.
 func (s *Settings) Remove(name, val string) error {
 	k, err := s.listKey(name)
 	if err != nil {
 		return err
 	}
-	vals, _ := s.raw(k)
-	i := slices.Index(vals, val)
-	if i < 0 {
-		return &ValueError{Key: name, Value: val, Want: "one of its current values (see `settings DB get " + name + "`)"}
+	if n := s.find(k.Name, false); n != nil {
+		for i, c := range n.children {
+			if c.node != nil && c.node.name == "item" && strings.TrimSpace(c.node.text) == val {
+				n.children = slices.Delete(n.children, i, i+1)
+				return nil
+			}
+		}
 	}
-	s.setRaw(k, slices.Delete(vals, i, i+1))
-	return nil
+	return &ValueError{Key: name, Value: val, Want: "one of its current values (see `settings DB get " + name + "`)"}
 }
 
 func (s *Settings) listKey(name string) (Key, error) {

@@ -117,7 +117,7 @@ func TestUnknownElementsPreserved(t *testing.T) {
 }
 
 func TestParseRejects(t *testing.T) {
-	for _, in := range []string{"", "<x/>", "<BackupSettings><log><use>maybe</use></log></BackupSettings>", "<BackupSettings>", "not xml"} {
+	for _, in := range []string{"", "<x/>", "<BackupSettings>", "not xml", "<BackupSettings></BackupSettings><BackupSettings/>"} {
 		if _, err := Parse([]byte(in)); err == nil {
 			t.Errorf("Parse(%q) accepted", in)
 		}
@@ -209,5 +209,87 @@ func TestParseDepthLimit(t *testing.T) {
 		if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 1<<20 {
 			t.Errorf("%d levels: refusing them allocated %d bytes", levels, alloc)
 		}
+	}
+}
+
+func TestBadValueIsAProblem(t *testing.T) {
+	in := `<?xml version="1.0"?>
+<BackupSettings version="1">
+  <keep>
+    <enabled>true</enabled>
+    <count>1O</count>
+  </keep>
+  <content><attachments><item>/ok</item>
+    <item>relative</item></attachments></content>
+  <journal><verbose>loud</verbose></journal>
+</BackupSettings>`
+	s, err := Parse([]byte(in))
+	if err != nil {
+		t.Fatalf("one bad value made the whole file unreadable: %v", err)
+	}
+	got := s.Problems()
+	want := []struct {
+		key, value string
+		line       int
+	}{{"keep.count", "1O", 5}, {"content.attachments", "relative", 8}, {"journal.verbose", "loud", 9}}
+	if len(got) != len(want) {
+		t.Fatalf("problems %v, want %v", got, want)
+	}
+	for i, w := range want {
+		if got[i].Key != w.key || got[i].Value != w.value || got[i].Line != w.line {
+			t.Errorf("problem %d = %+v, want %v", i, got[i], w)
+		}
+	}
+	if s.String("keep.count") != "3" || s.Bool("keep.enabled") != true {
+		t.Errorf("keep.count reads %q, want its default 3 (keep.enabled %v)", s.String("keep.count"), s.Bool("keep.enabled"))
+	}
+	if l, _ := s.List("content.attachments"); len(l) != 0 {
+		t.Errorf("a list holding a bad value reads %v, want none", l)
+	}
+	err = s.Need(BackupKeys...)
+	if !errors.Is(err, ErrInvalidValue) {
+		t.Fatalf("Need(BackupKeys) = %v", err)
+	}
+	for _, w := range []string{"keep.count on line 5", `"1O"`, "content.attachments on line 8", "holdfast settings DB set"} {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("%q does not say %s", err, w)
+		}
+	}
+	if strings.Contains(err.Error(), "journal.verbose") {
+		t.Errorf("a backup is refused for a key it does not need: %v", err)
+	}
+	if err := s.Need(OpenKeys...); err != nil {
+		t.Errorf("Need(OpenKeys) = %v, want nil", err)
+	}
+	if _, err := ScheduleOf(s); !errors.Is(err, ErrInvalidValue) {
+		t.Errorf("the scheduler would plan backups by the defaults of keep.count: %v", err)
+	}
+
+	// Saving another key keeps the bad text as the user wrote it.
+	if err := s.Set("archive.compression", "none"); err != nil {
+		t.Fatal(err)
+	}
+	out := string(s.Marshal())
+	for _, w := range []string{"<count>1O</count>", "<item>relative</item>", "<verbose>loud</verbose>"} {
+		if !strings.Contains(out, w) {
+			t.Errorf("saving another key lost %s:\n%s", w, out)
+		}
+	}
+	// Replacing the bad values ends the problems.
+	if err := s.Set("keep.count", "10"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Remove("content.attachments", "relative"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Need(BackupKeys...); err != nil {
+		t.Errorf("after the fix: %v", err)
+	}
+	if l, _ := s.List("content.attachments"); strings.Join(l, ",") != "/ok" {
+		t.Errorf("attachments after the fix: %v", l)
+	}
+	back, err := Parse(s.Marshal())
+	if err != nil || back.String("keep.count") != "10" || len(back.Problems()) != 1 {
+		t.Errorf("after the fix and a round trip: %v, keep.count %q, problems %v", err, back.String("keep.count"), back.Problems())
 	}
 }
