@@ -65,3 +65,31 @@ func mustAtoi(t *testing.T, s string) int {
 	}
 	return n
 }
+
+// When the log file is gone, the command line has a way out that loses nothing the data file
+// holds: log status says so, log new backs up the data as it is and starts a new log, and
+// writes then work. Before, every command that could help failed with 1408.
+func TestLogNewAfterTheLogIsGone(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "Shop")
+	if _, stderr, code := holdfast(t, "", "create", dir, "--demo"); code != 0 {
+		t.Fatal(stderr)
+	}
+	os.Remove(filepath.Join(dir, "Data", "data.journal"))
+	_, stderr, code := holdfast(t, "", "backup", dir)
+	wantFail(t, code, stderr, "error 1408")
+	if !strings.Contains(stderr, "holdfast log") {
+		t.Errorf("the error does not say the way out: %q", stderr)
+	}
+	out, stderr, code := holdfast(t, "", "log", dir, "status")
+	if code != 0 || !strings.Contains(out, "unavailable") {
+		t.Fatalf("log status: exit %d, %q %q", code, out, stderr)
+	}
+	out, stderr, code = holdfast(t, "", "log", dir, "new")
+	if code != 0 || !strings.Contains(out, "new log:") {
+		t.Fatalf("log new: exit %d, %q %q", code, out, stderr)
+	}
+	out, stderr, code = holdfast(t, `{"op":"count","table":"Customers"}`+"\n"+`{"op":"add","table":"Customers","values":{"id":9999,"name":"after"}}`+"\n", "exec", dir)
+	if code != 0 || strings.Count(out, `"ok":true`) != 2 {
+		t.Fatalf("exec after log new: exit %d, %q %q", code, out, stderr)
+	}
+}

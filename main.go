@@ -128,6 +128,9 @@ func withDBOptions(args []string, min int, opts engine.Options, stderr io.Writer
 
 func reportOpen(db *engine.DB, w io.Writer) {
 	r := db.Report()
+	if r.LogMissing != nil {
+		fmt.Fprintf(w, "warning: opened without its log file: %v\n", r.LogMissing)
+	}
 	if r.TornTail != nil {
 		fmt.Fprintf(w, "notice: the log ended with an interrupted write (%d bytes at offset %d); it was removed\n", r.TornTail.Bytes, r.TornTail.Offset)
 	}
@@ -195,7 +198,10 @@ func runLog(args []string, stdout, stderr io.Writer) error {
 	if len(args) < 2 {
 		return usageError("log needs a database and an action (status, create, stop, new)")
 	}
-	return withDB(args, 2, stderr, func(db *engine.DB, rest []string) error {
+	// status, stop and new work on a database whose log is missing or damaged: they are the
+	// way out (S3.4), and say what they find.
+	opts := engine.Options{WithoutLog: args[1] == "status" || args[1] == "stop" || args[1] == "new"}
+	return withDBOptions(args, 2, opts, stderr, func(db *engine.DB, rest []string) error {
 		switch rest[0] {
 		case "status":
 			st := db.LogStatus()
@@ -241,6 +247,15 @@ func runLog(args []string, stdout, stderr io.Writer) error {
 		case "new":
 			if len(rest) > 1 {
 				return usageError("log new takes no argument")
+			}
+			if db.Report().LogMissing != nil {
+				// No log to close: a backup of the data as it is, which starts the new log.
+				res, err := backup.Run(context.Background(), db, backup.Options{})
+				if err != nil && (res == nil || !res.Done()) {
+					return err
+				}
+				fmt.Fprintf(stdout, "backup %d: %s\nnew log: %s, first operation %d\n", res.Number, res.Archive, db.LogPath(), db.LogStatus().FirstOp)
+				return err
 			}
 			res, err := backup.NewLog(context.Background(), db)
 			if res == nil {

@@ -48,6 +48,10 @@ type Result struct {
 	done       bool // the backup counts even if a later step failed (see pendingBackup)
 }
 
+// Done reports whether the backup counts (its archive is in place and the log follows it),
+// even when Run returned an error for a later step.
+func (r *Result) Done() bool { return r.done }
+
 // Destination is where a database's backups go: the destination setting, or "<Name> Backups"
 // beside the database folder.
 func Destination(db *engine.DB) string { return destinationFor(db.Dir(), db.Settings()) }

@@ -29,7 +29,7 @@ type BackupSnapshot struct {
 	// no log, the data file records it). A Commit that fails after that point returns its
 	// error with Committed set.
 	Committed bool
-	ended  chan struct{} // closed when the backup ends
+	ended     chan struct{} // closed when the backup ends
 }
 
 // BeginBackup takes the snapshot of backup number for a backup (S6.2 step 3). Only one backup
@@ -146,7 +146,8 @@ func (s *BackupSnapshot) Commit() (string, error) {
 	switch {
 	case db.log != nil && db.logErr == nil && s.logOff >= 0:
 		closed, err = db.switchLog(s)
-	case db.log != nil:
+	case db.log != nil || db.logErr != nil:
+		// A log that failed, or none (opened without it): a new one follows this backup.
 		closed, err = db.replaceFailedLog(s)
 	case db.logPending():
 		_, err = db.startPendingLog(s)
@@ -359,13 +360,17 @@ func syncFile(path string) error {
 
 // replaceFailedLog ends the 1274 state (S3.4): the backup holds everything that was
 // acknowledged, so a new log following it starts after the snapshot and writes are accepted
-// again. The failed log is kept as a closed log, cut at the snapshot, when it can still be read.
+// again. The failed log is kept as a closed log, cut at the snapshot, when it can still be read
+// and is this database's; otherwise it is set aside under another name (a missing one stays
+// missing).
 func (db *DB) replaceFailedLog(s *BackupSnapshot) (string, error) {
 	path := db.LogPath()
-	db.log.Close()
-	db.log = nil
+	if db.log != nil {
+		db.log.Close()
+		db.log = nil
+	}
 	closed := ""
-	if h, recs, _, err := journal.ReadAll(db.fs, path); err == nil {
+	if h, recs, _, err := journal.ReadAll(db.fs, path); err == nil && h.DBID == db.id {
 		closed = db.closedLogPath(h.BackupNum)
 		if err := keepClosedCopy(db.fs, closed, h, recs, s.Op); err != nil {
 			closed = ""

@@ -23,6 +23,13 @@ type Options struct {
 	FS       journal.FS // nil: the real filesystem
 	ReadOnly bool       // refuse every write; the log is not touched
 
+	// WithoutLog opens a database whose log file is missing, unreadable or refused (damaged,
+	// cut short, another database's): what can be read of it up to the damage is integrated,
+	// the file is left as it is, and writes are refused with 1274 until a backup starts a new
+	// log (or the log is stopped). It is the way out that S3.4 offers; without it such an open
+	// fails (1408, 1416), and a read-only open goes on without the log.
+	WithoutLog bool
+
 	// Integrate is asked, when restore.autoIntegrateLog is off and the log holds operations the
 	// data file lacks, whether to integrate them. nil or false: they are not integrated and the
 	// database is opened read-only (writes fail with 2011).
@@ -52,6 +59,7 @@ type OpenReport struct {
 	Integrated int                    // operations integrated from the log
 	Incomplete *Incomplete            // operations left out (not integrated), or nil
 	LogPending bool                   // the log waits for the next backup
+	LogMissing error                  // opened without its log (WithoutLog, ReadOnly): why it could not be used
 	JournalErr error                  // the backup journal could not be written
 }
 

@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -87,7 +88,7 @@ func TestCutLogIsDamageNotATornTail(t *testing.T) {
 }
 
 // A log of another database with a torn tail is refused (1416) before anything is cut: a
-// refused file is never touched. A read-only open never cuts a torn tail either.
+// refused file is never touched.
 func TestRefusedLogUntouched(t *testing.T) {
 	dir, _ := fillLagging(t, 3)
 	other, _ := newDB(t, Options{})
@@ -97,21 +98,113 @@ func TestRefusedLogUntouched(t *testing.T) {
 	b, _ := os.ReadFile(otherLog)
 	b = append(b, 200, 0, 0, 0, 1, 2, 3) // a torn tail
 	logPath := filepath.Join(dir, "Data", "data.journal")
-	mine, _ := os.ReadFile(logPath)
 	os.WriteFile(logPath, b, 0o600)
 	_, err := Open(dir, Options{})
 	wantCode(t, err, CodeForeignLog)
 	if after, _ := os.ReadFile(logPath); !bytes.Equal(after, b) {
 		t.Error("the log of another database was changed before it was refused")
 	}
-	torn := append(mine, 200, 0, 0, 0, 1, 2, 3)
-	os.WriteFile(logPath, torn, 0o600)
-	db, err := Open(dir, Options{ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	db.Close()
-	if after, _ := os.ReadFile(logPath); !bytes.Equal(after, torn) {
-		t.Error("a read-only open cut the log's torn tail")
+}
+
+// A database whose log is missing, damaged or another database's opens WithoutLog (and
+// read-only): reads go on, what the log still holds is integrated, writes wait for a backup,
+// which starts a new log; a log file that was there is kept aside, never deleted.
+func TestOpenWithoutLog(t *testing.T) {
+	for _, c := range []string{"missing", "damaged", "foreign"} {
+		t.Run(c, func(t *testing.T) {
+			db, dir := newDB(t, lazy)
+			p := db.NewProcess("")
+			want := map[int64]string{}
+			for i := int64(1); i <= 40; i++ {
+				add(t, p, i, "v")
+				want[i] = "v"
+				if i == 10 {
+					db.checkpoint()
+				}
+			}
+			abandon(db) // 11 to 40 only in the log
+			logPath := filepath.Join(dir, "Data", "data.journal")
+			switch c {
+			case "missing":
+				os.Remove(logPath)
+				for i := int64(11); i <= 40; i++ {
+					delete(want, i) // lost with the log
+				}
+			case "damaged":
+				offs := recordOffsets(t, logPath)
+				b, _ := os.ReadFile(logPath)
+				var at []int64
+				for _, off := range offs {
+					at = append(at, off)
+				}
+				slices.Sort(at)
+				b[at[len(at)*3/4]+10] ^= 0xff // a record in the middle: the log reads up to it
+				os.WriteFile(logPath, b, 0o600)
+			case "foreign":
+				other, _ := newDB(t, Options{})
+				add(t, other.NewProcess(""), 1, "other")
+				ob, _ := os.ReadFile(other.LogPath())
+				other.Close()
+				os.WriteFile(logPath, ob, 0o600)
+				for i := int64(11); i <= 40; i++ {
+					delete(want, i)
+				}
+			}
+			before, _ := os.ReadFile(logPath)
+			if _, err := Open(dir, Options{}); err == nil {
+				t.Fatal("a database whose log cannot be used opened as if nothing were wrong")
+			}
+			ro, err := Open(dir, Options{ReadOnly: true})
+			if err != nil {
+				t.Fatalf("read-only: %v", err)
+			}
+			ro.Close()
+			db, err = Open(dir, Options{WithoutLog: true})
+			if err != nil {
+				t.Fatalf("without the log: %v", err)
+			}
+			got := names(t, db)
+			if c == "damaged" {
+				for i := range want {
+					if _, ok := got[i]; !ok && i <= 10 {
+						t.Errorf("record %d, in the data file, is gone", i)
+					}
+				}
+				want = got // what the log held up to its damage
+				if len(got) <= 10 {
+					t.Errorf("nothing of the damaged log was integrated: %d records", len(got))
+				}
+			}
+			same(t, got, want)
+			_, err = db.NewProcess("").Auto().Add("T", row(100, "early"))
+			wantCode(t, err, CodeLogUnavailable)
+			if after, _ := os.ReadFile(logPath); !bytes.Equal(after, before) {
+				t.Error("the log that cannot be used was changed")
+			}
+			snap, err := db.BeginBackup(1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := snap.Commit(); err != nil {
+				t.Fatal(err)
+			}
+			add(t, db.NewProcess(""), 100, "after")
+			want[100] = "after"
+			db = reopen(t, db, dir, Options{})
+			same(t, names(t, db), want)
+			db.Close()
+			if c != "missing" {
+				kept, _ := filepath.Glob(logPath + ".*")
+				found := false
+				for _, k := range kept {
+					if b, _ := os.ReadFile(k); bytes.Equal(b, before) || strings.Contains(k, ".closed[") {
+						found = true
+					}
+				}
+				if !found {
+					t.Errorf("the old log file is gone: %v", kept)
+				}
+			}
+		})
 	}
 }

@@ -3,6 +3,7 @@ package engine
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"time"
@@ -36,34 +37,18 @@ func (db *DB) openLog() error {
 		return nil
 	}
 	if _, err := db.fs.Stat(path); errors.Is(err, os.ErrNotExist) {
-		return &Error{Code: CodeLogIO, Op: "open log", Path: path, Err: errors.New("the log file is missing: put it back (or set log.path to where it is), or open the database read-only, or make a backup and then start a new log")}
+		return db.goOnWithoutLog(path, &Error{Code: CodeLogIO, Op: "open log", Path: path, Err: errors.New(logMissingAdvice)})
 	}
 	db.cleanSwitchLeftovers(path)
 	// Every check runs before the log is touched: a log that is refused keeps its bytes (its
-	// torn tail is cut only once it is accepted), and a read-only open never changes it.
-	var seen journal.AppendInfo
+	// torn tail is cut only once it is accepted). A read-only open does not come here.
 	w, info, err := journal.OpenAppendChecked(db.fs, path, func(info journal.AppendInfo) error {
-		if err := db.checkLogFits(path, info); err != nil {
-			return err
-		}
-		seen = info
-		if db.opts.ReadOnly {
-			return errLeaveLog
-		}
-		return nil
+		return db.checkLogFits(path, info)
 	})
-	switch {
-	case errors.Is(err, errLeaveLog):
-		info = seen
-	case err != nil:
-		return logError("open log", path, err)
+	if err != nil {
+		return db.goOnWithoutLog(path, logError("open log", path, err))
 	}
-	fail := func(err error) error {
-		if w != nil {
-			w.Close()
-		}
-		return err
-	}
+	fail := func(err error) error { w.Close(); return err }
 	if err := db.recordSwitchedBackup(); err != nil {
 		return fail(err)
 	}
@@ -71,7 +56,7 @@ func (db *DB) openLog() error {
 		return fail(err)
 	}
 	db.report.TornTail = info.Torn
-	if info.Torn != nil && w != nil {
+	if info.Torn != nil {
 		db.journalNote(fmt.Sprintf("Log file %s: torn tail of %d bytes at offset %d removed (an interrupted write).", path, info.Torn.Bytes, info.Torn.Offset))
 	}
 	failed, durable := db.logFailure()
@@ -87,19 +72,16 @@ func (db *DB) openLog() error {
 	if db.nextOp <= info.LastOp {
 		db.nextOp = info.LastOp + 1
 	}
-	if db.readOnly == nil && w != nil {
+	if db.readOnly == nil {
 		db.log = w
 		if failed {
 			db.logErr = errFailedBefore(path, durable)
 		}
-	} else if w != nil {
+	} else {
 		w.Close()
 	}
 	return nil
 }
-
-// errLeaveLog ends a read-only open's look at the log before anything is changed in it.
-var errLeaveLog = errors.New("engine: read-only: the log is left as it is")
 
 // checkLogFits refuses a log that is not this data file's: another database's (1416), one that
 // starts after the data file's last operation (1416), or one that lost acknowledged operations
@@ -346,3 +328,54 @@ func (db *DB) cleanSwitchLeftovers(path string) {
 		}
 	}
 }
+
+// logMissingAdvice says what to do about a missing log.
+const logMissingAdvice = "the log file is missing: put it back (or set log.path to where it is); or, to go on without the operations it held after the data file's last checkpoint, back up the data file as it is and start a new log (holdfast log DB new), or stop the log (holdfast log DB stop); or open the database read-only"
+
+// goOnWithoutLog is what an open does with a log it cannot use (cause): it fails, unless it is
+// opened WithoutLog. Then the database opens without the log: what can be read of a log of
+// this database, up to its damage, is integrated first, the file is left as it is, and writes
+// are refused (1274) until a backup starts a new log (see replaceFailedLog) or the log is
+// stopped. (A read-only open never looks at the log.)
+func (db *DB) goOnWithoutLog(path string, cause error) error {
+	if !db.opts.WithoutLog {
+		return cause
+	}
+	db.report.LogMissing = cause
+	n, err := db.integrateReadable(path)
+	if err != nil {
+		return err
+	}
+	db.report.Integrated = n
+	db.logErr = &Error{Code: CodeLogUnavailable, Op: "write", Path: path,
+		Err: fmt.Errorf("the database was opened without its log (%v); writes are refused until a backup starts a new log", cause)}
+	db.journalNote(fmt.Sprintf("Opened without the log file %s (%v): %d operation(s) read from it integrated; writes wait for a backup, which starts a new log.", path, cause, n))
+	return nil
+}
+
+// integrateReadable integrates the operations of the log at path that the data file lacks, up
+// to the first damage, when it is a log of this data file; it returns how many were applied.
+func (db *DB) integrateReadable(path string) (int, error) {
+	r, err := journal.OpenReader(db.fs, path)
+	if err != nil {
+		return 0, nil // nothing readable
+	}
+	defer r.Close()
+	if h := r.Header(); h.DBID != db.id || h.FirstOp > db.ckptOp+1 {
+		return 0, nil
+	}
+	return db.integrate(&untilDamage{src: r}, true)
+}
+
+// untilDamage reads a log up to its first damage, which it takes for the end.
+type untilDamage struct{ src *journal.Reader }
+
+func (u *untilDamage) Next() (journal.Record, error) {
+	rec, err := u.src.Next()
+	if err != nil && err != io.EOF {
+		return journal.Record{}, io.EOF
+	}
+	return rec, err
+}
+
+func (u *untilDamage) Offset() int64 { return u.src.Offset() }

@@ -60,6 +60,9 @@ type Desktop struct {
 	inTray, trayMenu, hidden, toldTray bool
 
 	notice [2]string // title and text to show once the next database opens (after a rollback)
+	// logWay is how the next open of a folder treats a log it cannot use (chosen on the page
+	// that said so): opened without it, or read-only.
+	logWay map[string]engine.Options
 }
 
 // NewDesktop builds the app's main window, empty until Open. On the Fyne thread.
@@ -150,10 +153,12 @@ func (d *Desktop) open(dir string) {
 	defer doWait(self.untrack)
 	op := &openProgress{win: d.Main.Window, name: filepath.Base(dir)}
 	report := latestOnly(op.show)
-	db, repaired, err := backup.OpenOrRepair(context.Background(), dir, engine.Options{Progress: func(done, total int64) {
+	opts := d.takeLogWay(dir)
+	opts.Progress = func(done, total int64) {
 		d.openReports.Add(1)
 		report(backup.Progress{Done: done, Total: total})
-	}})
+	}
+	db, repaired, err := backup.OpenOrRepair(context.Background(), dir, opts)
 	doWait(op.end)
 	if err != nil {
 		if title, text := d.takeNotice(); title != "" {
@@ -257,25 +262,14 @@ func sameDir(a, b string) bool {
 // openFailed says why dir did not open. A damaged data file the settings say not to repair on
 // its own gets the damaged-database report, with its steps and a Repair now button.
 func (d *Desktop) openFailed(dir string, err error, empty bool) {
+	var e *engine.Error
+	if errors.As(err, &e) && e.Op == "open log" {
+		d.showReport("log unusable", func() fyne.CanvasObject { return d.logReport(dir, err) })
+		return
+	}
 	if engine.CodeOf(err) == engine.CodeDamaged {
-		// The report takes the window's place: the database shown before closes.
 		plans, _ := backup.PlanRepair(dir)
-		var v *databaseView
-		doWait(func() {
-			v = d.Main.view
-			d.Main.showPage("damaged database", d.damagedReport(dir, err, plans))
-			d.updated()
-		})
-		if v != nil {
-			v.closeAndWait()
-		}
-		d.mu.Lock()
-		old := d.db
-		d.db = nil
-		d.mu.Unlock()
-		if old != nil {
-			old.Close()
-		}
+		d.showReport("damaged database", func() fyne.CanvasObject { return d.damagedReport(dir, err, plans) })
 		return
 	}
 	do(func() {
@@ -285,6 +279,27 @@ func (d *Desktop) openFailed(dir string, err error, empty bool) {
 		alert(err, d.Main.Window)
 		d.updated()
 	})
+}
+
+// showReport puts a report page (built on the Fyne thread) in the window's place: the
+// database shown before closes.
+func (d *Desktop) showReport(name string, page func() fyne.CanvasObject) {
+	var v *databaseView
+	doWait(func() {
+		v = d.Main.view
+		d.Main.showPage(name, page())
+		d.updated()
+	})
+	if v != nil {
+		v.closeAndWait()
+	}
+	d.mu.Lock()
+	old := d.db
+	d.db = nil
+	d.mu.Unlock()
+	if old != nil {
+		old.Close()
+	}
 }
 
 // startPage is the window with no database: New Database... and Open Database....

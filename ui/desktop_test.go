@@ -382,3 +382,32 @@ func TestOpenShowsIntegration(t *testing.T) {
 		}
 	})
 }
+
+// A database whose log file is missing does not open: the window says what is wrong and how
+// out, in buttons. Open Without the Log opens it with writes refused (the banner's Back up
+// now starts a new log), and nothing the data file holds is lost.
+func TestLogReportOpensWithoutTheLog(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "Shop")
+	shopDB(t, dir, 20)
+	if err := os.Remove(filepath.Join(dir, "Data", "data.journal")); err != nil {
+		t.Fatal(err)
+	}
+	d, w := newDesktop(t, &dialogs.Fake{}, "")
+	d.Open(dir)
+	waitFor(t, w, "the report", func() bool { return containsText(labelTexts(d.Main.Content()), "cannot be used") })
+	if texts := contentWords(d.Main.Content); strings.Contains(texts, "holdfast ") {
+		t.Errorf("the report tells people to type commands:\n%s", texts)
+	}
+	saveCapture(t, d.Main.Window, filepath.Join("testdata", "ui", "log_report.png"))
+	var without *widget.Button
+	onUI(func() { without = findButton(d.Main.Content(), "Open Without the Log") })
+	if without == nil {
+		t.Fatal("no Open Without the Log button")
+	}
+	onUI(func() { test.Tap(without) })
+	waitFor(t, w, "the database open without its log", func() bool { return openedName(d) == "Shop" })
+	if n, _ := d.DB().Count("Customers"); n != 20 {
+		t.Fatalf("%d customers, want 20", n)
+	}
+	waitFor(t, w, "the banner", func() bool { return strings.Contains(d.Main.Banner(), "1274") })
+}
