@@ -359,9 +359,22 @@ func (r *RestorePanel) check() {
 		showErr(r.destErr, "")
 	}
 	showErr(r.untilErr, "")
+	// Up to counts for the chosen log files (where it may stay empty: as far as they go) and
+	// for the automatic chain up to a point (where it is needed); it is off otherwise.
+	if r.mode.Selected == integrateFiles || r.mode.Selected == integrateUntil {
+		r.until.Enable()
+	} else {
+		r.until.Disable()
+	}
 	switch r.mode.Selected {
 	case integrateFiles:
 		ok = ok && len(r.logs) > 0
+		if strings.TrimSpace(r.until.Text) != "" {
+			if _, err := parseUntil(r.until.Text); err != nil {
+				showErr(r.untilErr, "Expected: "+err.Error()+".")
+				ok = false
+			}
+		}
 	case integrateUntil:
 		if _, err := parseUntil(r.until.Text); err != nil {
 			if strings.TrimSpace(r.until.Text) != "" {
@@ -392,6 +405,9 @@ func (r *RestorePanel) options() backup.RestoreOptions {
 		opts.NoIntegrate = true
 	case integrateFiles:
 		opts.Logs = slices.Clone(r.logs)
+		if strings.TrimSpace(r.until.Text) != "" {
+			opts.Until, _ = parseUntil(r.until.Text)
+		}
 	case integrateUntil:
 		opts.Until, _ = parseUntil(r.until.Text)
 	}

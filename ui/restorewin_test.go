@@ -90,3 +90,55 @@ func TestRestoreWindow(t *testing.T) {
 		t.Errorf("%d customers in the restored database, want 25 (20 + 5 up to the point)", n)
 	}
 }
+
+// With chosen log files, Up to counts: the restore stops at the point typed (it brought back
+// what came after, an undone deletion included, before). Where it does not count (no
+// integration, the automatic chain), Up to is off.
+func TestRestoreChosenLogsUpTo(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "Shop")
+	shopDB(t, dir, 20)
+	d, w := newDesktop(t, &dialogs.Fake{}, "")
+	d.Open(dir)
+	waitFor(t, w, "the database open", func() bool { return openedName(d) == "Shop" })
+	db := d.DB()
+	if _, err := backup.Run(context.Background(), db, backup.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	var point uint64
+	for i := 21; i <= 30; i++ {
+		addCustomers(t, db, i, i)
+		if i == 25 {
+			point = db.LogStatus().LastOp
+		}
+	}
+	nl, err := backup.NewLog(context.Background(), db)
+	if err != nil || len(nl.Archived) != 1 {
+		t.Fatalf("new log: %+v %v", nl, err)
+	}
+	onUI(d.Main.OpenRestore)
+	r := d.Main.RestoreWindow()
+	waitFor(t, w, "the history listed", func() bool { return len(r.history.Options) >= 1 })
+	onUI(func() { r.history.SetSelected(r.history.Options[len(r.history.Options)-1]) })
+	waitFor(t, w, "the preview", func() bool { return strings.HasPrefix(r.preview.Text, "Backup 1 of Shop") })
+	onUI(func() { r.mode.SetSelected(integrateAuto) })
+	if !r.until.Disabled() {
+		t.Error("Up to is on for the automatic chain, where it does not count")
+	}
+	to := filepath.Join(t.TempDir(), "Chosen")
+	onUI(func() {
+		r.mode.SetSelected(integrateFiles)
+		r.logs = nl.Archived
+		r.showLogs()
+		r.dest.SetText(to)
+		r.until.SetText(strconv.FormatUint(point, 10))
+	})
+	if r.until.Disabled() || r.start.Disabled() {
+		t.Fatalf("Up to off %v, Restore off %v with chosen log files", r.until.Disabled(), r.start.Disabled())
+	}
+	onUI(r.Start)
+	waitFor(t, w, "the restore done", func() bool { return r.Running() != nil && r.Running().Result() != "" })
+	got, err := r.Result()
+	if err != nil || got.Reached != point {
+		t.Fatalf("restore of chosen logs up to %d: %+v %v", point, got, err)
+	}
+}
