@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/user"
 	"path/filepath"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -45,6 +46,12 @@ type Options struct {
 	// files (at open, S3.5 step 2; in OpenRestored, the logs of the restore): bytes read and
 	// their total, after each batch.
 	Progress func(done, total int64)
+
+	// OnDamage, when set, is told once, from a goroutine of its own, when a read or Check
+	// finds the data file damaged (the 1433 error, also returned by Damaged). The database
+	// then refuses writes with that error; closing it and opening it again through
+	// backup.OpenOrRepair repairs it (see damage.go).
+	OnDamage func(error)
 }
 
 // Incomplete describes operations of the log that the data file lacks.
@@ -80,6 +87,10 @@ type DB struct {
 	fs        journal.FS
 	opts      Options
 	bolt      *bolt.DB
+	dataFile  *os.File                  // the data file, opened again for reads that check its pages
+	pageSize  int                       // the data file's page size
+	rootsOf   atomic.Pointer[rootCache] // the root bucket of the version last read
+	damage    atomic.Pointer[Error]     // damage a read found (see damage.go), or nil
 	id        [16]byte
 	report    OpenReport
 	settings  atomic.Pointer[settings.Settings] // replaced whole by saveSettings, read without wmu
@@ -222,23 +233,34 @@ func Create(dir string, opts Options) (*DB, error) {
 // pass its checks; operations of the log that the data file lacks are integrated (or reported);
 // an Opening of Data File is logged.
 func Open(dir string, opts Options) (*DB, error) {
-	db, err := openData(dir, opts)
+	db, err := openData(dir, opts, checkOpen)
 	if err != nil {
 		return nil, err
 	}
 	if opts.ReadOnly {
 		db.readOnly = &Error{Code: CodeReadOnly, Op: "write", Err: ErrReadOnly}
-	} else if err := db.openLog(); err != nil {
-		db.bolt.Close()
+	} else if err := db.openLogGuarded(); err != nil {
+		if db.log != nil {
+			db.log.Close()
+		}
+		db.closeData()
 		return nil, err
 	}
 	db.run()
 	return db, nil
 }
 
+// openLogGuarded is openLog, whose integration reads and writes the data file through bbolt:
+// a damaged page met there is 1433, not a crash.
+func (db *DB) openLogGuarded() (err error) {
+	defer db.boltGuard("integrate the log", &err, debug.SetPanicOnFault(true))
+	return db.openLog()
+}
+
 // openData reads the folder's structure and settings and opens its data file (S3.5 step 1),
-// the log not yet.
-func openData(dir string, opts Options) (*DB, error) {
+// the log not yet. The data file is checked first (at level, see check.go), with plain reads,
+// while it is locked as bbolt locks it: bbolt maps it into memory and trusts it.
+func openData(dir string, opts Options, level checkLevel) (*DB, error) {
 	opts.fill()
 	dir, err := filepath.Abs(dir)
 	if err != nil {
@@ -249,19 +271,81 @@ func openData(dir string, opts Options) (*DB, error) {
 		return nil, err
 	}
 	path := dataPath(dir, db.name)
-	bdb, err := openBolt(path, opts.ReadOnly)
-	if err != nil {
-		if errors.Is(err, bolt.ErrTimeout) {
-			return nil, &Error{Code: CodeInUse, Op: "open", Path: path}
-		}
-		return nil, &Error{Code: CodeDamaged, Op: "open data file", Path: path, Err: err}
+	if db.dataFile, err = os.Open(path); err != nil {
+		return nil, &Error{Code: CodeDataIO, Op: "open data file", Path: path, Err: err}
 	}
-	db.bolt = bdb
+	if err := db.checkData(level); err != nil {
+		db.dataFile.Close()
+		return nil, err
+	}
+	if err := db.openBoltGuarded(); err != nil {
+		db.dataFile.Close()
+		return nil, err
+	}
 	if err := db.loadMeta(); err != nil {
-		bdb.Close()
+		db.closeData()
 		return nil, err
 	}
 	return db, nil
+}
+
+// checkData checks the data file before bbolt opens it: not marked damaged by an earlier read
+// (damage.go), and sound at level. The file is locked meanwhile, so that a database open in
+// another process is said to be in use (2007), never taken for damaged while it is written.
+func (db *DB) checkData(level checkLevel) error {
+	path := dataPath(db.dir, db.name)
+	if err := lockData(db.dataFile, !db.opts.ReadOnly, time.Second); err != nil {
+		if errors.Is(err, errLocked) {
+			return &Error{Code: CodeInUse, Op: "open", Path: path}
+		}
+		return &Error{Code: CodeDataIO, Op: "open data file", Path: path, Err: err}
+	}
+	defer unlockData(db.dataFile)
+	if err := markedDamaged(db.dir, db.name); err != nil {
+		return err
+	}
+	info, err := db.dataFile.Stat()
+	if err != nil {
+		return &Error{Code: CodeDataIO, Op: "open data file", Path: path, Err: err}
+	}
+	v, err := newestView(db.dataFile, info.Size())
+	if err == nil {
+		err = v.check(db.cat, level)
+	}
+	if err != nil {
+		var ioe *dataIOError
+		if errors.As(err, &ioe) {
+			return &Error{Code: CodeDataIO, Op: "read data file", Path: path, Err: err}
+		}
+		return &Error{Code: CodeDamaged, Op: "open data file", Path: path, Err: err}
+	}
+	return nil
+}
+
+// openBoltGuarded opens the checked data file with bbolt; a panic or fault there is 1433.
+func (db *DB) openBoltGuarded() (err error) {
+	path := dataPath(db.dir, db.name)
+	defer func(fault bool) {
+		debug.SetPanicOnFault(fault)
+		if r := recover(); r != nil {
+			err = &Error{Code: CodeDamaged, Op: "open data file", Path: path, Err: fmt.Errorf("%v", r)}
+		}
+	}(debug.SetPanicOnFault(true))
+	bdb, err := openBolt(path, db.opts.ReadOnly)
+	if err != nil {
+		if errors.Is(err, bolt.ErrTimeout) {
+			return &Error{Code: CodeInUse, Op: "open", Path: path}
+		}
+		return &Error{Code: CodeDamaged, Op: "open data file", Path: path, Err: err}
+	}
+	db.bolt, db.pageSize = bdb, bdb.Info().PageSize
+	return nil
+}
+
+// closeData closes the data file (bbolt's and the checking reader's).
+func (db *DB) closeData() error {
+	db.dataFile.Close()
+	return db.bolt.Close()
 }
 
 // run starts the checkpoints of an open database and logs its Opening of Data File.
@@ -367,7 +451,9 @@ func (db *DB) Close() error {
 		}
 		db.publish()
 	}
-	if !db.opts.ReadOnly {
+	if !db.opts.ReadOnly && db.damage.Load() == nil {
+		// A data file found damaged is not written any more: what the cache holds is in the
+		// log, which the repair integrates.
 		if err := db.checkpoint(); err != nil {
 			errs = append(errs, err)
 		}
@@ -380,7 +466,7 @@ func (db *DB) Close() error {
 			errs = append(errs, &Error{Code: CodeLogIO, Op: "close log", Path: db.LogPath(), Err: err})
 		}
 	}
-	if err := db.bolt.Close(); err != nil {
+	if err := db.closeData(); err != nil {
 		errs = append(errs, &Error{Code: CodeDataIO, Op: "close data file", Path: dataPath(db.dir, db.name), Err: err})
 	}
 	return errors.Join(errs...)
@@ -502,6 +588,8 @@ func (db *DB) writableLocked() error {
 		return db.logErr
 	case db.readOnly != nil:
 		return db.readOnly
+	case db.damage.Load() != nil:
+		return db.damage.Load()
 	}
 	return nil
 }

@@ -54,12 +54,10 @@ func (l *lookup) get(t *Table, key string) ([]byte, error) {
 }
 
 // visible returns what readers see of a key; vmu is held (read). The data file is only read
-// (through btx) for a key that can be in it.
+// (through btx, a read transaction) for a key that can be in it, through checked pages, and
+// the record found is checked before it is returned.
 func (db *DB) visible(btx func() (*bolt.Tx, error), t *Table, key string) ([]byte, error) {
-	if e, ok := db.overlay[t.Name][key]; ok {
-		return e.val, nil
-	}
-	if e, ok := db.frozen[t.Name][key]; ok {
+	if e, ok := db.cached(t, key); ok {
 		return e.val, nil
 	}
 	if key > db.diskMax[t.Name] {
@@ -69,22 +67,153 @@ func (db *DB) visible(btx func() (*bolt.Tx, error), t *Table, key string) ([]byt
 	if err != nil {
 		return nil, &Error{Code: CodeDataIO, Op: "read " + t.Name, Path: dataPath(db.dir, db.name), Err: err}
 	}
-	b := tx.Bucket(tableBucket(t.Name))
-	if b == nil {
-		return nil, nil
-	}
-	v := b.Get([]byte(key))
-	if v == nil {
-		return nil, nil
-	}
-	return bytes.Clone(v), nil
+	v, _, err := db.stored(tx, t, key)
+	return v, err
 }
 
-// damagedOnPanic turns a panic of the data file's reader (bbolt panics on pages it cannot make
-// sense of) into error 1433, so that a damaged data file is reported, not a crash.
-func (db *DB) damagedOnPanic(err *error) {
-	if r := recover(); r != nil {
-		*err = &Error{Code: CodeDamaged, Op: "read data file", Path: dataPath(db.dir, db.name), Err: fmt.Errorf("%v", r)}
+// cached returns the cache's entry of a key, if it has one; vmu is held (read).
+func (db *DB) cached(t *Table, key string) (entry, bool) {
+	if e, ok := db.overlay[t.Name][key]; ok {
+		return e, true
+	}
+	e, ok := db.frozen[t.Name][key]
+	return e, ok
+}
+
+// stored reads a record from the data file as btx sees it: found through checked pages, its
+// checksum right and its key fields giving its key (1433 otherwise). v is nil when there is
+// none.
+func (db *DB) stored(btx *bolt.Tx, t *Table, key string) (v []byte, rec Record, err error) {
+	tr, err := db.tableTree(btx, t.Name)
+	if err != nil || tr == nil {
+		return nil, Record{}, err
+	}
+	v, found, err := tr.get([]byte(key))
+	if err != nil {
+		return nil, Record{}, db.readError("read "+t.Name, err)
+	}
+	if !found {
+		return nil, Record{}, nil
+	}
+	if rec, err = db.decodeStored(t, key, v); err != nil {
+		return nil, Record{}, err
+	}
+	return v, rec, nil
+}
+
+// decodeStored decodes a record of the data file and checks that it holds its key.
+func (db *DB) decodeStored(t *Table, key string, v []byte) (Record, error) {
+	rec, err := decodeRecord(v, len(t.Fields))
+	if err == nil && !t.keyMatches(key, rec) {
+		err = errWrongKey
+	}
+	if err != nil {
+		return Record{}, db.damaged("read "+t.Name, fmt.Errorf("key %s: %w", keyString(key), err))
+	}
+	return rec, nil
+}
+
+// keyMatches reports whether the key fields of rec give the encoded key: a record filed under
+// a damaged key is not shown as right.
+func (t *Table) keyMatches(key string, rec Record) bool {
+	var buf [64]byte
+	b := buf[:0]
+	for _, fi := range t.keyIdx {
+		if fi >= len(rec.Values) {
+			return false
+		}
+		var err error
+		if b, err = journal.AppendKey(b, rec.Values[fi:fi+1]); err != nil {
+			return false
+		}
+	}
+	if string(b) == key {
+		return true
+	}
+	// Equal values may still encode apart (NaNs of other bits): compare the values.
+	vals, err := journal.DecodeKey([]byte(key))
+	if err != nil || len(vals) != len(t.keyIdx) {
+		return false
+	}
+	for i, fi := range t.keyIdx {
+		if !vals[i].Equal(rec.Values[fi]) {
+			return false
+		}
+	}
+	return true
+}
+
+// rootCache is the root bucket of one version of the data file (a bbolt transaction id): its
+// meta bucket and the bucket of each table. A version's pages never change while a transaction
+// reads it, so the cache serves every read of that version.
+type rootCache struct {
+	txid   int
+	meta   *tree
+	tables map[string]*tree
+}
+
+// roots returns the root bucket of the version btx (a read transaction) sees.
+func (db *DB) roots(btx *bolt.Tx) (*rootCache, error) {
+	if rc := db.rootsOf.Load(); rc != nil && rc.txid == btx.ID() {
+		return rc, nil
+	}
+	r := db.reader(btx)
+	r.branches = &branchCache{pages: map[uint64]*page{}}
+	root := &tree{r: r, name: "(root)", root: uint64(btx.Cursor().Bucket().Root()), kind: kindRoot}
+	c, err := root.seek(nil)
+	if err != nil {
+		return nil, err
+	}
+	rc := &rootCache{txid: btx.ID(), tables: map[string]*tree{}}
+	for {
+		k, v, _, err := c.next()
+		if err != nil {
+			return nil, err
+		}
+		if k == nil {
+			break
+		}
+		name := string(k)
+		table, isTable := strings.CutPrefix(name, "t:")
+		if !isTable && name != string(bucketMeta) {
+			continue
+		}
+		sub, err := r.subtree(v, name, kindValues)
+		if err != nil {
+			return nil, err
+		}
+		if isTable {
+			rc.tables[table] = sub
+		} else {
+			rc.meta = sub
+		}
+	}
+	db.rootsOf.Store(rc)
+	return rc, nil
+}
+
+// tableTree returns the bucket of a table in the version btx sees (nil: none yet).
+func (db *DB) tableTree(btx *bolt.Tx, table string) (*tree, error) {
+	rc, err := db.roots(btx)
+	if err != nil {
+		return nil, db.readError("read "+table, err)
+	}
+	return rc.tables[table], nil
+}
+
+// values reads a whole bucket of values (the meta bucket).
+func (t *tree) values() (map[string][]byte, error) {
+	c, err := t.seek(nil)
+	if err != nil {
+		return nil, err
+	}
+	m := map[string][]byte{}
+	for {
+		k, v, _, err := c.next()
+		if err != nil || k == nil {
+			return m, err
+		}
+		m[string(k)] = v
 	}
 }
 
@@ -93,20 +222,26 @@ func (db *DB) get(t *Table, key string) (rec Record, found bool, err error) {
 	defer db.damagedOnPanic(&err)
 	db.vmu.RLock()
 	defer db.vmu.RUnlock()
+	if e, ok := db.cached(t, key); ok {
+		if e.val == nil {
+			return Record{}, false, nil
+		}
+		rec, err = decodeRecord(e.val, len(t.Fields))
+		if err != nil {
+			return Record{}, false, db.damaged("read "+t.Name, fmt.Errorf("key %s: %w", keyString(key), err))
+		}
+		return rec, true, nil
+	}
+	if key > db.diskMax[t.Name] {
+		return Record{}, false, nil
+	}
 	btx, err := db.bolt.Begin(false)
 	if err != nil {
 		return Record{}, false, &Error{Code: CodeDataIO, Op: "read", Err: err}
 	}
 	defer btx.Rollback()
-	val, err := db.visible(func() (*bolt.Tx, error) { return btx, nil }, t, key)
-	if err != nil || val == nil {
-		return Record{}, false, err
-	}
-	rec, err = decodeRecord(val, len(t.Fields))
-	if err != nil {
-		return Record{}, false, &Error{Code: CodeDamaged, Op: "read " + t.Name, Path: dataPath(db.dir, db.name), Err: fmt.Errorf("key %s: %w", keyString(key), err)}
-	}
-	return rec, true, nil
+	v, rec, err := db.stored(btx, t, key)
+	return rec, v != nil, err
 }
 
 // Get reads the record with this primary key.
@@ -136,11 +271,13 @@ func (db *DB) Scan(table string, after []journal.Value, limit int) (out []Record
 	if err != nil {
 		return nil, err
 	}
-	var from string
+	var from []byte
 	if after != nil {
-		if from, err = t.encodeKey(after); err != nil {
+		k, err := t.encodeKey(after)
+		if err != nil {
 			return nil, err
 		}
+		from = []byte(k)
 	}
 	if limit <= 0 {
 		return nil, nil
@@ -152,12 +289,50 @@ func (db *DB) Scan(table string, after []journal.Value, limit int) (out []Record
 		return nil, &Error{Code: CodeDataIO, Op: "read", Err: err}
 	}
 	defer btx.Rollback()
+	ckeys, cached := db.cachedAfter(t, from)
+	disk, err := db.scanData(btx, t, from)
+	if err != nil {
+		return nil, err
+	}
+	bk, bv, err := disk.next()
+	for ci := 0; err == nil && len(out) < limit && (bk != nil || ci < len(ckeys)); {
+		var rec Record
+		have := true
+		switch {
+		case bk == nil || (ci < len(ckeys) && ckeys[ci] <= string(bk)):
+			// The cache wins over the data file.
+			k := ckeys[ci]
+			ci++
+			if bk != nil && k == string(bk) {
+				bk, bv, err = disk.next()
+			}
+			if have = cached[k] != nil; have && err == nil {
+				if rec, err = decodeRecord(cached[k], len(t.Fields)); err != nil {
+					err = db.damaged("read "+t.Name, fmt.Errorf("key %s: %w", keyString(k), err))
+				}
+			}
+		default:
+			if rec, err = db.decodeStored(t, string(bk), bytes.Clone(bv)); err == nil {
+				bk, bv, err = disk.next()
+			}
+		}
+		if err == nil && have {
+			out = append(out, rec)
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
 
-	// Cached keys after from, in order; the cache wins over the data file.
+// cachedAfter returns the cache's keys of a table after from (nil: all), in order, and their
+// stored records (nil: deleted); vmu is held (read).
+func (db *DB) cachedAfter(t *Table, from []byte) ([]string, map[string][]byte) {
 	cached := map[string][]byte{}
 	for _, layer := range []map[string]entry{db.frozen[t.Name], db.overlay[t.Name]} {
 		for k, e := range layer {
-			if after == nil || k > from {
+			if from == nil || k > string(from) {
 				cached[k] = e.val
 			}
 		}
@@ -167,51 +342,49 @@ func (db *DB) Scan(table string, after []journal.Value, limit int) (out []Record
 		ckeys = append(ckeys, k)
 	}
 	slices.Sort(ckeys)
+	return ckeys, cached
+}
 
-	var cur *bolt.Cursor
-	var bk, bv []byte
-	if b := btx.Bucket(tableBucket(t.Name)); b != nil {
-		cur = b.Cursor()
-		if after == nil {
-			bk, bv = cur.First()
-		} else {
-			bk, bv = cur.Seek([]byte(from))
-			if bk != nil && string(bk) == from {
-				bk, bv = cur.Next()
-			}
-		}
+// dataScan walks a table's records in the data file, in key order, through checked pages.
+type dataScan struct {
+	db    *DB
+	table string
+	c     *cursor // nil: the table has no bucket yet
+	prev  []byte
+}
+
+// scanData starts a dataScan after the key from (nil: at the first key).
+func (db *DB) scanData(btx *bolt.Tx, t *Table, from []byte) (*dataScan, error) {
+	s := &dataScan{db: db, table: t.Name, prev: from}
+	tr, err := db.tableTree(btx, t.Name)
+	if err != nil || tr == nil {
+		return s, err
 	}
-	add := func(k string, v []byte) error {
-		if v == nil {
-			return nil
-		}
-		rec, err := decodeRecord(v, len(t.Fields))
+	if s.c, err = tr.seek(from); err != nil {
+		return nil, db.readError("read "+t.Name, err)
+	}
+	return s, nil
+}
+
+// next returns the next record after the last one (k nil at the end); keys must grow.
+func (s *dataScan) next() (k, v []byte, err error) {
+	if s.c == nil {
+		return nil, nil, nil
+	}
+	for {
+		k, v, _, err = s.c.next()
 		if err != nil {
-			return &Error{Code: CodeDamaged, Op: "read " + t.Name, Path: dataPath(db.dir, db.name), Err: fmt.Errorf("key %s: %w", keyString(k), err)}
+			return nil, nil, s.db.readError("read "+s.table, err)
 		}
-		out = append(out, rec)
-		return nil
-	}
-	ci := 0
-	for len(out) < limit && (bk != nil || ci < len(ckeys)) {
-		var err error
-		switch {
-		case bk == nil || (ci < len(ckeys) && ckeys[ci] <= string(bk)):
-			k := ckeys[ci]
-			ci++
-			if bk != nil && k == string(bk) {
-				bk, bv = cur.Next()
-			}
-			err = add(k, cached[k])
-		default:
-			err = add(string(bk), bytes.Clone(bv))
-			bk, bv = cur.Next()
+		if k == nil || s.prev == nil || bytes.Compare(k, s.prev) > 0 {
+			break
 		}
-		if err != nil {
-			return nil, err
+		if !bytes.Equal(k, s.prev) {
+			return nil, nil, s.db.damaged("read "+s.table, fmt.Errorf("key %s comes after %s", keyString(string(k)), keyString(string(s.prev))))
 		}
 	}
-	return out, nil
+	s.prev = k
+	return k, v, nil
 }
 
 // KeyOf returns the primary key values of a record of the table.

@@ -27,6 +27,10 @@ type Restored struct {
 	// that no number is used twice and no chain of older logs can lead into the new one.
 	ContinueAfter uint64
 
+	// Skip are ranges of operations the logs hold that are not applied: those a rollback
+	// undid (see Timeline). Operation numbers go on through them.
+	Skip []OpRange
+
 	// Stop, when closed, stops the integration after the batch under way: OpenRestored then
 	// fails with 1406, and the folder is to be thrown away.
 	Stop <-chan struct{}
@@ -72,7 +76,7 @@ const restoreBatch = 10000
 func OpenRestored(dir string, r Restored, opts Options) (*DB, RestoreReport, error) {
 	var rep RestoreReport
 	opts.ReadOnly = false
-	db, err := openData(dir, opts)
+	db, err := openRestoredData(dir, opts)
 	if err != nil {
 		return nil, rep, err
 	}
@@ -81,7 +85,7 @@ func OpenRestored(dir string, r Restored, opts Options) (*DB, RestoreReport, err
 		if db.log != nil {
 			db.log.Close()
 		}
-		bdb.Close()
+		db.closeData()
 		return nil, rep, err
 	}
 	if r.Backup > 0 {
@@ -121,7 +125,7 @@ func OpenRestored(dir string, r Restored, opts Options) (*DB, RestoreReport, err
 			return fail(&Error{Code: CodeBackupInterrupted, Op: "restore", Path: dir, Err: errors.New("stopped while integrating the log files; nothing is kept")})
 		}
 		db.progress = reportFile(i)
-		n, reached, err := db.integrateUntil(p, r.Until)
+		n, reached, err := db.integrateUntil(p, r.Until, r.Skip)
 		rep.Integrated += n
 		if err != nil {
 			return fail(err)
@@ -177,12 +181,25 @@ func OpenRestored(dir string, r Restored, opts Options) (*DB, RestoreReport, err
 	return db, rep, nil
 }
 
+// openRestoredData opens the data file of a restored folder after checking its whole tree: a
+// backup copies the data file's pages as they are, so a data file damaged where no read had
+// looked yet is damaged in its backups too. Such a backup cannot be restored (1411): a repair
+// then goes on to the one before it.
+func openRestoredData(dir string, opts Options) (*DB, error) {
+	db, err := openData(dir, opts, checkTree)
+	var e *Error
+	if errors.As(err, &e) && e.Code == CodeDamaged {
+		return nil, &Error{Code: CodeArchiveVerify, Op: "restore", Path: e.Path, Err: fmt.Errorf("the data file of this backup is damaged (%w)", e.Err)}
+	}
+	return db, err
+}
+
 // defaultLogPath is log.path's default, relative to the database folder.
 const defaultLogPath = "Data/data.journal"
 
-// integrateUntil integrates one log file of a restore chain up to u. It reports whether the
-// limit was met in this file (the later ones are then not read).
-func (db *DB) integrateUntil(path string, u Until) (int, bool, error) {
+// integrateUntil integrates one log file of a restore chain up to u, leaving out the ranges of
+// skip. It reports whether the limit was met in this file (the later ones are then not read).
+func (db *DB) integrateUntil(path string, u Until, skip []OpRange) (int, bool, error) {
 	r, err := db.openChained(path)
 	if err != nil {
 		return 0, false, err
@@ -190,7 +207,7 @@ func (db *DB) integrateUntil(path string, u Until) (int, bool, error) {
 	defer r.Close()
 	pf := newPrefetch(r)
 	defer pf.Close()
-	src := &untilSource{src: pf, until: u}
+	src := &untilSource{src: skipping(pf, skip), until: u}
 	// Every log of a chain is final: a transaction a log ends in the middle of was cut by a
 	// crash (transactions are logged whole at their commit) and can never be validated.
 	n, err := db.integrate(src, true)

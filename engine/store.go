@@ -1,21 +1,25 @@
 package engine
 
 import (
+	"bytes"
+	"cmp"
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"slices"
-	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 )
 
 // The data file is a bbolt file:
 //
 //	meta                 format, id, applied, lastChange, backupOp, backupNum, logPending,
 //	                     logSegment (see newlog.go), seq:<table> (next record number),
-//	                     count:<table>
+//	                     count:<table>, sum:<table> (CRC-32C of seq and count, see counterSum;
+//	                     absent in files written before it)
 //	t:<table>            primary key (journal.AppendKey) -> stored record (encodeRecord)
 var (
 	bucketMeta    = []byte("meta")
@@ -55,71 +59,62 @@ func openBolt(path string, readOnly bool) (*bolt.DB, error) {
 	})
 }
 
-// loadMeta reads the data file's identity and counters and checks its pages.
-func (db *DB) loadMeta() error {
-	err := db.bolt.View(func(tx *bolt.Tx) error {
-		m := tx.Bucket(bucketMeta)
-		if m == nil || len(m.Get(keyID)) != 16 {
+// loadMeta reads the data file's identity and counters, through checked pages (pages.go), and
+// the last key of each table; the counters must match their checksums.
+func (db *DB) loadMeta() (err error) {
+	defer db.boltGuard("read data file", &err, debug.SetPanicOnFault(true))
+	err = db.bolt.View(func(tx *bolt.Tx) error {
+		rc, err := db.roots(tx)
+		if err != nil {
+			return err
+		}
+		if rc.meta == nil {
+			return errors.New("no meta bucket: not a Holdfast data file")
+		}
+		m, err := rc.meta.values()
+		if err != nil {
+			return err
+		}
+		if len(m[string(keyID)]) != 16 {
 			return errors.New("no identity: not a Holdfast data file")
 		}
-		if f := getU64(m, keyFormat); f != dataFormat {
+		if f := metaU64(m, string(keyFormat)); f != dataFormat {
 			return fmt.Errorf("data format %d is not supported by this version", f)
 		}
-		copy(db.id[:], m.Get(keyID))
-		db.ckptOp = getU64(m, keyApplied)
-		db.lastChange = getU64(m, keyLastChange)
+		copy(db.id[:], m[string(keyID)])
+		db.ckptOp = metaU64(m, string(keyApplied))
+		db.lastChange = metaU64(m, string(keyLastChange))
 		db.catMu.RLock()
 		defer db.catMu.RUnlock()
 		for _, t := range db.cat.Tables {
-			db.seq[t.Name] = getU64(m, []byte("seq:"+t.Name))
-			db.counts[t.Name] = int64(getU64(m, []byte("count:"+t.Name)))
+			seq, count := metaU64(m, "seq:"+t.Name), metaU64(m, "count:"+t.Name)
+			if sum, ok := m["sum:"+t.Name]; ok && !bytes.Equal(sum, counterSum(seq, count)) {
+				return fmt.Errorf("table %s: its record count and number are damaged (checksum)", t.Name)
+			}
+			db.seq[t.Name], db.counts[t.Name] = seq, int64(count)
 		}
-		db.loadDiskMax(tx)
-		return nil
+		return db.loadDiskMax(tx)
 	})
 	if err != nil {
-		return &Error{Code: CodeDamaged, Op: "read data file", Path: dataPath(db.dir, db.name), Err: err}
+		return db.readError("read data file", err)
 	}
 	db.visibleOp = db.ckptOp
 	db.nextOp = db.ckptOp + 1
 	return nil
 }
 
-// Check walks every page of the data file and every record's checksum. It is what "its checks
-// pass" means in S3.5; it reads the whole file, so it is run on demand (verify), not at each open.
-func (db *DB) Check() error {
-	err := db.bolt.View(func(tx *bolt.Tx) error {
-		for err := range tx.Check() {
-			return err
-		}
-		db.catMu.RLock()
-		defer db.catMu.RUnlock()
-		for _, t := range db.cat.Tables {
-			b := tx.Bucket(tableBucket(t.Name))
-			if b == nil {
-				continue
-			}
-			err := b.ForEach(func(k, v []byte) error {
-				if _, err := decodeRecord(v, len(t.Fields)); err != nil {
-					return fmt.Errorf("table %s: %w", t.Name, err)
-				}
-				return nil
-			})
-			if err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return &Error{Code: CodeDamaged, Op: "check data file", Path: dataPath(db.dir, db.name), Err: err}
-	}
-	return nil
-}
-
 // writeEntries puts cached changes into the data file within tx, in key order: bbolt inserts
 // in order cheaply, and at random at a cost that grows with the square of the batch.
-func writeEntries(tx *bolt.Tx, tables map[string]map[string]entry) error {
+//
+// bbolt reads the pages on the way to each key through its memory map: a damaged one is a panic
+// or a memory fault there, and a key held as a sub-bucket refuses the value. Both are 1433.
+func writeEntries(tx *bolt.Tx, tables map[string]map[string]entry) (err error) {
+	defer func(fault bool) {
+		debug.SetPanicOnFault(fault)
+		if r := recover(); r != nil {
+			err = &Error{Code: CodeDamaged, Op: "write data file", Path: tx.DB().Path(), Err: fmt.Errorf("%v", r)}
+		}
+	}(debug.SetPanicOnFault(true))
 	for table, ents := range tables {
 		b, err := tx.CreateBucketIfNotExists(tableBucket(table))
 		if err != nil {
@@ -139,6 +134,9 @@ func writeEntries(tx *bolt.Tx, tables map[string]map[string]entry) error {
 				err = b.Delete([]byte(k))
 			} else {
 				err = b.Put([]byte(k), e.val)
+			}
+			if errors.Is(err, berrors.ErrIncompatibleValue) {
+				return &Error{Code: CodeDamaged, Op: "write data file", Path: tx.DB().Path(), Err: fmt.Errorf("table %s: key %s is held as a sub-bucket", table, keyString(k))}
 			}
 			if err != nil {
 				return err
@@ -166,25 +164,41 @@ func writeCounters(tx *bolt.Tx, applied, lastChange uint64, seq map[string]uint6
 		if err := m.Put([]byte("count:"+t), u64(uint64(c))); err != nil {
 			return err
 		}
+		if err := m.Put([]byte("sum:"+t), counterSum(seq[t], uint64(c))); err != nil {
+			return err
+		}
 	}
 	return nil
 }
 
 // loadDiskMax reads the last key of each table in the data file, when the cache is empty
-// (at open, after an integration): it is then the last key written as well.
-func (db *DB) loadDiskMax(tx *bolt.Tx) {
+// (at open, after an integration): it is then the last key written as well. A table whose last
+// key cannot be read is taken to reach every key, so that reads and writes look into the data
+// file and meet the damage.
+func (db *DB) loadDiskMax(tx *bolt.Tx) error {
 	clear(db.diskMax)
-	tx.ForEach(func(name []byte, b *bolt.Bucket) error {
-		if table, ok := strings.CutPrefix(string(name), "t:"); ok {
-			if k, _ := b.Cursor().Last(); k != nil {
-				db.diskMax[table] = string(k)
-			}
+	rc, err := db.roots(tx)
+	if err != nil {
+		return err
+	}
+	var first error
+	for table, t := range rc.tables {
+		k, err := t.last()
+		if err != nil {
+			k = []byte(beyondEveryKey)
+			first = cmp.Or(first, err)
 		}
-		return nil
-	})
+		if k != nil {
+			db.diskMax[table] = string(k)
+		}
+	}
 	for t, k := range db.diskMax {
 		if k > db.keyMax[t] {
 			db.keyMax[t] = k
 		}
 	}
+	return first
 }
+
+// beyondEveryKey sorts after every key (a key starts with its first value's kind byte).
+const beyondEveryKey = "\xff\xff\xff\xff\xff\xff\xff\xff"
