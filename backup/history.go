@@ -33,7 +33,8 @@ type HistoryEntry struct {
 	Status     string     `json:"status"` // "success", "partial", "failed"
 	ErrorCode  int        `json:"errorCode"`
 	Error      string     `json:"error,omitempty"`
-	Operation  uint64     `json:"operation,omitempty"` // the snapshot's operation number
+	Operation  uint64     `json:"operation,omitempty"` // the snapshot's operation number (a rollback's: the last one kept)
+	Undone     uint64     `json:"undone,omitempty"`    // a rollback's last operation undone (it undid Operation+1 to Undone)
 	Files      []FileInfo `json:"files"`
 }
 

@@ -94,7 +94,9 @@ func newLog(ctx context.Context, db *engine.DB, dest string) (*NewLogResult, err
 	}
 	taken := func(n, seg uint32) bool {
 		_, err := os.Stat(filepath.Join(dest, LogSegmentName(db.Name(), n, seg)))
-		return err == nil
+		// A closed log waiting to be archived has its number too (a rollback's old log).
+		_, werr := os.Lstat(fmt.Sprintf("%s.closed[%04d-%04d]", db.LogPath(), n, seg))
+		return err == nil || werr == nil
 	}
 	closed, err := db.NewLogSkipping(taken)
 	if closed == "" {

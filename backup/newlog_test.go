@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -180,8 +181,15 @@ func TestNewLogRollback(t *testing.T) {
 	if err != nil {
 		t.Fatalf("New Log File after the rollback: %v", err)
 	}
-	if want := filepath.Join(Destination(db), "Shop[0002-0002].4BL"); len(nl.Archived) != 1 || nl.Archived[0] != want {
-		t.Errorf("New Log File after the rollback archived %v, want %s (0002-0001 was archived before it)", nl.Archived, want)
+	// The log before the rollback goes into the chain as the next segment, and the new
+	// segment after it: neither collides with 0002-0001, archived before the rollback.
+	dest := Destination(db)
+	want := []string{filepath.Join(dest, "Shop[0002-0002].4BL"), filepath.Join(dest, "Shop[0002-0003].4BL")}
+	if !slices.Equal(nl.Archived, want) {
+		t.Errorf("New Log File after the rollback archived %v, want %v", nl.Archived, want)
+	}
+	if h, err := logHeader(want[0]); err != nil || h.FirstOp > res.Undone {
+		t.Errorf("segment 0002-0002 is not the log before the rollback: %+v %v", h, err)
 	}
 }
 

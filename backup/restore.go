@@ -49,7 +49,8 @@ type RestoreOptions struct {
 	// faults).
 	FS journal.FS
 
-	inner bool // a step of a repair or rollback, which records itself
+	inner bool             // a step of a repair or rollback, which records itself
+	skip  []engine.OpRange // operations rollbacks undid, left out of the logs (onTimeline)
 
 	Progress func(Progress)
 }
@@ -136,6 +137,11 @@ func Restore(ctx context.Context, archive string, opts RestoreOptions) (*Restore
 		return nil, err
 	}
 	res := &RestoreResult{Dir: dest, Manifest: m, Repaired: rep}
+	if items[ItemData] && !opts.NoIntegrate && (len(opts.Logs) == 0 || opts.inner) {
+		// What rollbacks undid stays undone, on the automatic chain and in repairs and
+		// rollbacks; log files chosen by hand are integrated exactly.
+		opts = onTimeline(archive, m, opts)
+	}
 	if items[ItemData] {
 		// What the integration would refuse at the end is refused now, before any extraction.
 		if res.Logs, err = restoreLogs(ctx, archive, m, opts); err != nil {
@@ -289,7 +295,7 @@ func openAndPlace(ctx context.Context, archive, work, folder string, m *Manifest
 	if opts.Backup != 0 {
 		number, op = opts.Backup, opts.BackupOp
 	}
-	db, orep, err := engine.OpenRestored(staged, engine.Restored{Backup: number, Operation: op, Logs: res.Logs, Until: opts.Until, ContinueAfter: opts.ContinueAfter, Stop: ctx.Done()},
+	db, orep, err := engine.OpenRestored(staged, engine.Restored{Backup: number, Operation: op, Logs: res.Logs, Until: opts.Until, ContinueAfter: opts.ContinueAfter, Skip: opts.skip, Stop: ctx.Done()},
 		engine.Options{Progress: integrationProgress(opts.Progress)})
 	if err != nil {
 		return err

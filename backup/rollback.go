@@ -20,6 +20,7 @@ type RollbackResult struct {
 	Undone  uint64   // the last operation undone (operation numbers go on after it)
 	OldData string   // where the data file before the rollback was kept
 	OldLog  string   // where the log before the rollback was kept (it holds the operations undone)
+	InChain string   // the same log as a closed segment, archived by the next backup ("" if that failed)
 }
 
 // Rollback takes the database in dir back to operation to (S3.6): its data becomes that of the
@@ -67,7 +68,7 @@ func Rollback(ctx context.Context, dir string, to uint64) (*RollbackResult, erro
 		if e.Number > latest {
 			latest, latestOp = e.Number, e.Operation
 		}
-		if e.Operation <= to && (from == nil || e.Operation > from.Operation) && archiveOf(e) != "" {
+		if e.Operation <= to && (from == nil || e.Operation > from.Operation) && archiveOf(e) != "" && !abandoned(hist, e) {
 			from = e
 		}
 	}
@@ -118,7 +119,8 @@ func Rollback(ctx context.Context, dir string, to uint64) (*RollbackResult, erro
 		if err := engine.CreateBlankData(built, id); err != nil {
 			return nil, err
 		}
-		rdb, rep, err := engine.OpenRestored(built, engine.Restored{Backup: latest, Operation: latestOp, Logs: res.Logs, Until: engine.Until{Op: to}, ContinueAfter: st.LastOp}, engine.Options{})
+		skip, _ := timeline(hist, 0)
+		rdb, rep, err := engine.OpenRestored(built, engine.Restored{Backup: latest, Operation: latestOp, Logs: res.Logs, Until: engine.Until{Op: to}, ContinueAfter: st.LastOp, Skip: skip}, engine.Options{})
 		if err != nil {
 			return nil, err
 		}
@@ -137,10 +139,23 @@ func Rollback(ctx context.Context, dir string, to uint64) (*RollbackResult, erro
 	stamp := start.Format("20060102-150405")
 	data := filepath.Join(dir, "Data", name+".4DD")
 	res.OldData, res.OldLog = data+".before-rollback-"+stamp, logPath+".before-rollback-"+stamp
+	for i := 2; fileExists(res.OldData) || fileExists(res.OldLog); i++ {
+		// Two rollbacks in one second: the first one's files keep their names.
+		res.OldData, res.OldLog = fmt.Sprintf("%s.before-rollback-%s-%d", data, stamp, i), fmt.Sprintf("%s.before-rollback-%s-%d", logPath, stamp, i)
+	}
 	if err := swapRolledBack(built, data, logPath, res.OldData, res.OldLog); err != nil {
 		return nil, err
 	}
-	if err := recordOperation(dest, operationEntry("rollback", res.Backup, start, to, res.OldData, res.OldLog), keepOr100(s)); err != nil {
+	// The log before the rollback stays in the chain (its operations up to to are needed by
+	// every restore and repair until the next backup; those after, by a restore to a moment
+	// before the rollback).
+	res.InChain, err = keepOldLogInChain(logPath, res.OldLog, dest, name)
+	if err != nil {
+		note(dir, true, true, "Warning: the log before the rollback (%s) could not be kept in the chain of log backups: %v; restores and repairs of backups before operation %d need it: keep it", res.OldLog, err, to)
+	}
+	entry := operationEntry("rollback", res.Backup, start, to, res.OldData, res.OldLog)
+	entry.Undone = st.LastOp
+	if err := recordOperation(dest, entry, keepOr100(s)); err != nil {
 		note(dir, true, true, "Warning: the rollback could not be recorded in %s: %v", filepath.Join(dest, HistoryFile), err)
 	}
 	note(dir, s.Bool("journal.verbose"), true, "Rollback to operation %d: from %s and %d log file(s); operations %d to %d undone; the data file and log before it are kept as %s and %s.",

@@ -2,6 +2,8 @@ package backup
 
 import (
 	"context"
+	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -60,9 +62,16 @@ func TestRollback(t *testing.T) {
 		t.Errorf("a new write got operation %d, not after the last one used (%d)", op, res.Undone)
 	}
 	rdb.Close()
-	_, err = Restore(context.Background(), results[2].Archive, RestoreOptions{To: filepath.Join(t.TempDir(), "after")})
-	if engine.CodeOf(err) != engine.CodeLogBackupMissing {
-		t.Errorf("backup 3 (taken after the rollback point) chained into the new log: %v, want 1412", err)
+	// Backup 3, taken after the rollback point, holds what was undone: its chain follows the
+	// timeline the rollback left and stops where the rollback was made, never into the new log.
+	r3, err := Restore(context.Background(), results[2].Archive, RestoreOptions{To: filepath.Join(t.TempDir(), "after")})
+	if err != nil {
+		t.Fatalf("backup 3 with its logs: %v", err)
+	}
+	got3 := contents(t, openRestored(t, r3.Dir))
+	sameContents(t, "backup 3 with its logs (the timeline the rollback left)", got3, st.upTo(res.Undone))
+	if _, ok := got3[900]; ok {
+		t.Error("backup 3 chained into the log after the rollback")
 	}
 	// Backup 2 and its own log stay restorable as they were.
 	r2, err := Restore(context.Background(), results[1].Archive, RestoreOptions{To: filepath.Join(t.TempDir(), "b2"), Logs: results[2].LogBackups})
@@ -168,4 +177,70 @@ func TestRollbackSwapUndone(t *testing.T) {
 	if b, _ := os.ReadFile(data); string(b) != "old data" {
 		t.Errorf("the data file held open was swapped: %q", b)
 	}
+}
+
+// After a rollback, and with no backup since, every restore from a backup taken before the
+// rollback point, the repair of a damaged data file, a point in time and a second rollback
+// give the rolled-back data with what came after: the log before the rollback stays in the
+// chain (1412 before), and what the rollback undid stays undone (an undone deletion never
+// comes back).
+func TestRestoreAndRepairAfterRollback(t *testing.T) {
+	db, st, results, ops := shopWithThreeBackups(t)
+	dir := db.Dir()
+	db.Close()
+	to := ops["delete 3"] - 1 // after backup 3: the deletion of 3 and what follows are undone
+	if _, err := Rollback(context.Background(), dir, to); err != nil {
+		t.Fatal(err)
+	}
+	want := st.upTo(to)
+	rdb := reopen(t, dir)
+	p := rdb.NewProcess("")
+	add(t, p, 900)
+	want[900] = "x"
+	point := add(t, p, 901)
+	want[901] = "x"
+	add(t, p, 902)
+	rdb.Close()
+	atPoint := maps.Clone(want)
+	want[902] = "x"
+	for i, r := range results {
+		rr, err := Restore(context.Background(), r.Archive, RestoreOptions{To: filepath.Join(t.TempDir(), fmt.Sprint("b", i))})
+		if err != nil {
+			t.Fatalf("restore of backup %d after the rollback: %v", i+1, err)
+		}
+		sameContents(t, fmt.Sprintf("backup %d with its logs after the rollback", i+1), contents(t, openRestored(t, rr.Dir)), want)
+	}
+	rr, err := Restore(context.Background(), results[0].Archive, RestoreOptions{To: filepath.Join(t.TempDir(), "pit"), Until: engine.Until{Op: point}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameContents(t, "backup 1 up to a point after the rollback", contents(t, openRestored(t, rr.Dir)), atPoint)
+	// The data file damaged: the repair rebuilds what the database held.
+	data := filepath.Join(dir, "Data", "Shop.4DD")
+	f, _ := os.OpenFile(data, os.O_RDWR, 0)
+	f.WriteAt(make([]byte, 16<<10), 0)
+	f.Close()
+	rep, err := Repair(context.Background(), dir)
+	if err != nil {
+		t.Fatalf("repair after the rollback: %v", err)
+	}
+	rdb = reopen(t, dir)
+	sameContents(t, fmt.Sprintf("repaired from backup %d after the rollback", rep.Backup), contents(t, rdb), want)
+	rdb.Close()
+	// A second rollback, to the point: from backup 3 and the chain through the first one.
+	if _, err := Rollback(context.Background(), dir, point); err != nil {
+		t.Fatalf("second rollback: %v", err)
+	}
+	rdb = reopen(t, dir)
+	sameContents(t, "after a second rollback", contents(t, rdb), atPoint)
+	// The next backup archives the logs before both rollbacks, and the chains still hold.
+	if _, err := Run(context.Background(), rdb, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	rdb.Close()
+	rr, err = Restore(context.Background(), results[0].Archive, RestoreOptions{To: filepath.Join(t.TempDir(), "later")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameContents(t, "backup 1 after both rollbacks and a backup", contents(t, openRestored(t, rr.Dir)), atPoint)
 }

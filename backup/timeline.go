@@ -1,0 +1,89 @@
+package backup
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"holdfast/engine"
+	"holdfast/journal"
+)
+
+// A rollback to operation N undoes operations N+1 to L (the last one then): the data goes on
+// from N, and the operation numbers after L. The logs keep both: the log before the rollback
+// (N+1 to L) stays in the chain of log backups, as a segment of the backup it follows, so that
+// the chain has no gap, and backupHistory.json records the rollback with what it undid. A
+// restore, a repair or a later rollback from a backup taken at or before N then leaves
+// N+1 to L out; one from a backup taken between N+1 and L (whose data holds what was undone)
+// follows the timeline the rollback left, and stops at L.
+
+// timeline returns, for data taken from a snapshot at operation base, the ranges of operations
+// its logs must leave out and the operation where its timeline ends (0: it goes on to now).
+func timeline(h *History, base uint64) (skip []engine.OpRange, end uint64) {
+	if h == nil {
+		return nil, 0
+	}
+	for _, e := range h.Operations {
+		if e.Kind != "rollback" || e.Status == StatusFailed || e.Undone <= e.Operation {
+			continue
+		}
+		switch {
+		case base <= e.Operation:
+			skip = append(skip, engine.OpRange{From: e.Operation + 1, To: e.Undone})
+		case base <= e.Undone:
+			return skip, e.Undone // taken in what this rollback undid
+		}
+	}
+	return skip, 0
+}
+
+// abandoned reports whether a backup's data holds operations a later rollback undid: it cannot
+// be the base of what the database holds now.
+func abandoned(h *History, e *HistoryEntry) bool {
+	_, end := timeline(h, e.Operation)
+	return end != 0
+}
+
+// keepOldLogInChain gives the log as it was before a rollback (oldLog) the name of a closed log
+// segment beside the log, so that the next backup or New Log File archives it as the next
+// segment of the backup it follows, and restores find it meanwhile (FindLogs). Its
+// before-rollback name stays.
+func keepOldLogInChain(logPath, oldLog, dest, name string) (string, error) {
+	h, err := logHeader(oldLog)
+	if err != nil {
+		return "", err
+	}
+	seg := uint32(1)
+	for ; ; seg++ {
+		closed := fmt.Sprintf("%s.closed[%04d-%04d]", logPath, h.BackupNum, seg)
+		_, e1 := os.Lstat(closed)
+		_, e2 := os.Lstat(filepath.Join(dest, LogSegmentName(name, h.BackupNum, seg)))
+		if e1 != nil && e2 != nil {
+			if err := os.Link(oldLog, closed); err != nil {
+				return "", err
+			}
+			return closed, journal.OSFS{}.SyncDir(filepath.Dir(logPath))
+		}
+	}
+}
+
+// onTimeline sets what a restore of the archive leaves out of its logs, and where it stops,
+// after the rollbacks the history beside the archive records (see timeline). A limit asked for
+// that comes sooner stays.
+func onTimeline(archive string, m *Manifest, opts RestoreOptions) RestoreOptions {
+	h, err := LoadHistory(filepath.Dir(archive))
+	if err != nil {
+		return opts
+	}
+	skip, end := timeline(h, m.Operation)
+	opts.skip = append(opts.skip, skip...)
+	if end != 0 && (opts.Until.Op == 0 || opts.Until.Op > end) {
+		opts.Until.Op = end
+	}
+	return opts
+}
+
+func fileExists(path string) bool {
+	_, err := os.Lstat(path)
+	return err == nil
+}
