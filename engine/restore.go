@@ -27,6 +27,10 @@ type Restored struct {
 	// that no number is used twice and no chain of older logs can lead into the new one.
 	ContinueAfter uint64
 
+	// Skip are ranges of operations the logs hold that are not applied: those a rollback
+	// undid (see Timeline). Operation numbers go on through them.
+	Skip []OpRange
+
 	// Stop, when closed, stops the integration after the batch under way: OpenRestored then
 	// fails with 1406, and the folder is to be thrown away.
 	Stop <-chan struct{}
@@ -121,7 +125,7 @@ func OpenRestored(dir string, r Restored, opts Options) (*DB, RestoreReport, err
 			return fail(&Error{Code: CodeBackupInterrupted, Op: "restore", Path: dir, Err: errors.New("stopped while integrating the log files; nothing is kept")})
 		}
 		db.progress = reportFile(i)
-		n, reached, err := db.integrateUntil(p, r.Until)
+		n, reached, err := db.integrateUntil(p, r.Until, r.Skip)
 		rep.Integrated += n
 		if err != nil {
 			return fail(err)
@@ -193,9 +197,9 @@ func openRestoredData(dir string, opts Options) (*DB, error) {
 // defaultLogPath is log.path's default, relative to the database folder.
 const defaultLogPath = "Data/data.journal"
 
-// integrateUntil integrates one log file of a restore chain up to u. It reports whether the
-// limit was met in this file (the later ones are then not read).
-func (db *DB) integrateUntil(path string, u Until) (int, bool, error) {
+// integrateUntil integrates one log file of a restore chain up to u, leaving out the ranges of
+// skip. It reports whether the limit was met in this file (the later ones are then not read).
+func (db *DB) integrateUntil(path string, u Until, skip []OpRange) (int, bool, error) {
 	r, err := db.openChained(path)
 	if err != nil {
 		return 0, false, err
@@ -203,7 +207,7 @@ func (db *DB) integrateUntil(path string, u Until) (int, bool, error) {
 	defer r.Close()
 	pf := newPrefetch(r)
 	defer pf.Close()
-	src := &untilSource{src: pf, until: u}
+	src := &untilSource{src: skipping(pf, skip), until: u}
 	// Every log of a chain is final: a transaction a log ends in the middle of was cut by a
 	// crash (transactions are logged whole at their commit) and can never be validated.
 	n, err := db.integrate(src, true)
