@@ -2,6 +2,7 @@ package backup
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -142,27 +143,43 @@ func repair(ctx context.Context, dir string, s *settings.Settings, id string, pr
 		return nil, err
 	}
 	res.Integrated, res.Reached = rres.Integrated, rres.Reached
-	data := filepath.Join(dir, "Data", name+".4DD")
-	if _, err := os.Lstat(data); err == nil {
-		res.Damaged = data + ".damaged-" + start.Format("20060102-150405")
-		if err := os.Rename(data, res.Damaged); err != nil {
-			return nil, &engine.Error{Code: engine.CodeDataIO, Op: "repair", Path: data, Err: err}
-		}
-	}
-	if err := os.Rename(filepath.Join(rres.Dir, "Data", name+".4DD"), data); err != nil {
-		if res.Damaged != "" {
-			os.Rename(res.Damaged, data)
-		}
-		return nil, &engine.Error{Code: engine.CodeDataIO, Op: "repair", Path: data, Err: err}
-	}
-	if d, err := os.Open(filepath.Dir(data)); err == nil {
-		d.Sync()
-		d.Close()
+	if res.Damaged, err = swapData(dir, filepath.Join(rres.Dir, "Data", name+".4DD"), start); err != nil {
+		return nil, err
 	}
 	note(dir, verbose, true, "Automatic repair done: the data of backup %d (%s) and %d log file(s) integrated (%d operation(s)), data at operation %d; the damaged data file is kept as %s.",
 		res.Backup, res.Archive, len(res.Logs), res.Integrated, res.Reached, orNone(res.Damaged))
 	recordRepair(dir, s, res, start)
 	return res, nil
+}
+
+// swapData puts the repaired data file from in place of the data file of dir, the damaged one
+// (if any) kept beside it as "<Name>.4DD.damaged-<time>", whose path it returns, and removes
+// the mark a read left beside it (engine.DamageMark).
+func swapData(dir, from string, start time.Time) (string, error) {
+	data := filepath.Join(dir, "Data", filepath.Base(dir)+".4DD")
+	damaged := ""
+	if _, err := os.Lstat(data); err == nil {
+		damaged = data + ".damaged-" + start.Format("20060102-150405")
+		if err := os.Rename(data, damaged); err != nil {
+			return "", &engine.Error{Code: engine.CodeDataIO, Op: "repair", Path: data, Err: err}
+		}
+	}
+	if err := os.Rename(from, data); err != nil {
+		if damaged != "" {
+			os.Rename(damaged, data)
+		}
+		return "", &engine.Error{Code: engine.CodeDataIO, Op: "repair", Path: data, Err: err}
+	}
+	if d, err := os.Open(filepath.Dir(data)); err == nil {
+		d.Sync()
+		d.Close()
+	}
+	if err := engine.ClearDamageMark(dir); err != nil {
+		// The data file is repaired, but every open would still take it for damaged.
+		return damaged, &engine.Error{Code: engine.CodeDataIO, Op: "repair", Path: engine.DamageMark(dir),
+			Err: fmt.Errorf("the data file was repaired but its damage mark cannot be removed (%v): delete the mark by hand", err)}
+	}
+	return damaged, nil
 }
 
 func orNone(s string) string {
@@ -205,10 +222,10 @@ func OpenOrRepair(ctx context.Context, dir string, opts engine.Options) (*engine
 	if !s.Bool("restore.autoRestoreIfDamaged") || opts.ReadOnly {
 		plans, perr := planRepair(abs, s, id)
 		if perr != nil {
-			return nil, nil, &engine.Error{Code: engine.CodeDamaged, Op: "open", Path: dir, Err: fmt.Errorf("%v; and %v", err, perr)}
+			return nil, nil, &engine.Error{Code: engine.CodeDamaged, Op: "open", Path: dir, Err: fmt.Errorf("%s; and %s", detail(err), detail(perr))}
 		}
 		return nil, nil, &engine.Error{Code: engine.CodeDamaged, Op: "open", Path: dir,
-			Err: fmt.Errorf("%v. To repair it: %s; or turn on restore.autoRestoreIfDamaged (holdfast settings %s set restore.autoRestoreIfDamaged true) and open it again", err, plans[0].Steps(), dir)}
+			Err: fmt.Errorf("%s. To repair it: %s; or turn on restore.autoRestoreIfDamaged (holdfast settings %s set restore.autoRestoreIfDamaged true) and open it again", detail(err), plans[0].Steps(), dir)}
 	}
 	var progress func(Progress)
 	if opts.Progress != nil {
@@ -216,8 +233,18 @@ func OpenOrRepair(ctx context.Context, dir string, opts engine.Options) (*engine
 	}
 	res, rerr := repair(ctx, abs, s, id, progress)
 	if rerr != nil {
-		return nil, nil, &engine.Error{Code: engine.CodeDamaged, Op: "open", Path: dir, Err: fmt.Errorf("%v; the automatic repair failed: %v", err, rerr)}
+		return nil, nil, &engine.Error{Code: engine.CodeDamaged, Op: "open", Path: dir, Err: fmt.Errorf("%s; the automatic repair failed: %s", detail(err), detail(rerr))}
 	}
 	db, err = engine.Open(dir, opts)
 	return db, res, err
+}
+
+// detail is what an error says without the sentence of its code: the error that wraps it
+// ends with its own.
+func detail(err error) string {
+	var e *engine.Error
+	if errors.As(err, &e) {
+		return strings.TrimSuffix(e.Error(), ". "+e.Code.Info().Sentence)
+	}
+	return err.Error()
 }

@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"holdfast/engine"
+	"holdfast/journal"
+	"holdfast/settings"
 )
 
 func journalText(t *testing.T, dir string) string {
@@ -105,4 +107,83 @@ func TestRepairPolicy(t *testing.T) {
 		t.Fatalf("repair %+v, want backup 2 after skipping the damaged backup 3", res)
 	}
 	sameContents(t, "repaired from backup 2", contents(t, rdb), st.cur)
+}
+
+// damageRecord changes one byte inside the stored record holding text in the data file of the
+// closed database in dir.
+func damageRecord(t *testing.T, dir, text string) {
+	t.Helper()
+	data := filepath.Join(dir, "Data", filepath.Base(dir)+".4DD")
+	b, err := os.ReadFile(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := strings.Index(string(b), text)
+	if i < 0 {
+		t.Fatalf("%q is not in the data file", text)
+	}
+	b[i] ^= 0x04
+	if err := os.WriteFile(data, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Damage inside a record, which no open sees, found by a read (1433), is repaired at the next
+// open from the last backup and the logs after it, ending with the records as they were; with
+// restore.autoRestoreIfDamaged off, that open says exactly what to do.
+func TestRepairAfterDamageFoundByRead(t *testing.T) {
+	db, st, results, _ := shopWithThreeBackups(t)
+	dir := db.Dir()
+	db.Close()
+	var victim int64
+	for id := range st.cur {
+		victim = max(victim, id)
+	}
+	damageRecord(t, dir, st.cur[victim])
+
+	db, _, err := OpenOrRepair(context.Background(), dir, engine.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := db.Get("T", []journal.Value{journal.Int(victim)}); engine.CodeOf(err) != engine.CodeDamaged {
+		t.Fatalf("read of the damaged record: %v, want 1433", err)
+	}
+	db.Close()
+
+	setFolderSetting(t, dir, "restore.autoRestoreIfDamaged", "false")
+	_, _, err = OpenOrRepair(context.Background(), dir, engine.Options{})
+	if engine.CodeOf(err) != engine.CodeDamaged || !strings.Contains(err.Error(), results[2].Archive) || !strings.Contains(err.Error(), "restore.autoRestoreIfDamaged") {
+		t.Fatalf("with the repair off: %v, want 1433 naming the archive and the setting", err)
+	}
+	setFolderSetting(t, dir, "restore.autoRestoreIfDamaged", "true")
+
+	rdb, res, err := OpenOrRepair(context.Background(), dir, engine.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rdb.Close()
+	if res == nil || res.Backup != 3 {
+		t.Fatalf("repair %+v, want one from backup 3", res)
+	}
+	sameContents(t, "repaired", contents(t, rdb), st.cur)
+	if err := rdb.Check(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// setFolderSetting changes a setting of a closed database folder (its data file need not open).
+func setFolderSetting(t *testing.T, dir string, kv ...string) {
+	t.Helper()
+	s, err := folderSettings(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < len(kv); i += 2 {
+		if err := s.Set(kv[i], kv[i+1]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := journal.WriteFileAtomic(journal.OSFS{}, filepath.Join(dir, settings.FileName), s.Marshal(), 0o600); err != nil {
+		t.Fatal(err)
+	}
 }
