@@ -17,7 +17,7 @@ DEB_PACKAGES := gcc libc6-dev pkg-config libgl1-mesa-dev libxcursor-dev libxrand
 # Quiet known noise: Fyne cannot parse C.UTF-8, and GTK warns without dconf.
 TEST_ENV := LANG=C GSETTINGS_BACKEND=memory
 
-.PHONY: all deps build run test bench fuzz clean
+.PHONY: all deps build run test bench fuzz captures clean
 
 all: build
 
@@ -61,6 +61,11 @@ fuzz: deps
 			$(TEST_ENV) $(GO) test -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) $$pkg; \
 		done; \
 	done
+
+# The window captures under ui/testdata/ui, to look at and commit (make test writes them to a
+# temporary folder, leaving the work tree as it was).
+captures: deps
+	$(TEST_ENV) $(GO) test -count=1 ./ui/ -captures
 
 clean:
 	rm -rf bin

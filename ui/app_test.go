@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"flag"
 	"image"
 	"image/png"
 	"os"
@@ -82,8 +83,19 @@ func containsText(texts []string, want string) bool {
 }
 
 // saveCapture writes what the window shows to path, so a person can look at it.
+// keepCaptures writes the window captures where their path says (testdata/ui, to be looked at
+// and committed); without it they go to a temporary folder, and a test run leaves the work tree
+// as it was.
+var keepCaptures = flag.Bool("captures", false, "write the window captures into testdata/ui")
+
+// saveCapture writes a capture of w: to path with -captures, otherwise under the temporary
+// folder holdfast-captures (its name is logged).
 func saveCapture(t *testing.T, w fyne.Window, path string) {
 	t.Helper()
+	if !*keepCaptures {
+		path = filepath.Join(os.TempDir(), "holdfast-captures", filepath.Base(path))
+		t.Logf("capture: %s", path)
+	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		t.Fatal(err)
 	}
