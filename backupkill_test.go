@@ -295,3 +295,82 @@ func copyShop(t *testing.T, base string) string {
 	}
 	return filepath.Join(to, "Shop")
 }
+
+// A restore killed at each of its renames, syncs, writes and removals never leaves a folder
+// under the final name that is not the whole database, and what it leaves in the backup
+// destination (where a restore goes by default) is gone after the next backup; the restore
+// then runs to its end.
+func TestRestoreKilledAtEachStep(t *testing.T) {
+	if testing.Short() {
+		t.Skip("crash test: -short")
+	}
+	strace, err := exec.LookPath("strace")
+	if err != nil {
+		t.Skip("strace is not installed (make deps installs it)")
+	}
+	dir := filepath.Join(t.TempDir(), "Shop")
+	if err := run([]string{"create", dir, "--demo"}, nil, io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	// Every backup kept: the archive restored stays there through the backups between rounds.
+	if err := run([]string{"settings", dir, "set", "keep.enabled", "false"}, nil, io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if err := run([]string{"backup", dir}, nil, io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	db, err := engine.Open(dir, engine.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := db.Count("Customers")
+	dest := backup.Destination(db)
+	db.Close()
+	archive := filepath.Join(dest, backup.ArchiveName("Shop", 1))
+	restored := backup.DefaultRestoreFolder(archive)
+	calls := []string{"renameat", "fsync", "fdatasync", "unlinkat", "mkdirat"}
+	counts := callCounts(t, strace, calls, "restore", archive)
+	if err := os.RemoveAll(restored); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("system calls of one restore: %v", counts)
+	counts["write"] = 40
+	rounds, killed := 0, 0
+	for _, call := range append(calls, "write") {
+		for n := 1; n <= counts[call]+1; n += max(1, counts[call]/8) {
+			rounds++
+			round := fmt.Sprintf("%s #%d", call, n)
+			if killAt(t, strace, call, n, "restore", archive) {
+				killed++
+			}
+			if _, err := os.Stat(restored); err == nil {
+				rdb, err := engine.Open(restored, engine.Options{})
+				if err != nil {
+					t.Fatalf("%s: the folder under the final name does not open: %v", round, err)
+				}
+				n, _ := rdb.Count("Customers")
+				rdb.Close()
+				if n != want {
+					t.Fatalf("%s: the folder under the final name holds %d customers, want %d", round, n, want)
+				}
+				os.RemoveAll(restored)
+			}
+			if err := run([]string{"backup", dir}, nil, io.Discard, io.Discard); err != nil {
+				t.Fatalf("%s: the backup after the killed restore: %v", round, err)
+			}
+			ents, _ := os.ReadDir(dest)
+			for _, e := range ents {
+				if strings.HasPrefix(e.Name(), ".") {
+					t.Fatalf("%s: %s left in the destination after the next backup", round, e.Name())
+				}
+			}
+		}
+	}
+	if err := run([]string{"restore", archive}, nil, io.Discard, io.Discard); err != nil {
+		t.Fatalf("the restore after the killed ones: %v", err)
+	}
+	if killed == 0 {
+		t.Fatal("no restore was killed: the test proved nothing")
+	}
+	t.Logf("%d of %d restores killed", killed, rounds)
+}

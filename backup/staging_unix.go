@@ -57,8 +57,10 @@ func noLocks(err error) bool {
 // before it could remove them: their lock file is held by no process. They hold nothing of
 // use: what is built there is renamed into place only once whole.
 func removeAbandoned(parent, prefix string) {
-	locks, _ := filepath.Glob(filepath.Join(globEscape(parent), globEscape(prefix)+"*"+stagingLock))
-	removeUnlocked(locks)
+	for _, suffix := range []string{stagingLock, stagingLock + "ing"} {
+		locks, _ := filepath.Glob(filepath.Join(globEscape(parent), globEscape(prefix)+"*"+suffix))
+		removeUnlocked(locks)
+	}
 }
 
 // removeAbandonedAll removes the staging folders of every restore, repair and rollback killed
@@ -67,13 +69,17 @@ func removeAbandoned(parent, prefix string) {
 func removeAbandonedAll(parent string) {
 	var locks []string
 	for _, kind := range []string{stagingInfix, ".repair-", ".rollback-"} {
-		l, _ := filepath.Glob(filepath.Join(globEscape(parent), ".*"+kind+"*"+stagingLock))
-		locks = append(locks, l...)
+		for _, suffix := range []string{stagingLock, stagingLock + "ing"} {
+			l, _ := filepath.Glob(filepath.Join(globEscape(parent), ".*"+kind+"*"+suffix))
+			locks = append(locks, l...)
+		}
 	}
 	removeUnlocked(locks)
 }
 
 // removeUnlocked removes each staging folder whose lock file no process holds, then the lock.
+// A lock file still under its first name (".lock" + "ing": killed before its rename) has no
+// folder yet: it is only removed.
 func removeUnlocked(locks []string) {
 	for _, l := range locks {
 		f, err := os.OpenFile(l, os.O_RDWR, 0)
@@ -81,7 +87,7 @@ func removeUnlocked(locks []string) {
 			continue
 		}
 		if syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) == nil {
-			if os.RemoveAll(strings.TrimSuffix(l, stagingLock)) == nil {
+			if strings.HasSuffix(l, stagingLock+"ing") || os.RemoveAll(strings.TrimSuffix(l, stagingLock)) == nil {
 				os.Remove(l)
 			}
 		}
