@@ -41,8 +41,9 @@ type RepairResult struct {
 }
 
 // PlanRepair finds how to repair the data file of the database in dir from its backups. The
-// candidates are the backups backupHistory.json records, newest first; it returns every one
-// whose archive is there, each with its chain of logs, the best first.
+// candidates are the backups the histories of every destination known record (see
+// repairplan.go), newest first; it returns every one whose archive is there, each with its
+// chain of logs, the best first.
 func PlanRepair(dir string) ([]RepairPlan, error) {
 	dir, err := filepath.Abs(dir)
 	if err != nil {
@@ -57,31 +58,20 @@ func PlanRepair(dir string) ([]RepairPlan, error) {
 
 // planRepair is PlanRepair for a folder whose settings and identity are read.
 func planRepair(dir string, s *settings.Settings, id string) ([]RepairPlan, error) {
-	dest := destinationFor(dir, s)
-	hist, err := LoadHistory(dest)
-	if err != nil {
-		return nil, &engine.Error{Code: engine.CodeDamaged, Op: "repair", Path: dest, Err: fmt.Errorf("the data file is damaged and the backup history cannot be read (%v)", err)}
-	}
-	name := filepath.Base(dir)
+	dests := knownDestinations(dir, s)
+	id = folderIdentity(id, dests[0])
+	cands, histErr := repairCandidates(dests, filepath.Base(dir), id)
+	pool := logPool(dests, dir, id)
 	var plans []RepairPlan
-	for i := len(hist.Operations) - 1; i >= 0; i-- {
-		e := hist.Operations[i]
-		if e.Kind != "backup" || e.Status == StatusFailed {
-			continue
-		}
-		archive := archiveOf(&e)
-		if archive == "" {
-			continue
-		}
-		logs, err := FindLogs(filepath.Dir(archive), name, e.Number, dir, id)
-		if err != nil {
-			continue // a gap after this backup: an older one cannot do better
-		}
-		plans = append(plans, RepairPlan{Backup: e.Number, Archive: archive, Logs: logs})
+	for _, c := range cands {
+		plans = append(plans, RepairPlan{Backup: c.Number, Archive: c.archive, Logs: chainAfter(pool, c.Operation)})
 	}
-	if len(plans) == 0 {
+	switch {
+	case len(plans) == 0 && histErr != nil:
+		return nil, &engine.Error{Code: engine.CodeDamaged, Op: "repair", Path: dests[0], Err: fmt.Errorf("the data file is damaged and the backup history cannot be read (%v)", histErr)}
+	case len(plans) == 0:
 		return nil, &engine.Error{Code: engine.CodeDamaged, Op: "repair", Path: dir,
-			Err: fmt.Errorf("no backup of this database was found in %s to repair it from", dest)}
+			Err: fmt.Errorf("no backup of this database was found to repair it from (looked in %s)", strings.Join(dests, ", "))}
 	}
 	return plans, nil
 }

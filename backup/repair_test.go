@@ -2,6 +2,7 @@ package backup
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -185,5 +186,53 @@ func setFolderSetting(t *testing.T, dir string, kv ...string) {
 	}
 	if err := journal.WriteFileAtomic(journal.OSFS{}, filepath.Join(dir, settings.FileName), s.Marshal(), 0o600); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// After the destination setting changes, the automatic repair still finds the backups where
+// the history and the backup journal say they are: in the earlier destination, and across
+// both, the log backups that follow a backup of one written into the other.
+func TestRepairFindsEarlierDestination(t *testing.T) {
+	for _, tc := range []string{"no backup since", "a backup since", "a damaged backup since"} {
+		t.Run(tc, func(t *testing.T) {
+			db, st, results, _ := shopWithThreeBackups(t)
+			dir := db.Dir()
+			moved := filepath.Join(t.TempDir(), "Elsewhere")
+			os.MkdirAll(moved, 0o700)
+			configure(t, db, "destination", moved)
+			var since *Result
+			if tc != "no backup since" {
+				var err error
+				if since, err = Run(context.Background(), db, Options{}); err != nil {
+					t.Fatal(err)
+				}
+				p := db.NewProcess("")
+				for i := int64(700); i < 705; i++ {
+					st.add(t, p, i, fmt.Sprint("after the move ", i))
+				}
+				p.Close()
+			}
+			db.Close()
+			if tc == "a damaged backup since" {
+				ab, _ := os.ReadFile(since.Archive)
+				ab[len(ab)/2] ^= 0x55
+				os.WriteFile(since.Archive, ab, 0o600)
+			}
+			os.Remove(filepath.Join(dir, "Data", "Shop.4DD"))
+
+			rdb, res, err := OpenOrRepair(context.Background(), dir, engine.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rdb.Close()
+			want := results[2].Archive
+			if tc == "a backup since" {
+				want = since.Archive
+			}
+			if res.Archive != want {
+				t.Errorf("repaired from %s, want %s", res.Archive, want)
+			}
+			sameContents(t, "repaired", contents(t, rdb), st.cur)
+		})
 	}
 }
