@@ -38,7 +38,7 @@ func main() {
 	if err := run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr); err != nil {
 		code := engine.CodeOf(err)
 		if code == 0 {
-			code = engine.CodeUsage
+			code = engine.CodeUnexpected // every error a user can reach has its code: this is a bug
 		}
 		fmt.Fprintf(os.Stderr, "error %d: %s\n", code, err)
 		os.Exit(1)

@@ -28,7 +28,7 @@ func folderSettings(dir string) (*settings.Settings, error) {
 			return s, nil
 		}
 	}
-	return nil, &engine.Error{Code: engine.CodeBadSetting, Op: "read settings", Path: path, Err: err}
+	return nil, engine.SettingsError(path, err)
 }
 
 // logPathOf is where the log of the database folder dir is, by its settings s.

@@ -5,10 +5,12 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/user"
 	"path/filepath"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -190,34 +192,43 @@ func (o *Options) fill() {
 // settings and (the log being on by default) a new log file. dir must not exist or be empty.
 func Create(dir string, opts Options) (*DB, error) {
 	opts.fill()
+	if strings.TrimSpace(dir) == "" {
+		return nil, &Error{Code: CodeUsage, Op: "create", Err: errors.New("a database folder is needed (an empty name would make the current folder one)")}
+	}
 	dir, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, &Error{Code: CodeUsage, Op: "create", Path: dir, Err: err}
 	}
+	name := filepath.Base(dir)
+	if name == string(filepath.Separator) || name == "." || strings.ContainsAny(name, "[]") {
+		return nil, &Error{Code: CodeUsage, Op: "create", Path: dir, Err: errors.New("the folder's name becomes the database's and its backups' names: choose one that is not the root and has no [ or ]")}
+	}
 	if ents, err := os.ReadDir(dir); err == nil && len(ents) > 0 {
 		return nil, &Error{Code: CodeExists, Op: "create", Path: dir, Err: errors.New("the folder exists and is not empty")}
 	}
-	name := filepath.Base(dir)
+	created := func(op string, err error) error {
+		return &Error{Code: CodeFileIO, Op: op, Path: dir, Err: fmt.Errorf("%w; the database could not be made there: choose another place", err)}
+	}
 	for _, sub := range []string{"Project", "Data/Settings", "Logs"} {
 		if err := opts.FS.MkdirAll(filepath.Join(dir, sub), 0o700); err != nil {
-			return nil, &Error{Code: CodeDataIO, Op: "create", Path: dir, Err: err}
+			return nil, created("create", err)
 		}
 	}
 	if err := saveCatalog(opts.FS, dir, &Catalog{Version: 1}); err != nil {
-		return nil, &Error{Code: CodeDataIO, Op: "write structure", Path: dir, Err: err}
+		return nil, created("write structure", err)
 	}
 	s := settings.New()
 	if err := journal.WriteFileAtomic(opts.FS, filepath.Join(dir, settings.FileName), s.Marshal(), 0o600); err != nil {
-		return nil, &Error{Code: CodeDataIO, Op: "write settings", Path: dir, Err: err}
+		return nil, created("write settings", err)
 	}
 	var id [16]byte
 	if _, err := rand.Read(id[:]); err != nil {
-		return nil, err
+		return nil, created("create", err)
 	}
 	id[6] = id[6]&0x0f | 0x40 // a version 4 UUID
 	id[8] = id[8]&0x3f | 0x80
 	if err := writeBlankData(dataPath(dir, name), id); err != nil {
-		return nil, err
+		return nil, created("write data file", err)
 	}
 	w, err := createLogFile(opts.FS, filepath.Join(dir, s.String("log.path")), journal.Header{DBID: id, FirstOp: 1, Created: time.Now()})
 	if err != nil {
@@ -377,7 +388,7 @@ func (db *DB) loadFiles() error {
 	}
 	cat, err := loadCatalog(db.fs, db.dir)
 	if err != nil {
-		return &Error{Code: CodeNotDatabase, Op: "read structure", Path: filepath.Join(db.dir, CatalogFile), Err: err}
+		return structureError(filepath.Join(db.dir, CatalogFile), err)
 	}
 	db.cat = cat
 	db.settings.Store(settings.New())
@@ -391,9 +402,38 @@ func (db *DB) loadFiles() error {
 		err = nil
 	}
 	if err != nil {
-		return &Error{Code: CodeBadSetting, Op: "read settings", Path: filepath.Join(db.dir, settings.FileName), Err: err}
+		return SettingsError(filepath.Join(db.dir, settings.FileName), err)
 	}
 	return nil
+}
+
+// structureError says why the structure could not be read: missing, unreadable (2019), or
+// damaged (2019); a folder with a data file is a database whatever its structure file says.
+func structureError(path string, err error) error {
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		err = fmt.Errorf("the structure file is missing: put it back (a backup holds it: restore one with --items structure and copy its %s)", CatalogFile)
+	case isReadError(err):
+		err = fmt.Errorf("%w: the structure file could not be read; check the file and the disk", err)
+	default:
+		err = fmt.Errorf("%w: the structure file is damaged; put back a good copy (a backup holds it: restore one with --items structure and copy its %s)", err, CatalogFile)
+	}
+	return &Error{Code: CodeFileIO, Op: "read structure", Path: path, Err: err}
+}
+
+// SettingsError says why a database's settings file could not be read: an I/O error (2019) or
+// a file that is not valid settings (2009).
+func SettingsError(path string, err error) error {
+	if isReadError(err) {
+		return &Error{Code: CodeFileIO, Op: "read settings", Path: path, Err: fmt.Errorf("%w: the settings file could not be read; check the file and the disk", err)}
+	}
+	return &Error{Code: CodeBadSetting, Op: "read settings", Path: path, Err: err}
+}
+
+// isReadError reports whether err came from reading a file (not from what it holds).
+func isReadError(err error) bool {
+	var pe *fs.PathError
+	return errors.As(err, &pe)
 }
 
 // LogPath is where the log file is (or would be).

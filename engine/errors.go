@@ -31,6 +31,7 @@ const (
 	CodeDamaged           Code = 1433
 	CodeBackupInProgress  Code = -9976
 
+	CodeUnexpected         Code = 2000
 	CodeBadInput           Code = 2001
 	CodeNoTable            Code = 2002
 	CodeDuplicateKey       Code = 2003
@@ -80,6 +81,7 @@ var Codes = []CodeInfo{
 	{CodeUnsafeEntry, "unsafe archive entry", "The archive holds an entry that would land outside the destination or is abnormally large; nothing of it was extracted."},
 	{CodeDamaged, "data file damaged", "The data file is damaged; restore the last backup and integrate the log files that follow it."},
 	{CodeBackupInProgress, "backup in progress", "The operation cannot be done because a backup is in progress; try again when it ends."},
+	{CodeUnexpected, "unexpected error", "Something failed that Holdfast does not expect; the message says what. Please report it with the message."},
 	{CodeBadInput, "bad input", "The command could not be understood; check its syntax."},
 	{CodeNoTable, "no such table", "The table does not exist; check its name, or create it first (createTable)."},
 	{CodeDuplicateKey, "duplicate key", "A record with this primary key already exists; modify it instead, or use another key."},
@@ -97,7 +99,7 @@ var Codes = []CodeInfo{
 	{CodeReadOnly, "read-only", "The database is open read-only; open it normally to write."},
 	{CodeNoDisplay, "no display", "The window needs a display; use the command-line subcommands, or start it under Xvfb."},
 	{CodeMissedBackup, "scheduled backup missed", "A scheduled backup did not run because Holdfast was not running then; it counts as a failed attempt and is retried."},
-	{CodeFileIO, "file error", "A file chosen outside the database could not be read or written; check the folder and its free space, or choose another place."},
+	{CodeFileIO, "file error", "A file could not be read or written; check the file, its folder and the disk's free space, or choose another place."},
 	{CodeIntegrationStopped, "integration stopped", "The integration was stopped by the user; what it integrated stays in the data file, and the rest of the log can be integrated later (holdfast integrate DB)."},
 	{CodeLogRequiresBkp, "backup required for the log", "The data changed since the last backup: the log file will start right after the next backup (holdfast backup DB)."},
 }

@@ -1,0 +1,71 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// Each error names what really happened: a database folder that cannot be made is not a data
+// file error (2010, "reopen the database"); an empty name is refused instead of making the
+// current folder a database; a structure or settings file that cannot be read, or is damaged,
+// is not "not a Holdfast database" (2013) nor a bad setting value (2009).
+func TestErrorsSayWhatHappened(t *testing.T) {
+	cwd := t.TempDir()
+	_, stderr, code := holdfastIn(t, cwd, "create", "")
+	wantFail(t, code, stderr, "error 2008")
+	if ents, _ := os.ReadDir(cwd); len(ents) != 0 {
+		t.Errorf("create \"\" made something in the current folder: %v", ents)
+	}
+	_, stderr, code = holdfast(t, "", "create", "/proc/holdfast-test")
+	wantFail(t, code, stderr, "error 2019")
+	if !strings.Contains(stderr, "choose another place") {
+		t.Errorf("create in a place that cannot hold it: %q", stderr)
+	}
+
+	dir := filepath.Join(t.TempDir(), "Shop")
+	if _, stderr, code := holdfast(t, "", "create", dir, "--demo"); code != 0 {
+		t.Fatal(stderr)
+	}
+	catalog := filepath.Join(dir, "Project", "catalog.json")
+	good, _ := os.ReadFile(catalog)
+	os.Remove(catalog)
+	os.Mkdir(catalog, 0o700) // a folder where the file should be: its read fails
+	_, stderr, code = holdfast(t, `{"op":"count","table":"Customers"}`+"\n", "exec", dir)
+	wantFail(t, code, stderr, "error 2019")
+	if !strings.Contains(stderr, "could not be read") {
+		t.Errorf("an unreadable structure file: %q", stderr)
+	}
+	os.Remove(catalog)
+	os.WriteFile(catalog, good[:len(good)/2], 0o600)
+	_, stderr, code = holdfast(t, `{"op":"count","table":"Customers"}`+"\n", "exec", dir)
+	wantFail(t, code, stderr, "error 2019")
+	if !strings.Contains(stderr, "damaged") {
+		t.Errorf("a damaged structure file: %q", stderr)
+	}
+	os.WriteFile(catalog, good, 0o600)
+
+	set := filepath.Join(dir, "Data", "Settings", "Backup.4DSettings")
+	os.Remove(set)
+	os.Mkdir(set, 0o700)
+	_, stderr, code = holdfast(t, `{"op":"count","table":"Customers"}`+"\n", "exec", dir)
+	wantFail(t, code, stderr, "error 2019")
+	if !strings.Contains(stderr, "settings file could not be read") {
+		t.Errorf("an unreadable settings file: %q", stderr)
+	}
+}
+
+// holdfastIn is holdfast run in the folder dir.
+func holdfastIn(t *testing.T, dir string, args ...string) (string, string, int) {
+	t.Helper()
+	old, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chdir(dir); err != nil {
+		t.Fatal(err)
+	}
+	defer os.Chdir(old)
+	return holdfast(t, "", args...)
+}
