@@ -2,30 +2,124 @@ package engine
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 
 	"holdfast/journal"
 	"holdfast/settings"
 )
 
-// command is one line of `holdfast exec` (SPEC S9).
+// command is one line of `holdfast exec` (SPEC S9). Its values are slices of the line.
 type command struct {
-	Op         string                     `json:"op"`
-	Table      string                     `json:"table"`
-	Fields     []Field                    `json:"fields"`
-	PrimaryKey []string                   `json:"primaryKey"`
-	Journaled  *bool                      `json:"journaled"`
-	Values     map[string]json.RawMessage `json:"values"`
-	Key        []json.RawMessage          `json:"key"`
-	After      []json.RawMessage          `json:"after"`
-	Limit      int                        `json:"limit"`
-	Field      string                     `json:"field"`
-	Path       string                     `json:"path"`
+	Op, Table, Field, Path string
+	Fields                 []Field
+	PrimaryKey             []string
+	Journaled              *bool
+	Values                 []jsonField
+	Key, After             []json.RawMessage
+	Limit                  int
 }
+
+// commandKeys are the keys of a command. Keys are matched to them as encoding/json matches
+// keys to the fields of a struct, regardless of case; other keys are ignored.
+var commandKeys = []string{"op", "table", "field", "path", "fields", "primaryKey", "journaled", "values", "key", "after", "limit"}
+
+// commandKey is the key of a command that key stands for, or "".
+func commandKey(key []byte) string {
+	for _, k := range commandKeys {
+		if string(key) == k {
+			return k
+		}
+	}
+	for _, k := range commandKeys {
+		if bytes.EqualFold(key, []byte(k)) {
+			return k
+		}
+	}
+	return ""
+}
+
+// member reads the value of the member key of a command.
+func (c *command) member(p *jsonScan, key []byte) error {
+	switch name := commandKey(key); name {
+	case "op":
+		return p.stringInto(&c.Op, name)
+	case "table":
+		return p.stringInto(&c.Table, name)
+	case "field":
+		return p.stringInto(&c.Field, name)
+	case "path":
+		return p.stringInto(&c.Path, name)
+	case "values":
+		return p.fieldValues(&c.Values)
+	case "key":
+		return p.rawList(&c.Key, name)
+	case "after":
+		return p.rawList(&c.After, name)
+	case "fields":
+		return p.decode(&c.Fields)
+	case "primaryKey":
+		return p.decode(&c.PrimaryKey)
+	case "journaled":
+		return p.decode(&c.Journaled)
+	case "limit":
+		return p.decode(&c.Limit)
+	}
+	return p.value()
+}
+
+// parse reads one line into c. What encoding/json refuses is said in its words; what it would
+// accept but change (see jsonScan) is refused in ours.
+func (c *command) parse(p *jsonScan, line []byte) error {
+	err := checkUTF8(line)
+	if err == nil {
+		err = c.object(p, line)
+	}
+	p.reset(nil)
+	var se *scanError
+	if errors.As(err, &se) && se.syntax {
+		if jerr := json.Unmarshal(line, new(struct{})); jerr != nil {
+			err = jerr
+		}
+	}
+	return err
+}
+
+func (c *command) object(p *jsonScan, line []byte) error {
+	p.reset(line)
+	p.ws()
+	if p.i < len(line) && line[p.i] == '{' {
+		if err := p.object(true, func(key []byte) error { return c.member(p, key) }); err != nil {
+			return err
+		}
+	} else if err := p.value(); err != nil {
+		return err
+	} else {
+		return &scanError{off: 0, msg: `a command is a JSON object, such as {"op":"count","table":"T"}`}
+	}
+	if p.ws(); p.i < len(line) {
+		return p.fail(true, "more follows the command's closing }")
+	}
+	return nil
+}
+
+// MaxLine is the longest line Exec reads, newline aside: 64 MiB, room for a blob of 48 MiB
+// written inline as base64 text. A longer line is read to its end without being kept, answered
+// with 2001, and the session goes on with the next line; a larger blob goes in with the blob
+// command, which reads it from a file (up to the 256 MiB a blob can hold).
+const MaxLine = 64 << 20
+
+// longLine is the length from which a line's memory is given back as soon as it is no longer
+// needed (a garbage collection after it is gathered, and after its values are decoded): so
+// that the memory of a session stays near the size of one value, not the several copies that
+// reading, decoding and writing make one after the other. Next to the work of such a line, a
+// collection costs little.
+const longLine = 4 << 20
 
 // Exec serves `holdfast exec`: one JSON command per line of in, one JSON answer per line of out,
 // in order. An autocommit write's answer and a commit's answer are written and flushed only once
@@ -37,12 +131,22 @@ func Exec(db *DB, in io.Reader, out io.Writer) error {
 	s := &session{db: db, p: db.NewProcess(""), out: bufio.NewWriterSize(out, 64<<10),
 		badSettings: db.Settings().Need(settings.OpenKeys...)}
 	defer s.p.Close()
-	r := bufio.NewReaderSize(in, 256<<10)
+	lines := &lineReader{r: bufio.NewReaderSize(in, 256<<10), max: MaxLine}
 	for {
-		line, err := r.ReadBytes('\n')
-		if len(line) > 0 && !blank(line) {
-			ans, durable := s.run(line)
-			if werr := s.answer(ans, durable || r.Buffered() == 0); werr != nil {
+		line, skipped, err := lines.next()
+		var ans map[string]any
+		durable := false
+		switch {
+		case skipped > 0:
+			ans = failure(Errorf(CodeBadInput, "read command", "the line holds %d bytes, more than the %d MiB a line may hold; it was skipped: put a larger blob in with the blob command, which reads a file", skipped, MaxLine>>20))
+		case len(line) > 0 && !blank(line):
+			if s.long = len(line) > longLine; s.long {
+				runtime.GC() // the fragments it was gathered from
+			}
+			ans, durable = s.run(line)
+		}
+		if ans != nil {
+			if werr := s.answer(ans, durable || lines.r.Buffered() == 0); werr != nil {
 				return werr
 			}
 		}
@@ -59,12 +163,100 @@ func Exec(db *DB, in io.Reader, out io.Writer) error {
 	return s.out.Flush()
 }
 
+// lineReader reads the lines of exec's input, each up to max bytes.
+type lineReader struct {
+	r      *bufio.Reader
+	max    int
+	chunks [][]byte // the fragments read so far of a line longer than r's buffer
+	n      int      // their length
+}
+
+// next returns the next line: most lines are read in place, in r's buffer, valid until the next
+// call; a longer one is gathered in fragments and joined once its length is known. A line
+// longer than max is read to its end and dropped: skipped is its length (0 when it holds only
+// spaces, which need no answer).
+func (l *lineReader) next() (line []byte, skipped int, err error) {
+	spaces := true
+	for {
+		frag, rerr := l.r.ReadSlice('\n')
+		switch {
+		case skipped > 0:
+			skipped += len(frag)
+			spaces = spaces && blank(frag)
+		case l.over(frag, rerr != bufio.ErrBufferFull):
+			skipped = l.n + len(frag)
+			spaces = blank(frag)
+			for _, c := range l.chunks {
+				spaces = spaces && blank(c)
+			}
+			l.drop()
+		case rerr == nil && l.n == 0:
+			return frag, 0, nil
+		default:
+			l.chunks = append(l.chunks, bytes.Clone(frag))
+			l.n += len(frag)
+		}
+		if rerr == bufio.ErrBufferFull {
+			continue
+		}
+		if skipped > 0 && spaces {
+			skipped = 0
+		}
+		return l.join(), skipped, rerr
+	}
+}
+
+// over tells whether the line read so far, frag included, is longer than max without its line
+// ending (\n or \r\n); before the last fragment, a \r at the end may be part of that ending.
+func (l *lineReader) over(frag []byte, last bool) bool {
+	n := l.n + len(frag)
+	if !last {
+		return n > l.max+1
+	}
+	before := byte(0) // the byte before frag's last one
+	switch {
+	case len(frag) >= 2:
+		before = frag[len(frag)-2]
+	case len(frag) == 1 && len(l.chunks) > 0:
+		c := l.chunks[len(l.chunks)-1]
+		before = c[len(c)-1]
+	}
+	if len(frag) > 0 && frag[len(frag)-1] == '\n' {
+		if n--; before == '\r' {
+			n--
+		}
+	}
+	return n > l.max
+}
+
+// join returns the fragments gathered as one line (nil when there are none) and forgets them.
+func (l *lineReader) join() []byte {
+	var line []byte
+	if len(l.chunks) == 1 {
+		line = l.chunks[0]
+	} else if len(l.chunks) > 1 {
+		line = make([]byte, 0, l.n)
+		for _, c := range l.chunks {
+			line = append(line, c...)
+		}
+	}
+	l.drop()
+	return line
+}
+
+func (l *lineReader) drop() {
+	clear(l.chunks)
+	l.chunks, l.n = l.chunks[:0], 0
+}
+
 type session struct {
 	db          *DB
 	p           *Process
 	tx          *Tx
 	out         *bufio.Writer
 	badSettings error // why writes are refused, or nil
+	scan        jsonScan
+	long        bool // the line being served is longer than longLine
 }
 
 func blank(b []byte) bool {
@@ -101,7 +293,7 @@ func failure(err error) map[string]any {
 // run executes one line; durable tells whether the answer reports a durable write.
 func (s *session) run(line []byte) (map[string]any, bool) {
 	var c command
-	if err := json.Unmarshal(line, &c); err != nil {
+	if err := c.parse(&s.scan, line); err != nil {
 		return failure(&Error{Code: CodeBadInput, Op: "read command", Err: err}), false
 	}
 	ans, err := s.do(&c)
@@ -160,38 +352,39 @@ func (s *session) write(c *command) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
+	var vals map[string]journal.Value
+	var key []journal.Value
+	if c.Op == "add" || c.Op == "modify" {
+		if vals, err = t.valuesFromJSON(c.Values); err != nil {
+			return nil, &Error{Code: CodeBadValue, Op: c.Op, Err: err}
+		}
+	}
+	if c.Op != "add" {
+		if key, err = t.KeyFromJSON(c.Key); err != nil {
+			return nil, &Error{Code: CodeBadValue, Op: c.Op, Err: err}
+		}
+	}
+	// The values are decoded: nothing refers to the line any more, so that a long one can be
+	// collected while the write goes on.
+	c.Values, c.Key = nil, nil
+	if s.long {
+		runtime.GC() // the line, before the write makes its own copies of the values
+	}
 	tx := s.tx
 	if tx == nil {
 		tx = s.p.Auto()
 	}
 	var num uint64
 	switch c.Op {
-	case "add", "modify":
-		vals, verr := t.ValuesFromJSON(c.Values)
-		if verr != nil {
-			return nil, &Error{Code: CodeBadValue, Op: c.Op, Err: verr}
-		}
-		if c.Op == "add" {
-			num, err = tx.Add(c.Table, vals)
-		} else {
-			key, kerr := t.KeyFromJSON(c.Key)
-			if kerr != nil {
-				return nil, &Error{Code: CodeBadValue, Op: c.Op, Err: kerr}
-			}
-			num, err = tx.Modify(c.Table, key, vals)
-		}
-	case "delete", "blob":
-		key, kerr := t.KeyFromJSON(c.Key)
-		if kerr != nil {
-			return nil, &Error{Code: CodeBadValue, Op: c.Op, Err: kerr}
-		}
-		if c.Op == "delete" {
-			num, err = tx.Delete(c.Table, key)
-		} else {
-			data, rerr := ReadBlobFile(c.Path)
-			if rerr != nil {
-				return nil, rerr
-			}
+	case "add":
+		num, err = tx.Add(c.Table, vals)
+	case "modify":
+		num, err = tx.Modify(c.Table, key, vals)
+	case "delete":
+		num, err = tx.Delete(c.Table, key)
+	case "blob":
+		var data []byte
+		if data, err = ReadBlobFile(c.Path); err == nil {
 			num, err = tx.SetBlob(c.Table, key, c.Field, data)
 		}
 	}
