@@ -158,6 +158,7 @@ func (d *Desktop) open(dir string) {
 		d.openReports.Add(1)
 		report(backup.Progress{Done: done, Total: total})
 	}
+	opts.OnDamage = func(err error) { d.damageFound(dir, err) }
 	db, repaired, err := backup.OpenOrRepair(context.Background(), dir, opts)
 	doWait(op.end)
 	if err != nil {

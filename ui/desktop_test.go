@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"os"
@@ -410,4 +411,73 @@ func TestLogReportOpensWithoutTheLog(t *testing.T) {
 		t.Fatalf("%d customers, want 20", n)
 	}
 	waitFor(t, w, "the banner", func() bool { return strings.Contains(d.Main.Banner(), "1274") })
+}
+
+// A read that finds the data file damaged (1433) repairs it at once: the window says so in
+// plain words, closes the database and opens it again from the last backup and the logs, and
+// the record that could not be read is back. Before, every read said 1433 until a restart.
+func TestDamageFoundWhileReadingRepairs(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "Shop")
+	shopDB(t, dir, 20)
+	db, err := engine.Open(dir, engine.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	marker := strings.Repeat("find-and-damage-me ", 8)
+	if _, err := db.NewProcess("").Update(func(tx *engine.Tx) error {
+		_, err := tx.Add("Customers", map[string]journal.Value{"id": journal.Int(99), "name": journal.Text(marker)})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := backup.Run(context.Background(), db, backup.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	// Damage that the checks at open do not look for: a record's bytes, found by its first read.
+	data := filepath.Join(dir, "Data", "Shop.4DD")
+	b, _ := os.ReadFile(data)
+	if !bytes.Contains(b, []byte(marker)) {
+		t.Fatal("the record is not in the data file")
+	}
+	f, _ := os.OpenFile(data, os.O_RDWR, 0)
+	for off := 0; ; {
+		at := bytes.Index(b[off:], []byte(marker))
+		if at < 0 {
+			break
+		}
+		f.WriteAt([]byte("X"), int64(off+at+5)) // every copy: bbolt keeps freed pages
+		off += at + len(marker)
+	}
+	f.Close()
+	d, w := newDesktop(t, &dialogs.Fake{}, "")
+	d.Open(dir)
+	waitFor(t, w, "the database open", func() bool { return openedName(d) == "Shop" })
+	first := d.DB()
+	if _, _, err := first.Get("Customers", []journal.Value{journal.Int(99)}); engine.CodeOf(err) != engine.CodeDamaged && first.Damaged() == nil {
+		t.Fatalf("the damaged record read: %v, want 1433", err)
+	}
+	waitFor(t, w, "the repaired database open", func() bool {
+		cur := d.DB()
+		return cur != nil && cur != first && openedName(d) == "Shop"
+	})
+	if !strings.Contains(journalOf(t, dir), "Automatic repair done") {
+		t.Error("the backup journal does not record the repair")
+	}
+	rec, found, err := d.DB().Get("Customers", []journal.Value{journal.Int(99)})
+	if err != nil || !found || rec.Values[1].S != marker {
+		t.Fatalf("after the repair: %v %v %v", rec, found, err)
+	}
+	if n, _ := d.DB().Count("Customers"); n != 21 {
+		t.Errorf("%d customers after the repair, want 21", n)
+	}
+}
+
+func journalOf(t *testing.T, dir string) string {
+	t.Helper()
+	b, err := os.ReadFile(engine.BackupJournalPath(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
