@@ -49,11 +49,34 @@
 // its data and its parity, away from trailer B.
 //
 // The header and both trailer copies carry k, m, D and the slot size; the trailers also carry
-// the original length, the number of groups and the CRC-32C of the original bytes. Unprotect
-// takes the parameters from the header, else from trailer B (the 48 last bytes of the file),
-// derives the layout from the file size, and takes the length from trailer B, else trailer A.
-// Losing the header or one trailer copy costs nothing; both trailers or the header and trailer
-// B together are beyond repair.
+// the original length, the number of groups and the CRC-32C of the original bytes.
+//
+// # Finding the shape
+//
+// The commonest damage of a copied file changes its length: a copy cut short, junk after its
+// end. So the layout is never taken from the file's size but from a trailer copy: its length
+// and shape give the container's size as written, hence where every slot is and where both
+// trailers lie. Unprotect looks for the last trailer copy in the file that checks out, agrees
+// with the header when the header checks out, and lies where the container it describes puts
+// trailer B or trailer A (protFindTrailer). Slots all end on multiples of the slot size (of 64
+// bytes, the smallest, when the header is lost), so only those ends are looked at: an intact
+// container's trailer B is the first, a container cut short has its trailer A a few slots back,
+// one with bytes appended has its trailer B before them, however many. A file cut short is
+// then read as the container it was, the slots it lost at its end being damaged ones, and the
+// bytes after the container's end are ignored (RepairReport's Missing and Extra).
+//
+// Losing the header or one trailer copy costs nothing, nor does losing the header and trailer
+// B together; both trailers lost is beyond repair, the original length being lost with them.
+// A cut is repaired as long as trailer A survives it: the last block's parity and trailer B
+// may go, Dp*m+1 slots, so m+1 when the last block holds one data shard and D*m+1 when it is
+// full. As TestRedundancyLengthChanged measures them:
+//
+//	cut short by up to    none (D=1)   low (D=4)    medium (D=16)   high (D=64)
+//	low    (m=1)          8 KiB        8-20 KiB     8-68 KiB        8-260 KiB
+//	medium (m=2)          12 KiB       12-36 KiB    12-132 KiB      12-516 KiB
+//	high   (m=4)          20 KiB       20-68 KiB    20-260 KiB      20-1028 KiB
+//
+// Bytes appended are ignored at every level (1 B, 4 KiB and 1 MiB measured).
 //
 // # Levels
 //
@@ -88,10 +111,19 @@
 // its block the widest). The writer holds the block being filled and its parity; Unprotect
 // reads one block at a time with ReadAt and writes its repaired data before the next.
 //
+// # Reading in place
+//
+// Verify and restore write no copy of an archive: readProtected checks the container whole
+// as Unprotect does, writing nothing, then protZip reads the zip's bytes straight out of the
+// container, an io.ReaderAt that maps an offset of the original to its data slot, past the
+// header, the CRCs, the parity and trailer A. Its slots are read whole and checked again; a
+// block with one that fails is repaired in memory, so a damaged archive is read in place too.
+//
 // Unprotect checks a header's shape against limits (k+m <= 256, D <= 1024, slots of 64 B to
-// 1 MiB, a block of at most 64 MiB) before sizing anything from it, and never allocates more
-// than the file's own size in slots. A protected writer is not safe for concurrent use;
-// Unprotect may run concurrently on different readers.
+// 1 MiB, a block of at most 64 MiB) before sizing anything from it; what it allocates for a
+// file cut short is at most the parity of the data the file still holds. A protected writer
+// is not safe for concurrent use; Unprotect may run concurrently on different readers, and a
+// protZip is safe for concurrent use.
 
 package backup
 
@@ -623,11 +655,16 @@ func (pw *protWriter) emit(b []byte) error {
 // RepairReport says what Unprotect found and mended.
 type RepairReport struct {
 	Groups         int // groups checked
-	DamagedShards  int // stored shards whose CRC-32C failed
+	DamagedShards  int // stored shards whose CRC-32C failed, or that a file cut short lost
 	RepairedShards int // damaged shards rebuilt from the rest of their group
-	DamagedCopies  int // header or trailer copies that failed their check (another copy stood in)
-	// DamagedRanges are the byte ranges [start, end) of the container found damaged: whole
-	// slots, or the header or trailer record. Sorted; touching ranges are merged.
+	DamagedCopies  int // header or trailer copies that failed their check or were lost (another copy stood in)
+	// Missing is how many bytes the file lacks at its end (a copy cut short): the slots they
+	// held are counted and repaired as damaged ones. Extra is how many bytes follow the
+	// container's end (junk appended): they are ignored.
+	Missing, Extra int64
+	// DamagedRanges are the byte ranges [start, end) of the container as written found
+	// damaged or lost: whole slots, or the header or trailer record. Sorted; touching ranges
+	// are merged.
 	DamagedRanges [][2]int64
 }
 
@@ -647,338 +684,4 @@ func (rep *RepairReport) tidy() {
 		out = append(out, r)
 	}
 	rep.DamagedRanges = out
-}
-
-// protContainer is a container's shape as read from its header, trailers and size.
-type protContainer struct {
-	p        protParams
-	t        protTrailer
-	blocks   int64     // interlace blocks, the last one possibly short
-	last     protBlock // shape of the last block
-	trailerA int64     // offset of trailer A's slot
-}
-
-// blockAt returns the shape of block b and the offsets of its data and parity slots.
-func (c *protContainer) blockAt(b int64) (blk protBlock, dataOff, parityOff int64) {
-	slot := int64(c.p.slot)
-	dataOff = slot * (1 + b*c.p.blockSlots())
-	if b < c.blocks-1 {
-		blk = c.p.block(c.p.depth * c.p.k)
-		return blk, dataOff, dataOff + int64(blk.n)*slot
-	}
-	return c.last, dataOff, dataOff + int64(c.last.n+1)*slot
-}
-
-// protLayout derives the number of blocks and the shape of the last one from the file size:
-// the slot count after the header and trailers determines them.
-func protLayout(p protParams, size int64) (*protContainer, error) {
-	slot := int64(p.slot)
-	if size%slot != 0 || size < 3*slot {
-		return nil, fmt.Errorf("container size %d is not a whole number (3 or more) of %d-byte slots, cut short or extended: %w", size, slot, ErrUnrepairable)
-	}
-	c := &protContainer{p: p}
-	records := size/slot - 3
-	if records == 0 {
-		c.trailerA = slot
-		return c, nil
-	}
-	bs := p.blockSlots()
-	c.blocks = (records + bs - 1) / bs
-	rem := int(records - (c.blocks-1)*bs)
-	groups := (rem + p.k + p.m - 1) / (p.k + p.m)
-	n := rem - groups*p.m
-	if n <= (groups-1)*p.k || n > groups*p.k {
-		return nil, fmt.Errorf("container size %d does not fit its shape, cut short or extended: %w", size, ErrUnrepairable)
-	}
-	c.last = p.block(n)
-	c.trailerA = slot * (1 + (c.blocks-1)*bs + int64(n))
-	return c, nil
-}
-
-// dataShards is the number of data shards in the container.
-func (c *protContainer) dataShards() int64 {
-	if c.blocks == 0 {
-		return 0
-	}
-	return (c.blocks-1)*int64(c.p.depth*c.p.k) + int64(c.last.n)
-}
-
-func (c *protContainer) groups() int64 {
-	if c.blocks == 0 {
-		return 0
-	}
-	return (c.blocks-1)*int64(c.p.depth) + int64(c.last.groups)
-}
-
-// protOpen reads the header and trailers of a container of the given size and derives its
-// layout, noting damaged copies in rep.
-func protOpen(r io.ReaderAt, size int64, rep *RepairReport) (*protContainer, error) {
-	p, tb, ts, err := protShapeOf(r, size, rep)
-	if err != nil {
-		return nil, err
-	}
-	c, err := protLayout(p, size)
-	if err != nil {
-		return nil, err
-	}
-	var tail [protTrailerSize]byte
-	aOff := c.trailerA + int64(p.slot) - protTrailerSize
-	if err := protReadAt(r, tail[:], aOff); err != nil {
-		return nil, err
-	}
-	ta, as := decodeTrailer(tail[:])
-	if as != protGood || ta.p != p {
-		rep.DamagedCopies++
-		rep.damaged(aOff, aOff+protTrailerSize)
-		as = protDamaged
-	}
-	switch {
-	case ts == protGood && as == protGood && ta != tb:
-		return nil, fmt.Errorf("the two trailer copies disagree: %w", ErrUnrepairable)
-	case ts == protGood:
-		c.t = tb
-	case as == protGood:
-		rep.DamagedCopies++
-		rep.damaged(size-protTrailerSize, size)
-		c.t = ta
-	default:
-		return nil, fmt.Errorf("both trailer copies damaged, the original length is lost: %w", ErrUnrepairable)
-	}
-	return c, c.check()
-}
-
-// protShapeOf reads the header and trailer B and returns the shape they agree on, with
-// trailer B and what became of it.
-func protShapeOf(r io.ReaderAt, size int64, rep *RepairReport) (protParams, protTrailer, protCopyState, error) {
-	if size < 0 {
-		return protParams{}, protTrailer{}, protAbsent, fmt.Errorf("backup: negative container size %d", size)
-	}
-	var p protParams
-	var tb protTrailer
-	hs, ts := protAbsent, protAbsent
-	if size >= protHeaderSize {
-		var head [protHeaderSize]byte
-		if err := protReadAt(r, head[:], 0); err != nil {
-			return p, tb, ts, err
-		}
-		p, hs = decodeHeader(head[:])
-	}
-	if size >= protTrailerSize {
-		var tail [protTrailerSize]byte
-		if err := protReadAt(r, tail[:], size-protTrailerSize); err != nil {
-			return p, tb, ts, err
-		}
-		tb, ts = decodeTrailer(tail[:])
-	}
-	var err error
-	switch {
-	case hs == protGood && ts == protGood && tb.p != p:
-		err = fmt.Errorf("header and trailer disagree on the shape: %w", ErrUnrepairable)
-	case hs == protAbsent && ts == protAbsent:
-		err = ErrNotProtected
-	case hs != protGood && ts != protGood && (hs == protUnsupported || ts == protUnsupported):
-		err = ErrUnsupportedProtection
-	case hs != protGood && ts != protGood:
-		err = fmt.Errorf("header and last trailer both damaged: %w", ErrUnrepairable)
-	case hs != protGood:
-		p = tb.p
-		rep.DamagedCopies++
-		rep.damaged(0, min(size, protHeaderSize))
-	}
-	return p, tb, ts, err
-}
-
-// check holds the trailer's length and group count against the layout the size gave.
-func (c *protContainer) check() error {
-	shards := (c.t.length + int64(c.p.shard()) - 1) / int64(c.p.shard())
-	if shards != c.dataShards() || c.t.groups != c.groups() {
-		return fmt.Errorf("trailer says %d bytes in %d groups, the size holds %d shards in %d groups: %w",
-			c.t.length, c.t.groups, c.dataShards(), c.groups(), ErrUnrepairable)
-	}
-	return nil
-}
-
-func protReadAt(r io.ReaderAt, b []byte, off int64) error {
-	n, err := r.ReadAt(b, off)
-	if n == len(b) {
-		return nil
-	}
-	if err == nil || err == io.EOF {
-		err = io.ErrUnexpectedEOF
-	}
-	return fmt.Errorf("backup: read protected container at %d: %w", off, err)
-}
-
-// Unprotect reads a protected container of the given size, checks every shard, repairs what
-// parity allows, and writes the original bytes to w, in order, one interlace block at a time.
-// A group with more damaged shards than parity shards stops it with ErrUnrepairable (wrapped
-// with the group and the damaged offsets); the blocks before it have already been written to
-// w. Damage never reaches w unrepaired: every shard written either passed its CRC-32C or was
-// rebuilt from shards that did, and the whole output is checked against the trailer's CRC-32C.
-// The report covers what was read, on error too.
-func Unprotect(r io.ReaderAt, size int64, w io.Writer) (RepairReport, error) {
-	var rep RepairReport
-	c, err := protOpen(r, size, &rep)
-	if err != nil {
-		rep.tidy()
-		return rep, err
-	}
-	u, err := newProtReader(r, c, w, &rep)
-	if err == nil {
-		err = u.run()
-	}
-	rep.tidy()
-	return rep, err
-}
-
-// protReader repairs and writes a container block by block.
-type protReader struct {
-	r      io.ReaderAt
-	c      *protContainer
-	w      io.Writer
-	rep    *RepairReport
-	enc    reedsolomon.Encoder
-	buf    []byte // the slots of one block: data, then parity
-	bad    []bool // per slot of buf: failed its CRC
-	zero   []byte
-	shards [][]byte
-	left   int64  // original bytes still to write
-	sum    uint32 // CRC-32C of the bytes written
-}
-
-func newProtReader(r io.ReaderAt, c *protContainer, w io.Writer, rep *RepairReport) (*protReader, error) {
-	enc, err := reedsolomon.New(c.p.k, c.p.m, reedsolomon.WithMaxGoroutines(1))
-	if err != nil {
-		return nil, fmt.Errorf("backup: reed-solomon %d+%d: %w", c.p.k, c.p.m, err)
-	}
-	slots := c.last.slots(c.p.m)
-	if c.blocks > 1 {
-		slots = int(c.p.blockSlots())
-	}
-	return &protReader{
-		r: r, c: c, w: w, rep: rep, enc: enc,
-		buf:    make([]byte, slots*c.p.slot),
-		bad:    make([]bool, slots),
-		zero:   make([]byte, c.p.shard()),
-		shards: make([][]byte, c.p.k+c.p.m),
-		left:   c.t.length,
-	}, nil
-}
-
-func (u *protReader) run() error {
-	for b := range u.c.blocks {
-		if err := u.readBlock(b); err != nil {
-			return err
-		}
-	}
-	if u.sum != u.c.t.sum {
-		return fmt.Errorf("restored bytes fail the trailer's CRC-32C: %w", ErrUnrepairable)
-	}
-	return nil
-}
-
-// readBlock reads block b, checks its slots, repairs its groups and writes its data.
-func (u *protReader) readBlock(b int64) error {
-	p := u.c.p
-	blk, dataOff, parityOff := u.c.blockAt(b)
-	slot := int64(p.slot)
-	nd := blk.n * p.slot
-	total := blk.slots(p.m)
-	if err := protReadAt(u.r, u.buf[:nd], dataOff); err != nil {
-		return err
-	}
-	if err := protReadAt(u.r, u.buf[nd:total*p.slot], parityOff); err != nil {
-		return err
-	}
-	first := b * p.blockSlots()
-	for s := range total {
-		u.bad[s] = !protIntact(u.buf[s*p.slot:(s+1)*p.slot], first+int64(s))
-		if u.bad[s] {
-			off := dataOff + int64(s)*slot
-			if s >= blk.n {
-				off = parityOff + int64(s-blk.n)*slot
-			}
-			u.rep.DamagedShards++
-			u.rep.damaged(off, off+slot)
-		}
-	}
-	for g := range blk.groups {
-		if err := u.repairGroup(b, blk, g, dataOff, parityOff); err != nil {
-			return err
-		}
-	}
-	u.rep.Groups += blk.groups
-	return u.writeData(blk)
-}
-
-// repairGroup rebuilds the damaged shards of group g of block b, if parity allows.
-func (u *protReader) repairGroup(b int64, blk protBlock, g int, dataOff, parityOff int64) error {
-	p := u.c.p
-	shard := p.shard()
-	var damaged []int64 // offsets of the damaged slots
-	for i := range p.k + p.m {
-		s, off := -1, int64(0)
-		if i < p.k {
-			if j := blk.dataSlot(g, i); j >= 0 {
-				s, off = j, dataOff+int64(j)*int64(p.slot)
-			}
-		} else {
-			q := blk.paritySlot(g, i-p.k)
-			s, off = blk.n+q, parityOff+int64(q)*int64(p.slot)
-		}
-		switch {
-		case s < 0:
-			u.shards[i] = u.zero
-		case u.bad[s]:
-			u.shards[i] = u.buf[s*p.slot : s*p.slot : s*p.slot+shard]
-			damaged = append(damaged, off)
-		default:
-			u.shards[i] = u.buf[s*p.slot : s*p.slot+shard]
-		}
-	}
-	if len(damaged) == 0 {
-		return nil
-	}
-	group := b*int64(p.depth) + int64(g)
-	if len(damaged) > p.m {
-		return fmt.Errorf("group %d: %d damaged shards at offsets %v, parity repairs %d: %w",
-			group, len(damaged), damaged, p.m, ErrUnrepairable)
-	}
-	if err := u.enc.Reconstruct(u.shards); err != nil {
-		return fmt.Errorf("group %d: rebuild: %w: %w", group, err, ErrUnrepairable)
-	}
-	// Reconstruct fills the zero-length shards in place; copy in case it did not.
-	for i, sh := range u.shards {
-		if s := u.slotOf(blk, g, i); s >= 0 && u.bad[s] {
-			copy(u.buf[s*p.slot:s*p.slot+shard], sh)
-		}
-	}
-	u.rep.RepairedShards += len(damaged)
-	return nil
-}
-
-// slotOf returns the index in buf of shard i of group g, or -1 for a zero shard.
-func (u *protReader) slotOf(blk protBlock, g, i int) int {
-	if i < u.c.p.k {
-		return blk.dataSlot(g, i)
-	}
-	return blk.n + blk.paritySlot(g, i-u.c.p.k)
-}
-
-// writeData packs the block's shards together, cuts the padding after the original's end and
-// writes them.
-func (u *protReader) writeData(blk protBlock) error {
-	p := u.c.p
-	shard := p.shard()
-	for j := 1; j < blk.n; j++ {
-		copy(u.buf[j*shard:(j+1)*shard], u.buf[j*p.slot:j*p.slot+shard])
-	}
-	n := min(int64(blk.n*shard), u.left)
-	out := u.buf[:n]
-	u.left -= n
-	u.sum = crc32.Update(u.sum, protTable, out)
-	if _, err := u.w.Write(out); err != nil {
-		return fmt.Errorf("backup: write unprotected data: %w", err)
-	}
-	return nil
 }

@@ -3,14 +3,16 @@ package backup
 import (
 	"bytes"
 	"hash/crc32"
+	"io"
 	"os"
 	"path/filepath"
 	"testing"
 )
 
-// FuzzUnprotect feeds Unprotect hostile containers, seeded from the tiny golden ones in testdata.
-// It must never panic or hang, and when it succeeds its output is exactly what a trailer
-// describes: the original length and CRC-32C.
+// FuzzUnprotect feeds Unprotect hostile containers, seeded from the tiny golden ones in testdata
+// (whole, damaged, cut short, with bytes appended). It must never panic or hang, and when it
+// succeeds its output is exactly what a trailer describes: the original length and CRC-32C; the
+// original read in place (readProtected) is the same bytes.
 func FuzzUnprotect(f *testing.F) {
 	seeds, err := filepath.Glob(filepath.Join(protGoldenDir, "tiny-*.hfp"))
 	if err != nil || len(seeds) == 0 {
@@ -27,6 +29,8 @@ func FuzzUnprotect(f *testing.F) {
 			damaged[len(b)/2] ^= 0xff
 			f.Add(damaged)
 			f.Add(b[:len(b)-1])
+			f.Add(b[:len(b)-64])
+			f.Add(append(bytes.Clone(b), 0x89, 'H', 'F', 'T'))
 		}
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
@@ -47,6 +51,14 @@ func FuzzUnprotect(f *testing.F) {
 		}
 		if rep.RepairedShards != rep.DamagedShards || rep.Groups != int(c.groups()) {
 			t.Fatalf("success with report %+v", rep)
+		}
+		z, _, err := readProtected(bytes.NewReader(b), int64(len(b)))
+		if err != nil {
+			t.Fatalf("readProtected refuses what Unprotect read: %v", err)
+		}
+		in, err := io.ReadAll(io.NewSectionReader(z, 0, z.Size()))
+		if err != nil || !bytes.Equal(in, out.Bytes()) {
+			t.Fatalf("read in place: %v, equal to Unprotect's output: %v", err, bytes.Equal(in, out.Bytes()))
 		}
 	})
 }

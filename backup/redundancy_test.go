@@ -395,7 +395,7 @@ func TestRedundancyHeaderAndTrailerCopies(t *testing.T) {
 		{"trailer B", []int64{trailerB}, true, 1},
 		{"header and trailer A", []int64{header, trailerA}, true, 2},
 		{"both trailers", []int64{trailerA, trailerB}, false, 0},
-		{"header and trailer B", []int64{header, trailerB}, false, 0},
+		{"header and trailer B", []int64{header, trailerB}, true, 2}, // trailer A is searched for
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -429,14 +429,28 @@ func TestRedundancyHeaderAndTrailerCopies(t *testing.T) {
 	}
 }
 
+// A container cut short is repaired while trailer A is left to give its length, up to the last
+// block's parity and trailer B; cut further it is refused, never with bytes that are not the
+// original's. A slot appended is ignored.
 func TestRedundancyTruncated(t *testing.T) {
 	p := protLevelParams(t, RedundancyHigh, InterlacingMedium)
 	data := protRandom(700_000, 23)
 	c := protProtect(t, data, p, 6)
-	for _, cut := range []int{1, protTrailerSize, p.slot, p.slot + 1, 2 * p.slot, len(c) / 2, len(c) - 10} {
+	lay, err := protLayout(p, int64(len(c)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	most := (lay.last.groups*p.m + 1) * p.slot
+	for _, cut := range []int{1, protTrailerSize, p.slot, p.slot + 1, 2 * p.slot, most} {
 		got, _, err := protUnprotect(t, c[:len(c)-cut])
-		if err == nil {
-			t.Errorf("cut by %d: no error", cut)
+		if err != nil || !bytes.Equal(got, data) {
+			t.Errorf("cut by %d: %v, output equal %v", cut, err, bytes.Equal(got, data))
+		}
+	}
+	for _, cut := range []int{most + 1, len(c) / 2, len(c) - 10} {
+		got, _, err := protUnprotect(t, c[:len(c)-cut])
+		if !errors.Is(err, ErrUnrepairable) {
+			t.Errorf("cut by %d: %v, want ErrUnrepairable", cut, err)
 		}
 		if !bytes.HasPrefix(data, got) {
 			t.Errorf("cut by %d: wrote bytes that are not the original's", cut)
@@ -447,9 +461,9 @@ func TestRedundancyTruncated(t *testing.T) {
 	if _, err := Unprotect(bytes.NewReader(c), int64(len(c)+p.slot), &out); err == nil {
 		t.Error("size beyond the reader: no error")
 	}
-	// So is extra data after the trailer.
-	if _, _, err := protUnprotect(t, append(bytes.Clone(c), make([]byte, p.slot)...)); err == nil {
-		t.Error("a slot appended: no error")
+	got, rep, err := protUnprotect(t, append(bytes.Clone(c), make([]byte, p.slot)...))
+	if err != nil || !bytes.Equal(got, data) || rep.Extra != int64(p.slot) {
+		t.Errorf("a slot appended: %v, report %+v", err, rep)
 	}
 }
 

@@ -406,7 +406,9 @@ func commitFolder(from, to string) error {
 }
 
 // openArchive opens an archive for reading: its segments joined, and, when it was written with
-// redundancy, checked and repaired into a temporary copy in work.
+// redundancy, checked whole and repaired in memory where the parity allows, its zip then read
+// in place from the container (readProtected). Nothing is written, in work or anywhere else:
+// the free-space check of extract comes before the first byte a restore writes.
 func openArchive(archive, work string) (zipArchive, func(), RepairReport, error) {
 	var rep RepairReport
 	paths, err := archiveFiles(archive)
@@ -420,35 +422,23 @@ func openArchive(archive, work string) (zipArchive, func(), RepairReport, error)
 		}
 		return zipArchive{}, nil, rep, &engine.Error{Code: engine.CodeArchiveVerify, Op: "restore", Path: archive, Err: err}
 	}
-	head := make([]byte, 8)
+	head := make([]byte, len(protHeaderMagic))
 	f.ReadAt(head, 0)
 	zr, zerr := zip.NewReader(f, f.Size())
 	if zerr == nil && !IsProtected(head) {
 		return zipArchive{zr, f, f.Size()}, func() { f.Close() }, rep, nil
 	}
-	tmp, err := os.CreateTemp(work, ".unprotected-*.zip")
+	z, rep, err := readProtected(f, f.Size())
+	if err == nil {
+		zr, err = zip.NewReader(z, z.Size())
+	} else if errors.Is(err, ErrNotProtected) && zerr != nil {
+		err = zerr
+	}
 	if err != nil {
 		f.Close()
-		return zipArchive{}, nil, rep, restoreIO(work, err)
-	}
-	closeAll := func() { tmp.Close(); f.Close() }
-	rep, err = Unprotect(f, f.Size(), tmp)
-	if err != nil {
-		closeAll()
-		if errors.Is(err, ErrNotProtected) && zerr != nil {
-			err = zerr
-		}
 		return zipArchive{}, nil, rep, &engine.Error{Code: engine.CodeArchiveVerify, Op: "restore", Path: archive, Err: err}
 	}
-	info, err := tmp.Stat()
-	if err == nil {
-		zr, err = zip.NewReader(tmp, info.Size())
-	}
-	if err != nil {
-		closeAll()
-		return zipArchive{}, nil, rep, &engine.Error{Code: engine.CodeArchiveVerify, Op: "restore", Path: archive, Err: err}
-	}
-	return zipArchive{zr, tmp, info.Size()}, closeAll, rep, nil
+	return zipArchive{zr, z, z.Size()}, func() { f.Close() }, rep, nil
 }
 
 // itemOf is the restore item an entry belongs to.
@@ -461,6 +451,9 @@ func itemOf(name string) string {
 	}
 	return ItemData
 }
+
+// freeSpace is DiskSpace; tests stand in a disk with little room.
+var freeSpace = DiskSpace
 
 // extract writes the chosen entries under folder, each checked against the manifest's size and
 // SHA-256 as it is written (1411 when one differs), reporting progress and stopping with 1406
@@ -475,7 +468,7 @@ func extract(ctx context.Context, fsys journal.FS, archive, folder string, m *Ma
 			total += e.Size
 		}
 	}
-	if free, _, ok := DiskSpace(filepath.Dir(folder)); ok && uint64(total) > free {
+	if free, _, ok := freeSpace(filepath.Dir(folder)); ok && uint64(total) > free {
 		return restoreIO(filepath.Dir(folder), fmt.Errorf("the restore needs %d bytes and the disk has %d free", total, free))
 	}
 	for _, sub := range []string{"Data/Settings", "Project", "Logs"} {

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 
 	"holdfast/engine"
 )
@@ -22,8 +21,10 @@ func VerifyArchive(path string) (*Manifest, error) {
 }
 
 // VerifyArchiveRepair is VerifyArchive that also says what the redundancy repaired: an archive
-// written with redundancy is first checked shard by shard and repaired where the parity allows
-// (in a temporary copy; the archive itself is not changed), then its zip is checked.
+// written with redundancy is first checked slot by slot and repaired in memory where the
+// parity allows (cut short or with bytes appended too), then the zip it holds is checked, read
+// in place from the container (readProtected). Nothing is written: the archive is not changed
+// and no copy of it is made.
 func VerifyArchiveRepair(path string) (*Manifest, RepairReport, error) {
 	var rep RepairReport
 	paths, err := archiveFiles(path)
@@ -38,31 +39,24 @@ func VerifyArchiveRepair(path string) (*Manifest, RepairReport, error) {
 		return nil, rep, &engine.Error{Code: engine.CodeArchiveVerify, Op: "verify", Path: path, Err: err}
 	}
 	defer f.Close()
-	head := make([]byte, 8)
+	head := make([]byte, len(protHeaderMagic))
 	f.ReadAt(head, 0)
-	m, zerr := verifyZip(path, f, f.Size())
-	if zerr == nil {
-		return m, rep, nil
+	var zerr error
+	if !IsProtected(head) {
+		m, err := verifyZip(path, f, f.Size())
+		if err == nil {
+			return m, rep, nil
+		}
+		zerr = err // a damaged zip, or a container whose header is damaged
 	}
-	// Not a plain zip: a protected container (its header may itself be damaged).
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".verify-*.tmp")
-	if err != nil {
-		return nil, rep, &engine.Error{Code: engine.CodeArchiveVerify, Op: "verify", Path: path, Err: err}
-	}
-	defer os.Remove(tmp.Name())
-	defer tmp.Close()
-	rep, err = Unprotect(f, f.Size(), tmp)
-	if errors.Is(err, ErrNotProtected) && !IsProtected(head) {
+	z, rep, err := readProtected(f, f.Size())
+	if errors.Is(err, ErrNotProtected) && zerr != nil {
 		return nil, rep, coded(engine.CodeArchiveVerify, "verify", path, zerr)
 	}
 	if err != nil {
 		return nil, rep, &engine.Error{Code: engine.CodeArchiveVerify, Op: "verify", Path: path, Err: err}
 	}
-	info, err := tmp.Stat()
-	if err != nil {
-		return nil, rep, &engine.Error{Code: engine.CodeArchiveVerify, Op: "verify", Path: path, Err: err}
-	}
-	m, err = verifyZip(path, tmp, info.Size())
+	m, err := verifyZip(path, z, z.Size())
 	if err != nil {
 		return nil, rep, coded(engine.CodeArchiveVerify, "verify", path, err)
 	}
