@@ -17,6 +17,19 @@ import (
 	"holdfast/journal"
 )
 
+// needStrace skips a crash test under -short or without strace, and returns its path.
+func needStrace(t *testing.T) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("crash test: -short")
+	}
+	strace, err := exec.LookPath("strace")
+	if err != nil {
+		t.Skip("strace is not installed (make deps installs it)")
+	}
+	return strace
+}
+
 // killAt runs `holdfast ARGS...` as a child under strace, which kills it with SIGKILL at the
 // when-th call of the system call named (each thread counts its own calls, so the kill lands at
 // one of the calls around that rank). It reports whether the child was killed.
@@ -73,13 +86,7 @@ func callCounts(t *testing.T, strace string, calls []string, args ...string) map
 // the history did not list), no temporary file or closed log stays behind, and every archive
 // kept restores with its logs to every record written.
 func TestBackupKilledAtEachStep(t *testing.T) {
-	if testing.Short() {
-		t.Skip("crash test: -short")
-	}
-	strace, err := exec.LookPath("strace")
-	if err != nil {
-		t.Skip("strace is not installed (make deps installs it)")
-	}
+	strace := needStrace(t)
 	dir := filepath.Join(t.TempDir(), "Shop")
 	if err := run([]string{"create", dir, "--demo"}, nil, io.Discard, io.Discard); err != nil {
 		t.Fatal(err)
@@ -194,13 +201,7 @@ func checkAfterKilledBackup(t *testing.T, dir string, written int, round string)
 // did), never a mix; a write and the next backup then work, and the newest archive restores to
 // what the database holds.
 func TestRollbackKilledAtEachStep(t *testing.T) {
-	if testing.Short() {
-		t.Skip("crash test: -short")
-	}
-	strace, err := exec.LookPath("strace")
-	if err != nil {
-		t.Skip("strace is not installed (make deps installs it)")
-	}
+	strace := needStrace(t)
 	base := t.TempDir()
 	dir := filepath.Join(base, "Shop")
 	if err := run([]string{"create", dir, "--demo"}, nil, io.Discard, io.Discard); err != nil {
@@ -301,13 +302,7 @@ func copyShop(t *testing.T, base string) string {
 // destination (where a restore goes by default) is gone after the next backup; the restore
 // then runs to its end.
 func TestRestoreKilledAtEachStep(t *testing.T) {
-	if testing.Short() {
-		t.Skip("crash test: -short")
-	}
-	strace, err := exec.LookPath("strace")
-	if err != nil {
-		t.Skip("strace is not installed (make deps installs it)")
-	}
+	strace := needStrace(t)
 	dir := filepath.Join(t.TempDir(), "Shop")
 	if err := run([]string{"create", dir, "--demo"}, nil, io.Discard, io.Discard); err != nil {
 		t.Fatal(err)
