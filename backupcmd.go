@@ -157,9 +157,8 @@ func verifyFile(path string, stdout io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(stdout, "ok: %s (backup %d, %d entries, snapshot at operation %d)\n", path, m.Backup, len(m.Entries), m.Operation)
-	if rep.DamagedShards > 0 || rep.DamagedCopies > 0 {
-		fmt.Fprintf(stdout, "    damaged and repaired by its redundancy: %d of %d groups' shards (%d), %d header or trailer copies\n",
-			rep.RepairedShards, rep.Groups, rep.DamagedShards, rep.DamagedCopies)
+	if rep.Damaged() {
+		fmt.Fprintf(stdout, "    damaged, and repaired by its redundancy: %s\n", rep)
 	}
 	return nil
 }

@@ -69,3 +69,33 @@ func holdfastIn(t *testing.T, dir string, args ...string) (string, string, int) 
 	defer os.Chdir(old)
 	return holdfast(t, "", args...)
 }
+
+// verify and restore say what the redundancy repaired, bytes appended to a copy included
+// (they were ignored without a word).
+func TestVerifySaysWhatRedundancyRepaired(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "Shop")
+	if _, stderr, code := holdfast(t, "", "create", dir, "--demo"); code != 0 {
+		t.Fatal(stderr)
+	}
+	if _, stderr, code := holdfast(t, "", "settings", dir, "set", "archive.redundancy", "medium"); code != 0 {
+		t.Fatal(stderr)
+	}
+	if _, stderr, code := holdfast(t, "", "backup", dir); code != 0 {
+		t.Fatal(stderr)
+	}
+	archive := filepath.Join(filepath.Dir(dir), "Shop Backups", "Shop[0001].4BK")
+	f, err := os.OpenFile(archive, os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Write(make([]byte, 4096))
+	f.Close()
+	out, stderr, code := holdfast(t, "", "verify", archive)
+	if code != 0 || !strings.Contains(out, "4096 byte(s) after its end") {
+		t.Fatalf("verify of an archive with bytes appended: exit %d, %q %q", code, out, stderr)
+	}
+	_, stderr, code = holdfast(t, "", "restore", archive, "--to", filepath.Join(t.TempDir(), "R"))
+	if code != 0 || !strings.Contains(stderr, "4096 byte(s) after its end") {
+		t.Fatalf("restore of an archive with bytes appended: exit %d, %q", code, stderr)
+	}
+}

@@ -67,8 +67,8 @@ func runRestore(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if res.Repaired.RepairedShards > 0 {
-		fmt.Fprintf(stderr, "notice: the archive was damaged; the redundancy repaired %d block(s)\n", res.Repaired.RepairedShards)
+	if res.Repaired.Damaged() {
+		fmt.Fprintf(stderr, "notice: the archive was damaged, and repaired by its redundancy: %s\n", res.Repaired)
 	}
 	for _, l := range res.Logs {
 		fmt.Fprintf(stdout, "integrated log: %s\n", l)

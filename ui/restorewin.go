@@ -478,8 +478,8 @@ func restoreSentence(res *backup.RestoreResult, err error) string {
 	if res.Stopped {
 		s += " Integration stopped at the point asked for."
 	}
-	if res.Repaired.DamagedShards > 0 || res.Repaired.DamagedCopies > 0 {
-		s += " The archive was damaged and repaired by its redundancy."
+	if res.Repaired.Damaged() {
+		s += fmt.Sprintf(" The archive was damaged, and repaired by its redundancy: %s.", res.Repaired)
 	}
 	if len(res.DisabledHooks) > 0 {
 		var was []string
