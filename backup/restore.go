@@ -127,7 +127,7 @@ func Restore(ctx context.Context, archive string, opts RestoreOptions) (*Restore
 	}
 	defer doneStaging() // what is left once renamed into place; otherwise a failed restore
 
-	za, closeArchive, rep, err := openArchive(archive, work)
+	za, closeArchive, rep, err := openArchive(archive)
 	if err != nil {
 		return nil, err
 	}
@@ -407,9 +407,9 @@ func commitFolder(from, to string) error {
 
 // openArchive opens an archive for reading: its segments joined, and, when it was written with
 // redundancy, checked whole and repaired in memory where the parity allows, its zip then read
-// in place from the container (readProtected). Nothing is written, in work or anywhere else:
-// the free-space check of extract comes before the first byte a restore writes.
-func openArchive(archive, work string) (zipArchive, func(), RepairReport, error) {
+// in place from the container (readProtected). Nothing is written: the free-space check of
+// extract comes before the first byte a restore writes.
+func openArchive(archive string) (zipArchive, func(), RepairReport, error) {
 	var rep RepairReport
 	paths, err := archiveFiles(archive)
 	if err != nil {
