@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
+	"os"
 	"runtime/debug"
 	"strings"
 
@@ -91,21 +92,64 @@ func newestView(f io.ReaderAt, size int64) (*fileView, error) {
 	return &fileView{r: &pageReader{f: f, pageSize: m.pageSize, hwm: m.hwm}, root: m.root, freelist: m.freelist}, nil
 }
 
+// wholeFile prepares r to read every page of the file: mapped in memory where it can be (no
+// copy of each page), else read in chunks of consecutive pages. The function it returns undoes
+// it; no page read meanwhile may be used after it.
+func (r *pageReader) wholeFile() func() {
+	if f, ok := r.f.(*os.File); ok {
+		// Only the pages below the high-water mark are read: bbolt grows its files 16 MiB
+		// ahead.
+		if info, err := f.Stat(); err == nil {
+			if data, unmap := mapFile(f, min(info.Size(), int64(r.hwm)*int64(r.pageSize))); data != nil {
+				r.mapped = data
+				return func() { r.mapped = nil; unmap() }
+			}
+		}
+	}
+	r.ahead = &readAhead{}
+	return func() { r.ahead = nil }
+}
+
 // checker walks a version of the data file.
 type checker struct {
 	v      *fileView
 	cat    *Catalog
 	level  checkLevel
-	used   []bool            // checkTree: pages already met (nil at checkOpen)
-	meta   map[string][]byte // the meta bucket
-	counts map[string]int64  // records found per table
-	maxNum map[string]uint64 // highest record number per table
+	used   []bool                 // checkTree: pages already met (nil at checkOpen)
+	meta   map[string][]byte      // the meta bucket
+	tables map[string]*tableCheck // what was found of each table
+}
+
+// tableCheck is what a check found in a table's bucket.
+type tableCheck struct {
+	name   string
+	t      *Table // its structure, nil when the catalog has none
+	count  uint64 // records
+	maxNum uint64 // highest record number
 }
 
 // check checks the version v of the data file at level; cat, when set, gives the tables'
 // fields for checkRecords.
-func (v *fileView) check(cat *Catalog, level checkLevel) error {
-	c := &checker{v: v, cat: cat, level: level, meta: map[string][]byte{}, counts: map[string]int64{}, maxNum: map[string]uint64{}}
+func (v *fileView) check(cat *Catalog, level checkLevel) (err error) {
+	if level >= checkTree {
+		defer v.r.wholeFile()()
+		// The file is read in place: a fault (a file cut short meanwhile) is damage.
+		defer func(fault bool) {
+			debug.SetPanicOnFault(fault)
+			if r := recover(); r != nil {
+				if _, isFault := r.(interface{ Addr() uintptr }); !isFault {
+					panic(r)
+				}
+				err = damagedPage(0, "(the file) could not be read: %v", r)
+			}
+		}(debug.SetPanicOnFault(true))
+	}
+	return v.walkAll(cat, level)
+}
+
+// walkAll is check.
+func (v *fileView) walkAll(cat *Catalog, level checkLevel) error {
+	c := &checker{v: v, cat: cat, level: level, meta: map[string][]byte{}, tables: map[string]*tableCheck{}}
 	if level >= checkTree {
 		c.used = make([]bool, v.r.hwm)
 		c.used[0], c.used[1] = true, true
@@ -174,11 +218,20 @@ func (c *checker) walk(t *tree) error {
 	if err != nil {
 		return err
 	}
-	return c.walkFrom(t, frame{p: p}, 0)
+	var tc *tableCheck
+	if table, ok := strings.CutPrefix(t.name, "t:"); ok && t.kind == kindValues {
+		tc = &tableCheck{name: table}
+		if c.cat != nil {
+			tc.t = c.cat.Table(table)
+		}
+		c.tables[table] = tc
+	}
+	return c.walkFrom(t, tc, frame{p: p}, 0)
 }
 
-// walkFrom checks the page of frame f and, below it, its children.
-func (c *checker) walkFrom(t *tree, f frame, depth int) error {
+// walkFrom checks the page of frame f and, below it, its children; tc is the table the bucket
+// holds, if any.
+func (c *checker) walkFrom(t *tree, tc *tableCheck, f frame, depth int) error {
 	if c.used != nil && f.p.id != 0 {
 		for i := 0; i < len(f.p.buf)/c.v.r.pageSize; i++ {
 			if err := c.met(f.p.id + uint64(i)); err != nil {
@@ -188,7 +241,13 @@ func (c *checker) walkFrom(t *tree, f frame, depth int) error {
 	}
 	if f.p.leaf {
 		for i := 0; i < f.p.n; i++ {
-			if err := c.element(t, f.p, i); err != nil {
+			var err error
+			if tc != nil {
+				err = c.record(tc, f.p.key(i), f.p.value(i))
+			} else {
+				err = c.element(t, f.p, i)
+			}
+			if err != nil {
 				return err
 			}
 		}
@@ -200,14 +259,15 @@ func (c *checker) walkFrom(t *tree, f frame, depth int) error {
 		if err != nil {
 			return err
 		}
-		if err := c.walkFrom(t, child, depth+1); err != nil {
+		if err := c.walkFrom(t, tc, child, depth+1); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// element checks leaf element i of bucket t: a sub-bucket is walked, a record checked.
+// element checks leaf element i of bucket t (not a table's): a sub-bucket is walked, a value
+// of the meta bucket kept.
 func (c *checker) element(t *tree, p *page, i int) error {
 	k, v := p.key(i), p.value(i)
 	if p.isBucket(i) {
@@ -221,37 +281,29 @@ func (c *checker) element(t *tree, p *page, i int) error {
 		}
 		return c.walk(sub)
 	}
-	table, ok := strings.CutPrefix(t.name, "t:")
-	switch {
-	case t.name == string(bucketMeta):
+	if t.name == string(bucketMeta) {
 		c.meta[string(k)] = v
-	case ok:
-		return c.record(table, k, v)
 	}
 	return nil
 }
 
 // record checks a stored record: its checksum (checkTree) and, at checkRecords, its values and
 // that they give the key it is filed under.
-func (c *checker) record(table string, k, v []byte) error {
-	c.counts[table]++
+func (c *checker) record(tc *tableCheck, k, v []byte) error {
+	tc.count++
 	if len(v) < 6 || crc32.Checksum(v[4:], castagnoli) != binary.LittleEndian.Uint32(v) {
-		return fmt.Errorf("table %s: key %s: %w", table, keyString(string(k)), ErrChecksum)
+		return fmt.Errorf("table %s: key %s: %w", tc.name, keyString(string(k)), ErrChecksum)
 	}
-	c.maxNum[table] = max(c.maxNum[table], recordNum(v))
-	var t *Table
-	if c.cat != nil {
-		t = c.cat.Table(table)
-	}
-	if c.level < checkRecords || t == nil {
+	tc.maxNum = max(tc.maxNum, recordNum(v))
+	if c.level < checkRecords || tc.t == nil {
 		return nil
 	}
-	rec, err := decodeRecord(v, len(t.Fields))
-	if err == nil && !t.keyMatches(string(k), rec) {
+	rec, err := decodeRecord(v, len(tc.t.Fields))
+	if err == nil && !tc.t.keyMatches(string(k), rec) {
 		err = errWrongKey
 	}
 	if err != nil {
-		return fmt.Errorf("table %s: key %s: %w", table, keyString(string(k)), err)
+		return fmt.Errorf("table %s: key %s: %w", tc.name, keyString(string(k)), err)
 	}
 	return nil
 }
@@ -271,11 +323,15 @@ func (c *checker) counters() error {
 		if sum, ok := c.meta["sum:"+table]; ok && !bytes.Equal(sum, counterSum(seq, count)) {
 			return fmt.Errorf("table %s: its record count and number are damaged (checksum)", table)
 		}
-		if c.level >= checkTree && uint64(c.counts[table]) != count {
-			return fmt.Errorf("table %s: the data file counts %d records and holds %d", table, count, c.counts[table])
+		found := c.tables[table]
+		if found == nil {
+			found = &tableCheck{}
 		}
-		if c.level >= checkTree && c.maxNum[table] > seq {
-			return fmt.Errorf("table %s: record number %d is above the last one given (%d)", table, c.maxNum[table], seq)
+		if c.level >= checkTree && found.count != count {
+			return fmt.Errorf("table %s: the data file counts %d records and holds %d", table, count, found.count)
+		}
+		if c.level >= checkTree && found.maxNum > seq {
+			return fmt.Errorf("table %s: record number %d is above the last one given (%d)", table, found.maxNum, seq)
 		}
 	}
 	return nil

@@ -85,7 +85,8 @@ func (db *DB) readError(op string, err error) error {
 
 // noteDamage remembers the first damage found: the mark beside the data file, the backup
 // journal, the state that refuses writes, and Options.OnDamage (from a goroutine of its own,
-// as the caller may hold the database's locks). It takes no lock.
+// as the caller may hold the database's locks; only once the database is open). It takes no
+// lock.
 func (db *DB) noteDamage(e *Error) {
 	if !db.damage.CompareAndSwap(nil, e) {
 		return
@@ -95,7 +96,8 @@ func (db *DB) noteDamage(e *Error) {
 		AppendBackupJournal(db.dir, fmt.Sprintf("Warning: the damage of the data file could not be marked in %s: %v", DamageMark(db.dir), err))
 	}
 	AppendBackupJournal(db.dir, fmt.Sprintf("The data file was found damaged while reading it (%s: %v); writes are refused, and the next open repairs it from the last backup (restore.autoRestoreIfDamaged) or says how.", e.Op, e.Err))
-	if db.opts.OnDamage != nil {
+	if db.opts.OnDamage != nil && db.running.Load() {
+		// (Damage met while opening makes the open fail with it instead.)
 		go db.opts.OnDamage(e)
 	}
 }

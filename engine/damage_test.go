@@ -358,3 +358,26 @@ func TestSoundFilePassesChecks(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// An operation of the log on a record whose element got the bucket flag, met by the integration
+// at open, is 1433 (the data file is damaged, which the repair mends), not 2010.
+func TestIntegrationMeetsHiddenRecord(t *testing.T) {
+	dir, _ := filled(t, 300)
+	db := reopen(t, nil, dir, lazy)
+	tx := db.NewProcess("").Auto()
+	if _, err := tx.Modify("T", key(150), map[string]journal.Value{"name": journal.Text("changed")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	abandon(db)
+	path := dataPath(dir, "Base")
+	b, _ := os.ReadFile(path)
+	for _, e := range leafElements(t, b, encKey(t, 150)) {
+		b[e] |= 0x01
+	}
+	os.WriteFile(path, b, 0o600)
+	_, err := Open(dir, Options{})
+	wantCode(t, err, CodeDamaged)
+}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 
 	"holdfast/journal"
 	"holdfast/settings"
@@ -93,6 +94,7 @@ type DB struct {
 	pageSize  int                       // the data file's page size
 	rootsOf   atomic.Pointer[rootCache] // the root bucket of the version last read
 	damage    atomic.Pointer[Error]     // damage a read found (see damage.go), or nil
+	running   atomic.Bool               // opened: Open or OpenRestored returned it
 	id        [16]byte
 	report    OpenReport
 	settings  atomic.Pointer[settings.Settings] // replaced whole by saveSettings, read without wmu
@@ -164,8 +166,13 @@ func (db *DB) Report() OpenReport {
 	return db.report
 }
 
-// Settings returns a copy of the database's settings.
+// Settings returns a copy of the database's settings, to show or change them key by key.
 func (db *DB) Settings() *settings.Settings { return db.settings.Load().Clone() }
+
+// Values returns one snapshot of the database's settings, every key read once. Work reads it
+// once at its start and goes by it to its end: settings saved meanwhile (UpdateSettings) do
+// not change a run half way.
+func (db *DB) Values() settings.Values { return db.settings.Load().Values() }
 
 func (o *Options) fill() {
 	if o.FS == nil {
@@ -230,12 +237,13 @@ func Create(dir string, opts Options) (*DB, error) {
 	if err := writeBlankData(dataPath(dir, name), id); err != nil {
 		return nil, created("write data file", err)
 	}
-	w, err := createLogFile(opts.FS, filepath.Join(dir, s.String("log.path")), journal.Header{DBID: id, FirstOp: 1, Created: time.Now()})
+	logPath := s.Values().Log.File(dir)
+	w, err := createLogFile(opts.FS, logPath, journal.Header{DBID: id, FirstOp: 1, Created: time.Now()})
 	if err != nil {
 		return nil, err
 	}
 	if err := w.Close(); err != nil {
-		return nil, &Error{Code: CodeLogIO, Op: "create log", Path: filepath.Join(dir, s.String("log.path")), Err: err}
+		return nil, &Error{Code: CodeLogIO, Op: "create log", Path: logPath, Err: err}
 	}
 	return Open(dir, opts)
 }
@@ -262,10 +270,15 @@ func Open(dir string, opts Options) (*DB, error) {
 }
 
 // openLogGuarded is openLog, whose integration reads and writes the data file through bbolt:
-// a damaged page met there is 1433, not a crash.
+// a damaged page met there is 1433, not a crash, and so is a key of the log that the data file
+// holds as a sub-bucket (bbolt refuses to write it: its leaf element lost its flags).
 func (db *DB) openLogGuarded() (err error) {
 	defer db.boltGuard("integrate the log", &err, debug.SetPanicOnFault(true))
-	return db.openLog()
+	err = db.openLog()
+	if errors.Is(err, berrors.ErrIncompatibleValue) {
+		return db.damaged("integrate the log", errors.New("a key of the log is held as a sub-bucket in the data file"))
+	}
+	return err
 }
 
 // openData reads the folder's structure and settings and opens its data file (S3.5 step 1),
@@ -361,6 +374,7 @@ func (db *DB) closeData() error {
 
 // run starts the checkpoints of an open database and logs its Opening of Data File.
 func (db *DB) run() {
+	db.running.Store(true)
 	db.wg.Add(1)
 	go db.checkpointLoop()
 	if db.log != nil {
@@ -438,11 +452,7 @@ func isReadError(err error) bool {
 
 // LogPath is where the log file is (or would be).
 func (db *DB) LogPath() string {
-	p := db.settings.Load().String("log.path")
-	if !filepath.IsAbs(p) {
-		p = filepath.Join(db.dir, p)
-	}
-	return p
+	return db.Values().Log.File(db.dir)
 }
 
 // saveSettings writes the settings file atomically and makes s current.
@@ -455,11 +465,12 @@ func (db *DB) saveSettings(s *settings.Settings) error {
 }
 
 // UpdateSettings validates nothing more than settings.Settings does, writes the file and makes
-// the new settings current. Log keys are not changed this way: use StartLog / StopLog.
+// the new settings current. Log keys are not changed this way: use StartLog / StopLog. Work
+// under way goes on by the snapshot it took at its start (Values).
 func (db *DB) UpdateSettings(s *settings.Settings) error {
 	db.wmu.Lock()
 	defer db.wmu.Unlock()
-	if s.String("log.use") != db.settings.Load().String("log.use") || s.String("log.path") != db.settings.Load().String("log.path") {
+	if !s.SameKeys(db.settings.Load(), settings.LogKeys...) {
 		return &Error{Code: CodeBadSetting, Op: "settings", Err: errors.New("log.use and log.path change through the log commands (holdfast log DB create|stop)")}
 	}
 	return db.saveSettings(s)
