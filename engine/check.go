@@ -31,44 +31,68 @@ const (
 )
 
 // fileView is one version of the data file: its pages, its root bucket and its freelist page
-// (0 when unknown: the free pages are then not checked).
+// (0 when unknown: the free pages are then not checked). badMeta, when set, is what is wrong
+// with the other meta page.
 type fileView struct {
 	r        *pageReader
 	root     uint64
 	freelist uint64
+	badMeta  error
 }
 
-// readMetas reads and checks both meta pages of a data file of size bytes. Both must be
-// sound (bbolt would silently fall back to the older one, an earlier version of the data) and
-// the file must hold every page either of them counts.
-func readMetas(f io.ReaderAt, size int64) (m0, m1 boltMeta, err error) {
+// metaPages are the two meta pages of a data file, each with what is wrong with it (nil: it is
+// sound and the file holds every page it counts).
+type metaPages struct {
+	m   [2]boltMeta
+	err [2]error
+}
+
+// readMetas reads and checks both meta pages of a data file of size bytes; the error is a read
+// that failed.
+func readMetas(f io.ReaderAt, size int64) (metaPages, error) {
+	var mp metaPages
 	buf := make([]byte, 4096)
-	if err := readMetaPage(f, buf, 0, size); err != nil {
-		return m0, m1, err
+	if mp.err[0] = readMetaPage(f, buf, 0, 0, size); mp.err[0] == nil {
+		mp.m[0], mp.err[0] = parseMeta(buf, 0)
 	}
-	if m0, err = parseMeta(buf, 0); err != nil {
-		return m0, m1, err
-	}
-	clear(buf)
-	if err := readMetaPage(f, buf, int64(m0.pageSize), size); err != nil {
-		return m0, m1, err
-	}
-	if m1, err = parseMeta(buf, 1); err != nil {
-		return m0, m1, err
-	}
-	if m1.pageSize != m0.pageSize {
-		return m0, m1, damagedPage(1, "gives a page size of %d, page 0 one of %d", m1.pageSize, m0.pageSize)
-	}
-	for i, m := range []boltMeta{m0, m1} {
-		if need := int64(m.hwm) * int64(m.pageSize); size < need {
-			return m0, m1, damagedPage(uint64(i), "counts %d pages (%d bytes) but the file ends at %d bytes: it was cut short", m.hwm, need, size)
+	// Page 1 is one page in: where a valid page 0 says, or else (as bbolt looks for it) at
+	// the first page size where a valid meta page lies.
+	sizes := []int{mp.m[0].pageSize}
+	if !mp.m[0].valid {
+		sizes = sizes[:0]
+		for ps := 1024; ps <= 1<<24 && int64(ps) < size; ps <<= 1 {
+			sizes = append(sizes, ps)
 		}
 	}
-	return m0, m1, nil
+	mp.err[1] = damagedPage(1, "(a meta page) is missing")
+	for _, ps := range sizes {
+		clear(buf)
+		if mp.err[1] = readMetaPage(f, buf, 1, int64(ps), size); mp.err[1] == nil {
+			mp.m[1], mp.err[1] = parseMeta(buf, 1)
+		}
+		if mp.m[1].valid {
+			break
+		}
+	}
+	if mp.m[0].valid && mp.m[1].valid && mp.m[1].pageSize != mp.m[0].pageSize && mp.err[1] == nil {
+		mp.err[1] = damagedPage(1, "gives a page size of %d, page 0 one of %d", mp.m[1].pageSize, mp.m[0].pageSize)
+	}
+	for i, m := range mp.m {
+		if need := int64(m.hwm) * int64(m.pageSize); m.valid && mp.err[i] == nil && size < need {
+			mp.err[i] = damagedPage(uint64(i), "counts %d pages (%d bytes) but the file ends at %d bytes: it was cut short", m.hwm, need, size)
+		}
+	}
+	for _, err := range mp.err {
+		var ioe *dataIOError
+		if errors.As(err, &ioe) {
+			return mp, err
+		}
+	}
+	return mp, nil
 }
 
-// readMetaPage reads the start of the meta page at off (its end may lie past a short file).
-func readMetaPage(f io.ReaderAt, buf []byte, off, size int64) error {
+// readMetaPage reads the start of meta page slot at off (its end may lie past a short file).
+func readMetaPage(f io.ReaderAt, buf []byte, slot uint64, off, size int64) error {
 	n, err := f.ReadAt(buf, off)
 	switch {
 	case n >= pageHeaderSize+64:
@@ -76,20 +100,30 @@ func readMetaPage(f io.ReaderAt, buf []byte, off, size int64) error {
 	case err != nil && !errors.Is(err, io.EOF):
 		return &dataIOError{fmt.Errorf("read meta page: %w", err)}
 	}
-	return damagedPage(uint64(off/4096), "(a meta page) is missing: the file has %d bytes", size)
+	return damagedPage(slot, "(a meta page) is missing: the file has %d bytes", size)
 }
 
-// newestView is the version of the file the newer meta page describes, as bbolt will use it.
+// newestView is the version of the file that bbolt will use: the one of the valid meta page
+// with the higher txid, which must be sound in every other way too. When the other meta page
+// is not valid (a write torn by a crash leaves it so, and bbolt then goes by the version
+// before it), the view says what is wrong with it in badMeta.
 func newestView(f io.ReaderAt, size int64) (*fileView, error) {
-	m0, m1, err := readMetas(f, size)
+	mp, err := readMetas(f, size)
 	if err != nil {
 		return nil, err
 	}
-	m := m0
-	if m1.txid > m0.txid {
-		m = m1
+	i := 0
+	switch {
+	case !mp.m[0].valid && !mp.m[1].valid:
+		return nil, mp.err[0]
+	case !mp.m[0].valid, mp.m[1].valid && mp.m[1].txid > mp.m[0].txid:
+		i = 1
 	}
-	return &fileView{r: &pageReader{f: f, pageSize: m.pageSize, hwm: m.hwm}, root: m.root, freelist: m.freelist}, nil
+	if mp.err[i] != nil {
+		return nil, mp.err[i]
+	}
+	m := mp.m[i]
+	return &fileView{r: &pageReader{f: f, pageSize: m.pageSize, hwm: m.hwm}, root: m.root, freelist: m.freelist, badMeta: mp.err[1-i]}, nil
 }
 
 // wholeFile prepares r to read every page of the file: mapped in memory where it can be (no
@@ -366,9 +400,9 @@ func (db *DB) Check() (err error) {
 	if info, serr := db.dataFile.Stat(); serr == nil {
 		// The freelist of this version, from the meta page that still describes it (a writer
 		// may have reused that meta page since: then the free pages are not checked).
-		if m0, m1, merr := readMetas(db.dataFile, info.Size()); merr == nil {
-			for _, m := range []boltMeta{m0, m1} {
-				if m.txid == uint64(btx.ID()) && m.root == v.root {
+		if mp, merr := readMetas(db.dataFile, info.Size()); merr == nil {
+			for i, m := range mp.m {
+				if mp.err[i] == nil && m.txid == uint64(btx.ID()) && m.root == v.root {
 					v.freelist = m.freelist
 				}
 			}

@@ -327,8 +327,16 @@ func (db *DB) checkData(level checkLevel) error {
 		return &Error{Code: CodeDataIO, Op: "open data file", Path: path, Err: err}
 	}
 	v, err := newestView(db.dataFile, info.Size())
+	if err == nil && v.badMeta != nil {
+		// bbolt goes by the other meta page, the version before: it is used only once its
+		// whole tree is checked (it is sound after a torn write, damaged after other harm).
+		level = max(level, checkTree)
+	}
 	if err == nil {
 		err = v.check(db.cat, level)
+	}
+	if err == nil && v.badMeta != nil {
+		AppendBackupJournal(db.dir, fmt.Sprintf("The data file's %v; the version before it, checked whole, is used, and the log brings back what came after it.", v.badMeta))
 	}
 	if err != nil {
 		var ioe *dataIOError

@@ -189,12 +189,10 @@ func newPageBuf(size int) []byte {
 	return make([]byte, size)
 }
 
-// release gives back the buffer of a page nothing refers to any more.
-func (p *page) release() {
-	if p.id != 0 && !p.leaf {
-		return // branch pages stay in the branch cache
-	}
-	if p.id != 0 {
+// release gives back the buffer of a leaf page that r read (one page, not a chunk or a
+// mapping) and nothing refers to any more. Branch pages stay in the branch cache.
+func (r *pageReader) release(p *page) {
+	if p.leaf && p.id != 0 && r.mapped == nil && r.ahead == nil && len(p.buf) == r.pageSize {
 		pageBufs.Put(&p.buf)
 	}
 }
@@ -327,8 +325,11 @@ func (p *page) isBucket(i int) bool {
 // child is the page branch element i points to.
 func (p *page) child(i int) uint64 { return le.Uint64(p.buf[pageHeaderSize+i*elementSize+8:]) }
 
-// boltMeta is one of the two meta pages.
+// boltMeta is one of the two meta pages. valid says whether bbolt takes it as one (its mark,
+// version and checksum): bbolt goes by the valid meta page with the higher txid, whatever
+// else is wrong with it.
 type boltMeta struct {
+	valid    bool
 	pageSize int
 	root     uint64
 	freelist uint64
@@ -345,22 +346,22 @@ func parseMeta(buf []byte, slot uint64) (boltMeta, error) {
 	h := fnv.New64a()
 	h.Write(m[:56])
 	switch {
-	case le.Uint16(buf[8:]) != pageMeta || le.Uint64(buf) != slot:
-		return boltMeta{}, damagedPage(slot, "is not a meta page")
 	case le.Uint32(m) != boltMagic || le.Uint32(m[4:]) != boltVersion:
 		return boltMeta{}, damagedPage(slot, "(a meta page) has no bbolt mark of version 2")
 	case le.Uint64(m[56:]) != h.Sum64():
 		return boltMeta{}, damagedPage(slot, "(a meta page) fails its checksum")
 	}
-	bm := boltMeta{pageSize: int(le.Uint32(m[8:])), root: le.Uint64(m[16:]), freelist: le.Uint64(m[32:]), hwm: le.Uint64(m[40:]), txid: le.Uint64(m[48:])}
+	bm := boltMeta{valid: true, pageSize: int(le.Uint32(m[8:])), root: le.Uint64(m[16:]), freelist: le.Uint64(m[32:]), hwm: le.Uint64(m[40:]), txid: le.Uint64(m[48:])}
 	ps := bm.pageSize
 	switch {
+	case le.Uint16(buf[8:]) != pageMeta || le.Uint64(buf) != slot:
+		return bm, damagedPage(slot, "is not a meta page")
 	case ps < 1024 || ps > 1<<24 || ps&(ps-1) != 0:
-		return boltMeta{}, damagedPage(slot, "(a meta page) gives a page size of %d", ps)
+		return bm, damagedPage(slot, "(a meta page) gives a page size of %d", ps)
 	case bm.hwm < 4 || bm.hwm > 1<<40:
-		return boltMeta{}, damagedPage(slot, "(a meta page) gives %d pages", bm.hwm)
+		return bm, damagedPage(slot, "(a meta page) gives %d pages", bm.hwm)
 	case bm.root < 2 || bm.root >= bm.hwm || bm.freelist < 2 || bm.freelist >= bm.hwm:
-		return boltMeta{}, damagedPage(slot, "(a meta page) points outside the file (root %d, freelist %d, %d pages)", bm.root, bm.freelist, bm.hwm)
+		return bm, damagedPage(slot, "(a meta page) points outside the file (root %d, freelist %d, %d pages)", bm.root, bm.freelist, bm.hwm)
 	}
 	return bm, nil
 }
@@ -545,7 +546,7 @@ func (t *tree) get(key []byte) ([]byte, bool, error) {
 		return nil, false, err
 	}
 	f := c.stack[len(c.stack)-1]
-	defer f.p.release()
+	defer t.r.release(f.p)
 	if f.i < f.p.n && bytes.Equal(f.p.key(f.i), key) {
 		return bytes.Clone(f.p.value(f.i)), true, nil
 	}
