@@ -47,6 +47,10 @@ func (db *DB) BeginBackup(number uint32) (*BackupSnapshot, error) {
 		return nil, db.readOnly
 	case db.backup != nil:
 		return nil, &Error{Code: CodeBusy, Op: "backup", Err: fmt.Errorf("backup %d is running", db.backup.Number)}
+	case db.Damaged() != nil:
+		// A backup of a data file known damaged would restore to nothing (1411) and could push
+		// good backups out of those kept.
+		return nil, db.Damaged()
 	}
 	s := &BackupSnapshot{db: db, Number: number, logOff: -1, ended: make(chan struct{})}
 	if db.log != nil && db.logErr == nil {

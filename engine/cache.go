@@ -106,7 +106,7 @@ func (db *DB) checkpointCore(seq map[string]uint64, mark logMark) error {
 	frozen := db.frozen
 	db.vmu.Unlock()
 
-	err := db.bolt.Update(func(tx *bolt.Tx) error {
+	err := db.updateData("checkpoint", func(tx *bolt.Tx) error {
 		if err := writeEntries(tx, frozen); err != nil {
 			return err
 		}
@@ -134,7 +134,7 @@ func (db *DB) checkpointCore(seq map[string]uint64, mark logMark) error {
 				}
 			}
 		}
-		db.ckptErr = &Error{Code: CodeDataIO, Op: "checkpoint", Path: dataPath(db.dir, db.name), Err: err}
+		db.ckptErr = dataError("checkpoint", dataPath(db.dir, db.name), err)
 		return db.ckptErr
 	}
 	db.ckptOp, db.ckptErr = op, nil

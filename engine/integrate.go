@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"maps"
 	"os"
+	"runtime/debug"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -326,7 +327,19 @@ func (db *DB) Integrate(paths []string) (int, error) {
 // read so far and their total (for the progress of S8); progress may be nil. When ctx ends, the
 // integration stops after the batch under way (2020): the data file keeps every operation
 // integrated so far, and what is left stays in the log, to integrate later.
-func (db *DB) IntegrateProgress(ctx context.Context, paths []string, progress func(done, total int64)) (int, error) {
+func (db *DB) IntegrateProgress(ctx context.Context, paths []string, progress func(done, total int64)) (n int, err error) {
+	// The integration reads and writes the data file through bbolt: damage met there is
+	// 1433, as at open.
+	defer db.boltGuard("integrate", &err, debug.SetPanicOnFault(true))
+	n, err = db.integrateProgress(ctx, paths, progress)
+	if err != nil {
+		err = db.asDamage("integrate", err)
+	}
+	return n, err
+}
+
+// integrateProgress is IntegrateProgress without the guard.
+func (db *DB) integrateProgress(ctx context.Context, paths []string, progress func(done, total int64)) (int, error) {
 	db.ckptMu.Lock()
 	defer db.ckptMu.Unlock()
 	db.wmu.Lock()

@@ -2,7 +2,9 @@ package engine
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
+	"hash/crc32"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -32,10 +34,13 @@ func (db *DB) logMarkLocked() logMark {
 	return logMark{firstOp: h.FirstOp, created: h.Created.UnixNano(), durable: db.log.Durable()}
 }
 
+// bytes encodes the mark with a CRC-32C of it: a damaged mark is damage of the data file
+// (1433, repaired from a backup), never taken for a log that lost operations.
 func (m logMark) bytes() []byte {
 	b := binary.BigEndian.AppendUint64(nil, m.firstOp)
 	b = binary.BigEndian.AppendUint64(b, uint64(m.created))
-	return binary.BigEndian.AppendUint64(b, m.durable)
+	b = binary.BigEndian.AppendUint64(b, m.durable)
+	return binary.BigEndian.AppendUint32(b, crc32.Checksum(b, castagnoli))
 }
 
 // putLogMark records m in a checkpoint's transaction (nothing without a log).
@@ -46,17 +51,21 @@ func putLogMark(tx *bolt.Tx, m logMark) error {
 	return tx.Bucket(bucketMeta).Put(keyLogMark, m.bytes())
 }
 
-// readLogMark returns the mark the last checkpoint recorded (zero when none).
-func (db *DB) readLogMark() logMark {
-	var m logMark
+// readLogMark returns the mark the last checkpoint recorded (zero when none), or the 1433 of
+// a mark that fails its checksum.
+func (db *DB) readLogMark() (logMark, error) {
+	var b []byte
 	db.bolt.View(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketMeta).Get(keyLogMark)
-		if len(b) == 24 {
-			m = logMark{firstOp: binary.BigEndian.Uint64(b), created: int64(binary.BigEndian.Uint64(b[8:])), durable: binary.BigEndian.Uint64(b[16:])}
-		}
+		b = append(b, tx.Bucket(bucketMeta).Get(keyLogMark)...)
 		return nil
 	})
-	return m
+	switch {
+	case len(b) == 0:
+		return logMark{}, nil
+	case len(b) != 28 || crc32.Checksum(b[:24], castagnoli) != binary.BigEndian.Uint32(b[24:]):
+		return logMark{}, db.damaged("open", errors.New("the record of how far the log was on disk fails its checksum"))
+	}
+	return logMark{firstOp: binary.BigEndian.Uint64(b), created: int64(binary.BigEndian.Uint64(b[8:])), durable: binary.BigEndian.Uint64(b[16:])}, nil
 }
 
 // checkLogEnd refuses a log that ends before what was already durable: before the data file's
@@ -65,7 +74,11 @@ func (db *DB) checkLogEnd(path string, info journal.AppendInfo) error {
 	// The last change, not the last operation applied: a repair or a restore applies the
 	// markers (open, close) of a log of its own, which the log opened now never held.
 	need, why := db.lastChange, "the data file already holds changes up to"
-	if m := db.readLogMark(); m.firstOp == info.Header.FirstOp && m.created == info.Header.Created.UnixNano() && m.durable > need {
+	m, err := db.readLogMark()
+	if err != nil {
+		return err
+	}
+	if m.firstOp == info.Header.FirstOp && m.created == info.Header.Created.UnixNano() && m.durable > need {
 		need, why = m.durable, "operations up to it had been written to disk, up to"
 	}
 	if info.LastOp >= need || need < info.Header.FirstOp {

@@ -409,7 +409,7 @@ func (db *DB) commitDirect(changes []*change) (uint64, error) {
 	if len(changes) > 0 {
 		last = op
 	}
-	err := db.bolt.Update(func(btx *bolt.Tx) error {
+	err := db.updateData("commit", func(btx *bolt.Tx) error {
 		if err := writeEntries(btx, ents); err != nil {
 			return err
 		}
@@ -417,7 +417,7 @@ func (db *DB) commitDirect(changes []*change) (uint64, error) {
 	})
 	if err != nil {
 		db.nextOp = op + 1 - uint64(len(changes))
-		return 0, &Error{Code: CodeDataIO, Op: "commit", Path: dataPath(db.dir, db.name), Err: err}
+		return 0, dataError("commit", dataPath(db.dir, db.name), err)
 	}
 	db.epoch++
 	db.raiseKeyMax(changes)
