@@ -34,23 +34,47 @@
 //
 // Get, Count and Scan read the cache over the data file under a read lock: the newest durable
 // version of each key wins. Scan pages in primary key order (journal.AppendKey sorts like the
-// values), merging the cache's keys of the table with a bbolt cursor.
+// values), merging the cache's keys of the table with the data file's. The data file's tree is
+// read with plain reads, page by page, each page checked whole before it is used (pages.go);
+// every record read is checked against its checksum and the key it is filed under. Damage a read
+// finds is 1433: it is marked beside the data file (Data/<Name>.4DD.damaged-found), every write
+// is refused from then on, Options.OnDamage is told, and the next open repairs it (damage.go).
 //
 // # Open (S3.5)
 //
-// The data file must open (bbolt) and hold its identity; otherwise it is damaged (1433). The
-// current log is opened for appending (a torn tail is cut and noted in the backup journal; a
-// damaged middle is 1408), must carry the data file's identity (1416) and must not start after
-// it. Operations beyond the data file's applied operation are integrated (validated
-// transactions and single operations only) when restore.autoIntegrateLog is on or
-// Options.Integrate says so; otherwise the database stays read-only with 2011 until Integrate.
-// Then an Opening of Data File is logged.
+// Before bbolt maps the data file, its meta pages and the paths to each table's last key are
+// checked with plain reads (check.go): a file cut short, a damaged page or a damage mark is
+// 1433, never a crash. The current log is read through and checked before anything in it
+// changes: it must carry the data file's identity (1416), must not start after it (1416), and
+// must not end before what was already durable, the data file's last change or the durable
+// end its last checkpoint recorded (1408: acknowledged operations are missing, logcheck.go).
+// Only then is a torn tail cut (noted in the backup journal); a damaged middle is 1408.
+// Options.WithoutLog opens a database whose log cannot be used (missing, damaged, refused):
+// what can be read of it is integrated, writes wait for a backup, which starts a new log.
+// A backup interrupted after its log switch is recorded in the data file, and a closed log
+// that an interrupted switch did not cut is cut where the current log starts (closedlog.go).
+// After 1274, the data file records the last operation the log held for certain: an open
+// integrates nothing after it and refuses writes until a backup (logfail.go). Operations
+// beyond the data file's applied operation are integrated (validated transactions and single
+// operations only) when restore.autoIntegrateLog is on or Options.Integrate says so;
+// otherwise the database stays read-only with 2011 until Integrate. Then an Opening of Data
+// File is logged.
+//
+// # Backups
+//
+// BeginBackup takes a snapshot; Commit switches the log at it. The rename of the new log (one
+// that follows the backup) is the point of no return: once it is done the backup counts
+// (BackupSnapshot.Committed), and the data file records it next. Restores leave out of their
+// logs the ranges of operations a rollback undid (Restored.Skip, timeline.go).
 //
 // # Data file layout
 //
 //	bucket meta      format, id (16 bytes), applied, lastChange, backupOp, backupNum,
 //	                 logPending, logSegment (New Log File's count since a backup),
-//	                 seq:<table> (last record number given), count:<table>
+//	                 logMark (first operation and creation time of the log a checkpoint saw,
+//	                 its durable end, CRC-32C), logFailed (the last operation the log held
+//	                 for certain when it failed), seq:<table> (last record number given),
+//	                 count:<table>, sum:<table> (a checksum of the two)
 //	bucket t:<table> encoded primary key -> stored record (see encodeRecord: CRC-32C,
 //	                 version, record number, values)
 //
