@@ -24,6 +24,18 @@
 // database switch its log at the snapshot (engine.BackupSnapshot.Commit), and the closed log is
 // copied to the destination as the log backup numbered after the backup it follows.
 //
+// # Interrupted backups
+//
+// Before its archive gets its final name, a backup writes a record of itself in the database's
+// Data folder (pending.go). Whatever ends it (a kill, a full disk, an I/O error), the next
+// backup reads that record first: a backup whose log was switched counts, and is recorded in
+// the history with its log backup; one whose log was not is undone, its files removed; both
+// are said in the backup journal. After the switch, a failure to write the log backup leaves
+// the backup standing (its error says so) and the closed log beside the log, which the next
+// backup or New Log File archives, and which restores and repairs use meanwhile. Temporary
+// files of killed backups, and the staging folders of killed restores, repairs and rollbacks
+// in the destination and beside the database, are removed by the next backup.
+//
 // # Numbering
 //
 // The next backup number is one more than the highest successful backup in
