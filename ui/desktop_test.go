@@ -454,12 +454,16 @@ func TestDamageFoundWhileReadingRepairs(t *testing.T) {
 	d.Open(dir)
 	waitFor(t, w, "the database open", func() bool { return openedName(d) == "Shop" })
 	first := d.DB()
-	if _, _, err := first.Get("Customers", []journal.Value{journal.Int(99)}); engine.CodeOf(err) != engine.CodeDamaged && first.Damaged() == nil {
+	_, _, err = first.Get("Customers", []journal.Value{journal.Int(99)})
+	// The window's own first page of records may have found the damage first, and the
+	// repair be done before the test read.
+	already := strings.Contains(journalOf(t, dir), "Automatic repair done")
+	if engine.CodeOf(err) != engine.CodeDamaged && first.Damaged() == nil && !already {
 		t.Fatalf("the damaged record read: %v, want 1433", err)
 	}
 	waitFor(t, w, "the repaired database open", func() bool {
 		cur := d.DB()
-		return cur != nil && cur != first && openedName(d) == "Shop"
+		return cur != nil && (cur != first || already) && openedName(d) == "Shop"
 	})
 	if !strings.Contains(journalOf(t, dir), "Automatic repair done") {
 		t.Error("the backup journal does not record the repair")
