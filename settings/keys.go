@@ -142,6 +142,12 @@ var (
 		"scheduler.custom.months", "scheduler.custom.monthday", "scheduler.custom.monthsTime",
 		"backupOnlyIfModified", "failure.mode", "failure.retryAfter", "failure.maxAttemptsEnabled",
 		"failure.maxAttempts"}
+	// LogKeys say whether the database keeps a log file, and where. They change with the log
+	// itself (turned on, stopped: SPEC S3.4), never with the other settings.
+	LogKeys = []string{"log.use", "log.path"}
+	// FolderKeys are what restores, repairs and rollbacks read of a database folder without
+	// opening it: where its log is (its closed logs wait beside it) and where its backups go.
+	FolderKeys = []string{"log.use", "log.path", "destination"}
 )
 
 // Lookup finds a key by name.

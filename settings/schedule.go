@@ -53,106 +53,61 @@ type Schedule struct {
 	Monthday int
 }
 
-// ScheduleOf reads the scheduler.* keys. Keys that the mode does not use are ignored. A custom
-// schedule must set exactly one of scheduler.custom.hours, .days, .weeks and .months (the others
-// 0) and, in weeks, at least one day; otherwise the error wraps ErrSchedule and names the keys.
-// A value a key does not accept gives a *ValueError. While a key that scheduled backups need
-// (ScheduleKeys, BackupKeys) holds a bad value in the file, the error is its BadValues: the
-// scheduler plans nothing rather than back up by the defaults.
+// ScheduleOf reads the scheduler.* keys: it is the Schedule and ScheduleErr of s.Values().
+// Keys that the mode does not use are ignored. A custom schedule must set exactly one of
+// scheduler.custom.hours, .days, .weeks and .months (the others 0) and, in weeks, at least one
+// day; otherwise the error wraps ErrSchedule and names the keys. While a key that scheduled
+// backups need (ScheduleKeys, BackupKeys) holds a bad value in the file, the error is its
+// BadValues: the scheduler plans nothing rather than back up by the defaults.
 func ScheduleOf(s *Settings) (Schedule, error) {
-	if err := s.Need(append(slices.Clone(ScheduleKeys), BackupKeys...)...); err != nil {
+	v := s.Values()
+	return v.Schedule, v.ScheduleErr
+}
+
+// schedule is ScheduleOf on the snapshot's values.
+func (v *Values) schedule() (Schedule, error) {
+	if err := v.Need(append(slices.Clone(ScheduleKeys), BackupKeys...)...); err != nil {
 		return Schedule{}, err
 	}
-	r := &scheduleReader{s: s}
-	sc := Schedule{Mode: Mode(r.value("scheduler.mode"))}
+	c := v.Scheduler
+	sc := Schedule{Mode: c.Mode}
 	switch sc.Mode {
 	case ModeDaily, ModeWeekly, ModeMonthly:
-		sc.Hour, sc.Minute = r.clock("scheduler.time")
+		sc.Hour, sc.Minute = c.Time.Hour, c.Time.Minute
 		if sc.Mode == ModeWeekly {
-			sc.Weekdays = r.weekdays("scheduler.weekday")
+			sc.Weekdays = []time.Weekday{c.Weekday}
 		}
 		if sc.Mode == ModeMonthly {
-			sc.Monthday = r.number("scheduler.monthday")
+			sc.Monthday = c.Monthday
 		}
 	case ModeCustom:
-		if err := r.custom(&sc); err != nil {
+		if err := c.Custom.schedule(&sc); err != nil {
 			return Schedule{}, err
 		}
-	}
-	if r.err != nil {
-		return Schedule{}, r.err
 	}
 	return sc, nil
 }
 
-// customUnits are the interval keys of a custom schedule and the time-of-day key of each.
-var customUnits = []struct {
-	unit         Unit
-	key, timeKey string
-}{
-	{UnitHours, "scheduler.custom.hours", ""},
-	{UnitDays, "scheduler.custom.days", "scheduler.custom.daysTime"},
-	{UnitWeeks, "scheduler.custom.weeks", "scheduler.custom.weeksTime"},
-	{UnitMonths, "scheduler.custom.months", "scheduler.custom.monthsTime"},
-}
-
-// scheduleReader reads keys and keeps the first invalid value it meets.
-type scheduleReader struct {
-	s   *Settings
-	err error
-}
-
-func (r *scheduleReader) value(name string) string {
-	v := r.s.String(name)
-	if r.err == nil {
-		k, err := Lookup(name)
-		if err == nil {
-			err = k.Check(v)
-		}
-		r.err = err
+// schedule sets the interval of a custom schedule: the one of hours, days, weeks and months
+// that is not 0, with its time of day and days.
+func (c CustomValues) schedule(sc *Schedule) error {
+	units := []struct {
+		unit  Unit
+		key   string
+		every int
+		at    TimeOfDay
+	}{
+		{UnitHours, "scheduler.custom.hours", c.Hours, TimeOfDay{}},
+		{UnitDays, "scheduler.custom.days", c.Days, c.DaysTime},
+		{UnitWeeks, "scheduler.custom.weeks", c.Weeks, c.WeeksTime},
+		{UnitMonths, "scheduler.custom.months", c.Months, c.MonthsTime},
 	}
-	return v
-}
-
-func (r *scheduleReader) number(name string) int {
-	n, _ := strconv.Atoi(r.value(name))
-	return n
-}
-
-func (r *scheduleReader) clock(name string) (hour, minute int) {
-	v := r.value(name)
-	if len(v) == len("15:04") {
-		hour, _ = strconv.Atoi(v[:2])
-		minute, _ = strconv.Atoi(v[3:])
-	}
-	return hour, minute
-}
-
-// weekdays reads a list such as "wed,fri" and returns it Monday first.
-func (r *scheduleReader) weekdays(name string) []time.Weekday {
-	var days []time.Weekday
-	for _, abbr := range strings.Split(r.value(name), ",") {
-		if i := slices.Index(weekdays, abbr); i >= 0 {
-			days = append(days, time.Weekday((i+1)%7))
-		}
-	}
-	slices.SortFunc(days, func(a, b time.Weekday) int { return mondayFirst(a) - mondayFirst(b) })
-	return days
-}
-
-func (r *scheduleReader) custom(sc *Schedule) error {
 	var set []string
-	for _, u := range customUnits {
-		if n := r.number(u.key); n != 0 {
-			set = append(set, fmt.Sprintf("%s (%d)", u.key, n))
-			sc.Unit, sc.Every = u.unit, n
-			if u.timeKey != "" {
-				sc.Hour, sc.Minute = r.clock(u.timeKey)
-			}
+	for _, u := range units {
+		if u.every != 0 {
+			set = append(set, fmt.Sprintf("%s (%d)", u.key, u.every))
+			sc.Unit, sc.Every, sc.Hour, sc.Minute = u.unit, u.every, u.at.Hour, u.at.Minute
 		}
-	}
-	if r.err != nil {
-		return r.err
 	}
 	switch {
 	case len(set) == 0:
@@ -165,14 +120,14 @@ func (r *scheduleReader) custom(sc *Schedule) error {
 	}
 	switch sc.Unit {
 	case UnitWeeks:
-		sc.Weekdays = r.weekdays("scheduler.custom.weekdays")
-		if len(sc.Weekdays) == 0 && r.err == nil {
+		sc.Weekdays = slices.Clone(c.Weekdays)
+		if len(sc.Weekdays) == 0 {
 			return fmt.Errorf("%w: scheduler.custom.weekdays is empty: choose the days of scheduler.custom.weeks, e.g. wed,fri", ErrSchedule)
 		}
 	case UnitMonths:
-		sc.Monthday = r.number("scheduler.custom.monthday")
+		sc.Monthday = c.Monthday
 	}
-	return r.err
+	return nil
 }
 
 // Next returns the first scheduled run strictly after now, given the time of the last run (the

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/xml"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -227,14 +228,36 @@ func (s *Settings) List(name string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	return s.read(k), nil
+}
+
+// String returns a key's value; it panics on a key that is not in Keys, a programming error.
+func (s *Settings) String(name string) string {
+	v, err := s.Get(name)
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
+
+// Bool returns a boolean key's value.
+func (s *Settings) Bool(name string) bool { return s.String(name) == "true" }
+
+// Raw returns a key's values as they are in the file, those that are not valid included, and
+// whether the key is there: what a window shows for the user to fix.
+func (s *Settings) Raw(k Key) ([]string, bool) { return s.raw(k) }
+
+// read returns the values of a key as it reads. A key whose value in the file is not valid
+// reads as its default: none for a list.
+func (s *Settings) read(k Key) []string {
 	vals, present := s.raw(k)
 	if !present || len(s.problems(k)) > 0 {
 		if k.List {
-			return nil, nil
+			return nil
 		}
-		return []string{k.Default}, nil
+		return []string{k.Default}
 	}
-	return vals, nil
+	return vals
 }
 
 // problems checks the values of one key as they are in the file.
@@ -274,10 +297,12 @@ func (s *Settings) Problems() []Problem {
 
 // Need returns a BadValues error naming each of the keys that holds a value that is not valid
 // in the file, or nil. Work calls it with the keys it needs (OpenKeys, BackupKeys,
-// ScheduleKeys) before it starts.
-func (s *Settings) Need(names ...string) error {
+// ScheduleKeys) before it starts, on the snapshot it runs by (Values.Need).
+func (s *Settings) Need(names ...string) error { return need(s.Problems(), names) }
+
+func need(problems []Problem, names []string) error {
 	var bad BadValues
-	for _, p := range s.Problems() {
+	for _, p := range problems {
 		if slices.Contains(names, p.Key) {
 			bad = append(bad, p)
 		}
@@ -287,18 +312,6 @@ func (s *Settings) Need(names ...string) error {
 	}
 	return bad
 }
-
-// String returns a key's value; it panics on a key that is not in Keys, a programming error.
-func (s *Settings) String(name string) string {
-	v, err := s.Get(name)
-	if err != nil {
-		panic(err)
-	}
-	return v
-}
-
-// Bool returns a boolean key's value.
-func (s *Settings) Bool(name string) bool { return s.String(name) == "true" }
 
 // Set validates and sets a single-valued key; for a list key it replaces the whole list.
 func (s *Settings) Set(name string, vals ...string) error {
@@ -361,4 +374,86 @@ func (s *Settings) listKey(name string) (Key, error) {
 		return k, &ValueError{Key: name, Value: "", Want: "a list key for add/remove; use set for it"}
 	}
 	return k, nil
+}
+
+// SetLogUse sets log.use. The log keys change with the log itself (engine.DB.StartLog,
+// StopLog), never with the other settings (LogKeys).
+func (s *Settings) SetLogUse(on bool) {
+	s.setRaw(mustLookup("log.use"), []string{strconv.FormatBool(on)})
+}
+
+// SetLogPath validates and sets log.path (see SetLogUse).
+func (s *Settings) SetLogPath(path string) error { return s.Set("log.path", path) }
+
+// Hook is a command of the settings (hooks.onStartup, hooks.onShutdown).
+type Hook struct{ Key, Command string }
+
+// ClearHooks empties the hook commands and returns those that were set, as the file held them
+// (a command that is not valid is cleared too: nothing of it may run).
+func (s *Settings) ClearHooks() []Hook {
+	var was []Hook
+	for _, name := range []string{"hooks.onStartup", "hooks.onShutdown"} {
+		k := mustLookup(name)
+		if vals, _ := s.raw(k); len(vals) == 1 && vals[0] != "" {
+			was = append(was, Hook{Key: name, Command: vals[0]})
+			s.setRaw(k, []string{""})
+		}
+	}
+	return was
+}
+
+// CopyKeys gives the named keys of s the elements they have in from, as they are in its file:
+// a value that is not valid is copied as it was written, and a key that from lacks is removed.
+func (s *Settings) CopyKeys(from *Settings, names ...string) {
+	for _, name := range names {
+		last := name[strings.LastIndex(name, ".")+1:]
+		if p := s.parent(name, false); p != nil {
+			p.children = slices.DeleteFunc(p.children, func(c piece) bool { return c.node != nil && c.node.name == last })
+		}
+		if n := from.find(name, false); n != nil {
+			p := s.parent(name, true)
+			p.children = append(p.children, piece{node: cloneNode(n)})
+		}
+	}
+}
+
+// SameKeys reports whether the named keys hold the same text in s and o, as in their files
+// (an absent key as its default).
+func (s *Settings) SameKeys(o *Settings, names ...string) bool {
+	for _, name := range names {
+		k := mustLookup(name)
+		if !slices.Equal(s.written(k), o.written(k)) {
+			return false
+		}
+	}
+	return true
+}
+
+// written is what the file says of a key: its values as they are there, or its default.
+func (s *Settings) written(k Key) []string {
+	if vals, ok := s.raw(k); ok {
+		return vals
+	}
+	if k.List {
+		return nil
+	}
+	return []string{k.Default}
+}
+
+// parent is the element that holds a key's element (the root for a key without a dot).
+func (s *Settings) parent(name string, create bool) *node {
+	i := strings.LastIndex(name, ".")
+	if i < 0 {
+		return s.root
+	}
+	return s.find(name[:i], create)
+}
+
+// mustLookup is Lookup of a key this package names itself.
+func mustLookup(name string) Key {
+	k, err := Lookup(name)
+	if err != nil {
+		panic(err)
+	}
+	return k
 }
