@@ -313,17 +313,14 @@ func logPathOf(dir string) (string, error) {
 			return "", &engine.Error{Code: engine.CodeBadSetting, Op: "read settings", Path: dir, Err: err}
 		}
 	}
-	if err := s.Need("log.use", "log.path"); err != nil {
+	v := s.Values()
+	if err := v.Need(settings.LogKeys...); err != nil {
 		return "", &engine.Error{Code: engine.CodeBadSetting, Op: "analyze", Path: dir, Err: err}
 	}
-	if !s.Bool("log.use") {
+	if !v.Log.Use {
 		return "", &engine.Error{Code: engine.CodeNoLog, Op: "analyze", Path: dir}
 	}
-	p := s.String("log.path")
-	if !filepath.IsAbs(p) {
-		p = filepath.Join(dir, p)
-	}
-	return p, nil
+	return v.Log.File(dir), nil
 }
 
 func runIntegrate(args []string, stdout, stderr io.Writer) error {

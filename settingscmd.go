@@ -25,7 +25,7 @@ import (
 var settingsNeeds = map[string][]string{
 	"exec": nil, "history": nil, "verify": nil, "analyze": nil,
 	"backup": settings.BackupKeys, "log": settings.OpenKeys, "integrate": settings.OpenKeys,
-	"rollback": append(slices.Clone(settings.OpenKeys), "destination"),
+	"rollback": append(slices.Clone(settings.OpenKeys), settings.FolderKeys...),
 }
 
 // checkSettings applies settingsNeeds before a command opens the database folder args[0].
@@ -125,7 +125,7 @@ func settingsGet(s *settings.Settings, rest []string, stdout, stderr io.Writer) 
 	}
 	var bad []settings.Problem
 	for _, k := range keys {
-		v, _ := s.Get(k.Name)
+		v := s.Get(k)
 		fmt.Fprintf(stdout, "%s = %s\n", k.Name, strings.ReplaceAll(v, "\n", ", "))
 		for _, p := range s.Problems() {
 			if p.Key == k.Name {
@@ -145,7 +145,7 @@ func changeSettings(s *settings.Settings, rest []string) error {
 	key, vals := rest[1], rest[2:]
 	// The log is turned on and off by its commands, which need its keys valid: a bad value
 	// of one of them is replaced here, by what the log really is.
-	if (key == "log.use" || key == "log.path") && s.Need(key) == nil {
+	if slices.Contains(settings.LogKeys, key) && s.Need(settings.LogKeys...) == nil {
 		return &engine.Error{Code: engine.CodeBadSetting, Op: "settings", Err: errors.New("the log is turned on and off with holdfast log DB create|stop")}
 	}
 	var err error

@@ -52,17 +52,24 @@ type Result struct {
 // even when Run returned an error for a later step.
 func (r *Result) Done() bool { return r.done }
 
-// Destination is where a database's backups go: the destination setting, or "<Name> Backups"
-// beside the database folder.
-func Destination(db *engine.DB) string { return destinationFor(db.Dir(), db.Settings()) }
+// Destination is where a database's backups go by its current settings: the destination
+// setting, or "<Name> Backups" beside the database folder.
+func Destination(db *engine.DB) string { return db.Values().DestinationFor(db.Dir()) }
 
-// destinationFor is Destination for a database folder and its settings.
-func destinationFor(dir string, s *settings.Settings) string {
-	if d := s.String("destination"); d != "" {
-		return d
-	}
-	return filepath.Join(filepath.Dir(dir), filepath.Base(dir)+" Backups")
+// job is one backup: the database, the snapshot of its settings taken when the backup started,
+// and where it goes. Every step reads the settings from the job, never from the database:
+// settings saved while a backup runs are for the next one, so that an archive, the log switch,
+// the retention and the history all follow the same settings.
+type job struct {
+	db    *engine.DB
+	v     settings.Values
+	dest  string
+	opts  Options
+	start time.Time
 }
+
+// verbose is journal.verbose of the snapshot.
+func (j *job) verbose() bool { return j.v.Journal.Verbose }
 
 // ArchiveName is the file name of backup n of a database.
 func ArchiveName(name string, n uint32) string { return fmt.Sprintf("%s[%04d].4BK", name, n) }
@@ -79,19 +86,27 @@ func LogSegmentName(name string, n, seg uint32) string {
 // Run makes a backup of db with its current settings (S6.2). Cancelling ctx stops it at once
 // with 1406: nothing is left under a final name, the database and its log are as before. A
 // backup that could not save some attachments is partial: it returns its Result and error 1430.
+//
+// The settings are read once, when it starts: they are the backup's to its end, whatever is
+// saved meanwhile. While one of the keys a backup needs (settings.BackupKeys) holds a value
+// that is not valid in the settings file, it refuses to start with 2009 naming the key, its
+// line and the fix: run by the default, a mistyped keep.count would delete the backups the
+// user meant to keep.
 func Run(ctx context.Context, db *engine.DB, opts Options) (*Result, error) {
-	start := time.Now()
-	s := db.Settings()
-	verbose := s.Bool("journal.verbose")
-	dest := Destination(db)
+	j := &job{db: db, v: db.Values(), opts: opts, start: time.Now()}
+	j.dest = j.v.DestinationFor(db.Dir())
+	verbose, start, dest := j.verbose(), j.start, j.dest
 	rotateJournal(db.Dir())
+	if err := j.badSettings(); err != nil {
+		return nil, err
+	}
 	note(db.Dir(), verbose, true, "Backup started (destination %s).", dest)
 
 	var hist *History
 	var res *Result
-	err := startupHook(ctx, db, opts)
+	err := j.startupHook(ctx)
 	if err == nil {
-		hist, res, err = run(ctx, db, dest, opts, start)
+		hist, res, err = j.run(ctx)
 	}
 	status := StatusSuccess
 	switch {
@@ -119,7 +134,7 @@ func Run(ctx context.Context, db *engine.DB, opts Options) (*Result, error) {
 		}
 	}
 	if hist != nil {
-		herr := record(db, hist, entry, res, dest, verbose)
+		herr := j.record(hist, entry, res)
 		if herr != nil && err == nil {
 			err = herr
 		}
@@ -134,15 +149,30 @@ func Run(ctx context.Context, db *engine.DB, opts Options) (*Result, error) {
 		res.Duration = time.Since(start)
 		archive = res.Archive
 	}
-	shutdownHook(db, opts, int(engine.CodeOf(err)), archive)
+	j.shutdownHook(int(engine.CodeOf(err)), archive)
 	return res, err
 }
 
+// badSettings refuses a backup whose settings hold a bad value it needs (2009): nothing is
+// copied, deleted or run, and the backup journal says why.
+func (j *job) badSettings() error {
+	err := j.v.Need(settings.BackupKeys...)
+	if err == nil {
+		return nil
+	}
+	err = &engine.Error{Code: engine.CodeBadSetting, Op: "backup", Path: filepath.Join(j.db.Dir(), settings.FileName), Err: err}
+	note(j.db.Dir(), true, true, "Backup refused: error %d: %v", engine.CodeOf(err), err)
+	if j.opts.OnShutdown != nil {
+		j.opts.OnShutdown(int(engine.CodeOf(err)), "")
+	}
+	return err
+}
+
 // record deletes the backups beyond the last X (after the backup) and writes the history.
-func record(db *engine.DB, hist *History, entry HistoryEntry, res *Result, dest string, verbose bool) error {
-	s := db.Settings()
-	keep := keepCount(s)
-	if res != nil && keep > 0 && s.String("keep.deleteOldest") == "after" {
+func (j *job) record(hist *History, entry HistoryEntry, res *Result) error {
+	db, dest, verbose := j.db, j.dest, j.verbose()
+	keep := j.v.KeepCount()
+	if res != nil && keep > 0 && j.v.Keep.DeleteOldest == settings.DeleteAfter {
 		withNew := *hist
 		withNew.Operations = append(append([]HistoryEntry(nil), hist.Operations...), entry)
 		deleted, err := prune(&withNew, keep)
@@ -170,13 +200,14 @@ func record(db *engine.DB, hist *History, entry HistoryEntry, res *Result, dest 
 // run does the backup proper; the history is returned so that the outcome can be recorded
 // there even on failure (when the destination can be read at all). What an interrupted backup
 // left is finished or undone first (see pendingBackup).
-func run(ctx context.Context, db *engine.DB, dest string, opts Options, start time.Time) (*History, *Result, error) {
+func (j *job) run(ctx context.Context) (*History, *Result, error) {
+	db, dest, opts := j.db, j.dest, j.opts
 	release, err := claimBackup(db)
 	if err != nil {
 		return nil, nil, err
 	}
 	defer release()
-	if err := checkDestination(db, dest); err != nil {
+	if err := checkDestination(dest, j.v.Destination == ""); err != nil {
 		return nil, nil, err
 	}
 	hist, err := LoadHistory(dest)
@@ -186,12 +217,12 @@ func run(ctx context.Context, db *engine.DB, dest string, opts Options, start ti
 	removeStaleTemps(dest, db.Name())
 	removeAbandonedAll(dest)
 	removeAbandonedAll(filepath.Dir(db.Dir()))
-	if err := resumeInterrupted(db, dest, hist); err != nil {
+	if err := resumeInterrupted(db, j.v, dest, hist); err != nil {
 		return hist, nil, err
 	}
 	n := hist.NextNumber()
 	res := &Result{Number: n}
-	if keep := keepCount(db.Settings()); keep > 0 && db.Settings().String("keep.deleteOldest") == "before" {
+	if keep := j.v.KeepCount(); keep > 0 && j.v.Keep.DeleteOldest == settings.DeleteBefore {
 		// Room for the new one: keep one fewer now.
 		res.Deleted, err = prune(hist, keep-1)
 		if err != nil {
@@ -210,25 +241,25 @@ func run(ctx context.Context, db *engine.DB, dest string, opts Options, start ti
 	if opts.Overwrite {
 		removeArchive(dest, db.Name(), n)
 	}
-	out, missing, err := writeArchive(ctx, db, snap, dest, start, opts)
+	out, missing, err := j.writeArchive(ctx, snap)
 	if err != nil {
 		snap.Abort()
 		return hist, nil, err
 	}
 	res.Missing = missing
-	if err := publish(db, snap, out, dest, start, res); err != nil {
+	if err := j.publish(snap, out, res); err != nil {
 		snap.Abort()
 		return hist, nil, err
 	}
-	return hist, res, commit(db, snap, dest, res)
+	return hist, res, j.commit(snap, res)
 }
 
 // publish records the backup as pending, renames the archive into place and verifies it. On
 // failure what it renamed is removed, and the record with it; a kill leaves the record for the
 // next backup to undo.
-func publish(db *engine.DB, snap *engine.BackupSnapshot, out *output, dest string, start time.Time, res *Result) error {
-	s := db.Settings()
-	pend := &pendingBackup{Number: snap.Number, Dest: dest, Start: start, Operation: snap.Op, Data: s.Bool("content.data"), Missing: res.Missing}
+func (j *job) publish(snap *engine.BackupSnapshot, out *output, res *Result) error {
+	db := j.db
+	pend := &pendingBackup{Number: snap.Number, Dest: j.dest, Start: j.start, Operation: snap.Op, Data: j.v.Content.Data, Missing: res.Missing}
 	for i, f := range out.sums {
 		f.Path = out.finals[i]
 		pend.Files = append(pend.Files, f)
@@ -253,7 +284,7 @@ func publish(db *engine.DB, snap *engine.BackupSnapshot, out *output, dest strin
 		res.Size += f.Size
 	}
 	res.Archive = res.Files[0]
-	if s.Bool("archive.verify") {
+	if j.v.Archive.Verify {
 		if _, err := VerifyArchive(res.Archive); err != nil {
 			return undo(err) // written just now and bad: it must not look like a backup
 		}
@@ -279,8 +310,9 @@ func undoFiles(p *pendingBackup) error {
 // commit switches the log at the snapshot and archives the closed log. Once the log is
 // switched the backup counts (res.done), even when archiving the closed log fails: that closed
 // log stays beside the log for the next backup to archive, and the error says so.
-func commit(db *engine.DB, snap *engine.BackupSnapshot, dest string, res *Result) error {
-	if !db.Settings().Bool("content.data") {
+func (j *job) commit(snap *engine.BackupSnapshot, res *Result) error {
+	db, dest := j.db, j.dest
+	if !j.v.Content.Data {
 		// Without the data there is nothing to integrate a log into: the log goes on as is.
 		snap.Abort()
 		res.done = true
@@ -318,14 +350,13 @@ func missingErr(res *Result) error {
 	return &engine.Error{Code: engine.CodeAttachmentMissing, Op: "backup", Path: strings.Join(res.Missing, ", ")}
 }
 
-// keepCount is how many backups to keep, 0 when keep.enabled is off (keep them all).
-func keepCount(s *settings.Settings) int {
-	if !s.Bool("keep.enabled") {
-		return 0
+// historyKeep is how many operations backupHistory.json keeps: as many as there are backups
+// kept, or 100 when every backup is kept (the history stays a readable size).
+func historyKeep(v settings.Values) int {
+	if k := v.KeepCount(); k > 0 {
+		return k
 	}
-	keep := 3
-	fmt.Sscan(s.String("keep.count"), &keep)
-	return keep
+	return 100
 }
 
 // existingArchive returns an archive (or a segment) of backup n already in dest, or "".
@@ -348,11 +379,11 @@ func removeArchive(dest, name string, n uint32) {
 	}
 }
 
-// checkDestination makes sure the destination is a writable folder (1407); the default one is
-// created when missing.
-func checkDestination(db *engine.DB, dest string) error {
+// checkDestination makes sure the destination is a writable folder (1407); the default one
+// (isDefault: the destination setting is empty) is created when missing.
+func checkDestination(dest string, isDefault bool) error {
 	info, err := os.Stat(dest)
-	if errors.Is(err, os.ErrNotExist) && db.Settings().String("destination") == "" {
+	if errors.Is(err, os.ErrNotExist) && isDefault {
 		if err = os.MkdirAll(dest, 0o700); err == nil {
 			info, err = os.Stat(dest)
 		}
@@ -374,15 +405,13 @@ func checkDestination(db *engine.DB, dest string) error {
 
 // writeArchive writes the archive (one file or segments) under temporary names and syncs it;
 // the caller renames it into place (output.publish).
-func writeArchive(ctx context.Context, db *engine.DB, snap *engine.BackupSnapshot, dest string, start time.Time, opts Options) (out *output, missing []string, err error) {
-	s := db.Settings()
-	fsys := opts.FS
+func (j *job) writeArchive(ctx context.Context, snap *engine.BackupSnapshot) (out *output, missing []string, err error) {
+	db, dest, start, a := j.db, j.dest, j.start, j.v.Archive
+	fsys := j.opts.FS
 	if fsys == nil {
 		fsys = journal.OSFS{}
 	}
-	var segMB int64
-	fmt.Sscan(s.String("archive.segmentMB"), &segMB)
-	out = &output{fsys: fsys, dir: dest, name: db.Name(), number: snap.Number, segSize: segMB << 20}
+	out = &output{fsys: fsys, dir: dest, name: db.Name(), number: snap.Number, segSize: int64(a.SegmentMB) << 20}
 	path := filepath.Join(dest, ArchiveName(db.Name(), snap.Number))
 	var aw *archiveWriter
 	fail := func(err error) (*output, []string, error) {
@@ -396,18 +425,18 @@ func writeArchive(ctx context.Context, db *engine.DB, snap *engine.BackupSnapsho
 		}
 		return nil, nil, coded(engine.CodeArchiveWrite, "write archive", path, err)
 	}
-	sources, total, missing, err := collect(db, dest)
+	sources, total, missing, err := collect(db, j.v.Content, dest)
 	if err != nil {
 		return fail(err)
 	}
-	if s.Bool("content.data") {
+	if j.v.Content.Data {
 		total += snap.Size()
 	}
-	m := &meter{ctx: ctx, report: opts.Progress, start: time.Now(), progress: Progress{Total: total}}
+	m := &meter{ctx: ctx, report: j.opts.Progress, start: time.Now(), progress: Progress{Total: total}}
 	var sink io.Writer = out
 	var protect io.WriteCloser
-	red, rerr := ParseRedundancy(s.String("archive.redundancy"))
-	il, ierr := ParseInterlacing(s.String("archive.interlacing"))
+	red, rerr := ParseRedundancy(a.Redundancy)
+	il, ierr := ParseInterlacing(a.Interlacing)
 	if err := errors.Join(rerr, ierr); err != nil {
 		return fail(err)
 	}
@@ -418,11 +447,11 @@ func writeArchive(ctx context.Context, db *engine.DB, snap *engine.BackupSnapsho
 		sink = protect
 	}
 	busy := func() bool { return db.WrittenWithin(pyield) }
-	aw, err = newArchiveWriter(sink, s.String("archive.compression"), m, busy)
+	aw, err = newArchiveWriter(sink, a.Compression, m, busy)
 	if err != nil {
 		return fail(err)
 	}
-	if s.Bool("content.data") {
+	if j.v.Content.Data {
 		dataName := "Data/" + db.Name() + ".4DD"
 		err = aw.add(dataName, start, func(w io.Writer) error { _, err := snap.WriteTo(w); return err })
 	}
@@ -446,7 +475,7 @@ func writeArchive(ctx context.Context, db *engine.DB, snap *engine.BackupSnapsho
 		return fail(err)
 	}
 	man := &Manifest{Format: manifestFormat, Backup: snap.Number, Time: start.UTC().Truncate(time.Second), Database: engine.FormatID(db.ID()),
-		Name: db.Name(), Folder: db.Dir(), Operation: snap.Op, Holdfast: Version, Compression: s.String("archive.compression")}
+		Name: db.Name(), Folder: db.Dir(), Operation: snap.Op, Holdfast: Version, Compression: a.Compression}
 	if err := aw.finish(man); err != nil {
 		return fail(err)
 	}

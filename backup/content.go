@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"holdfast/engine"
+	"holdfast/settings"
 )
 
 // AttachmentsDir is where attachments go inside an archive (and in a restored database).
@@ -24,9 +25,9 @@ type sourceFile struct {
 // collect lists the files of the backup beside the data file (S6.1): the settings folder with
 // the data, the structure, and the attachments (files, and folders with everything inside them,
 // kept under Attachments/ with their absolute path). It returns their total size and the
-// attachments that are missing: the backup goes on without them (partial, 1430).
-func collect(db *engine.DB, dest string) ([]sourceFile, int64, []string, error) {
-	s := db.Settings()
+// attachments that are missing: the backup goes on without them (partial, 1430). What is saved
+// is c, the content of the backup's settings.
+func collect(db *engine.DB, c settings.ContentValues, dest string) ([]sourceFile, int64, []string, error) {
 	var files []sourceFile
 	var total int64
 	walk := func(root string, name func(string) string, attachment bool) error {
@@ -47,10 +48,10 @@ func collect(db *engine.DB, dest string) ([]sourceFile, int64, []string, error) 
 		})
 	}
 	var dirs []string
-	if s.Bool("content.data") {
+	if c.Data {
 		dirs = append(dirs, "Data/Settings")
 	}
-	if s.Bool("content.structure") {
+	if c.Structure {
 		dirs = append(dirs, "Project")
 	}
 	for _, d := range dirs {
@@ -60,8 +61,7 @@ func collect(db *engine.DB, dest string) ([]sourceFile, int64, []string, error) 
 		}
 	}
 	var missing []string
-	atts, _ := s.List("content.attachments")
-	for _, a := range atts {
+	for _, a := range c.Attachments {
 		if err := checkAttachment(a, db.Dir(), dest); err != nil {
 			return nil, 0, nil, err
 		}

@@ -31,13 +31,20 @@ func folderSettings(dir string) (*settings.Settings, error) {
 	return nil, engine.SettingsError(path, err)
 }
 
-// logPathOf is where the log of the database folder dir is, by its settings s.
-func logPathOf(dir string, s *settings.Settings) string {
-	p := s.String("log.path")
-	if !filepath.IsAbs(p) {
-		p = filepath.Join(dir, p)
+// folderValues reads the settings of the database folder dir as one snapshot. While one of the
+// keys op needs holds a value that is not valid, it refuses with 2009 naming the key, its line
+// and the fix: a default read in its place would say where the folder's log or backups are
+// not, and op would work on other files than the database's.
+func folderValues(dir, op string, needs ...string) (settings.Values, error) {
+	s, err := folderSettings(dir)
+	if err != nil {
+		return settings.Values{}, err
 	}
-	return p
+	v := s.Values()
+	if err := v.Need(needs...); err != nil {
+		return v, &engine.Error{Code: engine.CodeBadSetting, Op: op, Path: filepath.Join(dir, settings.FileName), Err: err}
+	}
+	return v, nil
 }
 
 // logHeader reads the header of a log file.
@@ -50,35 +57,33 @@ func logHeader(path string) (journal.Header, error) {
 	return r.Header(), nil
 }
 
-// currentLog is the current log of the database in folder, or "" when there is none or it
-// belongs to another database than database (an identity as FormatID writes it).
-func currentLog(folder, database string) string {
-	if folder == "" {
+// currentLog is the current log of the database in folder, whose log keys are l, or "" when
+// there is none or it belongs to another database than database (an identity as FormatID
+// writes it).
+func currentLog(folder string, l settings.LogValues, database string) string {
+	if folder == "" || !l.Use {
 		return ""
 	}
-	s, err := folderSettings(folder)
-	if err != nil || !s.Bool("log.use") {
-		return ""
-	}
-	p := logPathOf(folder, s)
+	p := l.File(folder)
 	if h, err := logHeader(p); err != nil || engine.FormatID(h.DBID) != database {
 		return "" // none, or the folder holds another database now
 	}
 	return p
 }
 
-// settingsAndID reads a database folder's settings, and its identity from its log header
-// ("" when there is no readable log).
-func settingsAndID(dir string) (*settings.Settings, string, error) {
-	s, err := folderSettings(dir)
+// valuesAndID reads a database folder's settings for op (a repair), refusing with 2009 while
+// where its log is or where its backups go holds a bad value (settings.FolderKeys), and its
+// identity from its log header ("" when there is no readable log).
+func valuesAndID(dir, op string) (settings.Values, string, error) {
+	v, err := folderValues(dir, op, settings.FolderKeys...)
 	if err != nil {
-		return nil, "", err
+		return v, "", err
 	}
-	h, err := logHeader(logPathOf(dir, s))
+	h, err := logHeader(v.Log.File(dir))
 	if err != nil {
-		return s, "", nil
+		return v, "", nil
 	}
-	return s, engine.FormatID(h.DBID), nil
+	return v, engine.FormatID(h.DBID), nil
 }
 
 // DiskSpace is the space left to an unprivileged user and the size of the filesystem of dir.
@@ -97,16 +102,13 @@ type waitingLog struct {
 	number, segment uint32
 }
 
-// waitingLogs lists the closed logs of database beside the log of the database in folder.
-func waitingLogs(folder, database string) []waitingLog {
+// waitingLogs lists the closed logs of database beside the log of the database in folder,
+// whose log keys are l.
+func waitingLogs(folder string, l settings.LogValues, database string) []waitingLog {
 	if folder == "" {
 		return nil
 	}
-	s, err := folderSettings(folder)
-	if err != nil {
-		return nil
-	}
-	paths, _ := filepath.Glob(globEscape(logPathOf(folder, s)) + ".closed[[]*]")
+	paths, _ := filepath.Glob(globEscape(l.File(folder)) + ".closed[[]*]")
 	var out []waitingLog
 	for _, p := range paths {
 		m := closedLogPattern.FindStringSubmatch(p)

@@ -81,9 +81,9 @@ func runHook(ctx context.Context, line string, env []string) (string, error) {
 
 // startupHook is the counterpart of On Backup Startup: the command, then the Go callback; a
 // failure of either cancels the backup before anything is copied (1431).
-func startupHook(ctx context.Context, db *engine.DB, opts Options) error {
-	if line := db.Settings().String("hooks.onStartup"); line != "" {
-		out, err := runHook(ctx, line, []string{"HOLDFAST_DATABASE=" + db.Dir()})
+func (j *job) startupHook(ctx context.Context) error {
+	if line := j.v.Hooks.OnStartup; line != "" {
+		out, err := runHook(ctx, line, []string{"HOLDFAST_DATABASE=" + j.db.Dir()})
 		if err != nil {
 			msg := err.Error()
 			if out != "" {
@@ -92,8 +92,8 @@ func startupHook(ctx context.Context, db *engine.DB, opts Options) error {
 			return &engine.Error{Code: engine.CodeStartupHook, Op: "startup hook " + line, Err: errors.New(msg)}
 		}
 	}
-	if opts.OnStartup != nil {
-		if err := opts.OnStartup(); err != nil {
+	if j.opts.OnStartup != nil {
+		if err := j.opts.OnStartup(); err != nil {
 			return &engine.Error{Code: engine.CodeStartupHook, Op: "startup hook", Err: err}
 		}
 	}
@@ -103,14 +103,14 @@ func startupHook(ctx context.Context, db *engine.DB, opts Options) error {
 // shutdownHook is the counterpart of On Backup Shutdown: it learns the status and the archive
 // from HOLDFAST_BACKUP_STATUS and HOLDFAST_BACKUP_FILE. Its own failure is noted in the backup
 // journal; it cannot change the backup's outcome.
-func shutdownHook(db *engine.DB, opts Options, status int, archive string) {
-	if line := db.Settings().String("hooks.onShutdown"); line != "" {
-		env := []string{"HOLDFAST_DATABASE=" + db.Dir(), "HOLDFAST_BACKUP_STATUS=" + strconv.Itoa(status), "HOLDFAST_BACKUP_FILE=" + archive}
+func (j *job) shutdownHook(status int, archive string) {
+	if line := j.v.Hooks.OnShutdown; line != "" {
+		env := []string{"HOLDFAST_DATABASE=" + j.db.Dir(), "HOLDFAST_BACKUP_STATUS=" + strconv.Itoa(status), "HOLDFAST_BACKUP_FILE=" + archive}
 		if out, err := runHook(context.Background(), line, env); err != nil {
-			note(db.Dir(), true, true, "Shutdown hook %q failed: %v %s", line, err, out)
+			note(j.db.Dir(), true, true, "Shutdown hook %q failed: %v %s", line, err, out)
 		}
 	}
-	if opts.OnShutdown != nil {
-		opts.OnShutdown(status, archive)
+	if j.opts.OnShutdown != nil {
+		j.opts.OnShutdown(status, archive)
 	}
 }

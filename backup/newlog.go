@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"holdfast/engine"
+	"holdfast/settings"
 )
 
 // archiveMu makes one caller at a time list and move the closed logs (archiveClosedLogs): a
@@ -30,12 +31,18 @@ type NewLogResult struct {
 // NNNN). A destination that cannot be used is found before anything changes (1407). When
 // archiving fails after the switch, the new log is on and the closed logs stay beside it for
 // the next backup or New Log File to archive; the error says so. The backup journal and
-// backupHistory.json record it.
+// backupHistory.json record it. The settings are read once, at the start; while where the log
+// is or where it is archived holds a bad value (settings.FolderKeys), nothing is done: 2009
+// names the key.
 func NewLog(ctx context.Context, db *engine.DB) (*NewLogResult, error) {
 	start := time.Now()
-	verbose := db.Settings().Bool("journal.verbose")
-	dest := Destination(db)
-	res, err := newLog(ctx, db, dest)
+	v := db.Values()
+	if err := v.Need(settings.FolderKeys...); err != nil {
+		return nil, &engine.Error{Code: engine.CodeBadSetting, Op: "new log file", Path: filepath.Join(db.Dir(), settings.FileName), Err: err}
+	}
+	verbose := v.Journal.Verbose
+	dest := v.DestinationFor(db.Dir())
+	res, err := newLog(ctx, db, dest, v.Destination == "")
 	if res != nil && res.FirstOp != 0 {
 		note(db.Dir(), verbose, true, "New log file: the log was closed as %s; the new log starts at operation %d.", res.Closed, res.FirstOp)
 		for _, l := range res.Archived {
@@ -46,7 +53,7 @@ func NewLog(ctx context.Context, db *engine.DB) (*NewLogResult, error) {
 		note(db.Dir(), verbose, true, "New log file: error %d: %v", engine.CodeOf(err), err)
 	}
 	if res != nil {
-		if herr := recordNewLog(db, dest, res, start, err); herr != nil {
+		if herr := recordNewLog(db, dest, res, start, err, historyKeep(v)); herr != nil {
 			note(db.Dir(), true, true, "Warning: the new log file could not be recorded in %s: %v", filepath.Join(dest, HistoryFile), herr)
 		}
 	}
@@ -55,7 +62,7 @@ func NewLog(ctx context.Context, db *engine.DB) (*NewLogResult, error) {
 
 // recordNewLog adds New Log File to backupHistory.json with the log backups it wrote, so that
 // holdfast verify DB checks them too. Its number is the backup the closed log follows.
-func recordNewLog(db *engine.DB, dest string, res *NewLogResult, start time.Time, err error) error {
+func recordNewLog(db *engine.DB, dest string, res *NewLogResult, start time.Time, err error, keep int) error {
 	var n uint32
 	if m := closedLogPattern.FindStringSubmatch(res.Closed); m != nil {
 		fmt.Sscan(m[1], &n)
@@ -69,11 +76,12 @@ func recordNewLog(db *engine.DB, dest string, res *NewLogResult, start time.Time
 	if err != nil {
 		e.Status, e.ErrorCode, e.Error = StatusFailed, int(engine.CodeOf(err)), err.Error()
 	}
-	return recordOperation(dest, e, keepOr100(db.Settings()))
+	return recordOperation(dest, e, keep)
 }
 
-// newLog does the work of NewLog. It returns a result whenever the log was switched.
-func newLog(ctx context.Context, db *engine.DB, dest string) (*NewLogResult, error) {
+// newLog does the work of NewLog, whose destination dest is the default one when isDefault. It
+// returns a result whenever the log was switched.
+func newLog(ctx context.Context, db *engine.DB, dest string, isDefault bool) (*NewLogResult, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, &engine.Error{Code: engine.CodeBackupInterrupted, Op: "new log file", Err: errors.New("stopped before it started; the log goes on unchanged")}
 	}
@@ -84,7 +92,7 @@ func newLog(ctx context.Context, db *engine.DB, dest string) (*NewLogResult, err
 	}
 	// Checked next: with the backup disk gone, the log is left as it is rather than closed
 	// into a file nobody archives.
-	if err := checkDestination(db, dest); err != nil {
+	if err := checkDestination(dest, isDefault); err != nil {
 		var e *engine.Error
 		if errors.As(err, &e) && e.Err != nil {
 			e.Op = "new log file"

@@ -12,6 +12,7 @@ import (
 
 	"holdfast/engine"
 	"holdfast/journal"
+	"holdfast/settings"
 )
 
 // pendingName is the record of a backup whose archive is, or is about to be, under its final
@@ -98,11 +99,12 @@ func removeStaleTemps(dest, name string) {
 // resumeInterrupted finishes or undoes the backup a kill or a failure left half done (see
 // pendingBackup), and archives the closed logs waiting beside the log. hist is the history of
 // dest, the current destination; it is saved when the interrupted backup is recorded in it.
-func resumeInterrupted(db *engine.DB, dest string, hist *History) error {
-	verbose := db.Settings().Bool("journal.verbose")
+// v is the settings of the backup that resumes it.
+func resumeInterrupted(db *engine.DB, v settings.Values, dest string, hist *History) error {
+	verbose := v.Journal.Verbose
 	p := loadPending(db.Dir())
 	if p != nil {
-		if err := resumePending(db, p, dest, hist, verbose); err != nil {
+		if err := resumePending(db, v, p, dest, hist); err != nil {
 			return err
 		}
 	}
@@ -117,7 +119,7 @@ func resumeInterrupted(db *engine.DB, dest string, hist *History) error {
 		// Recorded so that retention and verify know them.
 		e := operationEntry("newlog", 0, time.Now(), 0)
 		e.Files = append(e.Files, sums...)
-		hist.add(e, keepOr100(db.Settings()))
+		hist.add(e, historyKeep(v))
 		if serr := hist.save(dest); serr != nil && err == nil {
 			err = coded(engine.CodeArchiveWrite, "write history", filepath.Join(dest, HistoryFile), serr)
 		}
@@ -126,7 +128,8 @@ func resumeInterrupted(db *engine.DB, dest string, hist *History) error {
 }
 
 // resumePending deals with one interrupted backup's record.
-func resumePending(db *engine.DB, p *pendingBackup, dest string, hist *History, verbose bool) error {
+func resumePending(db *engine.DB, v settings.Values, p *pendingBackup, dest string, hist *History) error {
+	verbose := v.Journal.Verbose
 	phist := hist
 	if p.Dest != dest {
 		h, err := LoadHistory(p.Dest)
@@ -144,7 +147,7 @@ func resumePending(db *engine.DB, p *pendingBackup, dest string, hist *History, 
 		return err
 	}
 	if !committed {
-		return undoPending(db, p, phist, verbose)
+		return undoPending(db, v, p, phist)
 	}
 	e := HistoryEntry{Kind: "backup", Number: p.Number, Start: p.Start, Date: p.Start.Format("2006-01-02"), Time: p.Start.Format("15:04:05"),
 		Status: StatusSuccess, Operation: p.Operation, Files: append([]FileInfo(nil), p.Files...)}
@@ -163,7 +166,7 @@ func resumePending(db *engine.DB, p *pendingBackup, dest string, hist *History, 
 		}
 	}
 	phist.Database = engine.FormatID(db.ID())
-	phist.add(e, keepOr100(db.Settings()))
+	phist.add(e, historyKeep(v))
 	if err := phist.save(p.Dest); err != nil {
 		return coded(engine.CodeArchiveWrite, "write history", filepath.Join(p.Dest, HistoryFile), err)
 	}
@@ -200,7 +203,7 @@ func pendingCommitted(db *engine.DB, p *pendingBackup) (bool, error) {
 
 // undoPending removes what an interrupted backup that did not count wrote, and records it as
 // failed; the next backup takes its number again.
-func undoPending(db *engine.DB, p *pendingBackup, phist *History, verbose bool) error {
+func undoPending(db *engine.DB, v settings.Values, p *pendingBackup, phist *History) error {
 	for _, f := range p.Files {
 		if err := os.Remove(f.Path); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return coded(engine.CodeArchiveWrite, "remove the archive of an interrupted backup", f.Path, err)
@@ -211,10 +214,10 @@ func undoPending(db *engine.DB, p *pendingBackup, phist *History, verbose bool) 
 	e := HistoryEntry{Kind: "backup", Start: p.Start, Date: p.Start.Format("2006-01-02"), Time: p.Start.Format("15:04:05"),
 		Status: StatusFailed, ErrorCode: int(engine.CodeBackupInterrupted),
 		Error: fmt.Sprintf("backup %d was interrupted before it was complete (the program ended or a step failed); its files were removed", p.Number), Files: []FileInfo{}}
-	phist.add(e, keepOr100(db.Settings()))
+	phist.add(e, historyKeep(v))
 	if err := phist.save(p.Dest); err != nil {
 		return coded(engine.CodeArchiveWrite, "write history", filepath.Join(p.Dest, HistoryFile), err)
 	}
-	note(db.Dir(), verbose, true, "Backup %d had been interrupted before it was complete: its files were removed, and the database and its log are as before it.", p.Number)
+	note(db.Dir(), v.Journal.Verbose, true, "Backup %d had been interrupted before it was complete: its files were removed, and the database and its log are as before it.", p.Number)
 	return clearPending(db.Dir())
 }

@@ -49,19 +49,19 @@ func PlanRepair(dir string) ([]RepairPlan, error) {
 	if err != nil {
 		return nil, &engine.Error{Code: engine.CodeUsage, Op: "repair", Path: dir, Err: err}
 	}
-	s, id, err := settingsAndID(dir)
+	v, id, err := valuesAndID(dir, "repair")
 	if err != nil {
 		return nil, err
 	}
-	return planRepair(dir, s, id)
+	return planRepair(dir, v, id)
 }
 
 // planRepair is PlanRepair for a folder whose settings and identity are read.
-func planRepair(dir string, s *settings.Settings, id string) ([]RepairPlan, error) {
-	dests := knownDestinations(dir, s)
+func planRepair(dir string, v settings.Values, id string) ([]RepairPlan, error) {
+	dests := knownDestinations(dir, v)
 	id = folderIdentity(id, dests[0])
 	cands, histErr := repairCandidates(dests, filepath.Base(dir), id)
-	pool := logPool(dests, dir, id)
+	pool := logPool(dests, dir, v.Log, id)
 	var plans []RepairPlan
 	for _, c := range cands {
 		plans = append(plans, RepairPlan{Backup: c.Number, Archive: c.archive, Logs: chainAfter(pool, c.Operation)})
@@ -87,24 +87,24 @@ func Repair(ctx context.Context, dir string) (*RepairResult, error) {
 	if err != nil {
 		return nil, &engine.Error{Code: engine.CodeUsage, Op: "repair", Path: dir, Err: err}
 	}
-	s, id, err := settingsAndID(dir)
+	v, id, err := valuesAndID(dir, "repair")
 	if err != nil {
 		return nil, err
 	}
-	return repair(ctx, dir, s, id, nil)
+	return repair(ctx, dir, v, id, nil)
 }
 
 // repair is Repair for a folder whose settings and identity are read; progress, when set, is
 // told how the restore and the integration of the logs go.
-func repair(ctx context.Context, dir string, s *settings.Settings, id string, progress func(Progress)) (*RepairResult, error) {
+func repair(ctx context.Context, dir string, v settings.Values, id string, progress func(Progress)) (*RepairResult, error) {
 	start := time.Now()
-	plans, err := planRepair(dir, s, id)
+	plans, err := planRepair(dir, v, id)
 	if err != nil {
 		note(dir, true, true, "Automatic repair: the data file is damaged and cannot be repaired: %v", err)
 		return nil, err
 	}
 	name := filepath.Base(dir)
-	verbose := s.Bool("journal.verbose")
+	verbose := v.Journal.Verbose
 	note(dir, verbose, true, "Automatic repair: the data file of %s is damaged or missing; repairing it from its backups.", dir)
 	prefix := "." + name + ".repair-"
 	removeAbandoned(filepath.Dir(dir), prefix)
@@ -138,7 +138,7 @@ func repair(ctx context.Context, dir string, s *settings.Settings, id string, pr
 	}
 	note(dir, verbose, true, "Automatic repair done: the data of backup %d (%s) and %d log file(s) integrated (%d operation(s)), data at operation %d; the damaged data file is kept as %s.",
 		res.Backup, res.Archive, len(res.Logs), res.Integrated, res.Reached, orNone(res.Damaged))
-	recordRepair(dir, s, res, start)
+	recordRepair(dir, v, res, start)
 	return res, nil
 }
 
@@ -181,23 +181,18 @@ func orNone(s string) string {
 
 // recordRepair adds the repair to backupHistory.json; a history that cannot be written is noted
 // in the journal (the repair itself is done).
-func recordRepair(dir string, s *settings.Settings, res *RepairResult, start time.Time) {
-	dest := destinationFor(dir, s)
-	if err := recordOperation(dest, operationEntry("repair", res.Backup, start, res.Reached, res.Archive), keepOr100(s)); err != nil {
+func recordRepair(dir string, v settings.Values, res *RepairResult, start time.Time) {
+	dest := v.DestinationFor(dir)
+	if err := recordOperation(dest, operationEntry("repair", res.Backup, start, res.Reached, res.Archive), historyKeep(v)); err != nil {
 		note(dir, true, true, "Warning: the repair could not be recorded in %s: %v", filepath.Join(dest, HistoryFile), err)
 	}
 }
 
-func keepOr100(s *settings.Settings) int {
-	if k := keepCount(s); k > 0 {
-		return k
-	}
-	return 100
-}
-
 // OpenOrRepair opens a database; when its data file is damaged or missing (1433) and
 // restore.autoRestoreIfDamaged is on, it repairs it from the backups first and opens the
-// result. With the setting off, the error says exactly what would repair it. opts.Progress
+// result. With the setting off, or one of settings.OpenKeys holding a bad value, the error says
+// exactly what would repair it; while where the log or the backups are holds a bad value, that
+// nothing can be repaired until it is fixed. opts.Progress
 // is also told how a repair goes (the archive's bytes restored, then the logs' integrated).
 func OpenOrRepair(ctx context.Context, dir string, opts engine.Options) (*engine.DB, *RepairResult, error) {
 	db, err := engine.Open(dir, opts)
@@ -205,12 +200,23 @@ func OpenOrRepair(ctx context.Context, dir string, opts engine.Options) (*engine
 		return db, nil, err
 	}
 	abs, aerr := filepath.Abs(dir)
-	s, id, serr := settingsAndID(abs)
-	if aerr != nil || serr != nil {
+	if aerr != nil {
 		return nil, nil, err
 	}
-	if !s.Bool("restore.autoRestoreIfDamaged") || opts.ReadOnly {
-		plans, perr := planRepair(abs, s, id)
+	v, id, serr := valuesAndID(abs, "repair")
+	if serr != nil {
+		why := serr
+		var e *engine.Error
+		if errors.As(serr, &e) && e.Err != nil {
+			why = e.Err
+		}
+		return nil, nil, &engine.Error{Code: engine.CodeDamaged, Op: "open", Path: dir,
+			Err: fmt.Errorf("%s; it cannot be repaired until its settings are fixed (%w)", detail(err), why)}
+	}
+	// A bad value of what the open may do on its own is no leave to repair without asking.
+	auto := v.Restore.AutoRestoreIfDamaged && v.Need(settings.OpenKeys...) == nil
+	if !auto || opts.ReadOnly {
+		plans, perr := planRepair(abs, v, id)
 		if perr != nil {
 			return nil, nil, &engine.Error{Code: engine.CodeDamaged, Op: "open", Path: dir, Err: fmt.Errorf("%s; and %s", detail(err), detail(perr))}
 		}
@@ -221,7 +227,7 @@ func OpenOrRepair(ctx context.Context, dir string, opts engine.Options) (*engine
 	if opts.Progress != nil {
 		progress = func(p Progress) { opts.Progress(p.Done, p.Total) }
 	}
-	res, rerr := repair(ctx, abs, s, id, progress)
+	res, rerr := repair(ctx, abs, v, id, progress)
 	if rerr != nil {
 		return nil, nil, &engine.Error{Code: engine.CodeDamaged, Op: "open", Path: dir, Err: fmt.Errorf("%s; the automatic repair failed: %s", detail(err), detail(rerr))}
 	}

@@ -42,7 +42,7 @@ const maxJournalFiles = 16
 
 // knownDestinations lists the folders where backups of the database in dir may be, the
 // current destination first.
-func knownDestinations(dir string, s *settings.Settings) []string {
+func knownDestinations(dir string, v settings.Values) []string {
 	var out []string
 	seen := map[string]bool{}
 	add := func(d string) {
@@ -57,7 +57,7 @@ func knownDestinations(dir string, s *settings.Settings) []string {
 			out = append(out, d)
 		}
 	}
-	add(destinationFor(dir, s))
+	add(v.DestinationFor(dir))
 	add(filepath.Join(filepath.Dir(dir), filepath.Base(dir)+" Backups"))
 	for _, d := range journalDestinations(dir) {
 		add(d)
@@ -178,7 +178,8 @@ type chainLog struct {
 // logPool lists every log of database id found for the database in dir: the log backups in
 // the destinations, the closed logs waiting beside its log, and its current log, sorted by
 // first operation (one file per first operation: copies of a log are the same log).
-func logPool(dests []string, dir, id string) []chainLog {
+// log is where the log of dir is, by its settings.
+func logPool(dests []string, dir string, log settings.LogValues, id string) []chainLog {
 	name := filepath.Base(dir)
 	var paths []string
 	for _, d := range dests {
@@ -189,10 +190,10 @@ func logPool(dests []string, dir, id string) []chainLog {
 			}
 		}
 	}
-	for _, w := range waitingLogs(dir, id) {
+	for _, w := range waitingLogs(dir, log, id) {
 		paths = append(paths, w.path)
 	}
-	if c := currentLog(dir, id); c != "" {
+	if c := currentLog(dir, log, id); c != "" {
 		paths = append(paths, c)
 	}
 	var pool []chainLog

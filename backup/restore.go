@@ -254,9 +254,6 @@ func prepareFolder(fsys journal.FS, folder string, m *Manifest, opts RestoreOpti
 	return err
 }
 
-// hookKeys are the settings that hold a command Holdfast runs.
-var hookKeys = []string{"hooks.onStartup", "hooks.onShutdown"}
-
 // disableHooks clears the hook commands of the settings extracted into folder and returns what
 // they were.
 func disableHooks(fsys journal.FS, folder string) ([]DisabledHook, error) {
@@ -265,13 +262,8 @@ func disableHooks(fsys journal.FS, folder string) ([]DisabledHook, error) {
 		return nil, err
 	}
 	var off []DisabledHook
-	for _, key := range hookKeys {
-		if cmd := s.String(key); cmd != "" {
-			off = append(off, DisabledHook{Key: key, Command: cmd})
-			if err := s.Set(key, ""); err != nil {
-				return nil, &engine.Error{Code: engine.CodeBadSetting, Op: "restore", Path: key, Err: err}
-			}
-		}
+	for _, h := range s.ClearHooks() {
+		off = append(off, DisabledHook{Key: h.Key, Command: h.Command})
 	}
 	if len(off) == 0 {
 		return nil, nil
@@ -546,8 +538,14 @@ type logsAfter struct {
 // it is there and belongs to database (its identity). A number with no log backup while a
 // later number has some is a gap (1412 names it); only the last number may lack its own, the
 // current log following its segments. A missing segment is not seen in the names: the
-// integration finds it, as the log after it starts beyond the data (1412).
+// integration finds it, as the log after it starts beyond the data (1412). While where the log
+// of folder is holds a bad value in its settings, it refuses with 2009 naming the key rather
+// than look for the log by the default.
 func FindLogs(dir, name string, number uint32, folder, database string) ([]string, error) {
+	log, err := folderLog(folder)
+	if err != nil {
+		return nil, err
+	}
 	ents, err := os.ReadDir(dir)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) { // no folder: no log backup yet
 		return nil, &engine.Error{Code: engine.CodeArchiveMissing, Op: "restore", Path: dir, Err: err}
@@ -578,7 +576,7 @@ func FindLogs(dir, name string, number uint32, folder, database string) ([]strin
 	}
 	// Closed logs still waiting beside the current log (the backup or New Log File that closed
 	// them could not archive them yet) stand for the log backups they will become.
-	for _, c := range waitingLogs(folder, database) {
+	for _, c := range waitingLogs(folder, log, database) {
 		if c.number < number {
 			continue
 		}
@@ -614,8 +612,21 @@ func FindLogs(dir, name string, number uint32, folder, database string) ([]strin
 			logs = append(logs, la.final)
 		}
 	}
-	if cur := currentLog(folder, database); cur != "" {
+	if cur := currentLog(folder, log, database); cur != "" {
 		logs = append(logs, cur)
 	}
 	return logs, nil
+}
+
+// folderLog is where the log of the database in folder is, for FindLogs ("" folder: none).
+func folderLog(folder string) (settings.LogValues, error) {
+	if folder == "" {
+		return settings.LogValues{}, nil
+	}
+	v, err := folderValues(folder, "restore", settings.LogKeys...)
+	var e *engine.Error
+	if errors.As(err, &e) {
+		return v.Log, &engine.Error{Code: e.Code, Op: e.Op, Path: e.Path, Err: fmt.Errorf("the logs of %s cannot be found: %w; or restore with no log integrated, or with the log files chosen (holdfast restore --integrate none or --log FILE; in the Restore window, None or These log files)", folder, e.Err)}
+	}
+	return v.Log, err
 }

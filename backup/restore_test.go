@@ -587,8 +587,8 @@ func TestRestoreDisablesHooks(t *testing.T) {
 		}
 	}
 	rdb := openRestored(t, r.Dir)
-	if s := rdb.Settings(); s.String("hooks.onStartup") != "" || s.String("hooks.onShutdown") != "" {
-		t.Errorf("the restored settings keep the hooks %q, %q", s.String("hooks.onStartup"), s.String("hooks.onShutdown"))
+	if h := rdb.Values().Hooks; h.OnStartup != "" || h.OnShutdown != "" {
+		t.Errorf("the restored settings keep the hooks %q, %q", h.OnStartup, h.OnShutdown)
 	}
 	if _, err := Run(context.Background(), rdb, Options{}); err != nil {
 		t.Fatal(err)
@@ -608,7 +608,7 @@ func TestRollbackKeepsHooks(t *testing.T) {
 	if _, err := Rollback(context.Background(), dir, ops["delete 12"]-1); err != nil {
 		t.Fatal(err)
 	}
-	if got := reopen(t, dir).Settings().String("hooks.onStartup"); got != hook {
+	if got := reopen(t, dir).Values().Hooks.OnStartup; got != hook {
 		t.Errorf("after the rollback hooks.onStartup is %q, want %q", got, hook)
 	}
 }

@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"holdfast/engine"
 	"holdfast/journal"
+	"holdfast/settings"
 )
 
 // RollbackResult says what a rollback did.
@@ -35,13 +37,18 @@ func Rollback(ctx context.Context, dir string, to uint64) (*RollbackResult, erro
 	if err != nil {
 		return nil, &engine.Error{Code: engine.CodeUsage, Op: "rollback", Path: dir, Err: err}
 	}
+	// Read before the open: a bad value where the log is, or in what the open may do on its
+	// own, would open another log than the database's.
+	if _, err := folderValues(dir, "rollback", append(slices.Clone(settings.OpenKeys), settings.FolderKeys...)...); err != nil {
+		return nil, err
+	}
 	db, err := engine.Open(dir, engine.Options{})
 	if err != nil {
 		return nil, err
 	}
 	st := db.LogStatus()
-	s := db.Settings()
-	id, name, logPath, dest := db.ID(), db.Name(), db.LogPath(), Destination(db)
+	v := db.Values()
+	id, name, logPath, dest := db.ID(), db.Name(), v.Log.File(db.Dir()), v.DestinationFor(db.Dir())
 	closeErr := db.Close()
 	switch {
 	case closeErr != nil:
@@ -155,10 +162,10 @@ func Rollback(ctx context.Context, dir string, to uint64) (*RollbackResult, erro
 	}
 	entry := operationEntry("rollback", res.Backup, start, to, res.OldData, res.OldLog)
 	entry.Undone = st.LastOp
-	if err := recordOperation(dest, entry, keepOr100(s)); err != nil {
+	if err := recordOperation(dest, entry, historyKeep(v)); err != nil {
 		note(dir, true, true, "Warning: the rollback could not be recorded in %s: %v", filepath.Join(dest, HistoryFile), err)
 	}
-	note(dir, s.Bool("journal.verbose"), true, "Rollback to operation %d: from %s and %d log file(s); operations %d to %d undone; the data file and log before it are kept as %s and %s.",
+	note(dir, v.Journal.Verbose, true, "Rollback to operation %d: from %s and %d log file(s); operations %d to %d undone; the data file and log before it are kept as %s and %s.",
 		to, backupLabel(res.Backup), len(res.Logs), to+1, st.LastOp, res.OldData, res.OldLog)
 	return res, nil
 }

@@ -96,8 +96,8 @@ func (s *Scheduler) Status() SchedulerStatus {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st := SchedulerStatus{Disabled: s.disabled, Attempts: s.attempts, LastErr: s.lastErr}
-	if sc, err := settings.ScheduleOf(s.db.Settings()); err == nil {
-		st.Schedule = sc.String()
+	if v := s.db.Values(); v.ScheduleErr == nil {
+		st.Schedule = v.Schedule.String()
 	}
 	st.Next, _ = s.nextLocked()
 	return st
@@ -166,11 +166,11 @@ func (s *Scheduler) nextLocked() (time.Time, bool) {
 	if !s.retryAt.IsZero() {
 		return s.retryAt, true
 	}
-	sc, err := settings.ScheduleOf(s.db.Settings())
-	if err != nil {
+	v := s.db.Values()
+	if v.ScheduleErr != nil {
 		return time.Time{}, false
 	}
-	return sc.Next(s.last, s.opts.Clock.Now())
+	return v.Schedule.Next(s.last, s.opts.Clock.Now())
 }
 
 func (s *Scheduler) emit(e Event) {
@@ -183,11 +183,12 @@ func (s *Scheduler) emit(e Event) {
 // checkMissed counts a scheduled time that passed while the application was not running as a
 // failed backup (S6.7), so the failure policy applies at once.
 func (s *Scheduler) checkMissed() {
-	sc, err := settings.ScheduleOf(s.db.Settings())
-	if err != nil {
+	v := s.db.Values()
+	if v.ScheduleErr != nil {
 		return
 	}
-	hist, err := LoadHistory(Destination(s.db))
+	sc := v.Schedule
+	hist, err := LoadHistory(v.DestinationFor(s.db.Dir()))
 	if err != nil {
 		return
 	}
@@ -206,16 +207,17 @@ func (s *Scheduler) checkMissed() {
 		err := &engine.Error{Code: engine.CodeMissedBackup, Op: "scheduled backup", Err: fmt.Errorf("the backup due at %s did not run", at.Format("2006-01-02 15:04"))}
 		note(s.db.Dir(), true, true, "Scheduled backup missed: %v", err)
 		s.emit(Event{Kind: EventMissed, Err: err})
-		s.failed(at, err)
+		s.failed(v, at, err)
 	}
 }
 
-// fire runs one scheduled backup.
+// fire runs one scheduled backup. Whether it is postponed and what a failure leads to follow
+// the settings as they were when it fired; the backup reads them again as it starts.
 func (s *Scheduler) fire(ctx context.Context) {
 	now := s.opts.Clock.Now()
-	set := s.db.Settings()
-	if set.Bool("backupOnlyIfModified") && !s.db.ChangedSinceBackup() {
-		note(s.db.Dir(), set.Bool("journal.verbose"), true, "Scheduled backup postponed: the data has not changed since the last backup.")
+	v := s.db.Values()
+	if v.BackupOnlyIfModified && !s.db.ChangedSinceBackup() {
+		note(s.db.Dir(), v.Journal.Verbose, true, "Scheduled backup postponed: the data has not changed since the last backup.")
 		s.mu.Lock()
 		s.last, s.retryAt = now, time.Time{}
 		s.mu.Unlock()
@@ -239,22 +241,20 @@ func (s *Scheduler) fire(ctx context.Context) {
 		s.mu.Unlock()
 		s.emit(Event{Kind: EventFinished, Result: res, Err: err})
 	default:
-		s.failed(now, err)
+		s.failed(v, now, err)
 	}
 }
 
-// failed applies the failure policy (S6.7) to a failed or missed scheduled backup.
-func (s *Scheduler) failed(at time.Time, err error) {
-	set := s.db.Settings()
+// failed applies the failure policy (S6.7) of the settings v to a failed or missed scheduled
+// backup.
+func (s *Scheduler) failed(v settings.Values, at time.Time, err error) {
+	f := v.Failure
 	s.mu.Lock()
 	s.attempts++
 	s.lastErr = err
 	attempt := s.attempts
 	s.last = at
-	maxOn := set.Bool("failure.maxAttemptsEnabled")
-	var maxN int
-	fmt.Sscan(set.String("failure.maxAttempts"), &maxN)
-	if maxOn && attempt >= maxN {
+	if f.MaxAttemptsEnabled && attempt >= f.MaxAttempts {
 		s.disabled, s.retryAt = true, time.Time{}
 		s.mu.Unlock()
 		s.emit(Event{Kind: EventFailed, Attempt: attempt, Err: err})
@@ -263,12 +263,8 @@ func (s *Scheduler) failed(at time.Time, err error) {
 		s.emit(Event{Kind: EventDisabled, Attempt: attempt, Err: off})
 		return
 	}
-	if set.String("failure.mode") == "retry" {
-		d, perr := time.ParseDuration(set.String("failure.retryAfter"))
-		if perr != nil {
-			d = 10 * time.Minute
-		}
-		s.retryAt = s.opts.Clock.Now().Add(d)
+	if f.Mode == settings.FailureRetry {
+		s.retryAt = s.opts.Clock.Now().Add(f.RetryAfter)
 	} else {
 		s.retryAt = time.Time{}
 	}

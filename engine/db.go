@@ -166,8 +166,13 @@ func (db *DB) Report() OpenReport {
 	return db.report
 }
 
-// Settings returns a copy of the database's settings.
+// Settings returns a copy of the database's settings, to show or change them key by key.
 func (db *DB) Settings() *settings.Settings { return db.settings.Load().Clone() }
+
+// Values returns one snapshot of the database's settings, every key read once. Work reads it
+// once at its start and goes by it to its end: settings saved meanwhile (UpdateSettings) do
+// not change a run half way.
+func (db *DB) Values() settings.Values { return db.settings.Load().Values() }
 
 func (o *Options) fill() {
 	if o.FS == nil {
@@ -232,12 +237,13 @@ func Create(dir string, opts Options) (*DB, error) {
 	if err := writeBlankData(dataPath(dir, name), id); err != nil {
 		return nil, created("write data file", err)
 	}
-	w, err := createLogFile(opts.FS, filepath.Join(dir, s.String("log.path")), journal.Header{DBID: id, FirstOp: 1, Created: time.Now()})
+	logPath := s.Values().Log.File(dir)
+	w, err := createLogFile(opts.FS, logPath, journal.Header{DBID: id, FirstOp: 1, Created: time.Now()})
 	if err != nil {
 		return nil, err
 	}
 	if err := w.Close(); err != nil {
-		return nil, &Error{Code: CodeLogIO, Op: "create log", Path: filepath.Join(dir, s.String("log.path")), Err: err}
+		return nil, &Error{Code: CodeLogIO, Op: "create log", Path: logPath, Err: err}
 	}
 	return Open(dir, opts)
 }
@@ -454,11 +460,7 @@ func isReadError(err error) bool {
 
 // LogPath is where the log file is (or would be).
 func (db *DB) LogPath() string {
-	p := db.settings.Load().String("log.path")
-	if !filepath.IsAbs(p) {
-		p = filepath.Join(db.dir, p)
-	}
-	return p
+	return db.Values().Log.File(db.dir)
 }
 
 // saveSettings writes the settings file atomically and makes s current.
@@ -471,11 +473,15 @@ func (db *DB) saveSettings(s *settings.Settings) error {
 }
 
 // UpdateSettings validates nothing more than settings.Settings does, writes the file and makes
-// the new settings current. Log keys are not changed this way: use StartLog / StopLog.
+// the new settings current. Log keys are not changed this way (use StartLog / StopLog), unless
+// one of them holds a bad value in the file: where the log is cannot be guessed then, so the
+// caller says it, and the next open goes by it. Work under way goes on by the snapshot it took
+// at its start (Values).
 func (db *DB) UpdateSettings(s *settings.Settings) error {
 	db.wmu.Lock()
 	defer db.wmu.Unlock()
-	if s.String("log.use") != db.settings.Load().String("log.use") || s.String("log.path") != db.settings.Load().String("log.path") {
+	cur := db.settings.Load()
+	if !s.SameKeys(cur, settings.LogKeys...) && cur.Need(settings.LogKeys...) == nil {
 		return &Error{Code: CodeBadSetting, Op: "settings", Err: errors.New("log.use and log.path change through the log commands (holdfast log DB create|stop)")}
 	}
 	return db.saveSettings(s)

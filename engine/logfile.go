@@ -26,10 +26,11 @@ func logError(op, path string, err error) error {
 // appending (a torn tail is cut), check that it belongs to this data file, and integrate what the
 // data file lacks.
 func (db *DB) openLog() error {
-	if !db.settings.Load().Bool("log.use") {
+	v := db.Values()
+	if !v.Log.Use {
 		return nil
 	}
-	path := db.LogPath()
+	path := v.Log.File(db.dir)
 	if db.logPending() {
 		// Asked for while the data had changed since the last backup: it starts after the next
 		// backup. A file at its path is an older log, not this one.
@@ -113,7 +114,7 @@ func (db *DB) catchUp(path string, lastOp uint64) error {
 		return db.advanceApplied(lastOp)
 	}
 	inc := Incomplete{From: from, To: to, Operations: n}
-	if !db.settings.Load().Bool("restore.autoIntegrateLog") && (db.opts.Integrate == nil || !db.opts.Integrate(inc)) {
+	if !db.Values().Restore.AutoIntegrateLog && (db.opts.Integrate == nil || !db.opts.Integrate(inc)) {
 		db.report.Incomplete = &inc
 		db.readOnly = &Error{Code: CodeIncomplete, Op: "write", Err: fmt.Errorf("the log holds %d operation(s) (%d to %d) that the data file lacks", n, from, to)}
 		return nil
@@ -201,7 +202,8 @@ type LogStatus struct {
 func (db *DB) LogStatus() LogStatus {
 	db.wmu.Lock()
 	defer db.wmu.Unlock()
-	st := LogStatus{Use: db.settings.Load().Bool("log.use"), Path: db.LogPath(), Failed: db.logErr, Incomplete: db.report.Incomplete}
+	v := db.Values()
+	st := LogStatus{Use: v.Log.Use, Path: v.Log.File(db.dir), Failed: db.logErr, Incomplete: db.report.Incomplete}
 	st.Pending = db.logPending()
 	if db.log != nil {
 		st.Open, st.Size, st.FirstOp = true, db.log.Size(), db.log.Header().FirstOp
@@ -219,12 +221,10 @@ func (db *DB) LogStatus() LogStatus {
 func (db *DB) StartLog(path string) error {
 	s := db.settings.Load().Clone()
 	if path == "" {
-		path = s.String("log.path")
+		path = s.Values().Log.Path
 	}
-	if err := s.Set("log.use", "true"); err != nil {
-		return &Error{Code: CodeBadSetting, Op: "log create", Err: err}
-	}
-	if err := s.Set("log.path", path); err != nil {
+	s.SetLogUse(true)
+	if err := s.SetLogPath(path); err != nil {
 		return &Error{Code: CodeBadSetting, Op: "log create", Err: err}
 	}
 	if err := db.checkpoint(); err != nil {
@@ -307,7 +307,7 @@ func (db *DB) StopLog() error {
 	}
 	db.batches = nil
 	s := db.settings.Load().Clone()
-	s.Set("log.use", "false")
+	s.SetLogUse(false)
 	db.logErr = nil
 	db.setLogPending(false)
 	return db.saveSettings(s)

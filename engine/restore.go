@@ -161,11 +161,13 @@ func OpenRestored(dir string, r Restored, opts Options) (*DB, RestoreReport, err
 		db.nextOp = db.ckptOp + 1
 	}
 	s := db.settings.Load().Clone()
-	s.Set("log.path", defaultLogPath)
+	if err := s.SetLogPath(defaultLogPath); err != nil {
+		return fail(&Error{Code: CodeBadSetting, Op: "restore", Err: err})
+	}
 	if err := db.saveSettings(s); err != nil {
 		return fail(err)
 	}
-	if s.Bool("log.use") {
+	if s.Values().Log.Use {
 		path := db.LogPath()
 		if _, err := db.fs.Stat(path); err == nil {
 			return fail(&Error{Code: CodeExists, Op: "restore", Path: path, Err: errors.New("a log file is already there; restore into a new folder")})

@@ -211,37 +211,10 @@ func (s *Settings) setRaw(k Key, vals []string) {
 	}
 }
 
-// Get returns a key's value (a list's values joined by newlines; use List for lists). A key
-// whose value in the file is not valid (see Problems) reads as its default.
-func (s *Settings) Get(name string) (string, error) {
-	vals, err := s.List(name)
-	if err != nil {
-		return "", err
-	}
-	return strings.Join(vals, "\n"), nil
-}
-
-// List returns the values of a list key (of any key: its one value). A key whose value in
-// the file is not valid reads as its default: none for a list.
-func (s *Settings) List(name string) ([]string, error) {
-	k, err := Lookup(name)
-	if err != nil {
-		return nil, err
-	}
-	return s.read(k), nil
-}
-
-// String returns a key's value; it panics on a key that is not in Keys, a programming error.
-func (s *Settings) String(name string) string {
-	v, err := s.Get(name)
-	if err != nil {
-		panic(err)
-	}
-	return v
-}
-
-// Bool returns a boolean key's value.
-func (s *Settings) Bool(name string) bool { return s.String(name) == "true" }
+// Get returns a key's value as it reads (a list's values joined by newlines): its value in the
+// file, or its default when it is absent or not valid (see Problems). Work reads a snapshot of
+// every key instead (Values); Get is for what shows or edits the keys one by one.
+func (s *Settings) Get(k Key) string { return strings.Join(s.read(k), "\n") }
 
 // Raw returns a key's values as they are in the file, those that are not valid included, and
 // whether the key is there: what a window shows for the user to fix.

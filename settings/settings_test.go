@@ -15,7 +15,7 @@ func TestDefaults(t *testing.T) {
 		{"log.use", "true"}, {"log.path", "Data/data.journal"}, {"restore.autoIntegrateLog", "true"},
 		{"keep.count", "3"}, {"archive.compression", "fast"}, {"scheduler.mode", "never"},
 	} {
-		if got := s.String(c.key); got != c.want {
+		if got := s.Get(mustLookup(c.key)); got != c.want {
 			t.Errorf("%s = %q, want %q", c.key, got, c.want)
 		}
 	}
@@ -48,7 +48,7 @@ func TestValidation(t *testing.T) {
 			if !errors.Is(err, ErrInvalidValue) || !strings.Contains(err.Error(), c.key) {
 				t.Errorf("Set(%s, %q) error %q does not name the key", c.key, c.val, err)
 			}
-			if got := s.String(c.key); got == c.val {
+			if got := s.Get(mustLookup(c.key)); got == c.val {
 				t.Errorf("invalid value %q was stored", c.val)
 			}
 		}
@@ -78,7 +78,7 @@ func TestListKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, _ := back.List("content.attachments")
+	got := back.Values().Content.Attachments
 	if strings.Join(got, ",") != "/c" {
 		t.Errorf("attachments after round trip = %v", got)
 	}
@@ -95,7 +95,7 @@ func TestUnknownElementsPreserved(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.Bool("log.use") {
+	if s.Values().Log.Use {
 		t.Error("log.use should be false")
 	}
 	if err := s.Set("log.path", "/j/data.journal"); err != nil {
@@ -142,8 +142,8 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("marshal is not stable across a round trip:\n%s\n%s", out, again)
 		}
 		for _, k := range Keys {
-			a, _ := s.Get(k.Name)
-			b, _ := back.Get(k.Name)
+			a := s.Get(k)
+			b := back.Get(k)
 			if a != b {
 				t.Fatalf("%s changed across a round trip: %q -> %q", k.Name, a, b)
 			}
@@ -240,10 +240,10 @@ func TestBadValueIsAProblem(t *testing.T) {
 			t.Errorf("problem %d = %+v, want %v", i, got[i], w)
 		}
 	}
-	if s.String("keep.count") != "3" || s.Bool("keep.enabled") != true {
-		t.Errorf("keep.count reads %q, want its default 3 (keep.enabled %v)", s.String("keep.count"), s.Bool("keep.enabled"))
+	if v := s.Values(); v.Keep.Count != 3 || !v.Keep.Enabled {
+		t.Errorf("keep.count reads %d, want its default 3 (keep.enabled %v)", v.Keep.Count, v.Keep.Enabled)
 	}
-	if l, _ := s.List("content.attachments"); len(l) != 0 {
+	if l := s.Values().Content.Attachments; len(l) != 0 {
 		t.Errorf("a list holding a bad value reads %v, want none", l)
 	}
 	err = s.Need(BackupKeys...)
@@ -285,11 +285,11 @@ func TestBadValueIsAProblem(t *testing.T) {
 	if err := s.Need(BackupKeys...); err != nil {
 		t.Errorf("after the fix: %v", err)
 	}
-	if l, _ := s.List("content.attachments"); strings.Join(l, ",") != "/ok" {
+	if l := s.Values().Content.Attachments; strings.Join(l, ",") != "/ok" {
 		t.Errorf("attachments after the fix: %v", l)
 	}
 	back, err := Parse(s.Marshal())
-	if err != nil || back.String("keep.count") != "10" || len(back.Problems()) != 1 {
-		t.Errorf("after the fix and a round trip: %v, keep.count %q, problems %v", err, back.String("keep.count"), back.Problems())
+	if err != nil || back.Values().Keep.Count != 10 || len(back.Problems()) != 1 {
+		t.Errorf("after the fix and a round trip: %v, keep.count %d, problems %v", err, back.Values().Keep.Count, back.Problems())
 	}
 }

@@ -53,6 +53,10 @@ type Config struct {
 	Scheduler *backup.SchedulerOptions
 	// Notify shows a desktop notification (nil: the app's own); tests record them.
 	Notify func(title, body string)
+	// ReadOnlyFor, when set, is why DB was opened read-only: its settings hold a bad value
+	// where the log is or in what the open may do (2009). The banner says so, and once
+	// Database Settings... fixed them the desktop opens the database again.
+	ReadOnlyFor error
 }
 
 // Icon returns the application icon as a Fyne resource.
@@ -293,6 +297,9 @@ func (m *MainWindow) OpenSettings() {
 			v.refreshStatus()
 			if m.backup != nil {
 				m.backup.Refresh()
+			}
+			if m.desk != nil {
+				m.desk.reopenFixed(v)
 			}
 		},
 	})

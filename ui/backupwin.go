@@ -94,21 +94,20 @@ func newBackupPanel(win fyne.Window, db *engine.DB, run BackupFunc, updated func
 // Refresh reads the destination, its space and the history on a goroutine and shows them.
 func (b *BackupPanel) Refresh() {
 	background(func() {
-		s := b.db.Settings()
-		dest := backup.Destination(b.db)
+		v := b.db.Values()
+		dest := v.DestinationFor(b.db.Dir())
 		space := spaceOf(dest)
 		var parts []string
-		if s.Bool("content.data") {
+		if v.Content.Data {
 			parts = append(parts, "data")
 		}
-		if s.Bool("content.structure") {
+		if v.Content.Structure {
 			parts = append(parts, "structure")
 		}
-		if list, _ := s.List("content.attachments"); len(list) > 0 {
-			n := len(list)
+		if n := len(v.Content.Attachments); n > 0 {
 			parts = append(parts, fmt.Sprintf("%d attachment(s)", n))
 		}
-		content := strings.Join(parts, ", ") + "; compression " + s.String("archive.compression")
+		content := strings.Join(parts, ", ") + "; compression " + v.Archive.Compression
 		last := "none yet"
 		if h, err := backup.LoadHistory(dest); err != nil {
 			last = "the history cannot be read: " + codedError(historyError(dest, err)).Error()

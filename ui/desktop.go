@@ -153,7 +153,7 @@ func (d *Desktop) open(dir string) {
 	defer doWait(self.untrack)
 	op := &openProgress{win: d.Main.Window, name: filepath.Base(dir)}
 	report := latestOnly(op.show)
-	opts := d.takeLogWay(dir)
+	opts, problems, readOnlyFor := d.openOptions(dir)
 	opts.Progress = func(done, total int64) {
 		d.openReports.Add(1)
 		report(backup.Progress{Done: done, Total: total})
@@ -186,7 +186,8 @@ func (d *Desktop) open(dir string) {
 	doWait(func() {
 		oldView = d.Main.view
 		d.Main.show(Config{DBPath: db.Dir(), Name: db.Name(), DB: db, OnUpdate: d.opts.OnUpdate,
-			StatusEvery: d.opts.StatusEvery, Chooser: d.opts.Chooser, Scheduler: d.opts.Scheduler, Notify: d.opts.Notify})
+			StatusEvery: d.opts.StatusEvery, Chooser: d.opts.Chooser, Scheduler: d.opts.Scheduler, Notify: d.opts.Notify,
+			ReadOnlyFor: readOnlyFor})
 		d.Main.Start()
 		d.applyTray()
 		if repaired != nil {
@@ -194,6 +195,9 @@ func (d *Desktop) open(dir string) {
 		}
 		if title, text := d.takeNotice(); title != "" {
 			dialog.ShowInformation(title, text, d.Main.Window)
+		}
+		if len(problems) > 0 {
+			d.Main.showSettingsProblems(db.Dir(), problems, readOnlyFor != nil)
 		}
 		if inc := db.Report().Incomplete; inc != nil {
 			d.Main.askIntegrate(inc)
@@ -269,8 +273,8 @@ func (d *Desktop) openFailed(dir string, err error, empty bool) {
 		return
 	}
 	if engine.CodeOf(err) == engine.CodeDamaged {
-		plans, _ := backup.PlanRepair(dir)
-		d.showReport("damaged database", func() fyne.CanvasObject { return d.damagedReport(dir, err, plans) })
+		plans, perr := backup.PlanRepair(dir)
+		d.showReport("damaged database", func() fyne.CanvasObject { return d.damagedReport(dir, err, plans, perr) })
 		return
 	}
 	do(func() {
@@ -313,8 +317,9 @@ func (d *Desktop) startPage(why string) fyne.CanvasObject {
 }
 
 // damagedReport is the page shown for a damaged data file (1433) left unrepaired by the
-// settings: what is wrong, the steps that repair it, and a button that takes them.
-func (d *Desktop) damagedReport(dir string, err error, plans []backup.RepairPlan) fyne.CanvasObject {
+// settings: what is wrong, the steps that repair it, and a button that takes them. perr is why
+// no plan was found.
+func (d *Desktop) damagedReport(dir string, err error, plans []backup.RepairPlan, perr error) fyne.CanvasObject {
 	title := widget.NewLabelWithStyle("The data file of "+dir+" is damaged (error 1433)", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	text := err.Error()
 	if i := strings.Index(text, ". To repair it:"); i >= 0 {
@@ -323,6 +328,10 @@ func (d *Desktop) damagedReport(dir string, err error, plans []backup.RepairPlan
 	what := widget.NewLabel(text)
 	what.Wrapping = fyne.TextWrapWord
 	steps := "No backup of this database can repair it: its backups are missing. Restore an archive you keep elsewhere (File > Restore...)."
+	if engine.CodeOf(perr) == engine.CodeBadSetting {
+		// Where the backups and the log are cannot be told: the repair waits for the fix.
+		steps = fmt.Sprintf("It cannot be repaired while its settings hold a bad value (error %d): %v", engine.CodeBadSetting, perr)
+	}
 	if len(plans) > 0 {
 		var b strings.Builder
 		b.WriteString("To repair it, Holdfast will:\n")

@@ -38,10 +38,17 @@ func (w *SettingsWindow) showLog() {
 			text = "Off: operations are not logged, so what changed since the last backup cannot be recovered."
 		}
 		on := st.Open || st.Pending || st.Failed != nil || st.Incomplete != nil
+		fixing := w.logFixing()
+		if fixing {
+			text = "The log settings of the file are not valid, so the database is open read-only: tick Use Log if this " +
+				"database keeps a log file and give its place below (untick it if it keeps none), then OK; the database then opens again for writing."
+		}
 		do(func() {
-			w.logQuiet = true
-			w.logCheck.SetChecked(on)
-			w.logQuiet = false
+			if !fixing {
+				w.logQuiet = true
+				w.logCheck.SetChecked(on)
+				w.logQuiet = false
+			}
 			w.logState.SetText(text)
 			w.opts.Updated()
 		})
@@ -56,6 +63,11 @@ func (w *SettingsWindow) SetUseLog(on bool) { w.logCheck.SetChecked(on) }
 
 func (w *SettingsWindow) logChanged(on bool) {
 	if w.logQuiet {
+		return
+	}
+	if w.logFixing() {
+		// Not a request to start or stop the log: the value that replaces the bad one.
+		w.replaced(w.fieldOf("log.use"))
 		return
 	}
 	if on {

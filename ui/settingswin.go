@@ -33,6 +33,11 @@ type SettingsOptions struct {
 // Cancel saves nothing. The log is the exception (S3.4): turning it on or off acts at once,
 // through its own dialogs, because the log must never be in a state the settings file does not
 // say.
+//
+// A value of the settings file that is not valid is shown at its field, with its line, and
+// OK refuses to save until it is replaced there: it is never overwritten by the default the
+// field would otherwise show. A bad log key is replaced in the window too (where the log is
+// cannot be guessed): the Use Log check, or the log file's field shown for it, then OK.
 type SettingsWindow struct {
 	fyne.Window
 	db   *engine.DB
@@ -63,6 +68,8 @@ type SettingsWindow struct {
 	logState *widget.Label
 	logQuiet bool // the check is being set to what the database says: not a request
 
+	problems map[string][]settings.Problem // the bad values of the file, by key, when the window opened
+
 	closed bool
 }
 
@@ -82,6 +89,11 @@ type settingField struct {
 	entry *widget.Entry // nil for widgets that cannot hold an invalid value
 	err   *widget.Label
 	obj   fyne.CanvasObject // the widget
+	// bad is the value the file holds that is not valid, until the widget replaces it (an
+	// entry shows it; other widgets say it in err).
+	bad *settings.Problem
+	// valid, when set, says what is wrong with the field's value ("": nothing): a list's items.
+	valid func() string
 }
 
 // Pages of the window.
@@ -109,8 +121,11 @@ func NewSettingsWindow(a fyne.App, db *engine.DB, opts SettingsOptions) *Setting
 	}
 	w := &SettingsWindow{Window: a.NewWindow("Database Settings - " + db.Name()), db: db, opts: opts,
 		pages: map[string]*container.TabItem{}, modeRows: map[string][]fyne.CanvasObject{},
-		rowOf: map[*settingField]fyne.CanvasObject{}, attachSel: -1}
+		rowOf: map[*settingField]fyne.CanvasObject{}, attachSel: -1, problems: map[string][]settings.Problem{}}
 	cur := db.Settings()
+	for _, p := range cur.Problems() {
+		w.problems[p.Key] = append(w.problems[p.Key], p)
+	}
 	w.tabs = container.NewAppTabs(
 		w.page(pageScheduler, w.schedulerPage(cur)),
 		w.page(pageConfiguration, w.configurationPage(cur)),
@@ -126,6 +141,13 @@ func NewSettingsWindow(a fyne.App, db *engine.DB, opts SettingsOptions) *Setting
 	header := widget.NewLabelWithStyle("Backup", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	w.SetContent(withWarmUp(container.NewBorder(header, container.NewVBox(w.summary, container.NewHBox(layout.NewSpacer(), cancel, w.ok)), nil, nil, w.tabs)))
 	w.Resize(fyne.NewSize(760, 640))
+	// The file's bad values are shown at once, each at its field, with the rows that hold them.
+	for _, f := range w.fields {
+		if f.bad != nil || f.valid != nil {
+			w.check(f)
+		}
+	}
+	w.showMode(w.mode.Selected)
 	return w
 }
 
@@ -142,11 +164,14 @@ func (w *SettingsWindow) bind(page, key string, get func() string, entry *widget
 		panic(err) // a key missing from settings.Keys is a programming error
 	}
 	f := &settingField{key: k, page: page, get: get, entry: entry}
+	if ps := w.problems[key]; len(ps) > 0 && !k.List {
+		f.bad = &ps[0]
+	}
+	f.err = widget.NewLabel("")
+	f.err.Importance = widget.DangerImportance
+	f.err.Wrapping = fyne.TextWrapWord
+	f.err.Hide()
 	if entry != nil {
-		f.err = widget.NewLabel("")
-		f.err.Importance = widget.DangerImportance
-		f.err.Wrapping = fyne.TextWrapWord
-		f.err.Hide()
 		entry.Validator = func(s string) error {
 			if k.Check(strings.TrimSpace(s)) != nil {
 				return errors.New(k.Want)
@@ -161,60 +186,109 @@ func (w *SettingsWindow) bind(page, key string, get func() string, entry *widget
 
 // check shows the field's error at the field, or hides it; it reports whether it is valid.
 func (w *SettingsWindow) check(f *settingField) bool {
-	if f.entry == nil {
-		return true
-	}
-	err := f.entry.Validate()
-	if err == nil {
+	msg := f.problem()
+	if msg == "" {
 		f.err.Hide()
-		f.entry.AlwaysShowValidationError = false
 	} else {
-		f.err.SetText(fmt.Sprintf("Expected: %s.", err))
+		f.err.SetText(msg)
 		f.err.Show()
-		f.entry.AlwaysShowValidationError = true
 	}
-	f.entry.Refresh()
-	return err == nil
+	if f.entry != nil {
+		f.entry.AlwaysShowValidationError = msg != ""
+		f.entry.Refresh()
+	}
+	return msg == ""
 }
 
-// entry is a text field of key with its error below it.
+// problem says what is wrong with the field's value, "" when nothing is.
+func (f *settingField) problem() string {
+	switch {
+	case f.entry != nil:
+		err := f.entry.Validate()
+		if err == nil {
+			return ""
+		}
+		msg := fmt.Sprintf("Expected: %s.", err)
+		if f.bad != nil && strings.TrimSpace(f.entry.Text) == f.bad.Value {
+			msg += fmt.Sprintf(" This is what the settings file holds, on line %d: replace it.", f.bad.Line)
+		}
+		return msg
+	case f.valid != nil:
+		return f.valid()
+	case f.bad != nil:
+		how := "choose the value here to replace it"
+		if _, ok := f.obj.(*widget.Check); ok {
+			how = "click the check to choose the value that replaces it (twice to keep what it shows)"
+		}
+		return fmt.Sprintf("The settings file holds %q here, on line %d, which is not %s: %s.", f.bad.Value, f.bad.Line, f.bad.Want, how)
+	}
+	return ""
+}
+
+// replaced is what a change of a field's widget (not an entry) does: the value shown replaces
+// the file's bad value, if it held one.
+func (w *SettingsWindow) replaced(f *settingField) {
+	if f.bad != nil {
+		f.bad = nil
+		w.check(f)
+	}
+}
+
+// at is obj with the error of key's field below it.
+func (w *SettingsWindow) at(key string, obj fyne.CanvasObject) fyne.CanvasObject {
+	return container.NewVBox(obj, w.fieldOf(key).err)
+}
+
+// entry is a text field of key with its error below it. A value of the file that is not valid
+// is shown as it is, for the person to replace.
 func (w *SettingsWindow) entry(page, key string, cur *settings.Settings, placeholder string) (*widget.Entry, fyne.CanvasObject) {
 	e := widget.NewEntry()
-	e.SetText(cur.String(key))
 	e.SetPlaceHolder(placeholder)
 	f := w.bind(page, key, func() string { return strings.TrimSpace(e.Text) }, e)
+	if f.bad != nil {
+		e.SetText(f.bad.Value)
+	} else {
+		e.SetText(cur.Get(f.key))
+	}
 	f.obj = e
 	return e, container.NewVBox(e, f.err)
 }
 
+// checkbox is a check of key; its error is shown with at.
 func (w *SettingsWindow) checkbox(page, key, label string, cur *settings.Settings) *widget.Check {
 	c := widget.NewCheck(label, nil)
-	c.SetChecked(cur.Bool(key))
-	w.bind(page, key, func() string { return fmt.Sprint(c.Checked) }, nil).obj = c
+	f := w.bind(page, key, func() string { return fmt.Sprint(c.Checked) }, nil)
+	c.SetChecked(cur.Get(f.key) == "true")
+	c.OnChanged = func(bool) { w.replaced(f) }
+	f.obj = c
 	return c
 }
 
-// choice is a drop-down of key; labels[i] shows values[i].
+// choice is a drop-down of key; labels[i] shows values[i]; its error is shown with at.
 func (w *SettingsWindow) choice(page, key string, cur *settings.Settings, opts []struct{ value, label string }) *widget.Select {
 	var labels []string
 	for _, o := range opts {
 		labels = append(labels, o.label)
 	}
 	s := widget.NewSelect(labels, nil)
-	v := cur.String(key)
-	for _, o := range opts {
-		if o.value == v {
-			s.SetSelected(o.label)
-		}
-	}
-	w.bind(page, key, func() string {
+	var f *settingField
+	var v string
+	f = w.bind(page, key, func() string {
 		for _, o := range opts {
 			if o.label == s.Selected {
 				return o.value
 			}
 		}
 		return v
-	}, nil).obj = s
+	}, nil)
+	v = cur.Get(f.key)
+	for _, o := range opts {
+		if o.value == v {
+			s.SetSelected(o.label)
+		}
+	}
+	s.OnChanged = func(string) { w.replaced(f) }
+	f.obj = s
 	return s
 }
 
@@ -229,6 +303,7 @@ func pairs(vals ...string) []struct{ value, label string } {
 func (w *SettingsWindow) schedulerPage(cur *settings.Settings) fyne.CanvasObject {
 	p := pageScheduler
 	mode := w.choice(p, "scheduler.mode", cur, schedulerModes)
+	modeChanged := mode.OnChanged
 	_, at := w.entry(p, "scheduler.time", cur, "HH:MM")
 	day := w.choice(p, "scheduler.weekday", cur, weekdayNames)
 	_, monthday := w.entry(p, "scheduler.monthday", cur, "1 to 31")
@@ -242,13 +317,7 @@ func (w *SettingsWindow) schedulerPage(cur *settings.Settings) fyne.CanvasObject
 	}
 	weekdays := widget.NewCheckGroup(dayLabels, nil)
 	weekdays.Horizontal = true
-	chosen, _ := cur.Get("scheduler.custom.weekdays")
-	for _, d := range weekdayNames {
-		if slices.Contains(strings.Split(chosen, ","), d.value) {
-			weekdays.Selected = append(weekdays.Selected, d.label)
-		}
-	}
-	w.bind(p, "scheduler.custom.weekdays", func() string {
+	wf := w.bind(p, "scheduler.custom.weekdays", func() string {
 		var out []string
 		for _, d := range weekdayNames {
 			if slices.Contains(weekdays.Selected, d.label) {
@@ -257,13 +326,20 @@ func (w *SettingsWindow) schedulerPage(cur *settings.Settings) fyne.CanvasObject
 		}
 		return strings.Join(out, ",")
 	}, nil)
+	chosen := cur.Get(wf.key)
+	for _, d := range weekdayNames {
+		if slices.Contains(strings.Split(chosen, ","), d.value) {
+			weekdays.Selected = append(weekdays.Selected, d.label)
+		}
+	}
+	weekdays.OnChanged = func([]string) { w.replaced(wf) }
 	_, weeksAt := w.entry(p, "scheduler.custom.weeksTime", cur, "HH:MM")
 	_, months := w.entry(p, "scheduler.custom.months", cur, "0 = off")
 	_, monthsDay := w.entry(p, "scheduler.custom.monthday", cur, "1 to 31")
 	_, monthsAt := w.entry(p, "scheduler.custom.monthsTime", cur, "HH:MM")
 	tray := w.checkbox(p, "app.runInTray", "Keep running in the system tray when the window is closed, so that scheduled backups happen", cur)
 
-	form := widget.NewForm(widget.NewFormItem("Automatic backup", mode))
+	form := widget.NewForm(widget.NewFormItem("Automatic backup", w.at("scheduler.mode", mode)))
 	row := func(label, key string, obj fyne.CanvasObject, modes ...string) {
 		c := container.NewBorder(nil, nil, widget.NewLabel(label), nil, obj)
 		form.Append("", c)
@@ -273,13 +349,13 @@ func (w *SettingsWindow) schedulerPage(cur *settings.Settings) fyne.CanvasObject
 		}
 	}
 	row("At", "scheduler.time", at, "daily", "weekly", "monthly")
-	row("On", "scheduler.weekday", day, "weekly")
+	row("On", "scheduler.weekday", w.at("scheduler.weekday", day), "weekly")
 	row("On day", "scheduler.monthday", monthday, "monthly")
 	row("Every ... hour(s)", "scheduler.custom.hours", hours, "custom")
 	row("Every ... day(s)", "scheduler.custom.days", days, "custom")
 	row("  at", "scheduler.custom.daysTime", daysAt, "custom")
 	row("Every ... week(s)", "scheduler.custom.weeks", weeks, "custom")
-	row("  on", "scheduler.custom.weekdays", weekdays, "custom")
+	row("  on", "scheduler.custom.weekdays", w.at("scheduler.custom.weekdays", weekdays), "custom")
 	row("  at", "scheduler.custom.weeksTime", weeksAt, "custom")
 	row("Every ... month(s)", "scheduler.custom.months", months, "custom")
 	row("  on day", "scheduler.custom.monthday", monthsDay, "custom")
@@ -293,8 +369,11 @@ func (w *SettingsWindow) schedulerPage(cur *settings.Settings) fyne.CanvasObject
 		"Day 31 means the last day of shorter months.")
 	note.Wrapping = fyne.TextWrapWord
 	w.showMode(mode.Selected)
-	mode.OnChanged = w.showMode
-	return container.NewVBox(form, w.sched, note, widget.NewSeparator(), tray)
+	mode.OnChanged = func(label string) {
+		modeChanged(label)
+		w.showMode(label)
+	}
+	return container.NewVBox(form, w.sched, note, widget.NewSeparator(), w.at("app.runInTray", tray))
 }
 
 // showMode shows the rows the scheduler mode uses, and any row whose value is invalid (OK
@@ -330,23 +409,7 @@ func (w *SettingsWindow) configurationPage(cur *settings.Settings) fyne.CanvasOb
 	p := pageConfiguration
 	data := w.checkbox(p, "content.data", "Data file", cur)
 	structure := w.checkbox(p, "content.structure", "Structure file", cur)
-	w.attachments, _ = cur.List("content.attachments")
-	w.attachList = widget.NewList(func() int { return len(w.attachments) },
-		func() fyne.CanvasObject {
-			l := widget.NewLabel("")
-			l.Truncation = fyne.TextTruncateEllipsis
-			return l
-		},
-		func(i widget.ListItemID, o fyne.CanvasObject) { o.(*widget.Label).SetText(w.attachments[i]) })
-	w.attachList.OnSelected = func(i widget.ListItemID) { w.attachSel = i; w.attachDel.Enable() }
-	w.attachList.OnUnselected = func(widget.ListItemID) { w.attachSel = -1; w.attachDel.Disable() }
-	w.bind(p, "content.attachments", func() string { return strings.Join(w.attachments, "\n") }, nil)
-	addFile := widget.NewButton("Add file...", func() { w.addAttachment(false) })
-	addFolder := widget.NewButton("Add folder...", func() { w.addAttachment(true) })
-	w.attachDel = widget.NewButton("Delete", w.DeleteAttachment)
-	w.attachDel.Disable()
-	attach := container.NewBorder(nil, container.NewHBox(addFile, addFolder, w.attachDel), nil, nil, w.attachList)
-	listBox := container.NewGridWrap(fyne.NewSize(700, 150), attach)
+	listBox := w.attachmentsBox(p, cur)
 
 	var destBox fyne.CanvasObject
 	w.dest, destBox = w.entry(p, "destination", cur, filepath.Join(filepath.Dir(w.db.Dir()), w.db.Name()+" Backups"))
@@ -368,50 +431,124 @@ func (w *SettingsWindow) configurationPage(cur *settings.Settings) fyne.CanvasOb
 	}
 	choose := widget.NewButton("Choose...", w.chooseDestination)
 
-	w.logCheck = widget.NewCheck("Use Log", w.logChanged)
+	return container.NewVBox(
+		widget.NewLabelWithStyle("Content", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		w.at("content.data", data), w.at("content.structure", structure),
+		widget.NewLabel("Attachments (files and folders copied into each backup):"), listBox,
+		widget.NewSeparator(),
+		widget.NewLabelWithStyle("Backup file destination", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		container.NewBorder(nil, nil, nil, choose, destBox), w.destSpace,
+		widget.NewSeparator(),
+		widget.NewLabelWithStyle("Log management", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		w.logBox(p, cur),
+	)
+}
+
+// attachmentsBox is the list of attachments with Add file..., Add folder... and Delete. It
+// lists the file's values as they are, one that is not valid included, with its error below:
+// deleting it is the way to be rid of it.
+func (w *SettingsWindow) attachmentsBox(p string, cur *settings.Settings) fyne.CanvasObject {
+	f := w.bind(p, "content.attachments", func() string { return strings.Join(w.attachments, "\n") }, nil)
+	w.attachments, _ = cur.Raw(f.key)
+	f.valid = func() string { return w.badAttachments(f.key) }
+	w.attachList = widget.NewList(func() int { return len(w.attachments) },
+		func() fyne.CanvasObject {
+			l := widget.NewLabel("")
+			l.Truncation = fyne.TextTruncateEllipsis
+			return l
+		},
+		func(i widget.ListItemID, o fyne.CanvasObject) { o.(*widget.Label).SetText(w.attachments[i]) })
+	w.attachList.OnSelected = func(i widget.ListItemID) { w.attachSel = i; w.attachDel.Enable() }
+	w.attachList.OnUnselected = func(widget.ListItemID) { w.attachSel = -1; w.attachDel.Disable() }
+	addFile := widget.NewButton("Add file...", func() { w.addAttachment(false) })
+	addFolder := widget.NewButton("Add folder...", func() { w.addAttachment(true) })
+	w.attachDel = widget.NewButton("Delete", w.DeleteAttachment)
+	w.attachDel.Disable()
+	attach := container.NewBorder(nil, container.NewHBox(addFile, addFolder, w.attachDel), nil, nil, w.attachList)
+	return container.NewVBox(container.NewGridWrap(fyne.NewSize(700, 150), attach), f.err)
+}
+
+// badAttachments says which attachments listed are not valid, and how to be rid of them.
+func (w *SettingsWindow) badAttachments(k settings.Key) string {
+	var bad []string
+	for _, a := range w.attachments {
+		if k.Check(a) == nil {
+			continue
+		}
+		where := ""
+		for _, p := range w.problems[k.Name] {
+			if p.Value == a {
+				where = fmt.Sprintf(" (line %d of the settings file)", p.Line)
+			}
+		}
+		bad = append(bad, fmt.Sprintf("%q%s", a, where))
+	}
+	if len(bad) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("Not %s: %s. Select it in the list and click Delete.", k.Want, strings.Join(bad, ", "))
+}
+
+// logBox is the log management: the Use Log check, New Log File and the log's state. While a
+// log key holds a bad value in the file, the database is open read-only and the log cannot be
+// turned on or off: the check then says whether the database keeps a log and a field where it
+// is (both saved by OK), since neither can be guessed.
+func (w *SettingsWindow) logBox(p string, cur *settings.Settings) fyne.CanvasObject {
+	w.logCheck = widget.NewCheck("Use Log", nil)
 	w.logState = widget.NewLabel("")
 	w.logState.Wrapping = fyne.TextWrapWord
 	advice := widget.NewLabel("Put the log file on another disk than the data file: if one disk fails, the other still " +
 		"holds what is needed to rebuild the data.")
 	advice.Wrapping = fyne.TextWrapWord
 	newLog := widget.NewButton("New Log File", w.newLogFile)
+	box := container.NewVBox(container.NewHBox(w.logCheck, newLog))
+	if w.logFixing() {
+		use := w.bind(p, "log.use", func() string { return fmt.Sprint(w.logCheck.Checked) }, nil)
+		use.obj = w.logCheck
+		w.logCheck.SetChecked(cur.Get(use.key) == "true")
+		e, pathBox := w.entry(p, "log.path", cur, "Data/data.journal")
+		choose := widget.NewButton("Choose...", func() { w.chooseLogFile(e) })
+		box.Add(use.err)
+		box.Add(widget.NewForm(widget.NewFormItem("Log file", container.NewBorder(nil, nil, nil, choose, pathBox))))
+		newLog.Disable()
+	}
+	w.logCheck.OnChanged = w.logChanged
 	w.showLog()
+	box.Add(w.logState)
+	box.Add(advice)
+	return box
+}
 
-	return container.NewVBox(
-		widget.NewLabelWithStyle("Content", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
-		data, structure, widget.NewLabel("Attachments (files and folders copied into each backup):"), listBox,
-		widget.NewSeparator(),
-		widget.NewLabelWithStyle("Backup file destination", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
-		container.NewBorder(nil, nil, nil, choose, destBox), w.destSpace,
-		widget.NewSeparator(),
-		widget.NewLabelWithStyle("Log management", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
-		container.NewHBox(w.logCheck, newLog), w.logState, advice,
-	)
+// logFixing reports whether a log key held a bad value in the file when the window opened.
+func (w *SettingsWindow) logFixing() bool {
+	return slices.ContainsFunc(settings.LogKeys, func(k string) bool { return len(w.problems[k]) > 0 })
+}
+
+// chooseLogFile asks where the log file of the database is, for its field (see logBox).
+func (w *SettingsWindow) chooseLogFile(e *widget.Entry) {
+	start := w.db.Dir()
+	background(func() {
+		path, err := w.opts.Chooser.OpenFile("Where is the log file of this database?", start,
+			dialogs.Filter{Desc: "Log files", Extensions: []string{"journal"}})
+		do(func() {
+			if err == nil {
+				e.SetText(path)
+			} else if dialogFailed(err) {
+				alert(err, w.Window)
+			}
+			w.opts.Updated()
+		})
+	})
 }
 
 func (w *SettingsWindow) backupRestorePage(cur *settings.Settings) fyne.CanvasObject {
 	p := pageBackupRestore
 	keep := w.checkbox(p, "keep.enabled", "Keep only the last", cur)
 	_, keepCount := w.entry(p, "keep.count", cur, "1 to 9999")
-	deleteOldest := widget.NewRadioGroup([]string{"before the backup", "after the backup"}, nil)
+	deleteOldest := w.radio(p, "keep.deleteOldest", cur, pairs("before", "before the backup", "after", "after the backup"))
 	deleteOldest.Horizontal = true
-	deleteOldest.Required = true
-	deleteOldest.SetSelected(cur.String("keep.deleteOldest") + " the backup")
-	w.bind(p, "keep.deleteOldest", func() string { return strings.TrimSuffix(deleteOldest.Selected, " the backup") }, nil)
 	onlyModified := w.checkbox(p, "backupOnlyIfModified", "Backup only if the data file has been modified", cur)
-	failure := widget.NewRadioGroup([]string{"Retry at the next scheduled time", "Retry after"}, nil)
-	failure.Required = true
-	if cur.String("failure.mode") == "retry" {
-		failure.SetSelected("Retry after")
-	} else {
-		failure.SetSelected("Retry at the next scheduled time")
-	}
-	w.bind(p, "failure.mode", func() string {
-		if failure.Selected == "Retry after" {
-			return "retry"
-		}
-		return "nextScheduled"
-	}, nil)
+	failure := w.radio(p, "failure.mode", cur, pairs("nextScheduled", "Retry at the next scheduled time", "retry", "Retry after"))
 	_, retryAfter := w.entry(p, "failure.retryAfter", cur, "30s, 10m, 1h")
 	maxOn := w.checkbox(p, "failure.maxAttemptsEnabled", "Cancel the operation after", cur)
 	_, maxN := w.entry(p, "failure.maxAttempts", cur, "1 to 99")
@@ -430,30 +567,59 @@ func (w *SettingsWindow) backupRestorePage(cur *settings.Settings) fyne.CanvasOb
 	autoIntegrate := w.checkbox(p, "restore.autoIntegrateLog", "Integrate last log file if database is incomplete", cur)
 
 	general := widget.NewForm(
-		widget.NewFormItem("", container.NewBorder(nil, nil, keep, widget.NewLabel("backup file(s)"), keepCount)),
-		widget.NewFormItem("Delete oldest", deleteOldest),
-		widget.NewFormItem("", onlyModified),
-		widget.NewFormItem("If backup fails", failure),
+		widget.NewFormItem("", w.at("keep.enabled", container.NewBorder(nil, nil, keep, widget.NewLabel("backup file(s)"), keepCount))),
+		widget.NewFormItem("Delete oldest", w.at("keep.deleteOldest", deleteOldest)),
+		widget.NewFormItem("", w.at("backupOnlyIfModified", onlyModified)),
+		widget.NewFormItem("If backup fails", w.at("failure.mode", failure)),
 		widget.NewFormItem("  retry after", retryAfter),
-		widget.NewFormItem("", container.NewBorder(nil, nil, maxOn, widget.NewLabel("attempts"), maxN)),
-		widget.NewFormItem("", verbose),
+		widget.NewFormItem("", w.at("failure.maxAttemptsEnabled", container.NewBorder(nil, nil, maxOn, widget.NewLabel("attempts"), maxN))),
+		widget.NewFormItem("", w.at("journal.verbose", verbose)),
 		widget.NewFormItem("Before backup", onStart),
 		widget.NewFormItem("After backup", onEnd),
 	)
 	archive := widget.NewForm(
 		widget.NewFormItem("Segment size (MB)", segment),
-		widget.NewFormItem("Compression", compression),
-		widget.NewFormItem("Redundancy", redundancy),
-		widget.NewFormItem("Interlacing", interlacing),
-		widget.NewFormItem("", verify),
+		widget.NewFormItem("Compression", w.at("archive.compression", compression)),
+		widget.NewFormItem("Redundancy", w.at("archive.redundancy", redundancy)),
+		widget.NewFormItem("Interlacing", w.at("archive.interlacing", interlacing)),
+		widget.NewFormItem("", w.at("archive.verify", verify)),
 	)
 	return container.NewVBox(
 		widget.NewLabelWithStyle("General settings", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), general,
 		widget.NewSeparator(),
 		widget.NewLabelWithStyle("Archive", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), archive,
 		widget.NewSeparator(),
-		widget.NewLabelWithStyle("Automatic restore", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), autoRestore, autoIntegrate,
+		widget.NewLabelWithStyle("Automatic restore", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		w.at("restore.autoRestoreIfDamaged", autoRestore), w.at("restore.autoIntegrateLog", autoIntegrate),
 	)
+}
+
+// radio is a radio group of key, one choice required; labels[i] shows values[i]; its error is
+// shown with at.
+func (w *SettingsWindow) radio(page, key string, cur *settings.Settings, opts []struct{ value, label string }) *widget.RadioGroup {
+	var labels []string
+	for _, o := range opts {
+		labels = append(labels, o.label)
+	}
+	r := widget.NewRadioGroup(labels, nil)
+	r.Required = true
+	f := w.bind(page, key, func() string {
+		for _, o := range opts {
+			if o.label == r.Selected {
+				return o.value
+			}
+		}
+		return ""
+	}, nil)
+	v := cur.Get(f.key)
+	for _, o := range opts {
+		if o.value == v {
+			r.SetSelected(o.label)
+		}
+	}
+	r.OnChanged = func(string) { w.replaced(f) }
+	f.obj = r
+	return r
 }
 
 func (w *SettingsWindow) fieldOf(key string) *settingField {
@@ -532,6 +698,7 @@ func (w *SettingsWindow) addAttachment(folder bool) {
 					w.attachments = append(w.attachments, path)
 					w.attachList.Refresh()
 				}
+				w.check(w.fieldOf("content.attachments"))
 			case dialogFailed(err):
 				alert(err, w.Window)
 			}
@@ -553,6 +720,7 @@ func (w *SettingsWindow) DeleteAttachment() {
 	w.attachSel = -1
 	w.attachDel.Disable()
 	w.attachList.Refresh()
+	w.check(w.fieldOf("content.attachments"))
 }
 
 // Save checks every field and saves the settings if all are valid (OK); otherwise it shows
@@ -619,10 +787,12 @@ func (w *SettingsWindow) Save() {
 	// Written off the Fyne thread: the file is synced, and the database's lock may be busy.
 	w.ok.Disable()
 	background(func() {
-		// The log keys are the database's own: the log dialogs changed them already.
-		cur := w.db.Settings()
-		next.Set("log.use", cur.String("log.use"))
-		next.Set("log.path", cur.String("log.path"))
+		// The log keys are the database's own: the log dialogs changed them already, as the
+		// file holds them (a bad value too). Only while one of them is bad does the window
+		// replace them (logBox).
+		if !w.logFixing() {
+			next.CopyKeys(w.db.Settings(), settings.LogKeys...)
+		}
 		err := w.db.UpdateSettings(next)
 		do(func() {
 			w.ok.Enable()

@@ -136,12 +136,12 @@ func TestSettingsValidationOnEveryPage(t *testing.T) {
 		if key == "scheduler.custom.days" {
 			v = "0"
 		}
-		if got := s.String(key); got != v {
+		if got := s.Get(sw.fieldOf(key).key); got != v {
 			t.Errorf("%s = %q after OK, want %q", key, got, v)
 		}
 	}
-	if s.String("scheduler.mode") != "custom" {
-		t.Errorf("scheduler.mode = %q", s.String("scheduler.mode"))
+	if m := db.Values().Scheduler.Mode; m != settings.ModeCustom {
+		t.Errorf("scheduler.mode = %q", m)
 	}
 	if sw.Summary() != "" {
 		t.Errorf("summary after a good OK: %q", sw.Summary())
@@ -213,12 +213,12 @@ func TestSettingsAttachmentsAndDestination(t *testing.T) {
 		test.Tap(sw.ok)
 	})
 	waitFor(t, w, "the settings saved", func() bool { return sw.closed })
-	s := db.Settings()
-	if got, _ := s.List("content.attachments"); !slices.Equal(got, []string{folder}) {
+	v := db.Values()
+	if got := v.Content.Attachments; !slices.Equal(got, []string{folder}) {
 		t.Errorf("saved attachments %q, want the folder only", got)
 	}
-	if s.String("destination") != dest {
-		t.Errorf("saved destination %q", s.String("destination"))
+	if v.Destination != dest {
+		t.Errorf("saved destination %q", v.Destination)
 	}
 	if backup.Destination(db) != dest {
 		t.Errorf("backups go to %q", backup.Destination(db))
@@ -343,7 +343,7 @@ func TestUseLogOffStopAndCancel(t *testing.T) {
 	if st := db.LogStatus(); st.Open || st.Use {
 		t.Fatalf("log status %+v", st)
 	}
-	if db.Settings().Bool("log.use") {
+	if db.Values().Log.Use {
 		t.Fatal("log.use still true in the settings")
 	}
 }
@@ -367,7 +367,7 @@ func TestSettingsWindowBindsEveryKey(t *testing.T) {
 	waitFor(t, newWatcher(), "the settings saved", func() bool { return sw.closed })
 	after := db.Settings()
 	for _, k := range settings.Keys {
-		if b, a := before.String(k.Name), after.String(k.Name); a != b {
+		if b, a := before.Get(k), after.Get(k); a != b {
 			t.Errorf("%s went from %q to %q by an OK without change", k.Name, b, a)
 		}
 	}

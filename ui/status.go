@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -49,9 +50,10 @@ func statusLine(db *engine.DB, now time.Time, sched *backup.SchedulerStatus) str
 	}
 	parts = append(parts, last)
 	next := "Next backup: not scheduled"
-	switch sc, err := settings.ScheduleOf(db.Settings()); {
-	case err != nil:
-		next = "Next backup: the schedule in the settings is invalid"
+	v := db.Values()
+	switch sc := v.Schedule; {
+	case v.ScheduleErr != nil:
+		next = "Next backup: none, " + scheduleProblem(v.ScheduleErr)
 	case sched != nil && sched.Disabled:
 		next = "Next backup: automatic backups off (1401)"
 	case sched != nil:
@@ -68,4 +70,15 @@ func statusLine(db *engine.DB, now time.Time, sched *backup.SchedulerStatus) str
 	}
 	parts = append(parts, next)
 	return strings.Join(parts, "   ·   ")
+}
+
+// scheduleProblem says why the settings schedule no backup, and where to fix it: a value the
+// scheduler needs that is not valid (its key, line and fix), or a schedule that does not hold
+// together (which keys to change).
+func scheduleProblem(err error) string {
+	text := strings.TrimPrefix(err.Error(), "settings: ")
+	if errors.Is(err, settings.ErrSchedule) {
+		text += "; change it in File > Database Settings..., page Scheduler"
+	}
+	return fmt.Sprintf("error %d: %s", engine.CodeBadSetting, text)
 }

@@ -14,7 +14,7 @@ import (
 func (d *Desktop) applyTray() {
 	on := false
 	if db := d.DB(); db != nil {
-		on = db.Settings().Bool("app.runInTray")
+		on = db.Values().App.RunInTray
 	}
 	if d.tray == nil {
 		d.tray, _ = d.App.(desktop.App)

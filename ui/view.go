@@ -44,6 +44,7 @@ type databaseView struct {
 	bannerText   *widget.Label
 	bannerButton *widget.Button
 	bannerKind   bannerKind
+	readOnlyFor  error // why the database was opened read-only (Config.ReadOnlyFor)
 
 	// The scheduled backup running, shown in the status bar (not a modal): its bar, its
 	// words and a Stop.
@@ -63,7 +64,8 @@ func newDatabaseView(m *MainWindow, cfg Config, path, status *widget.Label) *dat
 		updated = func() {}
 	}
 	db := cfg.DB
-	v := &databaseView{m: m, db: db, browser: NewBrowser(db), status: status, updated: updated, every: cfg.StatusEvery, stop: make(chan struct{})}
+	v := &databaseView{m: m, db: db, browser: NewBrowser(db), status: status, updated: updated, every: cfg.StatusEvery, stop: make(chan struct{}),
+		readOnlyFor: cfg.ReadOnlyFor}
 	v.browser.OnLoaded = updated
 	v.browser.SetWindow(m.Window)
 	v.browser.chooser = m.chooser
@@ -191,17 +193,22 @@ func (v *databaseView) closeAndWait() {
 type bannerKind int
 
 const (
-	bannerNone       bannerKind = iota
-	bannerLogFailed             // 1274: make a backup
-	bannerIncomplete            // operations of the log left out: integrate them
-	bannerAutoOff               // 1401: back up now
+	bannerNone        bannerKind = iota
+	bannerLogFailed              // 1274: make a backup
+	bannerIncomplete             // operations of the log left out: integrate them
+	bannerAutoOff                // 1401: back up now
+	bannerBadSettings            // 2009: read-only until Database Settings... fixes the settings
 )
 
 // bannerFor is the warning the window shows for the state of db and of its scheduler, with the
 // button's label ("" for none).
-func bannerFor(db *engine.DB, sched *backup.SchedulerStatus) (bannerKind, string, string) {
+func bannerFor(db *engine.DB, sched *backup.SchedulerStatus, readOnlyFor error) (bannerKind, string, string) {
 	st := db.LogStatus()
 	switch {
+	case readOnlyFor != nil:
+		return bannerBadSettings, fmt.Sprintf("The database is open read-only (error %d): its settings file holds a value Holdfast cannot go by "+
+			"where the log file is or what opening may do on its own. Reading goes on. Fix it in Database Settings... (shown in red there), "+
+			"then OK: the database opens again for writing.", engine.CodeBadSetting), "Database Settings..."
 	case st.Failed != nil:
 		return bannerLogFailed, fmt.Sprintf("The log file %s is unavailable (error 1274): writes are refused, reading goes on. "+
 			"Once its disk is back, make a backup: it starts a new log and writing resumes.", st.Path), "Back up now"
@@ -225,6 +232,8 @@ func (v *databaseView) bannerPressed() {
 		}
 	case bannerIncomplete:
 		v.m.integrate()
+	case bannerBadSettings:
+		v.m.OpenSettings()
 	}
 }
 
@@ -242,7 +251,7 @@ func (v *databaseView) refreshStatus() {
 	background(func() {
 		ss := v.schedStatus()
 		line := statusLine(v.db, time.Now(), ss)
-		kind, text, button := bannerFor(v.db, ss)
+		kind, text, button := bannerFor(v.db, ss, v.readOnlyFor)
 		do(func() {
 			v.status.SetText(line)
 			if kind != v.bannerKind || text != v.bannerText.Text {
