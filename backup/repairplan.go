@@ -134,8 +134,8 @@ func repairCandidates(dests []string, name, id string) (cands []repairCandidate,
 			for _, f := range e.Files {
 				dests = append(dests, filepath.Dir(f.Path))
 			}
-			if e.Kind != "backup" || e.Status == StatusFailed {
-				continue
+			if e.Kind != "backup" || e.Status == StatusFailed || abandoned(hist, &e) {
+				continue // (abandoned: its data holds what a rollback undid, not what is now)
 			}
 			if a := archiveIn(&e, d, name); a != "" && !seenArchive[a] {
 				seenArchive[a] = true

@@ -244,3 +244,39 @@ func TestRestoreAndRepairAfterRollback(t *testing.T) {
 	}
 	sameContents(t, "backup 1 after both rollbacks and a backup", contents(t, openRestored(t, rr.Dir)), atPoint)
 }
+
+// A rollback to before the last backup: that backup holds what was undone, so the repair of a
+// damaged data file does not start from it but from the one before the rollback point, and
+// gives the rolled-back data with what came after.
+func TestRepairAfterRollbackBeforeTheLastBackup(t *testing.T) {
+	db, st, _, ops := shopWithThreeBackups(t)
+	dir := db.Dir()
+	db.Close()
+	to := ops["delete 12"] - 1 // between backups 2 and 3: backup 3 holds the undone deletion
+	res, err := Rollback(context.Background(), dir, to)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := st.upTo(to)
+	rdb := reopen(t, dir)
+	add(t, rdb.NewProcess(""), 900)
+	want[900] = "x"
+	rdb.Close()
+	data := filepath.Join(dir, "Data", "Shop.4DD")
+	f, _ := os.OpenFile(data, os.O_RDWR, 0)
+	f.WriteAt(make([]byte, 16<<10), 0)
+	f.Close()
+	rep, err := Repair(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Backup != res.Backup {
+		t.Errorf("repaired from backup %d, want %d (backup 3 holds what the rollback undid)", rep.Backup, res.Backup)
+	}
+	rdb = reopen(t, dir)
+	got := contents(t, rdb)
+	sameContents(t, "repaired after a rollback before the last backup", got, want)
+	if _, ok := got[12]; !ok {
+		t.Error("the deletion the rollback undid came back with the repair")
+	}
+}
