@@ -99,3 +99,22 @@ func TestVerifySaysWhatRedundancyRepaired(t *testing.T) {
 		t.Fatalf("restore of an archive with bytes appended: exit %d, %q", code, stderr)
 	}
 }
+
+// holdfast settings says what is wrong with the settings file: one that cannot be read is 2019,
+// not 2013 (not a database); a database without one reads the defaults.
+func TestSettingsCommandReadErrors(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "Shop")
+	if _, stderr, code := holdfast(t, "", "create", dir); code != 0 {
+		t.Fatal(stderr)
+	}
+	set := filepath.Join(dir, "Data", "Settings", "Backup.4DSettings")
+	os.Remove(set)
+	if out, stderr, code := holdfast(t, "", "settings", dir, "get", "keep.count"); code != 0 || strings.TrimSpace(out) != "keep.count = 3" {
+		t.Fatalf("settings get without a settings file: exit %d, %q %q", code, out, stderr)
+	}
+	os.Mkdir(set, 0o700)
+	_, stderr, code := holdfast(t, "", "settings", dir, "get")
+	wantFail(t, code, stderr, "error 2019")
+	_, stderr, code = holdfast(t, "", "settings", t.TempDir(), "get")
+	wantFail(t, code, stderr, "error 2013")
+}

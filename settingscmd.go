@@ -91,12 +91,18 @@ func runSettings(args []string, stdout, stderr io.Writer) error {
 	}
 	path := filepath.Join(args[0], settings.FileName)
 	data, err := os.ReadFile(path)
-	if err != nil {
-		return &engine.Error{Code: engine.CodeNotDatabase, Op: "read settings", Path: path, Err: err}
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		if _, cerr := os.Stat(filepath.Join(args[0], engine.CatalogFile)); cerr != nil {
+			return &engine.Error{Code: engine.CodeNotDatabase, Op: "read settings", Path: args[0]}
+		}
+		data, err = settings.New().Marshal(), nil // a database without the file: the defaults
+	case err != nil:
+		return engine.SettingsError(path, err)
 	}
 	s, err := settings.Parse(data)
 	if err != nil {
-		return &engine.Error{Code: engine.CodeBadSetting, Op: "read settings", Path: path, Err: err}
+		return engine.SettingsError(path, err)
 	}
 	rest := args[1:]
 	if len(rest) == 0 || rest[0] == "get" {
