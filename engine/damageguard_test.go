@@ -50,3 +50,32 @@ func TestDamagedLogMarkIsDataDamage(t *testing.T) {
 	_, err := Open(dir, Options{})
 	wantCode(t, err, CodeDamaged)
 }
+
+// A damaged record of the operations the data file holds (applied, last change) is damage of
+// the data file (1433): read as it is, it would make the open skip operations of the log, or
+// refuse a sound log as cut short.
+func TestDamagedProgressIsDataDamage(t *testing.T) {
+	for _, k := range [][]byte{keyApplied, keyLastChange} {
+		dir, _ := filled(t, 300)
+		path := dataPath(dir, "Base")
+		b, _ := os.ReadFile(path)
+		n := 0
+		for off := 0; ; {
+			i := bytes.Index(b[off:], k)
+			if i < 0 {
+				break
+			}
+			if end := off + i + len(k) + 8; end <= len(b) {
+				b[end-4] ^= 0x08
+				n++
+			}
+			off += i + len(k)
+		}
+		if n == 0 {
+			t.Fatalf("no %s in the data file", k)
+		}
+		os.WriteFile(path, b, 0o600)
+		_, err := Open(dir, Options{})
+		wantCode(t, err, CodeDamaged)
+	}
+}

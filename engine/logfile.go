@@ -139,7 +139,7 @@ func (db *DB) catchUp(path string, lastOp uint64) error {
 // advanceApplied records that the data file is complete up to op.
 func (db *DB) advanceApplied(op uint64) error {
 	err := db.bolt.Update(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketMeta).Put(keyApplied, u64(op))
+		return putProgress(tx.Bucket(bucketMeta), op, db.lastChange)
 	})
 	if err != nil {
 		return &Error{Code: CodeDataIO, Op: "write data file", Path: dataPath(db.dir, db.name), Err: err}

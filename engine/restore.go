@@ -146,11 +146,7 @@ func OpenRestored(dir string, r Restored, opts Options) (*DB, RestoreReport, err
 	rep.Reached = db.ckptOp
 	if r.ContinueAfter > db.ckptOp {
 		err := bdb.Update(func(tx *bolt.Tx) error {
-			m := tx.Bucket(bucketMeta)
-			if err := m.Put(keyApplied, u64(r.ContinueAfter)); err != nil {
-				return err
-			}
-			return m.Put(keyLastChange, u64(r.ContinueAfter))
+			return putProgress(tx.Bucket(bucketMeta), r.ContinueAfter, r.ContinueAfter)
 		})
 		if err != nil {
 			return fail(&Error{Code: CodeDataIO, Op: "write data file", Path: dataPath(db.dir, db.name), Err: err})

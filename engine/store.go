@@ -84,6 +84,9 @@ func (db *DB) loadMeta() (err error) {
 		copy(db.id[:], m[string(keyID)])
 		db.ckptOp = metaU64(m, string(keyApplied))
 		db.lastChange = metaU64(m, string(keyLastChange))
+		if sum, ok := m[string(keyProgressSum)]; ok && !bytes.Equal(sum, counterSum(db.ckptOp, db.lastChange)) {
+			return errors.New("the operations it holds (applied, last change) are damaged (checksum)")
+		}
 		db.catMu.RLock()
 		defer db.catMu.RUnlock()
 		for _, t := range db.cat.Tables {
@@ -149,10 +152,7 @@ func writeEntries(tx *bolt.Tx, tables map[string]map[string]entry) (err error) {
 // writeCounters stores the applied operation and the per-table counters within tx.
 func writeCounters(tx *bolt.Tx, applied, lastChange uint64, seq map[string]uint64, counts map[string]int64) error {
 	m := tx.Bucket(bucketMeta)
-	if err := m.Put(keyApplied, u64(applied)); err != nil {
-		return err
-	}
-	if err := m.Put(keyLastChange, u64(lastChange)); err != nil {
+	if err := putProgress(m, applied, lastChange); err != nil {
 		return err
 	}
 	for t, s := range seq {
@@ -202,3 +202,19 @@ func (db *DB) loadDiskMax(tx *bolt.Tx) error {
 
 // beyondEveryKey sorts after every key (a key starts with its first value's kind byte).
 const beyondEveryKey = "\xff\xff\xff\xff\xff\xff\xff\xff"
+
+// keyProgressSum is the checksum of applied and lastChange (see counterSum): a damaged one of
+// them would make an open skip operations of the log (applied too high) or refuse a sound log
+// (lastChange too high). A data file without it (older) is not checked.
+var keyProgressSum = []byte("progressSum")
+
+// putProgress stores the applied operation and the last change with their checksum.
+func putProgress(m *bolt.Bucket, applied, lastChange uint64) error {
+	if err := m.Put(keyApplied, u64(applied)); err != nil {
+		return err
+	}
+	if err := m.Put(keyLastChange, u64(lastChange)); err != nil {
+		return err
+	}
+	return m.Put(keyProgressSum, counterSum(applied, lastChange))
+}
