@@ -111,11 +111,19 @@ func runVerify(args []string, stdout, stderr io.Writer) error {
 	}
 	dest := backup.Destination(db)
 	err = db.Check()
+	waiting := db.ClosedLogs()
 	db.Close()
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "ok: data file of %s\n", target)
+	// Not damage, but not whole either: said so that "ok" does not hide them.
+	for _, c := range waiting {
+		fmt.Fprintf(stderr, "warning: %s waits beside the log to be archived as a log backup; the next backup or new log file archives it (restores use it meanwhile)\n", c)
+	}
+	if n := backup.InterruptedBackup(target); n != 0 {
+		fmt.Fprintf(stderr, "warning: backup %d was interrupted before it was recorded; the next backup finishes or undoes it\n", n)
+	}
 	h, err := backup.LoadHistory(dest)
 	if err != nil {
 		return &engine.Error{Code: engine.CodeDestination, Op: "read history", Path: dest, Err: err}

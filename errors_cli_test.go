@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"holdfast/engine"
 )
 
 // Each error names what really happened: a database folder that cannot be made is not a data
@@ -117,4 +119,26 @@ func TestSettingsCommandReadErrors(t *testing.T) {
 	wantFail(t, code, stderr, "error 2019")
 	_, stderr, code = holdfast(t, "", "settings", t.TempDir(), "get")
 	wantFail(t, code, stderr, "error 2013")
+}
+
+// verify DB says what an interrupted backup or New Log File left to finish: a closed log
+// waiting to be archived (it said ok and nothing else).
+func TestVerifySaysWhatWaits(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "Shop")
+	if _, stderr, code := holdfast(t, "", "create", dir, "--demo"); code != 0 {
+		t.Fatal(stderr)
+	}
+	db, err := engine.Open(dir, engine.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed, err := db.NewLog() // closed, not archived: as a failure of the archiving leaves it
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, stderr, code := holdfast(t, "", "verify", dir)
+	if code != 0 || !strings.Contains(out, "ok: data file") || !strings.Contains(stderr, filepath.Base(closed)) {
+		t.Fatalf("verify with a closed log waiting: exit %d, %q %q", code, out, stderr)
+	}
 }

@@ -221,3 +221,13 @@ func undoPending(db *engine.DB, v settings.Values, p *pendingBackup, phist *Hist
 	note(db.Dir(), v.Journal.Verbose, true, "Backup %d had been interrupted before it was complete: its files were removed, and the database and its log are as before it.", p.Number)
 	return clearPending(db.Dir())
 }
+
+// InterruptedBackup returns the number of a backup of the database in dbDir that was
+// interrupted after its archive got its final name (0: none); the next backup finishes or
+// undoes it.
+func InterruptedBackup(dbDir string) uint32 {
+	if p := loadPending(dbDir); p != nil {
+		return p.Number
+	}
+	return 0
+}
