@@ -68,19 +68,20 @@ func (db *DB) readLogMark() (logMark, error) {
 	return logMark{firstOp: binary.BigEndian.Uint64(b), created: int64(binary.BigEndian.Uint64(b[8:])), durable: binary.BigEndian.Uint64(b[16:])}, nil
 }
 
-// checkLogEnd refuses a log that ends before what was already durable: before the data file's
-// last change, or, for the log the last checkpoint saw, before its durable mark then.
+// checkLogEnd refuses a log that ends before what was already durable in it: the durable end
+// the last checkpoint recorded for this very log (a checkpoint holds only operations that
+// were durable, so its mark is at least the last logged change it wrote). The data file's own
+// last change is not the measure: a write to a table outside the log, or the markers a repair
+// or a restore applied from a log of its own, are in the data file and in no log.
 func (db *DB) checkLogEnd(path string, info journal.AppendInfo) error {
-	// The last change, not the last operation applied: a repair or a restore applies the
-	// markers (open, close) of a log of its own, which the log opened now never held.
-	need, why := db.lastChange, "the data file already holds changes up to"
 	m, err := db.readLogMark()
 	if err != nil {
 		return err
 	}
-	if m.firstOp == info.Header.FirstOp && m.created == info.Header.Created.UnixNano() && m.durable > need {
-		need, why = m.durable, "operations up to it had been written to disk, up to"
+	if m.firstOp != info.Header.FirstOp || m.created != info.Header.Created.UnixNano() {
+		return nil // another log than the one the last checkpoint saw: nothing to measure by
 	}
+	need, why := m.durable, "operations up to it had been written to disk, up to"
 	if info.LastOp >= need || need < info.Header.FirstOp {
 		return nil
 	}
