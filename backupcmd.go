@@ -143,7 +143,7 @@ func runVerify(args []string, stdout, stderr io.Writer) error {
 	return errors.Join(errs...)
 }
 
-var laterSegment = regexp.MustCompile(`\[\d{4}-(\d{4})\]\.4BK$`)
+var laterSegment = regexp.MustCompile(`\[\d{4,}-(\d{4,})\]\.4BK$`)
 
 func verifyFile(path string, stdout io.Writer) error {
 	if m := laterSegment.FindStringSubmatch(path); m != nil && m[1] != "0001" {

@@ -110,7 +110,7 @@ func Run(ctx context.Context, db *engine.DB, opts Options) (*Result, error) {
 	}
 	status := StatusSuccess
 	switch {
-	case err != nil && res != nil && len(res.Missing) > 0:
+	case err != nil && res != nil && res.done && len(res.Missing) > 0:
 		status = StatusPartial
 	case err != nil && res != nil && res.done:
 		// Done (the log follows it), but a later step failed: the backup stands, and its
@@ -496,7 +496,7 @@ func (j *job) writeArchive(ctx context.Context, snap *engine.BackupSnapshot) (ou
 // closedLogPattern reads the backup number, and the segment number of a log New Log File
 // closed, in the name of a closed log waiting beside the log ("<log>.closed[NNNN]",
 // "<log>.closed[NNNN-SSSS]").
-var closedLogPattern = regexp.MustCompile(`\.closed\[(\d{4})(?:-(\d{4,}))?\]$`)
+var closedLogPattern = regexp.MustCompile(`\.closed\[(\d{4,})(?:-(\d{4,}))?\]$`)
 
 // archiveClosedLogs copies each closed log waiting beside the log to the destination as the
 // log backup numbered after the backup it follows (and, for a segment New Log File closed,

@@ -181,7 +181,7 @@ func (o *output) abort() {
 	}
 }
 
-var segmentPattern = regexp.MustCompile(`^(.*)\[(\d{4})-(\d{4})\]\.4BK$`)
+var segmentPattern = regexp.MustCompile(`^(.*)\[(\d{4,})-(\d{4,})\]\.4BK$`)
 
 // archiveFiles returns the files an archive is made of: the file itself, or all the segments of
 // its backup, in order. A gap in the segments is reported (1410 for the caller).

@@ -521,7 +521,7 @@ func extractOne(fsys journal.FS, archive, folder string, e Entry, f *zip.File, m
 
 // logBackupPattern reads a log backup's name: the database, the backup it follows, and the
 // segment number when New Log File closed it ("Name[NNNN].4BL", "Name[NNNN-SSSS].4BL").
-var logBackupPattern = regexp.MustCompile(`^(.*)\[(\d{4})(?:-(\d{4,}))?\]\.4BL$`)
+var logBackupPattern = regexp.MustCompile(`^(.*)\[(\d{4,})(?:-(\d{4,}))?\]\.4BL$`)
 
 // logsAfter are the log backups that follow one backup: the segments New Log File closed, by
 // segment number, and the one the next backup closed ("" while that backup is not made).

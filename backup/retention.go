@@ -10,7 +10,7 @@ import (
 	"strconv"
 )
 
-var numbered = regexp.MustCompile(`\[(\d{4})(?:-\d{4,})?\]\.(4BK|4BL)$`)
+var numbered = regexp.MustCompile(`\[(\d{4,})(?:-\d{4,})?\]\.(4BK|4BL)$`)
 
 // fileNumber reads the backup number in an archive's or log backup's name.
 func fileNumber(path string) (uint32, string, bool) {

@@ -1,0 +1,34 @@
+package backup
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// A partial backup (an attachment missing) whose log switch fails: its archive is removed, yet
+// the history records it as a partial backup.
+func TestPartialBackupWhoseSwitchFailed(t *testing.T) {
+	db := newDB(t)
+	add(t, db.NewProcess(""), 1)
+	if _, err := Run(context.Background(), db, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	att := filepath.Join(t.TempDir(), "att.txt")
+	os.WriteFile(att, []byte("a"), 0o600)
+	setAttachments(t, db, att)
+	os.Remove(att)
+	// Not a log of this database, under the closed log's name: left where it is, and the switch
+	// refuses (2012).
+	os.WriteFile(db.LogPath()+".closed[0001]", []byte("not a log"), 0o600)
+	Run(context.Background(), db, Options{})
+	h, _ := LoadHistory(Destination(db))
+	last := h.Operations[len(h.Operations)-1]
+	t.Logf("history: number %d status %s code %d files %v", last.Number, last.Status, last.ErrorCode, last.Files)
+	for _, f := range last.Files {
+		if _, err := os.Stat(f.Path); err != nil && last.Status != StatusFailed {
+			t.Errorf("the history records backup %d as %s with %s, which was removed", last.Number, last.Status, f.Path)
+		}
+	}
+}
