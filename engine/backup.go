@@ -373,17 +373,21 @@ func (db *DB) replaceFailedLog(s *BackupSnapshot) (string, error) {
 		db.log.Close()
 		db.log = nil
 	}
-	closed := ""
+	closed, whole := "", false
 	if h, recs, _, err := journal.ReadAll(db.fs, path); err == nil && h.DBID == db.id {
 		closed = db.closedLogPath(h.BackupNum)
 		if err := keepClosedCopy(db.fs, closed, h, recs, s.Op); err != nil {
 			closed = ""
 		}
+		whole = len(recs) == 0 || recs[len(recs)-1].Op <= s.Op
 	}
-	if closed != "" || !fileExists(path) {
-		os.Remove(path)
-	} else {
-		// Unreadable but there: keep it aside rather than delete it.
+	switch {
+	case !fileExists(path):
+	case closed != "" && whole:
+		os.Remove(path) // every record of it is in the closed copy
+	default:
+		// Unreadable, another database's, or holding records after the snapshot (refused
+		// writes, or a log that did not follow this data file): kept aside, never deleted.
 		os.Rename(path, fmt.Sprintf("%s.failed-%d", path, time.Now().Unix()))
 	}
 	db.nextOp = s.Op + 1 // operations numbered after the failure were never acknowledged
