@@ -46,9 +46,15 @@ func Rollback(ctx context.Context, dir string, to uint64) (*RollbackResult, erro
 	if err != nil {
 		return nil, err
 	}
-	st := db.LogStatus()
 	v := db.Values()
 	id, name, logPath, dest := db.ID(), db.Name(), v.Log.File(db.Dir()), v.DestinationFor(db.Dir())
+	// A backup interrupted before it was recorded is finished or undone first: the rollback
+	// rewrites the data file's last backup, by which that would be judged.
+	if err := resumeBeforeRollback(db, v, dest); err != nil {
+		db.Close()
+		return nil, err
+	}
+	st := db.LogStatus()
 	closeErr := db.Close()
 	switch {
 	case closeErr != nil:
@@ -320,4 +326,24 @@ func sameFile(a, b string) bool {
 	}
 	fb, err := os.Stat(b)
 	return err == nil && os.SameFile(fa, fb)
+}
+
+// resumeBeforeRollback finishes or undoes an interrupted backup of db (see resumeInterrupted).
+func resumeBeforeRollback(db *engine.DB, v settings.Values, dest string) error {
+	if InterruptedBackup(db.Dir()) == 0 && len(db.ClosedLogs()) == 0 {
+		return nil
+	}
+	release, err := claimBackup(db)
+	if err != nil {
+		return err
+	}
+	defer release()
+	if err := checkDestination(dest, v.Destination == ""); err != nil {
+		return err
+	}
+	hist, err := LoadHistory(dest)
+	if err != nil {
+		return &engine.Error{Code: engine.CodeDestination, Op: "read history", Path: dest, Err: err}
+	}
+	return resumeInterrupted(db, v, dest, hist)
 }
