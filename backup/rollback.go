@@ -156,7 +156,18 @@ func Rollback(ctx context.Context, dir string, to uint64) (*RollbackResult, erro
 		// Two rollbacks in one second: the first one's files keep their names.
 		res.OldData, res.OldLog = fmt.Sprintf("%s.before-rollback-%s-%d", data, stamp, i), fmt.Sprintf("%s.before-rollback-%s-%d", logPath, stamp, i)
 	}
+	// What the rollback undoes is recorded before the swap: a restore that did not know of it
+	// would bring the undone operations back.
+	entry := operationEntry("rollback", res.Backup, start, to, res.OldData, res.OldLog)
+	entry.Undone = st.LastOp
+	if err := recordRollback(dest, v.Destination == "", entry, historyKeep(v)); err != nil {
+		return nil, &engine.Error{Code: engine.CodeDestination, Op: "rollback", Path: filepath.Join(dest, HistoryFile),
+			Err: fmt.Errorf("%w; the rollback was not made (what it undoes must be recorded in the backup destination, so that restores leave it out): make the destination usable and roll back again", err)}
+	}
 	if err := swapRolledBack(built, data, logPath, res.OldData, res.OldLog); err != nil {
+		if merr := markRollbackFailed(dest, start); merr != nil {
+			note(dir, true, true, "Warning: the rollback that failed stays recorded as made in %s: %v", filepath.Join(dest, HistoryFile), merr)
+		}
 		return nil, err
 	}
 	// The log before the rollback stays in the chain (its operations up to to are needed by
@@ -165,11 +176,6 @@ func Rollback(ctx context.Context, dir string, to uint64) (*RollbackResult, erro
 	res.InChain, err = keepOldLogInChain(logPath, res.OldLog, dest, name)
 	if err != nil {
 		note(dir, true, true, "Warning: the log before the rollback (%s) could not be kept in the chain of log backups: %v; restores and repairs of backups before operation %d need it: keep it", res.OldLog, err, to)
-	}
-	entry := operationEntry("rollback", res.Backup, start, to, res.OldData, res.OldLog)
-	entry.Undone = st.LastOp
-	if err := recordOperation(dest, entry, historyKeep(v)); err != nil {
-		note(dir, true, true, "Warning: the rollback could not be recorded in %s: %v", filepath.Join(dest, HistoryFile), err)
 	}
 	note(dir, v.Journal.Verbose, true, "Rollback to operation %d: from %s and %d log file(s); operations %d to %d undone; the data file and log before it are kept as %s and %s.",
 		to, backupLabel(res.Backup), len(res.Logs), to+1, st.LastOp, res.OldData, res.OldLog)
@@ -346,4 +352,35 @@ func resumeBeforeRollback(db *engine.DB, v settings.Values, dest string) error {
 		return &engine.Error{Code: engine.CodeDestination, Op: "read history", Path: dest, Err: err}
 	}
 	return resumeInterrupted(db, v, dest, hist)
+}
+
+// recordRollback adds a rollback to the history in dest, made first when it is the default
+// destination and missing (a database never backed up has none yet).
+func recordRollback(dest string, isDefault bool, e HistoryEntry, keep int) error {
+	if isDefault {
+		if err := os.MkdirAll(dest, 0o700); err != nil {
+			return err
+		}
+	}
+	hist, err := LoadHistory(dest)
+	if err != nil {
+		return err
+	}
+	hist.add(e, keep)
+	return hist.save(dest)
+}
+
+// markRollbackFailed marks the rollback started at start as failed in the history: its swap
+// was undone, and what it would have undone stays.
+func markRollbackFailed(dest string, start time.Time) error {
+	hist, err := LoadHistory(dest)
+	if err != nil {
+		return err
+	}
+	for i := range hist.Operations {
+		if e := &hist.Operations[i]; e.Kind == "rollback" && e.Start.Equal(start) {
+			e.Status = StatusFailed
+		}
+	}
+	return hist.save(dest)
 }
