@@ -56,6 +56,7 @@ func Rollback(ctx context.Context, dir string, to uint64) (*RollbackResult, erro
 	}
 	st := db.LogStatus()
 	closeErr := db.Close()
+	logEnd0 := lastOpOf(logPath) // the log as the rollback starts from it
 	switch {
 	case closeErr != nil:
 		return nil, closeErr
@@ -164,7 +165,7 @@ func Rollback(ctx context.Context, dir string, to uint64) (*RollbackResult, erro
 		return nil, &engine.Error{Code: engine.CodeDestination, Op: "rollback", Path: filepath.Join(dest, HistoryFile),
 			Err: fmt.Errorf("%w; the rollback was not made (what it undoes must be recorded in the backup destination, so that restores leave it out): make the destination usable and roll back again", err)}
 	}
-	if err := swapRolledBack(built, data, logPath, res.OldData, res.OldLog); err != nil {
+	if err := swapRolledBack(built, data, logPath, res.OldData, res.OldLog, logEnd0); err != nil {
 		if merr := markRollbackFailed(dest, start); merr != nil {
 			note(dir, true, true, "Warning: the rollback that failed stays recorded as made in %s: %v", filepath.Join(dest, HistoryFile), merr)
 		}
@@ -231,13 +232,18 @@ func copyTree(to, from string) error {
 // rolled-back data file with the old log, whose undone operations the next open would integrate
 // again. Each folder is synced after each step, and a failure is undone, newest step first; an
 // undo that fails too says exactly where each file is.
-func swapRolledBack(built, data, logPath, oldData, oldLog string) error {
+func swapRolledBack(built, data, logPath, oldData, oldLog string, logEnd uint64) error {
 	newData, newLog := filepath.Join(built, "Data", filepath.Base(data)), filepath.Join(built, "Data", "data.journal")
 	unlockOld, err := lockDataFile(data)
 	if err != nil {
 		return rollbackSwapError(data, err)
 	}
 	defer unlockOld()
+	if logEnd != 0 && lastOpOf(logPath) != logEnd {
+		// Written meanwhile by another process: what the rollback built and records as undone
+		// no longer matches the log.
+		return rollbackSwapError(data, errInUse)
+	}
 	unlockNew, err := lockDataFile(newData)
 	if err != nil {
 		return rollbackSwapError(newData, err)
@@ -383,4 +389,22 @@ func markRollbackFailed(dest string, start time.Time) error {
 		}
 	}
 	return hist.save(dest)
+}
+
+// lastOpOf is the last operation of the log at path as a reader reads it (0 when it cannot be
+// read).
+func lastOpOf(path string) uint64 {
+	r, err := journal.OpenReader(journal.OSFS{}, path)
+	if err != nil {
+		return 0
+	}
+	defer r.Close()
+	last := r.Header().FirstOp - 1
+	for {
+		rec, err := r.Next()
+		if err != nil {
+			return last
+		}
+		last = rec.Op
+	}
 }

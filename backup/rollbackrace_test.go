@@ -1,0 +1,48 @@
+package backup
+
+import (
+	"context"
+	"sync"
+	"testing"
+
+	"holdfast/engine"
+	"holdfast/journal"
+)
+
+// injectCtx runs f the first time the work asks whether it was stopped.
+type injectCtx struct {
+	context.Context
+	once sync.Once
+	f    func()
+}
+
+func (c *injectCtx) Err() error { c.once.Do(c.f); return c.Context.Err() }
+
+// Another process writes to the database while the rollback restores its backup: the rollback
+// is refused (2007) at its swap, and nothing is lost or undone behind its back (the undone
+// writes came back in later restores, and the kept old log was cut).
+func TestWriteDuringRollbackPreparationRefused(t *testing.T) {
+	db, _, _, ops := shopWithThreeBackups(t)
+	dir := db.Dir()
+	db.Close()
+	to := ops["delete 3"] - 1
+	ctx := &injectCtx{Context: context.Background(), f: func() {
+		d, err := engine.Open(dir, engine.Options{})
+		if err != nil {
+			t.Errorf("open during the rollback: %v", err)
+			return
+		}
+		p := d.NewProcess("")
+		add(t, p, 500)
+		p.Close()
+		d.Close()
+	}}
+	_, err := Rollback(ctx, dir, to)
+	if engine.CodeOf(err) != engine.CodeInUse {
+		t.Fatalf("rollback with a write during its preparation: %v, want 2007", err)
+	}
+	rdb := reopen(t, dir)
+	if _, found, err := rdb.Get("T", []journal.Value{journal.Int(500)}); err != nil || !found {
+		t.Fatalf("the write made during the refused rollback: %v %v", found, err)
+	}
+}
