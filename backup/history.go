@@ -50,6 +50,9 @@ const (
 	StatusSuccess = "success"
 	StatusPartial = "partial"
 	StatusFailed  = "failed"
+	// StatusPending is a rollback recorded before its swap: made if its files say so (see
+	// rollbackMade), until it is marked made or failed.
+	StatusPending = "pending"
 )
 
 // LoadHistory reads the destination's history; a missing file is an empty history.

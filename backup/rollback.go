@@ -22,7 +22,7 @@ type RollbackResult struct {
 	Undone  uint64   // the last operation undone (operation numbers go on after it)
 	OldData string   // where the data file before the rollback was kept
 	OldLog  string   // where the log before the rollback was kept (it holds the operations undone)
-	InChain string   // the same log as a closed segment, archived by the next backup ("" if that failed)
+	InChain string   // the same log as a closed segment beside the log, archived by the next backup
 }
 
 // Rollback takes the database in dir back to operation to (S3.6): its data becomes that of the
@@ -160,23 +160,25 @@ func Rollback(ctx context.Context, dir string, to uint64) (*RollbackResult, erro
 	// What the rollback undoes is recorded before the swap: a restore that did not know of it
 	// would bring the undone operations back.
 	entry := operationEntry("rollback", res.Backup, start, to, res.OldData, res.OldLog)
-	entry.Undone = st.LastOp
+	entry.Undone, entry.Status = st.LastOp, StatusPending
 	if err := recordRollback(dest, v.Destination == "", entry, historyKeep(v)); err != nil {
 		return nil, &engine.Error{Code: engine.CodeDestination, Op: "rollback", Path: filepath.Join(dest, HistoryFile),
 			Err: fmt.Errorf("%w; the rollback was not made (what it undoes must be recorded in the backup destination, so that restores leave it out): make the destination usable and roll back again", err)}
 	}
-	if err := swapRolledBack(built, data, logPath, res.OldData, res.OldLog, logEnd0); err != nil {
-		if merr := markRollbackFailed(dest, start); merr != nil {
-			note(dir, true, true, "Warning: the rollback that failed stays recorded as made in %s: %v", filepath.Join(dest, HistoryFile), merr)
+	// The log before the rollback stays in the chain (its operations up to to are needed by
+	// every restore and repair until the next backup; those after, by a restore to a moment
+	// before the rollback): it gets a closed segment's name in the swap.
+	if res.InChain, err = chainSegmentName(logPath, dest, name); err != nil {
+		return nil, &engine.Error{Code: engine.CodeLogIO, Op: "rollback", Path: logPath, Err: err}
+	}
+	if err := swapRolledBack(built, data, logPath, res.OldData, res.OldLog, res.InChain, logEnd0); err != nil {
+		if merr := markRollback(dest, start, StatusFailed); merr != nil {
+			note(dir, true, true, "Warning: the rollback that failed could not be marked so in %s (its files say it was not made): %v", filepath.Join(dest, HistoryFile), merr)
 		}
 		return nil, err
 	}
-	// The log before the rollback stays in the chain (its operations up to to are needed by
-	// every restore and repair until the next backup; those after, by a restore to a moment
-	// before the rollback).
-	res.InChain, err = keepOldLogInChain(logPath, res.OldLog, dest, name)
-	if err != nil {
-		note(dir, true, true, "Warning: the log before the rollback (%s) could not be kept in the chain of log backups: %v; restores and repairs of backups before operation %d need it: keep it", res.OldLog, err, to)
+	if err := markRollback(dest, start, StatusSuccess); err != nil {
+		note(dir, true, true, "Warning: the rollback could not be marked as made in %s (its files say it was): %v", filepath.Join(dest, HistoryFile), err)
 	}
 	note(dir, v.Journal.Verbose, true, "Rollback to operation %d: from %s and %d log file(s); operations %d to %d undone; the data file and log before it are kept as %s and %s.",
 		to, backupLabel(res.Backup), len(res.Logs), to+1, st.LastOp, res.OldData, res.OldLog)
@@ -232,7 +234,7 @@ func copyTree(to, from string) error {
 // rolled-back data file with the old log, whose undone operations the next open would integrate
 // again. Each folder is synced after each step, and a failure is undone, newest step first; an
 // undo that fails too says exactly where each file is.
-func swapRolledBack(built, data, logPath, oldData, oldLog string, logEnd uint64) error {
+func swapRolledBack(built, data, logPath, oldData, oldLog, inChain string, logEnd uint64) error {
 	newData, newLog := filepath.Join(built, "Data", filepath.Base(data)), filepath.Join(built, "Data", "data.journal")
 	unlockOld, err := lockDataFile(data)
 	if err != nil {
@@ -256,6 +258,7 @@ func swapRolledBack(built, data, logPath, oldData, oldLog string, logEnd uint64)
 		{from: newData, to: data + ".rollback"},
 		{from: newLog, to: logPath + ".rollback"},
 		{from: logPath, to: oldLog, link: true},
+		{from: logPath, to: inChain, link: true},
 		{from: logPath + ".rollback", to: logPath, over: true},
 		{from: data, to: oldData, link: true},
 		{from: data + ".rollback", to: data, over: true},
@@ -376,16 +379,16 @@ func recordRollback(dest string, isDefault bool, e HistoryEntry, keep int) error
 	return hist.save(dest)
 }
 
-// markRollbackFailed marks the rollback started at start as failed in the history: its swap
-// was undone, and what it would have undone stays.
-func markRollbackFailed(dest string, start time.Time) error {
+// markRollback sets the status of the rollback started at start in the history: made once its
+// swap is done, failed when the swap was undone (what it would have undone stays).
+func markRollback(dest string, start time.Time, status string) error {
 	hist, err := LoadHistory(dest)
 	if err != nil {
 		return err
 	}
 	for i := range hist.Operations {
 		if e := &hist.Operations[i]; e.Kind == "rollback" && e.Start.Equal(start) {
-			e.Status = StatusFailed
+			e.Status = status
 		}
 	}
 	return hist.save(dest)

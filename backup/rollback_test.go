@@ -151,7 +151,7 @@ func TestRollbackSwapUndone(t *testing.T) {
 	os.WriteFile(filepath.Join(built, "Data", "data.journal"), []byte("new log"), 0o600)
 	oldData, oldLog := data+".before", logPath+".before"
 	os.Mkdir(oldData, 0o700) // the data file's second name is taken: that step fails
-	err := swapRolledBack(built, data, logPath, oldData, oldLog, 0)
+	err := swapRolledBack(built, data, logPath, oldData, oldLog, logPath+".closed[0001-0001]", 0)
 	if engine.CodeOf(err) != engine.CodeDataIO || !strings.Contains(err.Error(), "undone") {
 		t.Fatalf("want 2010 saying the rollback was undone, got %v", err)
 	}
@@ -171,7 +171,7 @@ func TestRollbackSwapUndone(t *testing.T) {
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 		t.Fatal(err)
 	}
-	if err := swapRolledBack(built, data, logPath, oldData, oldLog, 0); engine.CodeOf(err) != engine.CodeInUse {
+	if err := swapRolledBack(built, data, logPath, oldData, oldLog, logPath+".closed[0001-0001]", 0); engine.CodeOf(err) != engine.CodeInUse {
 		t.Fatalf("a data file held open elsewhere: %v, want 2007", err)
 	}
 	if b, _ := os.ReadFile(data); string(b) != "old data" {

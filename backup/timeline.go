@@ -4,9 +4,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"holdfast/engine"
-	"holdfast/journal"
 )
 
 // A rollback to operation N undoes operations N+1 to L (the last one then): the data goes on
@@ -24,7 +24,7 @@ func timeline(h *History, base uint64) (skip []engine.OpRange, end uint64) {
 		return nil, 0
 	}
 	for _, e := range h.Operations {
-		if e.Kind != "rollback" || e.Status == StatusFailed || e.Undone <= e.Operation {
+		if e.Kind != "rollback" || e.Status == StatusFailed || e.Undone <= e.Operation || (e.Status == StatusPending && !rollbackMade(&e)) {
 			continue
 		}
 		switch {
@@ -44,25 +44,21 @@ func abandoned(h *History, e *HistoryEntry) bool {
 	return end != 0
 }
 
-// keepOldLogInChain gives the log as it was before a rollback (oldLog) the name of a closed log
-// segment beside the log, so that the next backup or New Log File archives it as the next
-// segment of the backup it follows, and restores find it meanwhile (FindLogs). Its
-// before-rollback name stays.
-func keepOldLogInChain(logPath, oldLog, dest, name string) (string, error) {
-	h, err := logHeader(oldLog)
+// chainSegmentName is the name of a closed log segment beside the log at logPath that the log
+// there now can take, so that the next backup or New Log File archives it as the next segment
+// of the backup it follows and restores find it meanwhile (FindLogs): a rollback gives the log
+// as it was before it that second name, in its swap.
+func chainSegmentName(logPath, dest, name string) (string, error) {
+	h, err := logHeader(logPath)
 	if err != nil {
 		return "", err
 	}
-	seg := uint32(1)
-	for ; ; seg++ {
+	for seg := uint32(1); ; seg++ {
 		closed := fmt.Sprintf("%s.closed[%04d-%04d]", logPath, h.BackupNum, seg)
 		_, e1 := os.Lstat(closed)
 		_, e2 := os.Lstat(filepath.Join(dest, LogSegmentName(name, h.BackupNum, seg)))
 		if e1 != nil && e2 != nil {
-			if err := os.Link(oldLog, closed); err != nil {
-				return "", err
-			}
-			return closed, journal.OSFS{}.SyncDir(filepath.Dir(logPath))
+			return closed, nil
 		}
 	}
 }
@@ -86,4 +82,16 @@ func onTimeline(archive string, m *Manifest, opts RestoreOptions) RestoreOptions
 func fileExists(path string) bool {
 	_, err := os.Lstat(path)
 	return err == nil
+}
+
+// rollbackMade reports whether the swap of a rollback recorded before it (interrupted since)
+// was done: the data file before the rollback has its second name, and the data file in place
+// is another one.
+func rollbackMade(e *HistoryEntry) bool {
+	if len(e.Files) == 0 {
+		return false
+	}
+	old := e.Files[0].Path
+	data, _, ok := strings.Cut(old, ".before-rollback-")
+	return ok && fileExists(old) && !sameFile(data, old)
 }
