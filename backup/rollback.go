@@ -70,6 +70,10 @@ func Rollback(ctx context.Context, dir string, to uint64) (*RollbackResult, erro
 	if err != nil {
 		return nil, &engine.Error{Code: engine.CodeDestination, Op: "read history", Path: dest, Err: err}
 	}
+	if r := undoneBy(hist, to); r != nil {
+		return nil, &engine.Error{Code: engine.CodeBadInput, Op: "rollback", Path: dir,
+			Err: fmt.Errorf("operation %d was undone by the rollback of %s %s (operations %d to %d): choose an operation up to %d, or after %d", to, r.Date, r.Time, r.Operation+1, r.Undone, r.Operation, r.Undone)}
+	}
 	res := &RollbackResult{To: to, Undone: st.LastOp}
 	var latest uint32
 	var latestOp uint64

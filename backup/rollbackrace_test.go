@@ -46,3 +46,21 @@ func TestWriteDuringRollbackPreparationRefused(t *testing.T) {
 		t.Fatalf("the write made during the refused rollback: %v %v", found, err)
 	}
 }
+
+// A rollback to an operation an earlier rollback undid is refused (2001, naming the range):
+// it reported that operation while the data went back further.
+func TestRollbackIntoAnUndoneRangeRefused(t *testing.T) {
+	db, _, _, ops := shopWithThreeBackups(t)
+	dir := db.Dir()
+	db.Close()
+	if _, err := Rollback(context.Background(), dir, ops["delete 3"]-1); err != nil {
+		t.Fatal(err)
+	}
+	rdb := reopen(t, dir)
+	add(t, rdb.NewProcess(""), 900)
+	rdb.Close()
+	_, err := Rollback(context.Background(), dir, ops["last"])
+	if engine.CodeOf(err) != engine.CodeBadInput {
+		t.Fatalf("rollback to an undone operation: %v, want 2001", err)
+	}
+}

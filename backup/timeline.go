@@ -95,3 +95,14 @@ func rollbackMade(e *HistoryEntry) bool {
 	data, _, ok := strings.Cut(old, ".before-rollback-")
 	return ok && fileExists(old) && !sameFile(data, old)
 }
+
+// undoneBy returns the rollback that undid operation op, or nil.
+func undoneBy(h *History, op uint64) *HistoryEntry {
+	for i := range h.Operations {
+		e := &h.Operations[i]
+		if e.Kind == "rollback" && e.Status != StatusFailed && (e.Status != StatusPending || rollbackMade(e)) && op > e.Operation && op <= e.Undone {
+			return e
+		}
+	}
+	return nil
+}
