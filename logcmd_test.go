@@ -93,3 +93,21 @@ func TestLogNewAfterTheLogIsGone(t *testing.T) {
 		t.Fatalf("exec after log new: exit %d, %q %q", code, out, stderr)
 	}
 }
+
+// log new when the log is gone and the backups hold no data: it says that no log started
+// (it claimed a new log at operation 0 before, and writes stayed refused).
+func TestLogNewWithoutDataSaysNoLogStarted(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "Shop")
+	if _, stderr, code := holdfast(t, "", "create", dir, "--demo"); code != 0 {
+		t.Fatal(stderr)
+	}
+	if _, stderr, code := holdfast(t, "", "settings", dir, "set", "content.data", "false"); code != 0 {
+		t.Fatal(stderr)
+	}
+	os.Remove(filepath.Join(dir, "Data", "data.journal"))
+	out, stderr, code := holdfast(t, "", "log", dir, "new")
+	wantFail(t, code, stderr, "error 1274")
+	if strings.Contains(out, "new log:") || !strings.Contains(stderr, "content.data") {
+		t.Errorf("log new without the data: %q %q", out, stderr)
+	}
+}

@@ -254,7 +254,13 @@ func runLog(args []string, stdout, stderr io.Writer) error {
 				if err != nil && (res == nil || !res.Done()) {
 					return err
 				}
-				fmt.Fprintf(stdout, "backup %d: %s\nnew log: %s, first operation %d\n", res.Number, res.Archive, db.LogPath(), db.LogStatus().FirstOp)
+				fmt.Fprintf(stdout, "backup %d: %s\n", res.Number, res.Archive)
+				if st := db.LogStatus(); !st.Open || st.Failed != nil {
+					// A backup without the data (content.data off) starts no log.
+					return errors.Join(err, &engine.Error{Code: engine.CodeLogUnavailable, Op: "log new", Path: db.LogPath(),
+						Err: errors.New("the backup was made, but no new log started: a backup without the data cannot start one; turn content.data on (holdfast settings DB set content.data true) and run log new again")})
+				}
+				fmt.Fprintf(stdout, "new log: %s, first operation %d\n", db.LogPath(), db.LogStatus().FirstOp)
 				return err
 			}
 			res, err := backup.NewLog(context.Background(), db)
