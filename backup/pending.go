@@ -204,13 +204,9 @@ func pendingCommitted(db *engine.DB, p *pendingBackup) (bool, error) {
 // undoPending removes what an interrupted backup that did not count wrote, and records it as
 // failed; the next backup takes its number again.
 func undoPending(db *engine.DB, v settings.Values, p *pendingBackup, phist *History) error {
-	for _, f := range p.Files {
-		if err := os.Remove(f.Path); err != nil && !errors.Is(err, os.ErrNotExist) {
-			return coded(engine.CodeArchiveWrite, "remove the archive of an interrupted backup", f.Path, err)
-		}
-		os.Remove(filepath.Join(filepath.Dir(f.Path), "."+filepath.Base(f.Path)+".tmp"))
+	if err := undoFiles(p); err != nil {
+		return coded(engine.CodeArchiveWrite, "remove the archive of an interrupted backup", p.Dest, err)
 	}
-	journal.OSFS{}.SyncDir(p.Dest)
 	e := HistoryEntry{Kind: "backup", Start: p.Start, Date: p.Start.Format("2006-01-02"), Time: p.Start.Format("15:04:05"),
 		Status: StatusFailed, ErrorCode: int(engine.CodeBackupInterrupted),
 		Error: fmt.Sprintf("backup %d was interrupted before it was complete (the program ended or a step failed); its files were removed", p.Number), Files: []FileInfo{}}

@@ -31,22 +31,7 @@ func TestNoBackupOfADamagedDataFile(t *testing.T) {
 // nothing mends).
 func TestDamagedLogMarkIsDataDamage(t *testing.T) {
 	dir, _ := filled(t, 300)
-	path := dataPath(dir, "Base")
-	b, _ := os.ReadFile(path)
-	n := 0
-	for off := 0; ; {
-		i := bytes.Index(b[off:], keyLogMark)
-		if i < 0 {
-			break
-		}
-		b[off+i+len(keyLogMark)+17] ^= 0x10 // in the durable operation
-		off += i + len(keyLogMark)
-		n++
-	}
-	if n == 0 {
-		t.Fatal("no mark in the data file")
-	}
-	os.WriteFile(path, b, 0o600)
+	flipAfterEvery(t, dataPath(dir, "Base"), keyLogMark, 17, 0x10) // in the durable operation
 	_, err := Open(dir, Options{})
 	wantCode(t, err, CodeDamaged)
 }
@@ -57,25 +42,36 @@ func TestDamagedLogMarkIsDataDamage(t *testing.T) {
 func TestDamagedProgressIsDataDamage(t *testing.T) {
 	for _, k := range [][]byte{keyApplied, keyLastChange} {
 		dir, _ := filled(t, 300)
-		path := dataPath(dir, "Base")
-		b, _ := os.ReadFile(path)
-		n := 0
-		for off := 0; ; {
-			i := bytes.Index(b[off:], k)
-			if i < 0 {
-				break
-			}
-			if end := off + i + len(k) + 8; end <= len(b) {
-				b[end-4] ^= 0x08
-				n++
-			}
-			off += i + len(k)
-		}
-		if n == 0 {
-			t.Fatalf("no %s in the data file", k)
-		}
-		os.WriteFile(path, b, 0o600)
+		flipAfterEvery(t, dataPath(dir, "Base"), k, 4, 0x08) // in the value after the key
 		_, err := Open(dir, Options{})
 		wantCode(t, err, CodeDamaged)
+	}
+}
+
+// flipAfterEvery flips bits mask of the byte at offset after the end of every copy of marker in
+// the file at path (bbolt keeps freed pages, so a value can be there more than once).
+func flipAfterEvery(t *testing.T, path string, marker []byte, offset int, mask byte) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for off := 0; ; {
+		i := bytes.Index(b[off:], marker)
+		if i < 0 {
+			break
+		}
+		if at := off + i + len(marker) + offset; at < len(b) {
+			b[at] ^= mask
+			n++
+		}
+		off += i + len(marker)
+	}
+	if n == 0 {
+		t.Fatalf("no %q in %s", marker, path)
+	}
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
 	}
 }
