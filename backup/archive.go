@@ -12,13 +12,27 @@ import (
 	"time"
 )
 
-// Progress is what a running backup reports, about ten times a second at most.
+// Progress is what a running backup reports, about ten times a second at most. A backup goes
+// through steps (writing the archive, checking it, archiving the log): Done and Total count
+// the bytes of them all, so that the bar and the time left count every step; StepDone and
+// StepTotal count the step under way.
 type Progress struct {
-	Done, Total int64         // bytes read from the database so far, and in all
-	Item        string        // the entry being written
-	Speed       float64       // bytes per second since the start
-	Left        time.Duration // estimated time left (0 when unknown)
+	Done, Total int64         // bytes handled so far, and in all, over every step
+	Item        string        // the entry being written or read
+	Speed       float64       // bytes per second since the start (of the step, for a backup)
+	Left        time.Duration // estimated time left, every step counted (0 when unknown)
+
+	Step                string // the step under way ("" for work of one step: a restore)
+	StepNum, Steps      int    // its number from 1, and how many there are
+	StepDone, StepTotal int64  // its bytes done and in all
 }
+
+// The steps of a backup, as Progress.Step names them.
+const (
+	StepWrite = "Writing the archive"
+	StepCheck = "Checking the archive"
+	StepLog   = "Archiving the log"
+)
 
 // meter counts bytes as they are read into the archive, stops them when the context is
 // cancelled, and reports progress.
@@ -29,6 +43,52 @@ type meter struct {
 	last     time.Time
 	mu       sync.Mutex
 	progress Progress
+	// steps are the steps planned and the bytes of each (stepBytes), for a meter of a backup.
+	steps       []string
+	stepBytes   []int64
+	stepStart   int64     // Done when the step under way began
+	stepStarted time.Time // and when
+}
+
+// newStepMeter is the meter of work made of steps, each with its bytes.
+func newStepMeter(ctx context.Context, report func(Progress), steps []string, bytes []int64) *meter {
+	m := &meter{ctx: ctx, report: report, start: time.Now(), steps: steps, stepBytes: bytes}
+	for _, b := range bytes {
+		m.progress.Total += b
+	}
+	m.progress.Steps = len(steps)
+	return m
+}
+
+// step begins the named step: what the steps before it left undone (an estimate larger than
+// what came) counts as done, so that the bar never goes back. A step not planned is ignored.
+func (m *meter) step(name string) {
+	if m == nil {
+		return
+	}
+	m.mu.Lock()
+	var before int64
+	found := false
+	for i, s := range m.steps {
+		if s == name {
+			m.progress.Step, m.progress.StepNum, m.progress.StepTotal = s, i+1, m.stepBytes[i]
+			found = true
+			break
+		}
+		before += m.stepBytes[i]
+	}
+	if found {
+		if m.progress.Done < before {
+			m.progress.Done = before
+		}
+		m.stepStart, m.stepStarted = m.progress.Done, time.Now()
+		m.progress.StepDone = 0
+		m.progress.Item = ""
+	}
+	m.mu.Unlock()
+	if found {
+		m.tick(true)
+	}
 }
 
 func (m *meter) item(name string) {
@@ -38,15 +98,33 @@ func (m *meter) item(name string) {
 	m.tick(true)
 }
 
+// add counts n bytes, or says the work was stopped.
 func (m *meter) add(n int) error {
 	if err := m.ctx.Err(); err != nil {
 		return ErrStopped
 	}
+	m.count(int64(n))
+	return nil
+}
+
+// count counts n bytes of work that cannot be stopped (the log archived after the switch).
+func (m *meter) count(n int64) {
+	if m == nil {
+		return
+	}
 	m.mu.Lock()
-	m.progress.Done += int64(n)
+	m.progress.Done += n
+	if m.progress.Steps > 0 {
+		m.progress.StepDone = m.progress.Done - m.stepStart
+		if m.progress.StepDone > m.progress.StepTotal {
+			m.progress.StepTotal = m.progress.StepDone // more than estimated (the log grew)
+		}
+		if m.progress.Done > m.progress.Total {
+			m.progress.Total = m.progress.Done
+		}
+	}
 	m.mu.Unlock()
 	m.tick(false)
-	return nil
 }
 
 func (m *meter) tick(force bool) {
@@ -61,8 +139,15 @@ func (m *meter) tick(force bool) {
 	}
 	m.last = now
 	p := m.progress
+	stepStarted := m.stepStarted
 	m.mu.Unlock()
 	p.estimate(now.Sub(m.start))
+	if p.Steps > 0 {
+		p.Speed = 0
+		if el := now.Sub(stepStarted).Seconds(); el > 0 {
+			p.Speed = float64(p.StepDone) / el
+		}
+	}
 	m.report(p)
 }
 

@@ -66,6 +66,7 @@ type job struct {
 	dest  string
 	opts  Options
 	start time.Time
+	m     *meter // the progress of the steps, from the writing of the archive on
 }
 
 // verbose is journal.verbose of the snapshot.
@@ -285,8 +286,12 @@ func (j *job) publish(snap *engine.BackupSnapshot, out *output, res *Result) err
 	}
 	res.Archive = res.Files[0]
 	if j.v.Archive.Verify {
-		if _, err := VerifyArchive(res.Archive); err != nil {
-			return undo(err) // written just now and bad: it must not look like a backup
+		j.m.step(StepCheck)
+		if _, _, err := verifyArchive(res.Archive, j.m); err != nil {
+			if errors.Is(err, ErrStopped) || j.m.ctx.Err() != nil {
+				err = &engine.Error{Code: engine.CodeBackupInterrupted, Op: "backup", Path: res.Archive}
+			}
+			return undo(err) // written just now and bad (or stopped): it must not look like a backup
 		}
 	}
 	return nil
@@ -330,7 +335,8 @@ func (j *job) commit(snap *engine.BackupSnapshot, res *Result) error {
 		return err
 	}
 	res.done = true
-	logs, logSums, lerr := archiveClosedLogs(db, dest)
+	j.m.step(StepLog) // past the point of no return: this step is not stopped
+	logs, logSums, lerr := archiveClosedLogs(db, dest, j.m)
 	res.LogBackups = logs
 	res.sums = append(res.sums, logSums...)
 	if err == nil && lerr != nil {
@@ -432,7 +438,8 @@ func (j *job) writeArchive(ctx context.Context, snap *engine.BackupSnapshot) (ou
 	if j.v.Content.Data {
 		total += snap.Size()
 	}
-	m := &meter{ctx: ctx, report: j.opts.Progress, start: time.Now(), progress: Progress{Total: total}}
+	m := j.newMeter(ctx, total)
+	m.step(StepWrite)
 	var sink io.Writer = out
 	var protect io.WriteCloser
 	red, rerr := ParseRedundancy(a.Redundancy)
@@ -484,6 +491,7 @@ func (j *job) writeArchive(ctx context.Context, snap *engine.BackupSnapshot) (ou
 			return fail(err)
 		}
 	}
+	m.item("saving to disk")
 	if err = out.finish(); err != nil {
 		return fail(err)
 	}
@@ -491,6 +499,27 @@ func (j *job) writeArchive(ctx context.Context, snap *engine.BackupSnapshot) (ou
 		return fail(err)
 	}
 	return out, missing, nil
+}
+
+// newMeter plans the steps of the backup and their bytes: the archive's content written, read
+// back again when it is verified, and the log archived once the log is switched (its size now,
+// with the closed logs waiting beside it).
+func (j *job) newMeter(ctx context.Context, content int64) *meter {
+	steps, bytes := []string{StepWrite}, []int64{content}
+	if j.v.Archive.Verify {
+		steps, bytes = append(steps, StepCheck), append(bytes, content)
+	}
+	if j.v.Content.Data {
+		var logs int64
+		for _, p := range append(j.db.ClosedLogs(), j.db.LogPath()) {
+			if fi, err := os.Stat(p); err == nil {
+				logs += fi.Size()
+			}
+		}
+		steps, bytes = append(steps, StepLog), append(bytes, logs)
+	}
+	j.m = newStepMeter(ctx, j.opts.Progress, steps, bytes)
+	return j.m
 }
 
 // closedLogPattern reads the backup number, and the segment number of a log New Log File
@@ -506,7 +535,7 @@ var closedLogPattern = regexp.MustCompile(`\.closed\[(\d{4,})(?:-(\d{4,}))?\]$`)
 // another chain (the history was reset): it is kept under another name, never replaced, and the
 // backup journal says so. Backups and New Log File may archive at the same moment: one of them
 // at a time lists and moves the closed logs.
-func archiveClosedLogs(db *engine.DB, dest string) ([]string, []FileInfo, error) {
+func archiveClosedLogs(db *engine.DB, dest string, m *meter) ([]string, []FileInfo, error) {
 	archiveMu.Lock()
 	defer archiveMu.Unlock()
 	if err := db.CutClosedLogs(); err != nil {
@@ -523,7 +552,7 @@ func archiveClosedLogs(db *engine.DB, dest string) ([]string, []FileInfo, error)
 			note(db.Dir(), true, true, "Warning: %s is not a closed log of this database (%v): it is left where it is, not archived.", closed, err)
 			continue
 		}
-		sum, err := archiveClosedLog(db, closed, target)
+		sum, err := archiveClosedLog(db, closed, target, m)
 		if err != nil {
 			return out, sums, err
 		}
@@ -564,7 +593,7 @@ func logBackupTarget(name, dest, closed string) (string, bool) {
 
 // archiveClosedLog copies one closed log to target (streamed, under a temporary name, synced,
 // renamed) and removes it.
-func archiveClosedLog(db *engine.DB, closed, target string) (FileInfo, error) {
+func archiveClosedLog(db *engine.DB, closed, target string, m *meter) (FileInfo, error) {
 	sum, err := fileSum(closed)
 	if err != nil {
 		return FileInfo{}, coded(engine.CodeLogIO, "read closed log", closed, err)
@@ -584,13 +613,25 @@ func archiveClosedLog(db *engine.DB, closed, target string) (FileInfo, error) {
 		}
 		note(db.Dir(), true, true, "Warning: %s held another log than the one this backup archives under that name (a history reset?); it is kept as %s.", target, aside)
 	}
-	if err := copyFileAtomic(closed, target); err != nil {
+	if err := copyFileAtomic(closed, target, m); err != nil {
 		return FileInfo{}, coded(engine.CodeArchiveWrite, "write log backup", target, err)
 	}
 	if err := os.Remove(closed); err != nil {
 		return FileInfo{}, coded(engine.CodeLogIO, "remove closed log", closed, err)
 	}
 	return sum, nil
+}
+
+// countingWriter counts what it writes in a meter (nil: none); it is never stopped.
+type countingWriter struct {
+	w io.Writer
+	m *meter
+}
+
+func (c countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.m.count(int64(n))
+	return n, err
 }
 
 // fileSum returns the size and SHA-256 of a file, read as a stream.
@@ -610,7 +651,7 @@ func fileSum(path string) (FileInfo, error) {
 
 // copyFileAtomic copies src to dst as a stream: a temporary file beside dst, synced, renamed,
 // and the folder synced.
-func copyFileAtomic(src, dst string) error {
+func copyFileAtomic(src, dst string, m *meter) error {
 	in, err := os.Open(src)
 	if err != nil {
 		return err
@@ -621,7 +662,7 @@ func copyFileAtomic(src, dst string) error {
 	if err != nil {
 		return err
 	}
-	_, err = io.Copy(out, in)
+	_, err = io.Copy(countingWriter{out, m}, in)
 	if err == nil {
 		err = out.Sync()
 	}

@@ -117,7 +117,7 @@ func newLog(ctx context.Context, db *engine.DB, dest string, isDefault bool) (*N
 		return res, err
 	}
 	res.FirstOp = db.LogStatus().FirstOp
-	res.Archived, res.sums, err = archiveClosedLogs(db, dest)
+	res.Archived, res.sums, err = archiveClosedLogs(db, dest, nil)
 	if err != nil {
 		var e *engine.Error
 		if errors.As(err, &e) {

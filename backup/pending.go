@@ -111,7 +111,7 @@ func resumeInterrupted(db *engine.DB, v settings.Values, dest string, hist *Hist
 	if len(db.ClosedLogs()) == 0 {
 		return nil
 	}
-	logs, sums, err := archiveClosedLogs(db, dest)
+	logs, sums, err := archiveClosedLogs(db, dest, nil)
 	for _, l := range logs {
 		note(db.Dir(), verbose, false, "Log backup written: %s (a closed log left by an earlier backup or new log file).", l)
 	}
@@ -156,7 +156,7 @@ func resumePending(db *engine.DB, v settings.Values, p *pendingBackup, dest stri
 		e.Error = "attachments not found: " + strings.Join(p.Missing, ", ")
 	}
 	if p.Data {
-		logs, sums, err := archiveClosedLogs(db, dest)
+		logs, sums, err := archiveClosedLogs(db, dest, nil)
 		for _, l := range logs {
 			note(db.Dir(), verbose, false, "Log backup written: %s.", l)
 		}

@@ -26,6 +26,11 @@ func VerifyArchive(path string) (*Manifest, error) {
 // in place from the container (readProtected). Nothing is written: the archive is not changed
 // and no copy of it is made.
 func VerifyArchiveRepair(path string) (*Manifest, RepairReport, error) {
+	return verifyArchive(path, &meter{ctx: context.Background()})
+}
+
+// verifyArchive is VerifyArchiveRepair counting the bytes it checks in mt, which stops it.
+func verifyArchive(path string, mt *meter) (*Manifest, RepairReport, error) {
 	var rep RepairReport
 	paths, err := archiveFiles(path)
 	if err != nil {
@@ -43,9 +48,9 @@ func VerifyArchiveRepair(path string) (*Manifest, RepairReport, error) {
 	f.ReadAt(head, 0)
 	var zerr error
 	if !IsProtected(head) {
-		m, err := verifyZip(path, f, f.Size())
-		if err == nil {
-			return m, rep, nil
+		m, err := verifyZip(path, f, f.Size(), mt)
+		if err == nil || errors.Is(err, ErrStopped) {
+			return m, rep, err
 		}
 		zerr = err // a damaged zip, or a container whose header is damaged
 	}
@@ -56,7 +61,10 @@ func VerifyArchiveRepair(path string) (*Manifest, RepairReport, error) {
 	if err != nil {
 		return nil, rep, &engine.Error{Code: engine.CodeArchiveVerify, Op: "verify", Path: path, Err: err}
 	}
-	m, err := verifyZip(path, z, z.Size())
+	m, err := verifyZip(path, z, z.Size(), mt)
+	if errors.Is(err, ErrStopped) {
+		return nil, rep, err
+	}
 	if err != nil {
 		return nil, rep, coded(engine.CodeArchiveVerify, "verify", path, err)
 	}
@@ -65,7 +73,7 @@ func VerifyArchiveRepair(path string) (*Manifest, RepairReport, error) {
 
 // verifyZip checks the zip of archive held in r as a restore does: its shape before any
 // entry is read (checkEntries), then the content of every entry (copyEntry).
-func verifyZip(archive string, r io.ReaderAt, size int64) (*Manifest, error) {
+func verifyZip(archive string, r io.ReaderAt, size int64, mt *meter) (*Manifest, error) {
 	zr, err := zip.NewReader(r, size)
 	if err != nil {
 		return nil, err
@@ -74,8 +82,8 @@ func verifyZip(archive string, r io.ReaderAt, size int64) (*Manifest, error) {
 	if err != nil {
 		return nil, err
 	}
-	mt := &meter{ctx: context.Background()}
 	for _, e := range m.Entries {
+		mt.item(e.Path)
 		if err := copyEntry("verify", archive, e, files[e.Path], io.Discard, mt); err != nil {
 			return nil, err
 		}

@@ -189,7 +189,7 @@ func TestVerifyOfOverlapReadsNoEntry(t *testing.T) {
 	}
 	b := sharedArchive(64<<10, names)
 	cr := &countingReader{r: bytes.NewReader(b)}
-	_, err := verifyZip("bomb.4BK", cr, int64(len(b)))
+	_, err := verifyZip("bomb.4BK", cr, int64(len(b)), &meter{ctx: context.Background()})
 	if engine.CodeOf(err) != engine.CodeUnsafeEntry {
 		t.Fatalf("verify: %v, want 1432", err)
 	}

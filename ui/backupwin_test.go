@@ -234,3 +234,36 @@ func blockingBackup(db *engine.DB) (BackupFunc, chan error) {
 		return nil, err
 	}, stopped
 }
+
+// The thermometer names the step under way and counts the steps to come in the time left: the
+// first backup of a large database sat at "99 %, about 0s left" while it was checked.
+func TestBackupProgressNamesSteps(t *testing.T) {
+	a := newApp(t)
+	w := a.NewWindow("Holdfast - Test")
+	w.Resize(fyne.NewSize(700, 400))
+	w.Show()
+	defer w.Close()
+	release := make(chan struct{})
+	run := func(ctx context.Context, progress func(backup.Progress)) (*backup.Result, error) {
+		// The archive is written (1 GiB), and a quarter of it checked: half of the work is left.
+		progress(backup.Progress{Done: 1<<30 + 256<<20, Total: 2<<30 + 512<<20, Step: backup.StepCheck, StepNum: 2, Steps: 3,
+			StepDone: 256 << 20, StepTotal: 1 << 30, Item: "Data/Shop.4DD", Speed: 400e6, Left: 6 * time.Second})
+		<-release
+		return nil, &engine.Error{Code: engine.CodeBackupInterrupted, Op: "backup"}
+	}
+	p := StartBackup(w, "Backup of Shop", run, nil)
+	defer close(release)
+	waitFor(t, newWatcher(), "the step shown", func() bool { return strings.Contains(p.step.Text, "2 of 3") })
+	onUI(func() {
+		if want := "Step 2 of 3: checking the archive"; p.step.Text != want || !p.step.Visible() {
+			t.Errorf("the step reads %q (shown: %v), want %q", p.step.Text, p.step.Visible(), want)
+		}
+		if want := "268 MB of 1.1 GB, 400 MB/s, about 6s left"; p.detail.Text != want {
+			t.Errorf("progress reads %q, want %q", p.detail.Text, want)
+		}
+		if p.bar.Value < 0.49 || p.bar.Value > 0.51 {
+			t.Errorf("thermometer at %.2f, want half: the steps to come count", p.bar.Value)
+		}
+	})
+	saveCapture(t, w, filepath.Join("testdata", "ui", "backup_steps.png"))
+}

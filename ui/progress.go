@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -31,6 +32,7 @@ func DatabaseBackup(db *engine.DB) BackupFunc {
 type Progress struct {
 	dlg    *dialog.CustomDialog
 	bar    *widget.ProgressBar
+	step   *widget.Label // the step under way, for work made of steps
 	detail *widget.Label
 	item   *widget.Label
 	result *widget.Label
@@ -119,6 +121,8 @@ type workFunc func(ctx context.Context, progress func(backup.Progress)) (string,
 func startWork(w fyne.Window, title string, stoppable bool, run workFunc, done func()) *Progress {
 	p := &Progress{done: done}
 	p.bar = widget.NewProgressBar()
+	p.step = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	p.step.Hide()
 	p.detail = widget.NewLabel("Starting...")
 	p.item = widget.NewLabel("")
 	p.item.Truncation = fyne.TextTruncateEllipsis
@@ -142,7 +146,7 @@ func startWork(w fyne.Window, title string, stoppable bool, run workFunc, done f
 	}
 	p.close = widget.NewButton("Close", func() { p.dlg.Hide() })
 	p.close.Hide()
-	p.body = container.NewVBox(p.bar, p.detail, p.item, p.result, container.NewHBox(p.stop, p.close))
+	p.body = container.NewVBox(p.bar, p.step, p.detail, p.item, p.result, container.NewHBox(p.stop, p.close))
 	p.dlg = dialog.NewCustomWithoutButtons(title, p.body, w)
 	p.dlg.Resize(fyne.NewSize(520, 220))
 	p.dlg.Show()
@@ -171,24 +175,54 @@ func (p *Progress) show(pr backup.Progress) {
 	if pr.Total > 0 {
 		p.bar.SetValue(float64(pr.Done) / float64(pr.Total))
 	}
-	text := fmt.Sprintf("%s of %s", humanize.Bytes(uint64(pr.Done)), humanize.Bytes(uint64(pr.Total)))
-	if pr.Speed > 0 {
-		text += fmt.Sprintf(", %s/s", humanize.Bytes(uint64(pr.Speed)))
-	}
-	if pr.Left > 0 {
-		text += fmt.Sprintf(", about %s left", pr.Left.Round(time.Second))
-	}
+	text := progressText(pr)
 	if p.stop.Disabled() {
 		text = "Stopping... " + text
 	}
 	p.detail.SetText(text)
 	p.item.SetText(pr.Item)
+	if st := stepText(pr); st != "" {
+		p.step.SetText(st)
+		if !p.step.Visible() {
+			p.step.Show()
+			p.dlg.Resize(fyne.NewSize(520, 250)) // one line more, laid out again
+		}
+	}
+}
+
+// stepText names the step under way of a backup ("Step 2 of 3: checking the archive"), or "".
+func stepText(pr backup.Progress) string {
+	if pr.Step == "" {
+		return ""
+	}
+	return fmt.Sprintf("Step %d of %d: %s", pr.StepNum, pr.Steps, strings.ToLower(pr.Step[:1])+pr.Step[1:])
+}
+
+// progressText is how far work is, in words: the bytes of the step under way (of the whole
+// work when it has no steps), the speed, and the time left, which counts every step to come.
+func progressText(pr backup.Progress) string {
+	done, total := pr.Done, pr.Total
+	if pr.Step != "" {
+		done, total = pr.StepDone, pr.StepTotal
+	}
+	text := fmt.Sprintf("%s of %s", humanize.Bytes(uint64(done)), humanize.Bytes(uint64(total)))
+	if pr.Speed > 0 {
+		text += fmt.Sprintf(", %s/s", humanize.Bytes(uint64(pr.Speed)))
+	}
+	switch {
+	case pr.Left >= time.Second:
+		text += fmt.Sprintf(", about %s left", pr.Left.Round(time.Second))
+	case pr.Left > 0:
+		text += ", about a second left"
+	}
+	return text
 }
 
 func (p *Progress) finish(sentence string, err error) {
 	p.ended = true
 	p.work.untrack()
 	p.stop.Hide()
+	p.step.Hide()
 	p.detail.Hide()
 	p.item.Hide()
 	if err == nil {

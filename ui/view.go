@@ -10,7 +10,6 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
-	"github.com/dustin/go-humanize"
 
 	"holdfast/backup"
 	"holdfast/engine"
@@ -282,11 +281,11 @@ func (v *databaseView) showScheduled(p backup.Progress) {
 	if p.Total > 0 {
 		v.schedBar.SetValue(float64(p.Done) / float64(p.Total))
 	}
-	text := fmt.Sprintf("Scheduled backup: %s of %s", humanize.Bytes(uint64(p.Done)), humanize.Bytes(uint64(p.Total)))
-	if p.Left > 0 {
-		text += fmt.Sprintf(", about %s left", p.Left.Round(time.Second))
+	text := "Scheduled backup: "
+	if st := stepText(p); st != "" {
+		text += st + ", "
 	}
-	v.schedLabel.SetText(text)
+	v.schedLabel.SetText(text + progressText(p))
 }
 
 // stopScheduled stops the scheduled backup running (the status bar's Stop).
