@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -14,6 +16,8 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/widget"
 	"github.com/dustin/go-humanize"
 
@@ -30,6 +34,9 @@ import (
 type RestoreWindow struct {
 	fyne.Window
 	*RestorePanel
+	// Cancel is what the Cancel button does: it closes the window (asking first while a
+	// restore runs, when the main window guards it).
+	Cancel func()
 }
 
 // RestorePanel is what the restore window shows; it is also the Restore page of Maintenance
@@ -49,12 +56,16 @@ type RestorePanel struct {
 	items    *widget.CheckGroup
 	dest     *widget.Entry
 	destErr  *widget.Label
+	// destAuto is the destination last proposed (from the archive's name, in destParent when
+	// a folder was chosen for it): while Into still holds it, Into follows the archive chosen.
+	destAuto, destParent string
 	mode     *widget.RadioGroup
 	logs     []string
 	logList  *widget.Label
 	until    *widget.Entry
 	untilErr *widget.Label
 	start    *widget.Button
+	buttons  *fyne.Container // Restore, and Cancel in a window of its own
 	manifest *backup.Manifest
 	gen      int
 
@@ -79,6 +90,8 @@ func NewRestoreWindow(a fyne.App, db *engine.DB, chooser dialogs.Chooser, open f
 	w := a.NewWindow("Restore")
 	r := &RestoreWindow{Window: w, RestorePanel: newRestorePanel(w, db, chooser, open, updated)}
 	r.close = w.Close
+	r.Cancel = w.Close
+	r.buttons.Objects = []fyne.CanvasObject{layout.NewSpacer(), widget.NewButton("Cancel", func() { r.Cancel() }), r.start}
 	r.SetContent(withWarmUp(r.root))
 	r.Resize(fyne.NewSize(760, 620))
 	return r
@@ -92,7 +105,10 @@ func newRestorePanel(win fyne.Window, db *engine.DB, chooser dialogs.Chooser, op
 	r := &RestorePanel{win: win, close: func() {}, chooser: chooser, open: open, updated: updated, byLabel: map[string]string{}}
 	r.archive = widget.NewEntry()
 	r.archive.SetPlaceHolder("the archive (.4BK) to restore")
-	r.archive.OnChanged = func(string) { r.readManifest() }
+	r.archive.OnChanged = func(string) {
+		r.followArchive()
+		r.readManifest()
+	}
 	browse := widget.NewButton("Browse...", r.browse)
 	r.history = widget.NewSelect(nil, func(label string) {
 		if p, ok := r.byLabel[label]; ok {
@@ -143,8 +159,26 @@ func newRestorePanel(win fyne.Window, db *engine.DB, chooser dialogs.Chooser, op
 		widget.NewFormItem("Log files", container.NewVBox(r.logList, container.NewHBox(addLog, clearLogs))),
 		widget.NewFormItem("Up to", container.NewVBox(r.until, r.untilErr)),
 	)
-	r.root = container.NewBorder(nil, container.NewHBox(r.start), nil, nil, container.NewVScroll(form))
+	r.buttons = container.NewHBox(r.start)
+	r.root = container.NewBorder(nil, r.buttons, nil, nil, container.NewVScroll(form))
 	return r
+}
+
+// followArchive proposes the destination of the archive chosen, unless Into holds one the
+// person typed; and the history shows no backup the archive is not.
+func (r *RestorePanel) followArchive() {
+	path := strings.TrimSpace(r.archive.Text)
+	if dest := strings.TrimSpace(r.dest.Text); path != "" && (dest == "" || dest == r.destAuto) {
+		auto := backup.DefaultRestoreFolder(path)
+		if r.destParent != "" {
+			auto = filepath.Join(r.destParent, filepath.Base(auto))
+		}
+		r.destAuto = auto
+		r.dest.SetText(auto)
+	}
+	if sel := r.history.Selected; sel != "" && r.byLabel[sel] != path {
+		r.history.ClearSelected()
+	}
 }
 
 func errLabel() *widget.Label {
@@ -229,7 +263,9 @@ func (r *RestorePanel) chooseDest() {
 		do(func() {
 			if err == nil {
 				name := filepath.Base(backup.DefaultRestoreFolder(strings.TrimSpace(r.archive.Text)))
-				r.dest.SetText(filepath.Join(p, name))
+				// The folder chosen holds the restore of whichever archive is chosen next.
+				r.destParent, r.destAuto = p, filepath.Join(p, name)
+				r.dest.SetText(r.destAuto)
 			} else if dialogFailed(err) {
 				alert(err, r.win)
 			}
@@ -291,9 +327,6 @@ func (r *RestorePanel) readManifest() {
 			} else {
 				r.manifest = m
 				r.preview.SetText(manifestSummary(m))
-				if strings.TrimSpace(r.dest.Text) == "" {
-					r.dest.SetText(backup.DefaultRestoreFolder(path))
-				}
 			}
 			r.check()
 			r.updated()
@@ -454,9 +487,7 @@ func (r *RestorePanel) offerOpen() {
 			r.open(dir)
 		}))
 	}
-	buttons.Add(widget.NewButton("Show folder", func() {
-		fyne.CurrentApp().OpenURL(&url.URL{Scheme: "file", Path: dir})
-	}))
+	buttons.Add(widget.NewButton("Show folder", func() { showFolder(dir, r.win) }))
 	r.progress.body.Add(buttons)
 	r.progress.body.Refresh()
 	r.progress.dlg.Resize(fyne.NewSize(520, 300))
@@ -510,11 +541,45 @@ func (m *MainWindow) OpenRestore() {
 	m.restore = NewRestoreWindow(m.app, db, m.chooser(), open, updated)
 	m.restore.SetOnClosed(func() { m.restore = nil })
 	m.guardClose(m.restore.Window)
+	win := m.restore.Window
+	m.restore.Cancel = func() { m.confirmStop(win, "close", win.Close) }
 	m.restore.Show()
 }
 
 // RestoreWindow is the restore window when it is open, or nil.
 func (m *MainWindow) RestoreWindow() *RestoreWindow { return m.restore }
+
+// openFolder opens dir in the file manager, through Fyne; where that runs xdg-open (Linux, the
+// BSDs), a missing xdg-open is said rather than left to fail in silence.
+var openFolder = func(dir string) error {
+	switch runtime.GOOS {
+	case "windows", "darwin", "android", "ios", "js":
+	default:
+		if _, err := exec.LookPath("xdg-open"); err != nil {
+			return errors.New("no program that opens folders is installed (xdg-open, from the xdg-utils package)")
+		}
+	}
+	return fyne.CurrentApp().OpenURL(&url.URL{Scheme: "file", Path: dir})
+}
+
+// showFolder opens dir in the file manager, on a goroutine (on Windows, opening waits for the
+// program it starts). When it cannot, it says why and where the folder is, with Copy path.
+func showFolder(dir string, win fyne.Window) {
+	background(func() {
+		err := openFolder(dir)
+		if err == nil {
+			return
+		}
+		do(func() {
+			msg := widget.NewLabel(fmt.Sprintf("The folder could not be opened: %v.\nIt is %s: open it in your file manager.", err, dir))
+			msg.Wrapping = fyne.TextWrapWord
+			copyPath := widget.NewButton("Copy path", func() { fyne.CurrentApp().Clipboard().SetContent(dir) })
+			d := dialog.NewCustom("Show folder", "Close", container.NewVBox(msg, container.NewHBox(copyPath)), win)
+			d.Resize(fyne.NewSize(480, 200))
+			d.Show()
+		})
+	})
+}
 
 func fileExists(p string) bool {
 	_, err := os.Stat(p)

@@ -2,11 +2,13 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
@@ -141,4 +143,90 @@ func TestRestoreChosenLogsUpTo(t *testing.T) {
 	if err != nil || got.Reached != point {
 		t.Fatalf("restore of chosen logs up to %d: %+v %v", point, got, err)
 	}
+}
+
+// Into follows the archive chosen while it holds the destination proposed (backup 3 chosen
+// after backup 1 restores into a folder named after backup 3); a destination typed stays, and so
+// do the other choices; Cancel closes the window.
+func TestRestoreFormFollowsArchive(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "Shop")
+	shopDB(t, dir, 5)
+	d, w := newDesktop(t, &dialogs.Fake{}, "")
+	d.Open(dir)
+	waitFor(t, w, "the database open", func() bool { return openedName(d) == "Shop" })
+	var archives []string
+	for range 3 {
+		res, err := backup.Run(context.Background(), d.DB(), backup.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		archives = append(archives, res.Archive)
+	}
+	onUI(d.Main.OpenRestore)
+	r := d.Main.RestoreWindow()
+	waitFor(t, w, "the history listed", func() bool { return len(r.history.Options) == 3 })
+	choose := func(n int) { // the history lists the newest first
+		onUI(func() { r.history.SetSelected(r.history.Options[3-n]) })
+		waitFor(t, w, "the preview", func() bool { return strings.HasPrefix(r.preview.Text, "Backup "+strconv.Itoa(n)+" of Shop") })
+	}
+	choose(1)
+	if r.dest.Text != backup.DefaultRestoreFolder(archives[0]) {
+		t.Fatalf("Into %q for backup 1", r.dest.Text)
+	}
+	onUI(func() {
+		r.items.SetSelected([]string{"Data"})
+		r.mode.SetSelected(integrateNone)
+	})
+	choose(3)
+	if r.dest.Text != backup.DefaultRestoreFolder(archives[2]) {
+		t.Errorf("Into stayed %q after backup 3 was chosen, want %q", r.dest.Text, backup.DefaultRestoreFolder(archives[2]))
+	}
+	if strings.Join(r.items.Selected, ",") != "Data" || r.mode.Selected != integrateNone {
+		t.Errorf("choices lost when the archive changed: items %q, integrate %q", r.items.Selected, r.mode.Selected)
+	}
+	typed := filepath.Join(t.TempDir(), "Mine")
+	onUI(func() { r.dest.SetText(typed) })
+	choose(2)
+	if r.dest.Text != typed {
+		t.Errorf("the destination typed was replaced by %q", r.dest.Text)
+	}
+	// A typed archive path that is not the backup shown in the list clears the list's choice.
+	onUI(func() { r.archive.SetText(archives[0]) })
+	if r.history.Selected != "" {
+		t.Errorf("the list still shows %q for another archive", r.history.Selected)
+	}
+	saveCapture(t, r.Window, filepath.Join("testdata", "ui", "restore_form.png"))
+	var cancel *widget.Button
+	onUI(func() { cancel = findButton(r.Content(), "Cancel") })
+	if cancel == nil {
+		t.Fatal("the restore window has no Cancel")
+	}
+	onUI(func() { test.Tap(cancel) })
+	waitFor(t, w, "the restore window closed", func() bool { return d.Main.RestoreWindow() == nil })
+}
+
+// Show folder says why it cannot open the folder (no xdg-open) and where it is, with Copy path,
+// instead of doing nothing.
+func TestShowFolderSaysWhyNot(t *testing.T) {
+	a := newApp(t)
+	old := openFolder
+	openFolder = func(string) error {
+		return errors.New("no program that opens folders is installed (xdg-open, from the xdg-utils package)")
+	}
+	defer func() { openFolder = old }()
+	win := a.NewWindow("Restore")
+	win.Resize(fyne.NewSize(600, 400))
+	win.Show()
+	defer win.Close()
+	onUI(func() { showFolder("/home/ana/Shop restored", win) })
+	w := newWatcher()
+	waitFor(t, w, "the reason shown", func() bool { return strings.Contains(strings.Join(overlayText(win), " "), "xdg-open") })
+	if words := overlayWords(win); !strings.Contains(words, "/home/ana/Shop restored") {
+		t.Errorf("the dialog does not say where the folder is: %q", words)
+	}
+	pressOverlay(t, win, "Copy path")
+	if got := a.Clipboard().Content(); got != "/home/ana/Shop restored" {
+		t.Errorf("clipboard holds %q", got)
+	}
+	saveCapture(t, win, filepath.Join("testdata", "ui", "show_folder.png"))
 }
