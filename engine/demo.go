@@ -50,9 +50,11 @@ func FillDemo(db *DB) error {
 			}
 		}
 		for i := 0; i < 240; i++ {
+			// Whole cents divided once: 257.47 is stored, not the 257.46999999999997 of 237.57 + 19.9.
+			amount := float64((i*7919)%90000+1990) / 100
 			if _, err := tx.Add("Invoices", map[string]journal.Value{
 				"number": journal.Int(int64(20250001 + i)), "customer": journal.Int(int64(1001 + (i*13)%48)),
-				"issued": journal.Date(int64(19700 + i*2)), "amount": journal.Real(float64((i*7919)%90000)/100 + 19.9),
+				"issued": journal.Date(int64(19700 + i*2)), "amount": journal.Real(amount),
 				"paid": journal.Bool(i%4 != 0), "note": journal.Text(notes[i%len(notes)]),
 			}); err != nil {
 				return err

@@ -2,6 +2,8 @@ package ui
 
 import (
 	"fmt"
+	"math"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -40,6 +42,13 @@ type Browser struct {
 	info       *widget.Label
 	prev, next *widget.Button
 	root       fyne.CanvasObject
+	// The buttons that act on the table or the record selected, and the hint that says why
+	// those that cannot act are off.
+	add, edit, del, imp, exp *widget.Button
+	hint                     *widget.Label
+	// note, when set, is what the next page shown says in place of its position (what a write
+	// just did).
+	note string
 
 	// Editing: the window its forms show over, the process its writes go through, the row
 	// selected, the form open last and the last write's error.
@@ -65,21 +74,67 @@ func NewBrowser(db *engine.DB) *Browser {
 		return widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	}
 	b.grid.UpdateHeader = b.header
+	// Long texts are cut, never widen the window: the page's position, what a write did.
 	b.info = widget.NewLabel("Choose a table.")
+	b.info.Truncation = fyne.TextTruncateEllipsis
 	b.prev = widget.NewButton("Previous", func() { b.turn(-1) })
 	b.next = widget.NewButton("Next", func() { b.turn(+1) })
 	b.prev.Disable()
 	b.next.Disable()
 	b.selected = -1
-	b.grid.OnSelected = func(id widget.TableCellID) { b.selected = id.Row }
-	add := widget.NewButton("Add...", b.AddRecord)
-	edit := widget.NewButton("Edit...", b.EditRecord)
-	del := widget.NewButton("Delete", b.DeleteRecord)
-	imp := widget.NewButton("Import BLOB...", b.ImportBlob)
-	exp := widget.NewButton("Export BLOB...", b.ExportBlob)
-	bar := container.NewBorder(nil, nil, container.NewHBox(add, edit, del, imp, exp, widget.NewSeparator(), b.prev, b.next), nil, b.info)
+	b.grid.OnSelected = func(id widget.TableCellID) { b.selected = id.Row; b.updateButtons() }
+	b.grid.OnUnselected = func(widget.TableCellID) { b.selected = -1; b.updateButtons() }
+	b.add = widget.NewButton("Add...", b.AddRecord)
+	b.edit = widget.NewButton("Edit...", b.EditRecord)
+	b.del = widget.NewButton("Delete", b.DeleteRecord)
+	b.imp = widget.NewButton("Import BLOB...", b.ImportBlob)
+	b.exp = widget.NewButton("Export BLOB...", b.ExportBlob)
+	b.hint = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Italic: true})
+	b.hint.Truncation = fyne.TextTruncateEllipsis
+	b.updateButtons()
+	bar := container.NewVBox(
+		container.NewBorder(nil, nil, container.NewHBox(b.add, b.edit, b.del, b.imp, b.exp), nil, b.hint),
+		container.NewBorder(nil, nil, nil, container.NewHBox(b.prev, b.next), b.info))
 	b.root = container.NewBorder(nil, bar, nil, nil, b.grid)
 	return b
+}
+
+// updateButtons turns on the buttons that can act on the table shown and the record selected,
+// and the hint says why the others are off. On the Fyne thread.
+func (b *Browser) updateButtons() {
+	t := b.table
+	selected := t != nil && b.selected >= 0 && b.selected < len(b.rows)
+	blobs := t != nil && len(blobFields(t)) > 0
+	stored := selected && blobs && holdsBlob(t, b.rows[b.selected])
+	enable(b.add, t != nil)
+	enable(b.edit, selected)
+	enable(b.del, selected)
+	enable(b.imp, selected && blobs)
+	enable(b.exp, stored)
+	var why []string
+	switch {
+	case t == nil:
+		why = append(why, "Choose a table on the left (New Table... makes one).")
+	case !selected && blobs:
+		why = append(why, "Click a record to edit or delete it, or for its BLOB.")
+	case !selected:
+		why = append(why, "Click a record to edit or delete it.")
+	case blobs && !stored:
+		why = append(why, "This record holds no BLOB yet: Import BLOB... stores one.")
+	}
+	if t != nil && !blobs {
+		why = append(why, t.Name+" has no BLOB field.")
+	}
+	b.hint.SetText(strings.Join(why, " "))
+}
+
+// enable turns a widget on or off.
+func enable(w fyne.Disableable, on bool) {
+	if on {
+		w.Enable()
+	} else {
+		w.Disable()
+	}
 }
 
 // SetWindow is the window the browser's forms and alerts show over.
@@ -94,8 +149,8 @@ func (b *Browser) AddRecord() {
 		return
 	}
 	t := b.table
-	b.form = openRecordForm(b.win, t, nil, func(vals map[string]journal.Value) {
-		b.write(func(tx *engine.Tx) error { _, err := tx.Add(t.Name, vals); return err })
+	b.form = openRecordForm(b.win, t, nil, func(vals map[string]journal.Value, done func(error)) {
+		b.writeThen(func(tx *engine.Tx) error { _, err := tx.Add(t.Name, vals); return err }, done)
 	})
 }
 
@@ -106,8 +161,8 @@ func (b *Browser) EditRecord() {
 	}
 	t, rec := b.table, b.rows[b.selected]
 	key := b.keyOf(rec)
-	b.form = openRecordForm(b.win, t, &rec, func(vals map[string]journal.Value) {
-		b.write(func(tx *engine.Tx) error { _, err := tx.Modify(t.Name, key, vals); return err })
+	b.form = openRecordForm(b.win, t, &rec, func(vals map[string]journal.Value, done func(error)) {
+		b.writeThen(func(tx *engine.Tx) error { _, err := tx.Modify(t.Name, key, vals); return err }, done)
 	})
 }
 
@@ -136,7 +191,11 @@ func keyText(key []journal.Value) string {
 
 // write runs one change as its own transaction (off the Fyne thread), then shows the page
 // again, or the error in a sentence.
-func (b *Browser) write(change func(tx *engine.Tx) error) {
+func (b *Browser) write(change func(tx *engine.Tx) error) { b.writeThen(change, nil) }
+
+// writeThen is write that hands the result to done on the Fyne thread (a form shows an error
+// at its field), before the page is shown again; with done nil an error is shown in an alert.
+func (b *Browser) writeThen(change func(tx *engine.Tx) error, done func(error)) {
 	b.mu.Lock()
 	if b.proc == nil {
 		b.proc = b.db.NewProcess("")
@@ -152,8 +211,12 @@ func (b *Browser) write(change func(tx *engine.Tx) error) {
 	}
 	do(func() {
 		b.writeErr = err
-		if err != nil {
+		if done != nil {
+			done(err)
+		} else if err != nil {
 			alert(err, b.win)
+		}
+		if err != nil {
 			if b.OnLoaded != nil {
 				b.OnLoaded()
 			}
@@ -179,10 +242,25 @@ func (b *Browser) size() (int, int) {
 func (b *Browser) cell(id widget.TableCellID, o fyne.CanvasObject) {
 	l := o.(*widget.Label)
 	if id.Row < len(b.rows) && id.Col < len(b.rows[id.Row].Values) {
-		l.SetText(b.rows[id.Row].Values[id.Col].String())
+		l.SetText(cellText(b.rows[id.Row].Values[id.Col]))
 		return
 	}
 	l.SetText("")
+}
+
+// cellText is how a value reads in the browser and in its forms: a real as the shortest
+// decimals that read back as the same number (no exponent in the usual range), a BLOB as its
+// size and kind.
+func cellText(v journal.Value) string {
+	switch v.Kind {
+	case journal.KindReal:
+		if a := math.Abs(v.F); a == 0 || (a >= 1e-6 && a < 1e15) {
+			return strconv.FormatFloat(v.F, 'f', -1, 64)
+		}
+	case journal.KindBlob:
+		return blobSummary(v.B)
+	}
+	return v.String()
 }
 
 func (b *Browser) header(id widget.TableCellID, o fyne.CanvasObject) {
@@ -201,6 +279,7 @@ func (b *Browser) Show(table string) {
 		b.info.SetText(fmt.Sprintf("The table %s does not exist.", table))
 		return
 	}
+	b.grid.UnselectAll()
 	b.table, b.starts, b.rows = t, [][]journal.Value{nil}, nil
 	for i := range t.Fields {
 		b.grid.SetColumnWidth(i, 160)
@@ -227,6 +306,7 @@ func (b *Browser) turn(dir int) {
 	default:
 		return
 	}
+	b.grid.UnselectAll()
 	b.load()
 }
 
@@ -252,6 +332,7 @@ func (b *Browser) load() {
 	table, after, page := b.table.Name, b.starts[len(b.starts)-1], len(b.starts)
 	b.prev.Disable()
 	b.next.Disable()
+	b.updateButtons()
 	b.info.SetText(fmt.Sprintf("%s: page %d, reading...", table, page))
 	background(func() {
 		rows, err := b.db.Scan(table, after, PageSize+1)
@@ -274,12 +355,19 @@ func (b *Browser) load() {
 				b.rows = rows[:min(len(rows), PageSize)]
 				first := (page-1)*PageSize + 1
 				switch {
+				case b.note != "":
+					b.info.SetText(b.note)
 				case len(b.rows) == 0:
 					b.info.SetText(fmt.Sprintf("%s: no records", table))
 				default:
 					b.info.SetText(fmt.Sprintf("%s: records %d to %d of %d (page %d)", table, first, first+len(b.rows)-1, total, page))
 				}
 			}
+			b.note = ""
+			if b.selected >= len(b.rows) {
+				b.grid.UnselectAll() // the record selected is gone from the page
+			}
+			b.updateButtons()
 			if page > 1 {
 				b.prev.Enable()
 			}

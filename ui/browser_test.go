@@ -1,13 +1,20 @@
 package ui
 
 import (
+	"math"
+	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
+	"holdfast/dialogs"
 	"holdfast/engine"
 	"holdfast/journal"
 )
@@ -111,4 +118,209 @@ func TestMainWindowBrowsesDatabase(t *testing.T) {
 		t.Errorf("status bar: %s", texts)
 	}
 	saveCapture(t, w, filepath.Join("testdata", "ui", "main_window_database.png"))
+}
+
+// The buttons under the records are on only when they can act, and the line beside them says
+// why the others are off: no table chosen, no record selected, no BLOB field, no BLOB stored.
+func TestBrowserButtonsSayWhyTheyAreOff(t *testing.T) {
+	a := newApp(t)
+	db := browsedDB(t, 150)
+	if err := db.CreateTable(engine.Table{Name: "Products", Journaled: true, PrimaryKey: []string{"id"},
+		Fields: []engine.Field{{Name: "id", Type: journal.KindInt}, {Name: "photo", Type: journal.KindBlob}}}); err != nil {
+		t.Fatal(err)
+	}
+	tx := db.NewProcess("").Auto()
+	tx.Add("Products", map[string]journal.Value{"id": journal.Int(1)})
+	tx.Add("Products", map[string]journal.Value{"id": journal.Int(2), "photo": journal.Blob([]byte("%PDF-1.4 a leaflet"))})
+	if _, err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	w := newWatcher()
+	win := a.NewWindow("browser")
+	b := NewBrowser(db)
+	b.SetWindow(win)
+	b.OnLoaded = w.update
+	win.SetContent(b.Object())
+	win.Resize(fyne.NewSize(1000, 480))
+	win.Show()
+	defer win.Close()
+	// expect checks which of Add, Edit, Delete, Import BLOB... and Export BLOB... are on, and
+	// that the hint says why the others are off.
+	expect := func(when, on, why string) {
+		t.Helper()
+		onUI(func() {
+			var got []string
+			for _, label := range []string{"Add...", "Edit...", "Delete", "Import BLOB...", "Export BLOB..."} {
+				if button := findButton(b.Object(), label); button != nil && !button.Disabled() {
+					got = append(got, label)
+				}
+			}
+			if strings.Join(got, " ") != on {
+				t.Errorf("%s: the buttons on are %q, want %q", when, got, on)
+			}
+			if texts := strings.Join(labelTexts(b.Object()), "|"); !strings.Contains(texts, why) {
+				t.Errorf("%s: nothing says %q; labels: %s", when, why, texts)
+			}
+		})
+	}
+	expect("no table", "", "Choose a table on the left")
+	onUI(func() { b.Show("Customers") })
+	waitFor(t, w, "the first page", func() bool { return len(b.Rows()) == 100 })
+	expect("no record selected", "Add...", "Click a record to edit or delete it. Customers has no BLOB field.")
+	onUI(func() { b.Select(4) })
+	expect("a record selected", "Add... Edit... Delete", "Customers has no BLOB field.")
+	onUI(b.Next)
+	waitFor(t, w, "the second page", func() bool { return len(b.Rows()) == 50 })
+	expect("the next page", "Add...", "Click a record")
+
+	onUI(func() { b.Show("Products") })
+	waitFor(t, w, "the products", func() bool { return len(b.Rows()) == 2 })
+	expect("products, none selected", "Add...", "Click a record to edit or delete it, or for its BLOB.")
+	onUI(func() { b.Select(0) })
+	expect("a product without a BLOB", "Add... Edit... Delete Import BLOB...", "This record holds no BLOB yet")
+	onUI(func() { b.Select(1) })
+	expect("a product with a BLOB", "Add... Edit... Delete Import BLOB... Export BLOB...", "")
+	time.Sleep(300 * time.Millisecond)
+	saveCapture(t, win, filepath.Join("testdata", "ui", "browser_buttons.png"))
+}
+
+// The records read as people write them: a real in the shortest decimals that are the same
+// number (never a rounding that hides a digit, never an exponent for an everyday amount), a
+// BLOB as its size and its kind, told by its first bytes.
+func TestBrowserShowsValuesAsPeopleRead(t *testing.T) {
+	newApp(t)
+	db, err := engine.Create(filepath.Join(t.TempDir(), "Shop"), engine.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.CreateTable(engine.Table{Name: "Files", Journaled: true, PrimaryKey: []string{"id"}, Fields: []engine.Field{
+		{Name: "id", Type: journal.KindInt}, {Name: "amount", Type: journal.KindReal}, {Name: "data", Type: journal.KindBlob}}}); err != nil {
+		t.Fatal(err)
+	}
+	picture := make([]byte, 83886080)
+	copy(picture, "\x89PNG\r\n\x1a\n")
+	rows := []struct {
+		amount     float64
+		data       []byte
+		real, blob string
+	}{
+		{257.47, picture, "257.47", "84 MB, PNG image"},
+		{1234567.5, []byte("%PDF-1.7 an invoice"), "1234567.5", "19 B, PDF document"},
+		{math.Nextafter(0.3, 1), []byte("PK\x03\x04 a zip"), "0.30000000000000004", "10 B, ZIP archive"},
+		{-3, []byte("call notes, plain text"), "-3", "22 B, text"},
+		{1e300, []byte{0, 1, 2, 3, 250, 251}, "1e+300", "6 B, BLOB"},
+		{0, []byte("\xff\xd8\xff\xe0 jpeg"), "0", "9 B, JPEG image"},
+	}
+	for i, r := range rows {
+		tx := db.NewProcess("").Auto()
+		if _, err := tx.Add("Files", map[string]journal.Value{"id": journal.Int(int64(i)), "amount": journal.Real(r.amount), "data": journal.Blob(r.data)}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tx.Commit(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w := newWatcher()
+	b := NewBrowser(db)
+	b.OnLoaded = w.update
+	onUI(func() { b.Show("Files") })
+	waitFor(t, w, "the page", func() bool { return len(b.Rows()) == len(rows) })
+	onUI(func() {
+		for i, r := range rows {
+			for col, want := range map[int]string{1: r.real, 2: r.blob} {
+				l := widget.NewLabel("")
+				b.cell(widget.TableCellID{Row: i, Col: col}, l)
+				if l.Text != want {
+					t.Errorf("row %d, column %d reads %q, want %q", i, col, l.Text, want)
+				}
+			}
+		}
+	})
+}
+
+// The main window can be made narrow (640 px) whatever it shows: a long database path, a table
+// with a long name, a long sentence under the records. Browsing never moves the split between
+// the tables and the records. And the demo's amounts read as amounts (257.47).
+func TestMainWindowStaysNarrow(t *testing.T) {
+	a := newApp(t)
+	db, err := engine.Create(filepath.Join(t.TempDir(), "Demo"), engine.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := engine.FillDemo(db); err != nil {
+		t.Fatal(err)
+	}
+	long := "Orders of the customers who asked for a delivery after the holidays"[:64]
+	if err := db.CreateTable(engine.Table{Name: long, Journaled: true, PrimaryKey: []string{"order_number_given_by_the_shop"}, Fields: []engine.Field{
+		{Name: "order_number_given_by_the_shop", Type: journal.KindInt}, {Name: "what_the_customer_wrote_on_the_form", Type: journal.KindText}}}); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), strings.Repeat("a folder with a long name ", 4), "the portrait of the first customer of the demo.png")
+	if err := os.MkdirAll(filepath.Dir(out), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	fake := &dialogs.Fake{}
+	w := newWatcher()
+	m := newMainUI(a, Config{DBPath: "/home/ana/" + strings.Repeat("Databases kept on the second disk/", 6) + "Demo",
+		Name: db.Name(), DB: db, OnUpdate: w.update, Chooser: fake})
+	defer m.Close()
+	onUI(m.Start)
+	b := m.view.browser
+	var split *container.Split
+	onUI(func() {
+		for _, o := range test.LaidOutObjects(m.Content()) {
+			if s, ok := o.(*container.Split); ok {
+				split = s
+			}
+		}
+	})
+	// narrow checks the window's smallest width and the tables' pane, which must not move. A
+	// desktop window grows to fit its content's smallest size: so does this one first.
+	var pane float32
+	narrow := func(when string) {
+		t.Helper()
+		onUI(func() {
+			min := m.Content().MinSize()
+			m.Resize(m.Canvas().Size().Max(min))
+			if min.Width > 640 {
+				t.Errorf("%s: the window cannot be narrower than %.0f px", when, min.Width)
+			}
+			if pane == 0 {
+				pane = split.Leading.Size().Width
+			} else if got := split.Leading.Size().Width; got != pane {
+				t.Errorf("%s: the tables' pane is %.1f px wide, was %.1f", when, got, pane)
+			}
+		})
+	}
+	show := func(table string, rows int) {
+		t.Helper()
+		onUI(func() { m.view.tables.Select(slices.Index(m.view.names, table)) })
+		waitFor(t, w, table, func() bool { return b.table.Name == table && len(b.Rows()) == rows })
+	}
+	waitFor(t, w, "the customers", func() bool { return len(b.Rows()) == 48 })
+	narrow("the customers")
+	show("Invoices", 100)
+	narrow("the invoices")
+	onUI(func() {
+		l := widget.NewLabel("")
+		b.cell(widget.TableCellID{Row: 3, Col: 3}, l)
+		if l.Text != "257.47" {
+			t.Errorf("the fourth invoice's amount reads %q, want 257.47", l.Text)
+		}
+	})
+	show(long, 0)
+	narrow("a table with a long name")
+	show("Customers", 48)
+	fake.Choose(out)
+	onUI(func() {
+		b.Select(0)
+		b.ExportBlob()
+	})
+	waitFor(t, w, "the export", func() bool { return strings.Contains(b.info.Text, "exported to") })
+	narrow("a long sentence under the records")
+	saveCapture(t, m.Window, filepath.Join("testdata", "ui", "main_window_long_texts.png"))
+	onUI(func() { m.Resize(fyne.NewSize(640, 480)) })
+	saveCapture(t, m.Window, filepath.Join("testdata", "ui", "main_window_narrow.png"))
 }

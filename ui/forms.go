@@ -3,11 +3,13 @@ package ui
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 
@@ -62,66 +64,163 @@ func ParseField(k journal.Kind, text string) (journal.Value, error) {
 }
 
 // recordForm is the add or edit form of a record: one entry per field (BLOBs are kept as they
-// are), each checked as it is typed; Save is possible only when every field is valid.
+// are), each checked as it is typed, its error shown under it; Save is possible only when every
+// field is valid. The form stays open until the record is written: a write refused (a key
+// already taken) is shown at its field, or under the fields, and nothing typed is lost.
 type recordForm struct {
-	dlg     *dialog.FormDialog
+	win     fyne.Window
+	dlg     *dialog.CustomDialog
+	table   *engine.Table
+	adding  bool
 	entries map[string]*widget.Entry
-	submit  func() // what Save does (tests call it)
+	errs    map[string]*widget.Label
+	failed  *widget.Label // a refused write that no field explains
+	save    *widget.Button
+	// taken is the key a write found already taken ("" for none): shown at the key until it
+	// changes.
+	taken  string
+	saving bool
+	closed bool
+	submit func() // what Save does (tests call it)
 }
 
 // openRecordForm shows the form over w. rec is the record edited, or nil to add one. save
-// receives the values of the editable fields and runs off the Fyne thread.
-func openRecordForm(w fyne.Window, t *engine.Table, rec *engine.Record, save func(map[string]journal.Value)) *recordForm {
-	f := &recordForm{entries: map[string]*widget.Entry{}}
-	var items []*widget.FormItem
-	isKey := map[string]bool{}
-	for _, k := range t.PrimaryKey {
-		isKey[k] = true
-	}
+// receives the values of the editable fields, runs off the Fyne thread, and hands the write's
+// result to done on the Fyne thread.
+func openRecordForm(w fyne.Window, t *engine.Table, rec *engine.Record, save func(vals map[string]journal.Value, done func(error))) *recordForm {
+	f := &recordForm{win: w, table: t, adding: rec == nil, entries: map[string]*widget.Entry{}, errs: map[string]*widget.Label{}, failed: errLabel()}
+	form := widget.NewForm()
 	for i, fld := range t.Fields {
 		if fld.Type == journal.KindBlob {
 			continue
 		}
 		e := widget.NewEntry()
-		kind := fld.Type
-		e.Validator = func(s string) error { _, err := ParseField(kind, s); return err }
 		if rec != nil {
-			e.SetText(rec.Values[i].String())
-			if isKey[fld.Name] {
+			e.SetText(cellText(rec.Values[i]))
+			if isKey(t, fld.Name) {
 				e.Disable() // a key is not modified: delete the record and add it again
 			}
 		}
-		f.entries[fld.Name] = e
-		items = append(items, widget.NewFormItem(fld.Name, e))
+		name := fld.Name
+		e.Validator = func(string) error {
+			if p := f.problem(name); p != "" {
+				return errors.New(p)
+			}
+			return nil
+		}
+		e.OnChanged = func(string) { f.check() }
+		f.entries[name], f.errs[name] = e, errLabel()
+		form.Append(name, container.NewVBox(e, f.errs[name]))
 	}
 	title := "Add a record to " + t.Name
 	if rec != nil {
 		title = "Edit the record of " + t.Name
 	}
 	f.submit = func() {
-		vals := map[string]journal.Value{}
-		for name, e := range f.entries {
-			if e.Disabled() {
-				continue
-			}
-			v, err := ParseField(fieldKind(t, name), e.Text)
-			if err != nil {
-				return // the form shows it at the field
-			}
-			vals[name] = v
+		vals, ok := f.values()
+		if !ok || f.saving {
+			return // the form shows why at the fields
 		}
-		f.dlg.Hide()
-		go save(vals)
+		f.saving = true
+		f.save.Disable()
+		showErr(f.failed, "")
+		background(func() { save(vals, f.done) })
 	}
-	f.dlg = dialog.NewForm(title, "Save", "Cancel", items, func(ok bool) {
-		if ok {
-			f.submit()
-		}
-	}, w)
+	f.save = widget.NewButton("Save", f.submit)
+	f.save.Importance = widget.HighImportance
+	cancel := widget.NewButton("Cancel", func() {
+		f.closed = true
+		f.dlg.Hide()
+	})
+	f.dlg = dialog.NewCustomWithoutButtons(title, container.NewVBox(form, f.failed), w)
+	f.dlg.SetButtons([]fyne.CanvasObject{cancel, f.save})
 	f.dlg.Resize(fyne.NewSize(480, 0))
+	f.check()
 	f.dlg.Show()
 	return f
 }
+
+// values are the editable fields' values, or ok false when one is not valid.
+func (f *recordForm) values() (map[string]journal.Value, bool) {
+	vals := map[string]journal.Value{}
+	for name, e := range f.entries {
+		if e.Disabled() {
+			continue
+		}
+		if f.problem(name) != "" {
+			return nil, false
+		}
+		vals[name], _ = ParseField(fieldKind(f.table, name), e.Text)
+	}
+	return vals, true
+}
+
+// problem says what is wrong with a field's text, "" when nothing is.
+func (f *recordForm) problem(name string) string {
+	e := f.entries[name]
+	if e.Disabled() {
+		return ""
+	}
+	if _, err := ParseField(fieldKind(f.table, name), e.Text); err != nil {
+		return "Expected: " + err.Error() + "."
+	}
+	if !isKey(f.table, name) {
+		return ""
+	}
+	switch {
+	case strings.TrimSpace(e.Text) == "":
+		return "Required: the primary key identifies the record."
+	case f.taken != "" && f.keyText() == f.taken && name == f.table.PrimaryKey[0]:
+		return fmt.Sprintf("A record with this key already exists (error %d): use another key, or Cancel and edit that record.", engine.CodeDuplicateKey)
+	}
+	return ""
+}
+
+// keyText is the key typed, to tell whether it changed since a write found it taken.
+func (f *recordForm) keyText() string {
+	var parts []string
+	for _, k := range f.table.PrimaryKey {
+		parts = append(parts, strings.TrimSpace(f.entries[k].Text))
+	}
+	return strings.Join(parts, "\x00")
+}
+
+// check shows each field's error under it and allows Save only when there is none. On the Fyne
+// thread.
+func (f *recordForm) check() {
+	ok := true
+	for name, e := range f.entries {
+		p := f.problem(name)
+		showErr(f.errs[name], p)
+		e.AlwaysShowValidationError = p != "" // the entry is outlined in red too, at once
+		e.Validate()
+		ok = ok && p == ""
+	}
+	enable(f.save, ok && !f.saving)
+	f.dlg.Refresh() // errors shown or hidden change its height
+}
+
+// done is the write's result: the form closes when it worked; otherwise it stays open with
+// the error at the field it is about, or under the fields. On the Fyne thread.
+func (f *recordForm) done(err error) {
+	f.saving = false
+	switch {
+	case err == nil:
+		f.closed = true
+		f.dlg.Hide()
+		return
+	case f.closed:
+		alert(err, f.win) // the form was cancelled meanwhile: the error must still be seen
+		return
+	case engine.CodeOf(err) == engine.CodeDuplicateKey && f.adding:
+		f.taken = f.keyText()
+	default:
+		showErr(f.failed, codedError(err).Error())
+	}
+	f.check()
+}
+
+func isKey(t *engine.Table, name string) bool { return slices.Contains(t.PrimaryKey, name) }
 
 func fieldKind(t *engine.Table, name string) journal.Kind {
 	if i := t.FieldIndex(name); i >= 0 {

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"fyne.io/fyne/v2"
@@ -37,8 +38,7 @@ func TestParseField(t *testing.T) {
 }
 
 // Add, edit and delete through the forms: an invalid field is shown there and blocks Save;
-// a record is added, changed and deleted, and the page shows each change; a duplicate key is
-// refused with its code.
+// a record is added, changed and deleted, and the page shows each change.
 func TestRecordForms(t *testing.T) {
 	a := newApp(t)
 	db := browsedDB(t, 3)
@@ -84,19 +84,6 @@ func TestRecordForms(t *testing.T) {
 		t.Fatalf("after the edit: %+v", r)
 	}
 
-	b.AddRecord()
-	b.form.entries["id"].SetText("1")
-	b.form.submit()
-	waitPage(t, loaded)
-	if engine.CodeOf(b.WriteErr()) != engine.CodeDuplicateKey {
-		t.Fatalf("a duplicate key: %v, want 2003", b.WriteErr())
-	}
-	if top := w.Canvas().Overlays().Top(); top == nil {
-		t.Error("the refused write shows no error")
-	} else {
-		w.Canvas().Overlays().Remove(top)
-	}
-
 	b.Select(0)
 	go b.write(func(tx *engine.Tx) error { _, err := tx.Delete("Customers", b.keyOf(b.Rows()[0])); return err })
 	waitPage(t, loaded)
@@ -104,4 +91,78 @@ func TestRecordForms(t *testing.T) {
 		t.Fatalf("after the delete: %d records, first %d", n, b.Rows()[0].Values[0].I)
 	}
 	saveCapture(t, w, filepath.Join("testdata", "ui", "record_forms.png"))
+}
+
+// A Save the database refuses (a key already taken) leaves the form open with what was typed,
+// the error under the key, and Save off until the key changes; an empty key is flagged at its
+// field and never sent. A key that is free then saves and closes the form.
+func TestRecordFormKeepsWhatWasTyped(t *testing.T) {
+	a := newApp(t)
+	db := browsedDB(t, 3)
+	w := newWatcher()
+	win := a.NewWindow("forms")
+	b := NewBrowser(db)
+	b.SetWindow(win)
+	b.OnLoaded = w.update
+	win.SetContent(b.Object())
+	win.Resize(fyne.NewSize(900, 480))
+	win.Show()
+	defer win.Close()
+	onUI(func() { b.Show("Customers") })
+	waitFor(t, w, "the first page", func() bool { return len(b.Rows()) == 3 })
+
+	var f *recordForm
+	onUI(func() {
+		b.AddRecord()
+		f = b.form
+	})
+	saveOff := func() bool {
+		var off bool
+		onUI(func() { off = overlayButton(win, "Save").Disabled() })
+		return off
+	}
+	if words := overlayWords(win); !strings.Contains(words, "Required: the primary key") || !saveOff() {
+		t.Errorf("an empty key is not flagged at its field (Save off %v): %q", saveOff(), words)
+	}
+	saveCapture(t, win, filepath.Join("testdata", "ui", "record_form_new.png"))
+	onUI(f.submit)
+	if words := overlayWords(win); !strings.Contains(words, "Add a record to Customers") {
+		t.Fatalf("Save with an empty key closed the form; the window shows %q", words)
+	}
+	onUI(func() {
+		f.entries["id"].SetText("1")
+		f.entries["name"].SetText("Ana Silva")
+		f.entries["city"].SetText("Faro")
+	})
+	onUI(f.submit)
+	waitFor(t, w, "the refusal", func() bool { return b.WriteErr() != nil })
+	if engine.CodeOf(b.WriteErr()) != engine.CodeDuplicateKey {
+		t.Fatalf("a duplicate key: %v, want 2003", b.WriteErr())
+	}
+	words := overlayWords(win)
+	if !strings.Contains(words, "Add a record to Customers") {
+		t.Fatalf("the form closed on the refused Save; the window shows %q", words)
+	}
+	onUI(func() {
+		if f.entries["name"].Text != "Ana Silva" || f.entries["city"].Text != "Faro" {
+			t.Errorf("what was typed is lost: %q, %q", f.entries["name"].Text, f.entries["city"].Text)
+		}
+	})
+	if !strings.Contains(words, "A record with this key already exists (error 2003)") || !saveOff() {
+		t.Errorf("the form does not say the key is taken (Save off %v): %q", saveOff(), words)
+	}
+	saveCapture(t, win, filepath.Join("testdata", "ui", "record_form_duplicate.png"))
+
+	onUI(func() { f.entries["id"].SetText("40") })
+	if words := overlayWords(win); strings.Contains(words, "already exists") || saveOff() {
+		t.Fatalf("a free key is still refused (Save off %v): %q", saveOff(), words)
+	}
+	onUI(f.submit)
+	waitFor(t, w, "the record added", func() bool { return len(b.Rows()) == 4 })
+	if words := overlayWords(win); words != "" {
+		t.Errorf("the form stays open after the record was added: %q", words)
+	}
+	if r, ok, _ := db.Get("Customers", []journal.Value{journal.Int(40)}); !ok || r.Values[1].S != "Ana Silva" {
+		t.Errorf("record 40: %+v (found %v)", r, ok)
+	}
 }

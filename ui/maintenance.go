@@ -403,7 +403,7 @@ func (w *MaintenanceWindow) export() {
 		}
 		err = write(&buf, rows)
 		if err == nil {
-			err = journal.WriteFileAtomic(journal.OSFS{}, path, buf.Bytes(), 0o644)
+			err = journal.WriteFileAtomic(journal.OSFS{}, path, buf.Bytes(), 0o600) // private, as SPEC S2 wants
 		}
 		do(func() {
 			if err != nil {

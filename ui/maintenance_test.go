@@ -63,6 +63,11 @@ func TestActivityAnalysis(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if fi, err := os.Stat(out); err != nil {
+		t.Fatal(err)
+	} else if fi.Mode().Perm() != 0o600 {
+		t.Errorf("the exported activity's mode is %v, want 0600: it holds the user's data", fi.Mode().Perm())
+	}
 	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
 	if !strings.HasPrefix(lines[0], "Operation,Action,Table,Primary Key/BLOB") || len(lines) != len(shown)+1 {
 		t.Fatalf("CSV of %d lines for %d rows: %q", len(lines), len(shown), lines[0])

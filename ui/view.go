@@ -72,7 +72,11 @@ func newDatabaseView(m *MainWindow, cfg Config, path, status *widget.Label) *dat
 		v.names = append(v.names, t.Name)
 	}
 	v.tables = widget.NewList(func() int { return len(v.names) },
-		func() fyne.CanvasObject { return widget.NewLabel("") },
+		func() fyne.CanvasObject {
+			l := widget.NewLabel("")
+			l.Truncation = fyne.TextTruncateEllipsis // a long name ends in "...", within the pane
+			return l
+		},
 		func(i widget.ListItemID, o fyne.CanvasObject) { o.(*widget.Label).SetText(v.names[i]) })
 	v.tables.OnSelected = func(i widget.ListItemID) {
 		v.browser.Show(v.names[i])
@@ -103,6 +107,7 @@ func newDatabaseView(m *MainWindow, cfg Config, path, status *widget.Label) *dat
 
 	v.schedBar = widget.NewProgressBar()
 	v.schedLabel = widget.NewLabel("")
+	v.schedLabel.Truncation = fyne.TextTruncateEllipsis
 	v.schedStop = widget.NewButton("Stop", v.stopScheduled)
 	v.schedBox = container.NewVBox(v.schedLabel, container.NewBorder(nil, nil, nil, v.schedStop, v.schedBar))
 	v.schedBox.Hide()
