@@ -52,7 +52,10 @@ func campaignBase(t *testing.T) (string, map[int64]string) {
 		t.Fatal(err)
 	}
 	data := filepath.Join(dir, "Data", "Shop.4DD")
-	b, _ := os.ReadFile(data)
+	b, err := os.ReadFile(data)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := os.Truncate(data, usedBytes(b)); err != nil {
 		t.Fatal(err)
 	}
@@ -233,7 +236,9 @@ func TestDamageCampaign(t *testing.T) {
 		dir := filepath.Join(t.TempDir(), "Shop")
 		copyFolder(t, base, dir)
 		b, what := damage(bytes.Clone(orig), i%4, rng)
-		os.WriteFile(filepath.Join(dir, "Data", "Shop.4DD"), b, 0o600)
+		if err := os.WriteFile(filepath.Join(dir, "Data", "Shop.4DD"), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
 		out := damagedOpen(dir, want)
 		counts[out.where]++
 		switch out.where {
@@ -284,10 +289,15 @@ func elementOf(t *testing.T, b []byte, k []byte) int {
 func TestRepairBucketFlag(t *testing.T) {
 	dir, want := campaignBase(t)
 	data := filepath.Join(dir, "Data", "Shop.4DD")
-	b, _ := os.ReadFile(data)
+	b, err := os.ReadFile(data)
+	if err != nil {
+		t.Fatal(err)
+	}
 	k, _ := journal.AppendKey(nil, []journal.Value{journal.Int(150)})
 	b[elementOf(t, b, k)] |= 0x01
-	os.WriteFile(data, b, 0o600)
+	if err := os.WriteFile(data, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	out := damagedOpen(dir, want)
 	if out.where != "open" && out.where != "read" {
 		t.Fatalf("the flipped bucket flag: %s %s, want 1433 at open or read", out.where, out.detail)
@@ -303,11 +313,16 @@ func TestRepairBucketFlag(t *testing.T) {
 func TestDamagedTreeInBackup(t *testing.T) {
 	dir, want := campaignBase(t)
 	data := filepath.Join(dir, "Data", "Shop.4DD")
-	b, _ := os.ReadFile(data)
+	b, err := os.ReadFile(data)
+	if err != nil {
+		t.Fatal(err)
+	}
 	k, _ := journal.AppendKey(nil, []journal.Value{journal.Int(100)})
 	e := elementOf(t, b, k)
 	binary.LittleEndian.PutUint64(b[e/4096*4096:], 7777) // the page names another page
-	os.WriteFile(data, b, 0o600)
+	if err := os.WriteFile(data, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
 
 	db, err := engine.Open(dir, engine.Options{})
 	if err != nil {
@@ -317,12 +332,16 @@ func TestDamagedTreeInBackup(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db.Close()
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
 	_, err = Restore(context.Background(), res.Archive, RestoreOptions{To: filepath.Join(t.TempDir(), "Restored")})
 	if engine.CodeOf(err) != engine.CodeArchiveVerify {
 		t.Fatalf("restore of the backup of a damaged tree: %v, want 1411", err)
 	}
-	os.Remove(data)
+	if err := os.Remove(data); err != nil {
+		t.Fatal(err)
+	}
 	rdb, rres, err := OpenOrRepair(context.Background(), dir, engine.Options{})
 	if err != nil {
 		t.Fatal(err)
