@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"errors"
 	"io"
+	"io/fs"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -30,10 +32,16 @@ func TestBackupKill9(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := db.Settings()
-	s.Set("archive.compression", "compact") // slower: more moments to be killed in
-	db.UpdateSettings(s)
+	if err := s.Set("archive.compression", "compact"); err != nil { // slower: more moments to be killed in
+		t.Fatal(err)
+	}
+	if err := db.UpdateSettings(s); err != nil {
+		t.Fatal(err)
+	}
 	dest := backup.Destination(db)
-	db.Close()
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
 
 	rng := rand.New(rand.NewPCG(7, uint64(time.Now().UnixNano())))
 	killed := 0
@@ -44,7 +52,10 @@ func TestBackupKill9(t *testing.T) {
 			killed++
 		}
 		// Every file under a final name is a good archive or log backup.
-		ents, _ := os.ReadDir(dest)
+		ents, err := os.ReadDir(dest)
+		if err != nil && !errors.Is(err, fs.ErrNotExist) { // not made yet if killed early
+			t.Fatalf("round %d: %v", round, err)
+		}
 		for _, e := range ents {
 			path := filepath.Join(dest, e.Name())
 			switch {
@@ -63,16 +74,24 @@ func TestBackupKill9(t *testing.T) {
 		if err != nil {
 			t.Fatalf("round %d: the database does not open after the kill: %v", round, err)
 		}
-		if n, _ := db.Count("Bulk"); n != want {
+		n, err := db.Count("Bulk")
+		if err != nil {
+			t.Fatalf("round %d: %v", round, err)
+		}
+		if n != want {
 			t.Fatalf("round %d: %d records, want %d", round, n, want)
 		}
 		// A write works and survives: the log is whole.
 		tx := db.NewProcess("").Auto()
-		tx.Add("Calls", map[string]journal.Value{"customer": journal.Int(int64(round)), "day": journal.Date(1), "at": journal.TimeOfDay(int64(round))})
+		if _, err := tx.Add("Calls", map[string]journal.Value{"customer": journal.Int(int64(round)), "day": journal.Date(1), "at": journal.TimeOfDay(int64(round))}); err != nil {
+			t.Fatalf("round %d: write after the kill: %v", round, err)
+		}
 		if _, err := tx.Commit(); err != nil {
 			t.Fatalf("round %d: write after the kill: %v", round, err)
 		}
-		db.Close()
+		if err := db.Close(); err != nil {
+			t.Fatalf("round %d: %v", round, err)
+		}
 	}
 	if killed == 0 {
 		t.Fatal("no backup was killed: the test proved nothing")
@@ -93,17 +112,23 @@ func bulkDB(t *testing.T) (dir string, want int64) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	db.CreateTable(engine.Table{Name: "Bulk", Journaled: true, PrimaryKey: []string{"id"},
-		Fields: []engine.Field{{Name: "id", Type: journal.KindInt}, {Name: "text", Type: journal.KindText}}})
+	if err := db.CreateTable(engine.Table{Name: "Bulk", Journaled: true, PrimaryKey: []string{"id"},
+		Fields: []engine.Field{{Name: "id", Type: journal.KindInt}, {Name: "text", Type: journal.KindText}}}); err != nil {
+		t.Fatal(err)
+	}
 	p := db.NewProcess("")
 	filler := strings.Repeat("lorem ipsum dolor sit amet ", 8)
 	for b := 0; b < 30; b++ {
-		p.Update(func(tx *engine.Tx) error {
+		if _, err := p.Update(func(tx *engine.Tx) error {
 			for i := 0; i < 1000; i++ {
-				tx.Add("Bulk", map[string]journal.Value{"id": journal.Int(int64(b*1000 + i)), "text": journal.Text(filler)})
+				if _, err := tx.Add("Bulk", map[string]journal.Value{"id": journal.Int(int64(b*1000 + i)), "text": journal.Text(filler)}); err != nil {
+					return err
+				}
 			}
 			return nil
-		})
+		}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	n, err := db.Count("Bulk")
 	if err != nil {
@@ -148,11 +173,17 @@ func TestRestoreKill9(t *testing.T) {
 			if err != nil {
 				t.Fatalf("round %d: the restored folder does not open: %v", round, err)
 			}
-			if n, _ := rdb.Count("Bulk"); n != want {
+			n, err := rdb.Count("Bulk")
+			if err != nil {
+				t.Fatalf("round %d: %v", round, err)
+			}
+			if n != want {
 				t.Fatalf("round %d: restored %d records, want %d", round, n, want)
 			}
 			rdb.Close()
-			os.RemoveAll(to)
+			if err := os.RemoveAll(to); err != nil { // the next restore goes there
+				t.Fatal(err)
+			}
 		}
 		if hidden, _ := filepath.Glob(filepath.Join(out, ".*")); len(hidden) > 2 {
 			t.Fatalf("round %d: staging folders pile up: %v", round, hidden)
@@ -171,17 +202,25 @@ func TestRestoreKill9(t *testing.T) {
 }
 
 // killedAfter runs cmd and kills it (SIGKILL) after d unless it ended first; it reports whether
-// the kill ended it.
+// the kill ended it. A command that ends first must have succeeded.
 func killedAfter(t *testing.T, cmd *exec.Cmd, d time.Duration) bool {
 	t.Helper()
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	timer := time.AfterFunc(d, func() { cmd.Process.Signal(syscall.SIGKILL) })
-	cmd.Wait()
+	err := cmd.Wait()
 	timer.Stop()
 	ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus)
-	return ok && ws.Signaled()
+	if ok && ws.Signaled() {
+		return true
+	}
+	if err != nil {
+		t.Fatalf("the command ended before the kill, and failed: %v\n%s", err, stderr.String())
+	}
+	return false
 }
 
 func quoteJSON(s string) string {

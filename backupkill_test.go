@@ -68,7 +68,10 @@ func callCounts(t *testing.T, strace string, calls []string, args ...string) map
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("holdfast %v under strace: %v\n%s", args, err, b)
 	}
-	b, _ := os.ReadFile(out)
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
 	counts := map[string]int{}
 	for _, line := range strings.Split(string(b), "\n") {
 		for _, c := range calls {
@@ -99,14 +102,18 @@ func TestBackupKilledAtEachStep(t *testing.T) {
 		}
 		defer db.Close()
 		if written == 0 {
-			db.CreateTable(engine.Table{Name: "K", Journaled: true, PrimaryKey: []string{"id"},
-				Fields: []engine.Field{{Name: "id", Type: journal.KindInt}, {Name: "v", Type: journal.KindText}}})
+			if err := db.CreateTable(engine.Table{Name: "K", Journaled: true, PrimaryKey: []string{"id"},
+				Fields: []engine.Field{{Name: "id", Type: journal.KindInt}, {Name: "v", Type: journal.KindText}}}); err != nil {
+				t.Fatal(err)
+			}
 		}
 		p := db.NewProcess("")
 		for range n {
 			written++
 			tx := p.Auto()
-			tx.Add("K", map[string]journal.Value{"id": journal.Int(int64(written)), "v": journal.Text(strings.Repeat("v", 300))})
+			if _, err := tx.Add("K", map[string]journal.Value{"id": journal.Int(int64(written)), "v": journal.Text(strings.Repeat("v", 300))}); err != nil {
+				t.Fatal(err)
+			}
 			if _, err := tx.Commit(); err != nil {
 				t.Fatal(err)
 			}
@@ -153,16 +160,24 @@ func checkAfterKilledBackup(t *testing.T, dir string, written int, round string)
 	if err != nil {
 		t.Fatalf("%s: open: %v", round, err)
 	}
-	n, _ := db.Count("K")
+	n, err := db.Count("K")
+	if err != nil {
+		t.Fatalf("%s: %v", round, err)
+	}
 	dest, closed := backup.Destination(db), db.ClosedLogs()
-	db.Close()
+	if err := db.Close(); err != nil {
+		t.Fatalf("%s: %v", round, err)
+	}
 	if n != int64(written) {
 		t.Fatalf("%s: %d records, want %d", round, n, written)
 	}
 	if len(closed) != 0 {
 		t.Fatalf("%s: closed logs left beside the log: %v", round, closed)
 	}
-	ents, _ := os.ReadDir(dest)
+	ents, err := os.ReadDir(dest)
+	if err != nil {
+		t.Fatalf("%s: %v", round, err)
+	}
 	for _, e := range ents {
 		if strings.HasSuffix(e.Name(), ".tmp") {
 			t.Fatalf("%s: %s left in the destination", round, e.Name())
@@ -187,7 +202,10 @@ func checkAfterKilledBackup(t *testing.T, dir string, written int, round string)
 		if err != nil {
 			t.Fatalf("%s: open the restore of backup %d: %v", round, e.Number, err)
 		}
-		n, _ := rdb.Count("K")
+		n, err := rdb.Count("K")
+		if err != nil {
+			t.Fatalf("%s: the restore of backup %d: %v", round, e.Number, err)
+		}
 		rdb.Close()
 		os.RemoveAll(to)
 		if n != int64(written) {
@@ -211,14 +229,18 @@ func TestRollbackKilledAtEachStep(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db.CreateTable(engine.Table{Name: "K", Journaled: true, PrimaryKey: []string{"id"},
-		Fields: []engine.Field{{Name: "id", Type: journal.KindInt}}})
+	if err := db.CreateTable(engine.Table{Name: "K", Journaled: true, PrimaryKey: []string{"id"},
+		Fields: []engine.Field{{Name: "id", Type: journal.KindInt}}}); err != nil {
+		t.Fatal(err)
+	}
 	p := db.NewProcess("")
 	var to uint64
 	addK := func(from, n int) {
 		for i := from; i < from+n; i++ {
 			tx := p.Auto()
-			tx.Add("K", map[string]journal.Value{"id": journal.Int(int64(i))})
+			if _, err := tx.Add("K", map[string]journal.Value{"id": journal.Int(int64(i))}); err != nil {
+				t.Fatal(err)
+			}
 			op, err := tx.Commit()
 			if err != nil {
 				t.Fatal(err)
@@ -233,7 +255,9 @@ func TestRollbackKilledAtEachStep(t *testing.T) {
 		t.Fatal(err)
 	}
 	addK(11, 10)
-	db.Close()
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
 	op := fmt.Sprint(to)
 	counts := callCounts(t, strace, []string{"renameat", "fsync", "fdatasync", "linkat", "unlinkat"}, "rollback", copyShop(t, base), "--to", op)
 	t.Logf("system calls of one rollback: %v", counts)
@@ -250,7 +274,10 @@ func TestRollbackKilledAtEachStep(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%s: open after the killed rollback: %v", round, err)
 			}
-			got, _ := db.Count("K")
+			got, err := db.Count("K")
+			if err != nil {
+				t.Fatalf("%s: %v", round, err)
+			}
 			if got != 15 && got != 20 {
 				t.Fatalf("%s: %d records after a killed rollback, want 20 (not done) or 15 (done)", round, got)
 			}
@@ -277,7 +304,11 @@ func TestRollbackKilledAtEachStep(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if n, _ := rdb.Count("K"); n != got+1 {
+				n, err := rdb.Count("K")
+				if err != nil {
+					t.Fatalf("%s: the restore of %s: %v", round, filepath.Base(a), err)
+				}
+				if n != got+1 {
 					t.Fatalf("%s: the restore of %s holds %d records, want %d", round, filepath.Base(a), n, got+1)
 				}
 				rdb.Close()
@@ -323,9 +354,14 @@ func TestRestoreKilledAtEachStep(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, _ := db.Count("Customers")
+	want, err := db.Count("Customers")
+	if err != nil {
+		t.Fatal(err)
+	}
 	dest := backup.Destination(db)
-	db.Close()
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
 	archive := filepath.Join(dest, backup.ArchiveName("Shop", 1))
 	restored := backup.DefaultRestoreFolder(archive)
 	calls := []string{"renameat", "fsync", "fdatasync", "unlinkat", "mkdirat"}
@@ -348,17 +384,25 @@ func TestRestoreKilledAtEachStep(t *testing.T) {
 				if err != nil {
 					t.Fatalf("%s: the folder under the final name does not open: %v", round, err)
 				}
-				n, _ := rdb.Count("Customers")
+				n, err := rdb.Count("Customers")
+				if err != nil {
+					t.Fatalf("%s: the folder under the final name: %v", round, err)
+				}
 				rdb.Close()
 				if n != want {
 					t.Fatalf("%s: the folder under the final name holds %d customers, want %d", round, n, want)
 				}
-				os.RemoveAll(restored)
+				if err := os.RemoveAll(restored); err != nil { // the next restore goes there
+					t.Fatal(err)
+				}
 			}
 			if err := run([]string{"backup", dir}, nil, io.Discard, io.Discard); err != nil {
 				t.Fatalf("%s: the backup after the killed restore: %v", round, err)
 			}
-			ents, _ := os.ReadDir(dest)
+			ents, err := os.ReadDir(dest)
+			if err != nil {
+				t.Fatalf("%s: %v", round, err)
+			}
 			for _, e := range ents {
 				if strings.HasPrefix(e.Name(), ".") {
 					t.Fatalf("%s: %s left in the destination after the next backup", round, e.Name())

@@ -25,7 +25,10 @@ import (
 func TestMain(m *testing.M) {
 	if args := os.Getenv("HOLDFAST_ARGS"); args != "" {
 		var list []string
-		json.Unmarshal([]byte(args), &list)
+		if err := json.Unmarshal([]byte(args), &list); err != nil {
+			fmt.Fprintln(os.Stderr, "HOLDFAST_ARGS:", err)
+			os.Exit(2)
+		}
 		os.Args = append([]string{"holdfast"}, list...)
 		main()
 		os.Exit(0)
@@ -89,8 +92,14 @@ func TestCrashKill9(t *testing.T) {
 func crashRound(t *testing.T, dir string, round int, rng *rand.Rand, m *crashModel, nextID, nextGroup int64) (int64, int64) {
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), "HOLDFAST_CRASH_CHILD="+dir)
-	stdin, _ := cmd.StdinPipe()
-	stdout, _ := cmd.StdoutPipe()
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
@@ -232,7 +241,11 @@ func checkCrashModel(t *testing.T, dir string, round int, m *crashModel) {
 		}
 		after = []journal.Value{recs[len(recs)-1].Values[0]}
 	}
-	if n, _ := db.Count("C"); int(n) != len(found) {
+	n, err := db.Count("C")
+	if err != nil {
+		t.Fatalf("round %d: count: %v", round, err)
+	}
+	if int(n) != len(found) {
 		t.Fatalf("round %d: count %d but %d records", round, n, len(found))
 	}
 	for id := range m.acked {

@@ -17,8 +17,8 @@ func TestErrorsSayWhatHappened(t *testing.T) {
 	cwd := t.TempDir()
 	_, stderr, code := holdfastIn(t, cwd, "create", "")
 	wantFail(t, code, stderr, "error 2008")
-	if ents, _ := os.ReadDir(cwd); len(ents) != 0 {
-		t.Errorf("create \"\" made something in the current folder: %v", ents)
+	if ents, err := os.ReadDir(cwd); err != nil || len(ents) != 0 {
+		t.Errorf("create \"\" made something in the current folder: %v %v", ents, err)
 	}
 	_, stderr, code = holdfast(t, "", "create", "/proc/holdfast-test")
 	wantFail(t, code, stderr, "error 2019")
@@ -31,26 +31,43 @@ func TestErrorsSayWhatHappened(t *testing.T) {
 		t.Fatal(stderr)
 	}
 	catalog := filepath.Join(dir, "Project", "catalog.json")
-	good, _ := os.ReadFile(catalog)
-	os.Remove(catalog)
-	os.Mkdir(catalog, 0o700) // a folder where the file should be: its read fails
+	good, err := os.ReadFile(catalog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(catalog); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(catalog, 0o700); err != nil { // a folder where the file should be: its read fails
+		t.Fatal(err)
+	}
 	_, stderr, code = holdfast(t, `{"op":"count","table":"Customers"}`+"\n", "exec", dir)
 	wantFail(t, code, stderr, "error 2019")
 	if !strings.Contains(stderr, "could not be read") {
 		t.Errorf("an unreadable structure file: %q", stderr)
 	}
-	os.Remove(catalog)
-	os.WriteFile(catalog, good[:len(good)/2], 0o600)
+	if err := os.Remove(catalog); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(catalog, good[:len(good)/2], 0o600); err != nil {
+		t.Fatal(err)
+	}
 	_, stderr, code = holdfast(t, `{"op":"count","table":"Customers"}`+"\n", "exec", dir)
 	wantFail(t, code, stderr, "error 2019")
 	if !strings.Contains(stderr, "damaged") {
 		t.Errorf("a damaged structure file: %q", stderr)
 	}
-	os.WriteFile(catalog, good, 0o600)
+	if err := os.WriteFile(catalog, good, 0o600); err != nil {
+		t.Fatal(err)
+	}
 
 	set := filepath.Join(dir, "Data", "Settings", "Backup.4DSettings")
-	os.Remove(set)
-	os.Mkdir(set, 0o700)
+	if err := os.Remove(set); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(set, 0o700); err != nil {
+		t.Fatal(err)
+	}
 	_, stderr, code = holdfast(t, `{"op":"count","table":"Customers"}`+"\n", "exec", dir)
 	wantFail(t, code, stderr, "error 2019")
 	if !strings.Contains(stderr, "settings file could not be read") {
@@ -90,8 +107,12 @@ func TestVerifySaysWhatRedundancyRepaired(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.Write(make([]byte, 4096))
-	f.Close()
+	if _, err := f.Write(make([]byte, 4096)); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
 	out, stderr, code := holdfast(t, "", "verify", archive)
 	if code != 0 || !strings.Contains(out, "4096 byte(s) after its end") {
 		t.Fatalf("verify of an archive with bytes appended: exit %d, %q %q", code, out, stderr)
@@ -110,11 +131,15 @@ func TestSettingsCommandReadErrors(t *testing.T) {
 		t.Fatal(stderr)
 	}
 	set := filepath.Join(dir, "Data", "Settings", "Backup.4DSettings")
-	os.Remove(set)
+	if err := os.Remove(set); err != nil {
+		t.Fatal(err)
+	}
 	if out, stderr, code := holdfast(t, "", "settings", dir, "get", "keep.count"); code != 0 || strings.TrimSpace(out) != "keep.count = 3" {
 		t.Fatalf("settings get without a settings file: exit %d, %q %q", code, out, stderr)
 	}
-	os.Mkdir(set, 0o700)
+	if err := os.Mkdir(set, 0o700); err != nil {
+		t.Fatal(err)
+	}
 	_, stderr, code := holdfast(t, "", "settings", dir, "get")
 	wantFail(t, code, stderr, "error 2019")
 	_, stderr, code = holdfast(t, "", "settings", t.TempDir(), "get")
@@ -133,8 +158,10 @@ func TestVerifySaysWhatWaits(t *testing.T) {
 		t.Fatal(err)
 	}
 	closed, err := db.NewLog() // closed, not archived: as a failure of the archiving leaves it
-	db.Close()
 	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
 		t.Fatal(err)
 	}
 	out, stderr, code := holdfast(t, "", "verify", dir)

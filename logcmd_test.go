@@ -74,7 +74,9 @@ func TestLogNewAfterTheLogIsGone(t *testing.T) {
 	if _, stderr, code := holdfast(t, "", "create", dir, "--demo"); code != 0 {
 		t.Fatal(stderr)
 	}
-	os.Remove(filepath.Join(dir, "Data", "data.journal"))
+	if err := os.Remove(filepath.Join(dir, "Data", "data.journal")); err != nil {
+		t.Fatal(err)
+	}
 	_, stderr, code := holdfast(t, "", "backup", dir)
 	wantFail(t, code, stderr, "error 1408")
 	if !strings.Contains(stderr, "holdfast log") {
@@ -104,7 +106,9 @@ func TestLogNewWithoutDataSaysNoLogStarted(t *testing.T) {
 	if _, stderr, code := holdfast(t, "", "settings", dir, "set", "content.data", "false"); code != 0 {
 		t.Fatal(stderr)
 	}
-	os.Remove(filepath.Join(dir, "Data", "data.journal"))
+	if err := os.Remove(filepath.Join(dir, "Data", "data.journal")); err != nil {
+		t.Fatal(err)
+	}
 	out, stderr, code := holdfast(t, "", "log", dir, "new")
 	wantFail(t, code, stderr, "error 1274")
 	if strings.Contains(out, "new log:") || !strings.Contains(stderr, "content.data") {

@@ -115,7 +115,9 @@ func TestRollbackCommand(t *testing.T) {
 	}
 	answers := strings.Split(strings.TrimSpace(out), "\n")
 	var second struct{ Op uint64 }
-	json.Unmarshal([]byte(answers[2]), &second)
+	if err := json.Unmarshal([]byte(answers[2]), &second); err != nil {
+		t.Fatal(err)
+	}
 	out, stderr, code = holdfast(t, "", "rollback", dir, "--to", fmt.Sprint(second.Op))
 	if code != 0 || !strings.Contains(out, "rolled back to operation") {
 		t.Fatalf("rollback: %d %q %q", code, out, stderr)

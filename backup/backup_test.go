@@ -98,17 +98,34 @@ func openArchiveData(t *testing.T, archive, name string) *engine.DB {
 			continue
 		}
 		p := filepath.Join(dir, filepath.FromSlash(f.Name))
-		os.MkdirAll(filepath.Dir(p), 0o700)
-		rc, _ := f.Open()
-		out, _ := os.Create(p)
-		out.ReadFrom(rc)
-		out.Close()
+		if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		rc, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := os.Create(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := out.ReadFrom(rc); err != nil {
+			t.Fatal(err)
+		}
+		if err := out.Close(); err != nil {
+			t.Fatal(err)
+		}
 		rc.Close()
 	}
 	// The restored copy has no log of its own yet: open it without one.
 	sp := filepath.Join(dir, "Data", "Settings", "Backup.4DSettings")
-	b, _ := os.ReadFile(sp)
-	os.WriteFile(sp, []byte(strings.Replace(string(b), "<use>true</use>", "<use>false</use>", 1)), 0o600)
+	b, err := os.ReadFile(sp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(sp, []byte(strings.Replace(string(b), "<use>true</use>", "<use>false</use>", 1)), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	db, err := engine.Open(dir, engine.Options{ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)
@@ -183,7 +200,11 @@ func TestBackupWithWriters(t *testing.T) {
 		}
 	}
 	mu.Unlock()
-	if n, _ := restored.Count("T"); int(n) != want {
+	n, err := restored.Count("T")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if int(n) != want {
 		t.Fatalf("restored count %d, want %d", n, want)
 	}
 
@@ -195,11 +216,17 @@ func TestBackupWithWriters(t *testing.T) {
 	if res2.Number != 2 || filepath.Base(res2.LogBackups[0]) != "Shop[0001].4BL" {
 		t.Fatalf("second backup %+v", res2)
 	}
-	h, _ := LoadHistory(Destination(db))
+	h, err := LoadHistory(Destination(db))
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(h.Operations) != 2 || h.Operations[1].Status != StatusSuccess || len(h.Operations[1].Files) != 2 || h.NextNumber() != 3 {
 		t.Fatalf("history %+v", h)
 	}
-	jb, _ := os.ReadFile(engine.BackupJournalPath(db.Dir()))
+	jb, err := os.ReadFile(engine.BackupJournalPath(db.Dir()))
+	if err != nil {
+		t.Fatal(err)
+	}
 	if strings.Count(string(jb), "Backup started") != 2 || !strings.Contains(string(jb), "Backup 2 finished") {
 		t.Errorf("journal:\n%s", jb)
 	}
@@ -209,9 +236,13 @@ func TestBackupDestinationUnusable(t *testing.T) {
 	db := newDB(t)
 	s := db.Settings()
 	file := filepath.Join(t.TempDir(), "a file")
-	os.WriteFile(file, nil, 0o600)
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	for _, dest := range []string{file, filepath.Join(t.TempDir(), "missing")} {
-		s.Set("destination", dest)
+		if err := s.Set("destination", dest); err != nil {
+			t.Fatal(err)
+		}
 		if err := db.UpdateSettings(s); err != nil {
 			t.Fatal(err)
 		}
@@ -226,13 +257,19 @@ func TestBackupDestinationUnusable(t *testing.T) {
 func TestBackupStopped(t *testing.T) {
 	db := newDB(t)
 	add(t, db.NewProcess(""), 1)
-	logBefore, _ := os.ReadFile(db.LogPath())
+	logBefore, err := os.ReadFile(db.LogPath())
+	if err != nil {
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
-	_, err := Run(ctx, db, Options{Progress: func(Progress) { cancel() }})
+	_, err = Run(ctx, db, Options{Progress: func(Progress) { cancel() }})
 	if engine.CodeOf(err) != engine.CodeBackupInterrupted {
 		t.Fatalf("want 1406, got %v", err)
 	}
-	ents, _ := os.ReadDir(Destination(db))
+	ents, err := os.ReadDir(Destination(db))
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, e := range ents {
 		if e.Name() != HistoryFile {
 			t.Errorf("a stopped backup left %s", e.Name())
@@ -241,11 +278,17 @@ func TestBackupStopped(t *testing.T) {
 	if len(db.ClosedLogs()) != 0 {
 		t.Error("a stopped backup switched the log")
 	}
-	logAfter, _ := os.ReadFile(db.LogPath())
+	logAfter, err := os.ReadFile(db.LogPath())
+	if err != nil {
+		t.Fatal(err)
+	}
 	if !strings.HasPrefix(string(logAfter), string(logBefore[:64])) {
 		t.Error("the log was replaced")
 	}
-	h, _ := LoadHistory(Destination(db))
+	h, err := LoadHistory(Destination(db))
+	if err != nil {
+		t.Fatal(err)
+	}
 	if last := h.Last(); last == nil || last.Status != StatusFailed || last.ErrorCode != int(engine.CodeBackupInterrupted) {
 		t.Errorf("history %+v", h)
 	}
@@ -265,13 +308,20 @@ func TestVerifyFindsDamage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, _ := os.ReadFile(res.Archive)
+	b, err := os.ReadFile(res.Archive)
+	if err != nil {
+		t.Fatal(err)
+	}
 	b[len(b)/3] ^= 0x20
-	os.WriteFile(res.Archive, b, 0o600)
+	if err := os.WriteFile(res.Archive, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := VerifyArchive(res.Archive); engine.CodeOf(err) != engine.CodeArchiveVerify {
 		t.Fatalf("a flipped byte: %v, want 1411", err)
 	}
-	os.Remove(res.Archive)
+	if err := os.Remove(res.Archive); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := VerifyArchive(res.Archive); engine.CodeOf(err) != engine.CodeArchiveMissing {
 		t.Fatalf("a missing archive: %v, want 1410", err)
 	}
@@ -284,13 +334,21 @@ func TestNumberingAfterHistoryLost(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	os.Remove(filepath.Join(Destination(db), HistoryFile))
-	before, _ := os.ReadFile(res.Archive)
+	if err := os.Remove(filepath.Join(Destination(db), HistoryFile)); err != nil {
+		t.Fatal(err)
+	}
+	before, err := os.ReadFile(res.Archive)
+	if err != nil {
+		t.Fatal(err)
+	}
 	_, err = Run(context.Background(), db, Options{})
 	if engine.CodeOf(err) != engine.CodeExists {
 		t.Fatalf("want 2012, got %v", err)
 	}
-	after, _ := os.ReadFile(res.Archive)
+	after, err := os.ReadFile(res.Archive)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if string(before) != string(after) {
 		t.Fatal("the archive was overwritten")
 	}
@@ -312,7 +370,10 @@ func TestManifestGolden(t *testing.T) {
 }
 
 func FuzzParseManifest(f *testing.F) {
-	b, _ := os.ReadFile("../testdata/backup/manifest.golden.json")
+	b, err := os.ReadFile("../testdata/backup/manifest.golden.json")
+	if err != nil {
+		f.Fatal(err)
+	}
 	f.Add(b)
 	f.Add([]byte(`{"format":1,"entries":[{"path":"a","size":-1}]}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
@@ -359,8 +420,12 @@ func TestRetention(t *testing.T) {
 			db := newDB(t)
 			setKeep(t, db, "2", when)
 			dest := Destination(db)
-			os.MkdirAll(dest, 0o700)
-			os.WriteFile(filepath.Join(dest, "Shop[0009].4BK"), []byte("not ours"), 0o600)
+			if err := os.MkdirAll(dest, 0o700); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(dest, "Shop[0009].4BK"), []byte("not ours"), 0o600); err != nil {
+				t.Fatal(err)
+			}
 			p := db.NewProcess("")
 			for i := int64(1); i <= 4; i++ {
 				add(t, p, i)
@@ -368,7 +433,9 @@ func TestRetention(t *testing.T) {
 					t.Fatal(err)
 				}
 				if i == 1 {
-					os.Rename(filepath.Join(dest, "Shop[0001].4BK"), filepath.Join(dest, "kept by hand.4BK"))
+					if err := os.Rename(filepath.Join(dest, "Shop[0001].4BK"), filepath.Join(dest, "kept by hand.4BK")); err != nil {
+						t.Fatal(err)
+					}
 				}
 			}
 			got := strings.Join(names(dest), ", ")
@@ -449,7 +516,11 @@ func TestSegments(t *testing.T) {
 		t.Fatalf("segments %v", res.Files)
 	}
 	for _, f := range res.Files[:len(res.Files)-1] {
-		if info, _ := os.Stat(f); info.Size() != 1<<20 {
+		info, err := os.Stat(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if info.Size() != 1<<20 {
 			t.Errorf("segment %s is %d bytes", f, info.Size())
 		}
 	}
@@ -459,7 +530,10 @@ func TestSegments(t *testing.T) {
 	// Joined, the segments are a zip any tool reads.
 	var joined []byte
 	for _, f := range res.Files {
-		b, _ := os.ReadFile(f)
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
 		joined = append(joined, b...)
 	}
 	if _, err := zip.NewReader(bytes.NewReader(joined), int64(len(joined))); err != nil {
@@ -475,7 +549,9 @@ func TestSegments(t *testing.T) {
 			t.Errorf("old segment %s kept", f)
 		}
 	}
-	os.Remove(res2.Files[1])
+	if err := os.Remove(res2.Files[1]); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := VerifyArchive(res2.Files[0]); engine.CodeOf(err) != engine.CodeArchiveMissing {
 		t.Fatalf("a missing segment: %v, want 1410", err)
 	}
@@ -504,20 +580,29 @@ func TestJournalRollover(t *testing.T) {
 	db := newDB(t)
 	logs := filepath.Join(db.Dir(), "Logs")
 	big := bytes.Repeat([]byte("x"), journalLimit+1)
-	os.WriteFile(filepath.Join(logs, "Backup Journal[001].txt"), big, 0o600)
+	if err := os.WriteFile(filepath.Join(logs, "Backup Journal[001].txt"), big, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := Run(context.Background(), db, Options{}); err != nil {
 		t.Fatal(err)
 	}
 	if got := filepath.Base(engine.BackupJournalPath(db.Dir())); got != "Backup Journal[002].txt" {
 		t.Fatalf("journal now %s", got)
 	}
-	b, _ := os.ReadFile(filepath.Join(logs, "Backup Journal[002].txt"))
+	b, err := os.ReadFile(filepath.Join(logs, "Backup Journal[002].txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	if !strings.Contains(string(b), "Backup started") {
 		t.Errorf("the new journal lacks the backup:\n%s", b)
 	}
 	// Wrap: [999] full goes back to [001], replacing it.
-	os.WriteFile(filepath.Join(logs, "Backup Journal[999].txt"), big, 0o600)
-	os.WriteFile(filepath.Join(logs, engine.JournalPointer), []byte("999\n"), 0o600)
+	if err := os.WriteFile(filepath.Join(logs, "Backup Journal[999].txt"), big, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(logs, engine.JournalPointer), []byte("999\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	configure(t, db, "journal.verbose", "false")
 	if _, err := Run(context.Background(), db, Options{}); err != nil {
 		t.Fatal(err)
@@ -525,7 +610,9 @@ func TestJournalRollover(t *testing.T) {
 	if got := filepath.Base(engine.BackupJournalPath(db.Dir())); got != "Backup Journal[001].txt" {
 		t.Fatalf("after [999] the journal is %s", got)
 	}
-	b, _ = os.ReadFile(filepath.Join(logs, "Backup Journal[001].txt"))
+	if b, err = os.ReadFile(filepath.Join(logs, "Backup Journal[001].txt")); err != nil {
+		t.Fatal(err)
+	}
 	if len(b) > 1000 || !strings.Contains(string(b), "Backup started") || strings.Contains(string(b), "finished") {
 		t.Errorf("quiet journal holds:\n%s", b)
 	}
@@ -541,13 +628,18 @@ func TestRedundantArchive(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, _ := os.ReadFile(res.Archive)
+	b, err := os.ReadFile(res.Archive)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if !IsProtected(b[:8]) {
 		t.Fatal("the archive is not protected")
 	}
 	b[len(b)/2] ^= 0xFF
 	b[len(b)/3] ^= 0xFF
-	os.WriteFile(res.Archive, b, 0o600)
+	if err := os.WriteFile(res.Archive, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	m, rep, err := VerifyArchiveRepair(res.Archive)
 	if err != nil || m.Backup != 1 || rep.RepairedShards < 2 {
 		t.Fatalf("verify with damage parity covers: %v, report %+v", err, rep)
@@ -556,7 +648,9 @@ func TestRedundantArchive(t *testing.T) {
 	for i := len(b) / 4; i < len(b)/4+int(SurvivableBurst(RedundancyMedium, InterlacingLow))*4; i++ {
 		b[i] ^= 0x5A
 	}
-	os.WriteFile(res.Archive, b, 0o600)
+	if err := os.WriteFile(res.Archive, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := VerifyArchive(res.Archive); engine.CodeOf(err) != engine.CodeArchiveVerify {
 		t.Fatalf("damage beyond repair: %v, want 1411", err)
 	}
@@ -590,7 +684,10 @@ func TestDeferredLogStartsAtBackup(t *testing.T) {
 		t.Fatalf("new log header %+v, %v", h, err)
 	}
 	add(t, p, 3) // logged now
-	_, recs, _, _ := journal.ReadAll(journal.OSFS{}, db.LogPath())
+	_, recs, _, err := journal.ReadAll(journal.OSFS{}, db.LogPath())
+	if err != nil {
+		t.Fatal(err)
+	}
 	found := false
 	for _, r := range recs {
 		found = found || r.Action == journal.Add
@@ -608,7 +705,10 @@ func TestJournalLinesGolden(t *testing.T) {
 	}
 	configure(t, db, "destination", "/nonexistent/backups")
 	Run(context.Background(), db, Options{})
-	b, _ := os.ReadFile(engine.BackupJournalPath(db.Dir()))
+	b, err := os.ReadFile(engine.BackupJournalPath(db.Dir()))
+	if err != nil {
+		t.Fatal(err)
+	}
 	var lines []string
 	for _, l := range strings.Split(strings.TrimSpace(string(b)), "\n") {
 		if len(l) < 21 || l[4] != '-' || l[10] != ' ' || l[19:21] != "  " {

@@ -14,7 +14,10 @@ func TestBackupNumbersPast9999(t *testing.T) {
 		t.Fatal(err)
 	}
 	dest := Destination(db)
-	h, _ := LoadHistory(dest)
+	h, err := LoadHistory(dest)
+	if err != nil {
+		t.Fatal(err)
+	}
 	h.LastNumber = 9998
 	if err := h.save(dest); err != nil {
 		t.Fatal(err)
@@ -30,7 +33,10 @@ func TestBackupNumbersPast9999(t *testing.T) {
 		t.Logf("backup %d: logs %v, deleted %v, closed logs waiting %v", res.Number, res.LogBackups, res.Deleted, db.ClosedLogs())
 	}
 	_ = last
-	ents, _ := os.ReadDir(dest)
+	ents, err := os.ReadDir(dest)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, e := range ents {
 		t.Logf("dest: %s", e.Name())
 	}

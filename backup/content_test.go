@@ -3,6 +3,8 @@ package backup
 import (
 	"archive/zip"
 	"context"
+	"errors"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -43,11 +45,19 @@ func TestAttachments(t *testing.T) {
 	db := newDB(t)
 	root := t.TempDir()
 	folder := filepath.Join(root, "Invoices")
-	os.MkdirAll(filepath.Join(folder, "2026", "11"), 0o700)
-	os.WriteFile(filepath.Join(folder, "2026", "11", "inv-1.pdf"), []byte("%PDF-1.4 one"), 0o600)
-	os.WriteFile(filepath.Join(folder, "index.txt"), []byte("index"), 0o600)
+	if err := os.MkdirAll(filepath.Join(folder, "2026", "11"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(folder, "2026", "11", "inv-1.pdf"), []byte("%PDF-1.4 one"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(folder, "index.txt"), []byte("index"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	single := filepath.Join(root, "logo.png")
-	os.WriteFile(single, []byte("\x89PNG"), 0o600)
+	if err := os.WriteFile(single, []byte("\x89PNG"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	gone := filepath.Join(root, "vanished.txt")
 	setAttachments(t, db, folder, single, gone)
 
@@ -72,7 +82,10 @@ func TestAttachments(t *testing.T) {
 	if _, err := VerifyArchive(res.Archive); err != nil {
 		t.Fatal(err)
 	}
-	h, _ := LoadHistory(Destination(db))
+	h, err := LoadHistory(Destination(db))
+	if err != nil {
+		t.Fatal(err)
+	}
 	if last := h.Last(); last.Status != StatusPartial || last.ErrorCode != 1430 || len(last.Files) == 0 {
 		t.Errorf("history %+v", last)
 	}
@@ -89,8 +102,12 @@ func TestAttachmentInsideDatabaseRefused(t *testing.T) {
 func setHooks(t *testing.T, db *engine.DB, startup, shutdown string) {
 	t.Helper()
 	s := db.Settings()
-	s.Set("hooks.onStartup", startup)
-	s.Set("hooks.onShutdown", shutdown)
+	if err := s.Set("hooks.onStartup", startup); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Set("hooks.onShutdown", shutdown); err != nil {
+		t.Fatal(err)
+	}
 	if err := db.UpdateSettings(s); err != nil {
 		t.Fatal(err)
 	}
@@ -104,10 +121,18 @@ func TestHooks(t *testing.T) {
 	if engine.CodeOf(err) != engine.CodeStartupHook || !strings.Contains(err.Error(), "not now") {
 		t.Fatalf("startup veto: %v", err)
 	}
-	if b, _ := os.ReadFile(out); strings.TrimSpace(string(b)) != "1431" {
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.TrimSpace(string(b)) != "1431" {
 		t.Errorf("shutdown hook after a veto saw %q", b)
 	}
-	if ents, _ := os.ReadDir(Destination(db)); len(ents) > 1 {
+	ents, err := os.ReadDir(Destination(db))
+	if err != nil && !errors.Is(err, fs.ErrNotExist) { // not even made: as good as empty
+		t.Fatal(err)
+	}
+	if len(ents) > 1 {
 		t.Error("a vetoed backup wrote files")
 	}
 	setHooks(t, db, "true", "sh -c 'echo \"$HOLDFAST_BACKUP_STATUS $HOLDFAST_BACKUP_FILE\" > "+out+"'")
@@ -117,7 +142,11 @@ func TestHooks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if b, _ := os.ReadFile(out); strings.TrimSpace(string(b)) != "0 "+res.Archive {
+	b, err = os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.TrimSpace(string(b)) != "0 "+res.Archive {
 		t.Errorf("shutdown hook saw %q", b)
 	}
 	if status != 0 || archive != res.Archive {

@@ -67,16 +67,25 @@ func TestFolderWorkRefusesBadLogSetting(t *testing.T) {
 	wantBadSetting(t, "plan a repair", err, "log.path")
 	_, err = Repair(context.Background(), dir)
 	wantBadSetting(t, "repair", err, "log.path")
-	before, _ := os.ReadFile(filepath.Join(dir, "Data", "Shop.4DD"))
+	before, err := os.ReadFile(filepath.Join(dir, "Data", "Shop.4DD"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	_, err = Rollback(context.Background(), dir, ops["delete 12"]-1)
 	wantBadSetting(t, "rollback", err, "log.path")
-	if after, _ := os.ReadFile(filepath.Join(dir, "Data", "Shop.4DD")); string(after) != string(before) {
+	after, err := os.ReadFile(filepath.Join(dir, "Data", "Shop.4DD"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(after) != string(before) {
 		t.Error("the refused rollback changed the data file")
 	}
 
 	// A damaged data file with the log's place unknown: the open says the repair waits for the
 	// fix, and repairs nothing.
-	os.Remove(filepath.Join(dir, "Data", "Shop.4DD"))
+	if err := os.Remove(filepath.Join(dir, "Data", "Shop.4DD")); err != nil {
+		t.Fatal(err)
+	}
 	odb, res, err := OpenOrRepair(context.Background(), dir, engine.Options{})
 	if odb != nil {
 		odb.Close()
@@ -100,9 +109,13 @@ func TestFolderWorkRefusesBadLogSetting(t *testing.T) {
 func TestBadAutoRestoreDoesNotRepair(t *testing.T) {
 	db, _, _, _ := shopWithThreeBackups(t)
 	dir := db.Dir()
-	db.Close()
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
 	spoilSetting(t, dir, "<autoRestoreIfDamaged>true</autoRestoreIfDamaged>", "<autoRestoreIfDamaged>yes</autoRestoreIfDamaged>")
-	os.Remove(filepath.Join(dir, "Data", "Shop.4DD"))
+	if err := os.Remove(filepath.Join(dir, "Data", "Shop.4DD")); err != nil {
+		t.Fatal(err)
+	}
 	odb, res, err := OpenOrRepair(context.Background(), dir, engine.Options{})
 	if odb != nil {
 		odb.Close()
@@ -120,7 +133,9 @@ func TestNewLogRefusesBadSetting(t *testing.T) {
 	}
 	add(t, db.NewProcess(""), 1)
 	dir := db.Dir()
-	db.Close()
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
 	spoilSetting(t, dir, "<use>true</use>", "<use>on</use>")
 	db, err := engine.Open(dir, engine.Options{ReadOnly: true})
 	if err != nil {

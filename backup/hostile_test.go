@@ -54,8 +54,12 @@ func writeForgedManifest(t *testing.T, path string, entries []forged, edit func(
 			if raw == nil {
 				var c bytes.Buffer
 				fw, _ := flate.NewWriter(&c, 9)
-				fw.Write(e.data)
-				fw.Close()
+				if _, err := fw.Write(e.data); err != nil {
+					t.Fatal(err)
+				}
+				if err := fw.Close(); err != nil {
+					t.Fatal(err)
+				}
 				raw = c.Bytes()
 			}
 		}
@@ -74,7 +78,9 @@ func writeForgedManifest(t *testing.T, path string, entries []forged, edit func(
 		if err != nil {
 			t.Fatal(err)
 		}
-		w.Write(raw)
+		if _, err := w.Write(raw); err != nil {
+			t.Fatal(err)
+		}
 		if !e.notInManif {
 			ms := int64(len(e.data))
 			if e.manifest >= 0 {
@@ -90,8 +96,13 @@ func writeForgedManifest(t *testing.T, path string, entries []forged, edit func(
 	if edit != nil {
 		edit(m)
 	}
-	w, _ := zw.Create(ManifestName)
-	w.Write(m.Marshal())
+	w, err := zw.Create(ManifestName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Write(m.Marshal()); err != nil {
+		t.Fatal(err)
+	}
 	if err := zw.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -111,8 +122,12 @@ func TestRestoreRefusesHostileArchives(t *testing.T) {
 	zeros := make([]byte, 32<<20)
 	var bomb bytes.Buffer
 	fw, _ := flate.NewWriter(&bomb, 9)
-	fw.Write(zeros)
-	fw.Close()
+	if _, err := fw.Write(zeros); err != nil {
+		t.Fatal(err)
+	}
+	if err := fw.Close(); err != nil {
+		t.Fatal(err)
+	}
 	cases := map[string][]forged{
 		"zip slip":          {plain("Data/../../evil.txt", "x")},
 		"parent at the top": {plain("../evil.txt", "x")},
@@ -184,10 +199,15 @@ func TestRestoreRefusesDamagedArchives(t *testing.T) {
 			archive := filepath.Join(dir, "Shop[0001].4BK")
 			writeForged(t, archive, entries)
 			if name == "content differs" {
-				b, _ := os.ReadFile(archive)
+				b, err := os.ReadFile(archive)
+				if err != nil {
+					t.Fatal(err)
+				}
 				i := bytes.Index(b, []byte("data data"))
 				b[i] = 'D'
-				os.WriteFile(archive, b, 0o600)
+				if err := os.WriteFile(archive, b, 0o600); err != nil {
+					t.Fatal(err)
+				}
 			}
 			if _, err := VerifyArchive(archive); engine.CodeOf(err) != engine.CodeArchiveVerify {
 				t.Errorf("verify: %v, want 1411", err)
@@ -218,7 +238,9 @@ func TestFuzzSeedsCurrent(t *testing.T) {
 	for name, entries := range seedArchives {
 		path := filepath.Join("..", "testdata", "backup", "archives", name+".4BK")
 		if *update {
-			os.MkdirAll(filepath.Dir(path), 0o755)
+			if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+				t.Fatal(err)
+			}
 			writeForged(t, path, entries)
 		}
 		if _, err := os.Stat(path); err != nil {
@@ -249,9 +271,13 @@ func FuzzRestoreArchive(f *testing.F) {
 		}
 		defer os.RemoveAll(dir)
 		inner := filepath.Join(dir, "in")
-		os.Mkdir(inner, 0o700)
+		if err := os.Mkdir(inner, 0o700); err != nil {
+			t.Fatal(err)
+		}
 		archive := filepath.Join(inner, "Shop[0001].4BK")
-		os.WriteFile(archive, b, 0o600)
+		if err := os.WriteFile(archive, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
 		res, err := Restore(context.Background(), archive, RestoreOptions{NoIntegrate: true, Items: []string{"structure", "attachments"}})
 		if top := names(dir); len(top) != 1 {
 			t.Fatalf("wrote %v beside the archive's folder", top)
@@ -262,11 +288,13 @@ func FuzzRestoreArchive(f *testing.F) {
 			}
 			return
 		}
-		filepath.WalkDir(res.Dir, func(p string, d fs.DirEntry, err error) error {
+		if err := filepath.WalkDir(res.Dir, func(p string, d fs.DirEntry, err error) error {
 			if err == nil && d.Type()&fs.ModeSymlink != 0 {
 				t.Fatalf("the restore made a link: %s", p)
 			}
-			return nil
-		})
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
 	})
 }

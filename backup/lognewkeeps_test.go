@@ -20,9 +20,14 @@ func TestLogNewKeepsALogThatStartsAfterTheData(t *testing.T) {
 	p := db.NewProcess("")
 	add(t, p, 1)
 	p.Close()
-	db.Close()
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
 	data := filepath.Join(dir, "Data", "Shop.4DD")
-	old, _ := os.ReadFile(data)
+	old, err := os.ReadFile(data)
+	if err != nil {
+		t.Fatal(err)
+	}
 	db = reopen(t, dir)
 	p = db.NewProcess("")
 	add(t, p, 2)
@@ -32,8 +37,12 @@ func TestLogNewKeepsALogThatStartsAfterTheData(t *testing.T) {
 	add(t, p, 3)
 	add(t, p, 4)
 	p.Close()
-	db.Close()
-	os.WriteFile(data, old, 0o600)
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(data, old, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := engine.Open(dir, engine.Options{}); engine.CodeOf(err) != engine.CodeForeignLog {
 		t.Fatalf("open: %v", err)
 	}
@@ -47,16 +56,24 @@ func TestLogNewKeepsALogThatStartsAfterTheData(t *testing.T) {
 	}
 	res, err := Run(context.Background(), db2, Options{})
 	_, _ = res, err
-	db2.Close()
+	if err := db2.Close(); err != nil {
+		t.Fatal(err)
+	}
 	// Is there any file left that holds operations of records 3 and 4?
 	found := false
 	for _, d := range []string{filepath.Join(dir, "Data"), Destination(db2)} {
-		ents, _ := os.ReadDir(d)
+		ents, err := os.ReadDir(d)
+		if err != nil {
+			t.Fatal(err)
+		}
 		for _, e := range ents {
 			if !strings.Contains(e.Name(), "journal") && !strings.HasSuffix(e.Name(), ".4BL") {
 				continue
 			}
-			_, recs, _, _ := journal.ReadAll(journal.OSFS{}, filepath.Join(d, e.Name()))
+			_, recs, _, err := journal.ReadAll(journal.OSFS{}, filepath.Join(d, e.Name()))
+			if err != nil {
+				t.Fatal(err)
+			}
 			for _, r := range recs {
 				if r.Action == journal.Add && strings.Contains(string(r.Key), "\x04") {
 					found = true

@@ -151,7 +151,9 @@ func TestNewLogMissingSegment(t *testing.T) {
 		if engine.CodeOf(err) != engine.CodeLogBackupMissing {
 			t.Errorf("restore with %s missing: %v, want 1412", seg, err)
 		}
-		os.Rename(missing+".away", missing)
+		if err := os.Rename(missing+".away", missing); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 
@@ -161,7 +163,9 @@ func TestNewLogMissingSegment(t *testing.T) {
 func TestNewLogRollback(t *testing.T) {
 	s := newSegmentedShop(t)
 	dir := s.db.Dir()
-	s.db.Close()
+	if err := s.db.Close(); err != nil {
+		t.Fatal(err)
+	}
 	to := s.ops["delete 4"] - 1
 	res, err := Rollback(context.Background(), dir, to)
 	if err != nil {
@@ -214,8 +218,12 @@ func TestNewLogErrors(t *testing.T) {
 	// Something that is not a log of this database beside the log is neither archived nor
 	// removed, and does not stop New Log File.
 	stale := db.LogPath() + ".closed[0005]"
-	os.WriteFile(stale, []byte("an old closed log"), 0o600)
-	os.WriteFile(filepath.Join(dest, "Shop[0005].4BL"), []byte("already there"), 0o600)
+	if err := os.WriteFile(stale, []byte("an old closed log"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dest, "Shop[0005].4BL"), []byte("already there"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	res, err := NewLog(context.Background(), db)
 	if err != nil {
 		t.Fatalf("New Log File beside a file that is not a closed log: %v", err)
@@ -226,7 +234,11 @@ func TestNewLogErrors(t *testing.T) {
 	if b, err := os.ReadFile(stale); err != nil || string(b) != "an old closed log" {
 		t.Errorf("the file that is not a closed log was changed: %q %v", b, err)
 	}
-	if b, _ := os.ReadFile(filepath.Join(dest, "Shop[0005].4BL")); string(b) != "already there" {
+	b, err := os.ReadFile(filepath.Join(dest, "Shop[0005].4BL"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(b) != "already there" {
 		t.Errorf("a log backup already there was replaced: %q", b)
 	}
 	if !strings.Contains(journalText(t, db.Dir()), "not a closed log of this database") {
@@ -245,21 +257,32 @@ func TestArchiveClosedLogOverExisting(t *testing.T) {
 	db := newDB(t)
 	fill(t, db, 3, "x")
 	dest := Destination(db)
-	os.MkdirAll(dest, 0o700)
+	if err := os.MkdirAll(dest, 0o700); err != nil {
+		t.Fatal(err)
+	}
 	closed, err := db.NewLog()
 	if err != nil {
 		t.Fatal(err)
 	}
-	content, _ := os.ReadFile(closed)
+	content, err := os.ReadFile(closed)
+	if err != nil {
+		t.Fatal(err)
+	}
 	target := filepath.Join(dest, "Shop[0000-0001].4BL")
-	os.WriteFile(target, content, 0o600) // as if copied before a kill
+	if err := os.WriteFile(target, content, 0o600); err != nil { // as if copied before a kill
+		t.Fatal(err)
+	}
 	if _, err := Run(context.Background(), db, Options{}); err != nil {
 		t.Fatalf("backup with the closed log already archived: %v", err)
 	}
 	if _, err := os.Stat(closed); err == nil {
 		t.Error("the closed log already archived is still beside the log")
 	}
-	if b, _ := os.ReadFile(target); !bytes.Equal(b, content) {
+	b, err := os.ReadFile(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(b, content) {
 		t.Error("the log backup changed")
 	}
 
@@ -275,7 +298,9 @@ func TestArchiveClosedLogOverExisting(t *testing.T) {
 		t.Fatal(err)
 	}
 	target = filepath.Join(dest, "Shop[0001-0001].4BL")
-	os.WriteFile(target, []byte("another chain's log backup"), 0o600)
+	if err := os.WriteFile(target, []byte("another chain's log backup"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	res, err := NewLog(context.Background(), db) // archives the first, closes a second segment
 	if err != nil {
 		t.Fatalf("New Log File over another chain's log backup: %v", err)
@@ -287,7 +312,11 @@ func TestArchiveClosedLogOverExisting(t *testing.T) {
 	if len(aside) != 1 {
 		t.Fatalf("the other log backup was not kept aside: %v", names(dest))
 	}
-	if b, _ := os.ReadFile(aside[0]); string(b) != "another chain's log backup" {
+	b, err = os.ReadFile(aside[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(b) != "another chain's log backup" {
 		t.Errorf("the log backup kept aside holds %q", b)
 	}
 	if _, _, torn, err := journal.ReadAll(journal.OSFS{}, target); err != nil || torn != nil {
@@ -337,7 +366,9 @@ func TestFindLogsOrder(t *testing.T) {
 	for _, tt := range tests {
 		dir := t.TempDir()
 		for _, f := range tt.files {
-			os.WriteFile(filepath.Join(dir, f), nil, 0o600)
+			if err := os.WriteFile(filepath.Join(dir, f), nil, 0o600); err != nil {
+				t.Fatal(err)
+			}
 		}
 		logs, err := FindLogs(dir, "S", tt.number, "", "")
 		var got string
@@ -364,7 +395,9 @@ func TestNewLogRepair(t *testing.T) {
 	if err := s.db.Close(); err != nil {
 		t.Fatal(err)
 	}
-	os.Remove(filepath.Join(dir, "Data", "Shop.4DD"))
+	if err := os.Remove(filepath.Join(dir, "Data", "Shop.4DD")); err != nil {
+		t.Fatal(err)
+	}
 	if err := os.Rename(s.backups[1].Archive, s.backups[1].Archive+".away"); err != nil {
 		t.Fatal(err)
 	}
@@ -390,7 +423,10 @@ func TestNewLogSegmentsPruned(t *testing.T) {
 		t.Fatal(err)
 	}
 	dest := Destination(s.db)
-	ents, _ := os.ReadDir(dest)
+	ents, err := os.ReadDir(dest)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var left []string
 	for _, e := range ents {
 		if strings.HasSuffix(e.Name(), ".4BL") || strings.HasSuffix(e.Name(), ".4BK") {

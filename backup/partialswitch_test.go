@@ -16,14 +16,23 @@ func TestPartialBackupWhoseSwitchFailed(t *testing.T) {
 		t.Fatal(err)
 	}
 	att := filepath.Join(t.TempDir(), "att.txt")
-	os.WriteFile(att, []byte("a"), 0o600)
+	if err := os.WriteFile(att, []byte("a"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	setAttachments(t, db, att)
-	os.Remove(att)
+	if err := os.Remove(att); err != nil {
+		t.Fatal(err)
+	}
 	// Not a log of this database, under the closed log's name: left where it is, and the switch
 	// refuses (2012).
-	os.WriteFile(db.LogPath()+".closed[0001]", []byte("not a log"), 0o600)
+	if err := os.WriteFile(db.LogPath()+".closed[0001]", []byte("not a log"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	Run(context.Background(), db, Options{})
-	h, _ := LoadHistory(Destination(db))
+	h, err := LoadHistory(Destination(db))
+	if err != nil {
+		t.Fatal(err)
+	}
 	last := h.Operations[len(h.Operations)-1]
 	t.Logf("history: number %d status %s code %d files %v", last.Number, last.Status, last.ErrorCode, last.Files)
 	for _, f := range last.Files {

@@ -54,8 +54,12 @@ func TestPDeflateRoundTrip(t *testing.T) {
 			if n > pchunkSize {
 				var single bytes.Buffer
 				fw, _ := flate.NewWriter(&single, level)
-				fw.Write(data)
-				fw.Close()
+				if _, err := fw.Write(data); err != nil {
+					t.Fatal(err)
+				}
+				if err := fw.Close(); err != nil {
+					t.Fatal(err)
+				}
 				if ratio := float64(out.Len()) / float64(single.Len()); ratio > 1.05 {
 					t.Errorf("size %d level %d: %.3f times the size of one stream", n, level, ratio)
 				}

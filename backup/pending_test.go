@@ -39,7 +39,10 @@ func TestBackupFailingAfterTheSwitch(t *testing.T) {
 	if res == nil || res.Number != 2 {
 		t.Fatalf("result %+v, want backup 2", res)
 	}
-	h, _ := LoadHistory(dest)
+	h, err := LoadHistory(dest)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if !listed(h, 2) || h.Last().ErrorCode != int(engine.CodeArchiveWrite) {
 		t.Fatalf("the history does not list backup 2 with its error: %+v", h.Last())
 	}
@@ -53,11 +56,17 @@ func TestBackupFailingAfterTheSwitch(t *testing.T) {
 		t.Fatalf("restore of backup 1 while its log backup waits beside the log: %v", err)
 	}
 	rdb := openRestored(t, rr.Dir)
-	if c, _ := rdb.Count("T"); c != 10 {
+	c, err := rdb.Count("T")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c != 10 {
 		t.Errorf("backup 1 restored with the waiting log holds %d records, want 10", c)
 	}
 	rdb.Close()
-	os.Remove(blocker)
+	if err := os.Remove(blocker); err != nil {
+		t.Fatal(err)
+	}
 	for i := int64(11); i <= 15; i++ {
 		add(t, p, i)
 	}
@@ -74,7 +83,11 @@ func TestBackupFailingAfterTheSwitch(t *testing.T) {
 			t.Fatalf("restore of backup %d: %v", n, err)
 		}
 		rdb := openRestored(t, rr.Dir)
-		if c, _ := rdb.Count("T"); c != 15 {
+		c, err := rdb.Count("T")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c != 15 {
 			t.Errorf("backup %d restored with its logs holds %d records, want 15", n, c)
 		}
 		rdb.Close()
@@ -95,9 +108,17 @@ func TestInterruptedBackupUndone(t *testing.T) {
 	// What a kill between the rename and the switch leaves: the archive of backup 2 under its
 	// final name, and the record of it.
 	second := filepath.Join(dest, ArchiveName("Shop", 2))
-	b, _ := os.ReadFile(res.Archive)
-	os.WriteFile(second, b, 0o600)
-	sum, _ := fileSum(second)
+	b, err := os.ReadFile(res.Archive)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(second, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	sum, err := fileSum(second)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := savePending(db.Dir(), &pendingBackup{Number: 2, Dest: dest, Operation: res.Operation, Data: true, Files: []FileInfo{sum}}); err != nil {
 		t.Fatal(err)
 	}
@@ -112,7 +133,10 @@ func TestInterruptedBackupUndone(t *testing.T) {
 	if !strings.Contains(journalText(t, db.Dir()), "Backup 2 had been interrupted before it was complete") {
 		t.Error("the backup journal does not say the interrupted backup was undone")
 	}
-	h, _ := LoadHistory(dest)
+	h, err := LoadHistory(dest)
+	if err != nil {
+		t.Fatal(err)
+	}
 	failed := 0
 	for _, e := range h.Operations {
 		if e.Status == StatusFailed && e.ErrorCode == int(engine.CodeBackupInterrupted) {
@@ -151,7 +175,9 @@ func TestSecondBackupRefused(t *testing.T) {
 func TestBackupRemovesAbandonedStaging(t *testing.T) {
 	db := newDB(t)
 	dest := Destination(db)
-	os.MkdirAll(dest, 0o700)
+	if err := os.MkdirAll(dest, 0o700); err != nil {
+		t.Fatal(err)
+	}
 	parent := filepath.Dir(db.Dir())
 	abandoned := []string{
 		filepath.Join(dest, ".Shop[0001]"+stagingInfix+"123"),
@@ -159,8 +185,12 @@ func TestBackupRemovesAbandonedStaging(t *testing.T) {
 		filepath.Join(parent, ".Shop.rollback-789"),
 	}
 	for _, d := range abandoned {
-		os.MkdirAll(filepath.Join(d, "db", "Data"), 0o700)
-		os.WriteFile(d+stagingLock, nil, 0o600)
+		if err := os.MkdirAll(filepath.Join(d, "db", "Data"), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(d+stagingLock, nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
 	}
 	running, done, err := newStaging(dest, ".Other"+stagingInfix)
 	if err != nil {
@@ -168,8 +198,12 @@ func TestBackupRemovesAbandonedStaging(t *testing.T) {
 	}
 	defer done()
 	mine := filepath.Join(parent, ".mine")
-	os.Mkdir(mine, 0o700)
-	os.WriteFile(mine+stagingLock, nil, 0o600)
+	if err := os.Mkdir(mine, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(mine+stagingLock, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := Run(context.Background(), db, Options{}); err != nil {
 		t.Fatal(err)
 	}

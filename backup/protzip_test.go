@@ -125,9 +125,16 @@ func TestProtectedReadInPlaceLateDamage(t *testing.T) {
 func BenchmarkReadInPlace(b *testing.B) {
 	data := protHalfCompressible(64 << 20)
 	var c bytes.Buffer
-	w, _ := NewProtectedWriter(&c, RedundancyMedium, InterlacingMedium)
-	w.Write(data)
-	w.Close()
+	w, err := NewProtectedWriter(&c, RedundancyMedium, InterlacingMedium)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := w.Write(data); err != nil {
+		b.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		b.Fatal(err)
+	}
 	z, _, err := readProtected(bytes.NewReader(c.Bytes()), int64(c.Len()))
 	if err != nil {
 		b.Fatal(err)

@@ -474,8 +474,12 @@ func TestRedundancyNotProtected(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.Write([]byte(`{"backup":1}`))
-	zw.Close()
+	if _, err := f.Write([]byte(`{"backup":1}`)); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
 	for name, b := range map[string][]byte{"zip": zbuf.Bytes(), "empty": nil, "zeros": make([]byte, 3*protSlot)} {
 		if IsProtected(b) {
 			t.Errorf("%s: IsProtected = true", name)
@@ -508,7 +512,10 @@ func TestRedundancyHostileShape(t *testing.T) {
 	// A valid shape whose trailer lies about the length.
 	p := protLevelParams(t, RedundancyLow, InterlacingNone)
 	c := protProtect(t, protRandom(10_000, 1), p, 1)
-	lay, _ := protLayout(p, int64(len(c)))
+	lay, err := protLayout(p, int64(len(c)))
+	if err != nil {
+		t.Fatal(err)
+	}
 	lie := protTrailer{p: p, length: 1 << 50, groups: 1}
 	lie.encode(c[len(c)-p.slot:])
 	lie.encode(c[lay.trailerA : lay.trailerA+int64(p.slot)])
@@ -546,7 +553,9 @@ func TestRedundancyWriter(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w.Write([]byte("hello"))
+	if _, err := w.Write([]byte("hello")); err != nil {
+		t.Fatal(err)
+	}
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -563,7 +572,9 @@ func TestRedundancyWriter(t *testing.T) {
 
 	// A failing destination fails the write or the close, and keeps failing.
 	fw := &protFailWriter{after: 3 * protSlot}
-	w, _ = NewProtectedWriter(fw, RedundancyMedium, InterlacingNone)
+	if w, err = NewProtectedWriter(fw, RedundancyMedium, InterlacingNone); err != nil {
+		t.Fatal(err)
+	}
 	_, werr := w.Write(protRandom(200_000, 2))
 	cerr := w.Close()
 	if werr == nil && cerr == nil {
@@ -589,7 +600,9 @@ func TestRedundancyMemoryBounded(t *testing.T) {
 		t.Fatal(err)
 	}
 	for range size / len(chunk) {
-		w.Write(chunk)
+		if _, err := w.Write(chunk); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
@@ -648,7 +661,9 @@ func TestRedundancyGolden(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		pw.Write(data)
+		if _, err := pw.Write(data); err != nil {
+			t.Fatal(err)
+		}
 		if err := pw.Close(); err != nil {
 			t.Fatal(err)
 		}
@@ -691,7 +706,9 @@ func BenchmarkProtect(b *testing.B) {
 			b.Fatal(err)
 		}
 		for rest := data; len(rest) > 0; rest = rest[1<<20:] {
-			w.Write(rest[:1<<20])
+			if _, err := w.Write(rest[:1<<20]); err != nil {
+				b.Fatal(err)
+			}
 		}
 		if err := w.Close(); err != nil {
 			b.Fatal(err)
@@ -703,9 +720,16 @@ func BenchmarkProtect(b *testing.B) {
 func BenchmarkUnprotect(b *testing.B) {
 	data := protHalfCompressible(64 << 20)
 	var c bytes.Buffer
-	w, _ := NewProtectedWriter(&c, RedundancyMedium, InterlacingMedium)
-	w.Write(data)
-	w.Close()
+	w, err := NewProtectedWriter(&c, RedundancyMedium, InterlacingMedium)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := w.Write(data); err != nil {
+		b.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		b.Fatal(err)
+	}
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
 	b.ResetTimer()

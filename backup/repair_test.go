@@ -18,7 +18,10 @@ func journalText(t *testing.T, dir string) string {
 	files, _ := filepath.Glob(filepath.Join(dir, "Logs", "Backup Journal*.txt"))
 	var b strings.Builder
 	for _, f := range files {
-		data, _ := os.ReadFile(f)
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
 		b.Write(data)
 	}
 	return b.String()
@@ -38,11 +41,20 @@ func TestRepairAtOpen(t *testing.T) {
 			}
 			data := filepath.Join(dir, "Data", "Shop.4DD")
 			if damage == "deleted" {
-				os.Remove(data)
+				if err := os.Remove(data); err != nil {
+					t.Fatal(err)
+				}
 			} else {
-				f, _ := os.OpenFile(data, os.O_WRONLY, 0)
-				f.WriteAt([]byte(strings.Repeat("\xde\xad", 8<<10)), 0)
-				f.Close()
+				f, err := os.OpenFile(data, os.O_WRONLY, 0)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, err := f.WriteAt([]byte(strings.Repeat("\xde\xad", 8<<10)), 0); err != nil {
+					t.Fatal(err)
+				}
+				if err := f.Close(); err != nil {
+					t.Fatal(err)
+				}
 			}
 			if _, err := engine.Open(dir, engine.Options{}); engine.CodeOf(err) != engine.CodeDamaged {
 				t.Fatalf("the damaged database opens with %v, want 1433", err)
@@ -62,7 +74,10 @@ func TestRepairAtOpen(t *testing.T) {
 			if !strings.Contains(journalText(t, dir), "Automatic repair done") {
 				t.Errorf("the journal does not tell of the repair:\n%s", journalText(t, dir))
 			}
-			hist, _ := LoadHistory(dest)
+			hist, err := LoadHistory(dest)
+			if err != nil {
+				t.Fatal(err)
+			}
 			if last := hist.Operations[len(hist.Operations)-1]; last.Kind != "repair" || last.Number != 3 {
 				t.Errorf("history's last entry %+v, want the repair from backup 3", last)
 			}
@@ -81,9 +96,13 @@ func TestRepairPolicy(t *testing.T) {
 	db, st, results, _ := shopWithThreeBackups(t)
 	dir := db.Dir()
 	configure(t, db, "restore.autoRestoreIfDamaged", "false")
-	db.Close()
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
 	data := filepath.Join(dir, "Data", "Shop.4DD")
-	os.Remove(data)
+	if err := os.Remove(data); err != nil {
+		t.Fatal(err)
+	}
 	_, _, err := OpenOrRepair(context.Background(), dir, engine.Options{})
 	if engine.CodeOf(err) != engine.CodeDamaged || !strings.Contains(err.Error(), results[2].Archive) || !strings.Contains(err.Error(), "data.journal") {
 		t.Fatalf("with the repair off: %v, want 1433 naming the archive and the logs", err)
@@ -94,11 +113,21 @@ func TestRepairPolicy(t *testing.T) {
 
 	// Turn it on again (the settings file is readable without the data) and damage backup 3.
 	sp := filepath.Join(dir, "Data", "Settings", "Backup.4DSettings")
-	b, _ := os.ReadFile(sp)
-	os.WriteFile(sp, []byte(strings.Replace(string(b), "<autoRestoreIfDamaged>false</autoRestoreIfDamaged>", "<autoRestoreIfDamaged>true</autoRestoreIfDamaged>", 1)), 0o600)
-	ab, _ := os.ReadFile(results[2].Archive)
+	b, err := os.ReadFile(sp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(sp, []byte(strings.Replace(string(b), "<autoRestoreIfDamaged>false</autoRestoreIfDamaged>", "<autoRestoreIfDamaged>true</autoRestoreIfDamaged>", 1)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ab, err := os.ReadFile(results[2].Archive)
+	if err != nil {
+		t.Fatal(err)
+	}
 	ab[len(ab)/2] ^= 0x55
-	os.WriteFile(results[2].Archive, ab, 0o600)
+	if err := os.WriteFile(results[2].Archive, ab, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	rdb, res, err := OpenOrRepair(context.Background(), dir, engine.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -135,7 +164,9 @@ func damageRecord(t *testing.T, dir, text string) {
 func TestRepairAfterDamageFoundByRead(t *testing.T) {
 	db, st, results, _ := shopWithThreeBackups(t)
 	dir := db.Dir()
-	db.Close()
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
 	var victim int64
 	for id := range st.cur {
 		victim = max(victim, id)
@@ -149,7 +180,9 @@ func TestRepairAfterDamageFoundByRead(t *testing.T) {
 	if _, _, err := db.Get("T", []journal.Value{journal.Int(victim)}); engine.CodeOf(err) != engine.CodeDamaged {
 		t.Fatalf("read of the damaged record: %v, want 1433", err)
 	}
-	db.Close()
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
 
 	setFolderSetting(t, dir, "restore.autoRestoreIfDamaged", "false")
 	_, _, err = OpenOrRepair(context.Background(), dir, engine.Options{})
@@ -198,7 +231,9 @@ func TestRepairFindsEarlierDestination(t *testing.T) {
 			db, st, results, _ := shopWithThreeBackups(t)
 			dir := db.Dir()
 			moved := filepath.Join(t.TempDir(), "Elsewhere")
-			os.MkdirAll(moved, 0o700)
+			if err := os.MkdirAll(moved, 0o700); err != nil {
+				t.Fatal(err)
+			}
 			configure(t, db, "destination", moved)
 			var since *Result
 			if tc != "no backup since" {
@@ -212,13 +247,22 @@ func TestRepairFindsEarlierDestination(t *testing.T) {
 				}
 				p.Close()
 			}
-			db.Close()
-			if tc == "a damaged backup since" {
-				ab, _ := os.ReadFile(since.Archive)
-				ab[len(ab)/2] ^= 0x55
-				os.WriteFile(since.Archive, ab, 0o600)
+			if err := db.Close(); err != nil {
+				t.Fatal(err)
 			}
-			os.Remove(filepath.Join(dir, "Data", "Shop.4DD"))
+			if tc == "a damaged backup since" {
+				ab, err := os.ReadFile(since.Archive)
+				if err != nil {
+					t.Fatal(err)
+				}
+				ab[len(ab)/2] ^= 0x55
+				if err := os.WriteFile(since.Archive, ab, 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := os.Remove(filepath.Join(dir, "Data", "Shop.4DD")); err != nil {
+				t.Fatal(err)
+			}
 
 			rdb, res, err := OpenOrRepair(context.Background(), dir, engine.Options{})
 			if err != nil {

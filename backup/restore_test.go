@@ -310,7 +310,9 @@ func TestRestoreChainErrors(t *testing.T) {
 	if engine.CodeOf(err) != engine.CodeLogBackupMissing {
 		t.Fatalf("an explicit chain with a gap: %v, want 1412", err)
 	}
-	os.Rename(moved, missing)
+	if err := os.Rename(moved, missing); err != nil {
+		t.Fatal(err)
+	}
 
 	other := newDB(t)
 	fill(t, other, 3, "other")
@@ -318,7 +320,11 @@ func TestRestoreChainErrors(t *testing.T) {
 	if engine.CodeOf(err) != engine.CodeForeignLog {
 		t.Fatalf("a log of another database: %v, want 1416", err)
 	}
-	if ents, _ := os.ReadDir(out); len(ents) != 0 {
+	ents, err := os.ReadDir(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ents) != 0 {
 		t.Errorf("refused restores left %v", names(out))
 	}
 }
@@ -329,8 +335,12 @@ func TestRestoreItems(t *testing.T) {
 	db := newDB(t)
 	fill(t, db, 10, "items")
 	att := t.TempDir()
-	os.MkdirAll(filepath.Join(att, "sub"), 0o700)
-	os.WriteFile(filepath.Join(att, "sub", "note.txt"), []byte("attached"), 0o600)
+	if err := os.MkdirAll(filepath.Join(att, "sub"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(att, "sub", "note.txt"), []byte("attached"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	setAttachments(t, db, att)
 	res, err := Run(context.Background(), db, Options{})
 	if err != nil {
@@ -371,9 +381,14 @@ func TestRestoreRepairs(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		b, _ := os.ReadFile(res.Archive)
+		b, err := os.ReadFile(res.Archive)
+		if err != nil {
+			t.Fatal(err)
+		}
 		b[len(b)/3] ^= 0xff
-		os.WriteFile(res.Archive, b, 0o600)
+		if err := os.WriteFile(res.Archive, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
 		r, err := Restore(context.Background(), res.Archive, RestoreOptions{To: filepath.Join(t.TempDir(), "r"), NoIntegrate: true})
 		if red == "none" {
 			if engine.CodeOf(err) != engine.CodeArchiveVerify {
@@ -414,9 +429,13 @@ func TestRestoreRemovesAbandonedStaging(t *testing.T) {
 		if err := os.MkdirAll(filepath.Join(dir, "Data"), 0o700); err != nil {
 			t.Fatal(err)
 		}
-		os.WriteFile(filepath.Join(dir, "Data", "Shop.4DD"), make([]byte, 1<<16), 0o600)
+		if err := os.WriteFile(filepath.Join(dir, "Data", "Shop.4DD"), make([]byte, 1<<16), 0o600); err != nil {
+			t.Fatal(err)
+		}
 	}
-	os.WriteFile(killed+stagingLock, nil, 0o600) // its lock file, held by no process
+	if err := os.WriteFile(killed+stagingLock, nil, 0o600); err != nil { // its lock file, held by no process
+		t.Fatal(err)
+	}
 	if _, err := Restore(context.Background(), res.Archive, RestoreOptions{To: dest}); err != nil {
 		t.Fatal(err)
 	}
@@ -498,11 +517,15 @@ func TestRestoreChainCheckedFirst(t *testing.T) {
 	seg := newSegmentedShop(t)
 	other := newDB(t)
 	fill(t, other, 3, "other")
-	away := func(path string) func() {
+	away := func(t *testing.T, path string) func() {
 		if err := os.Rename(path, path+".away"); err != nil {
 			t.Fatal(err)
 		}
-		return func() { os.Rename(path+".away", path) }
+		return func() {
+			if err := os.Rename(path+".away", path); err != nil {
+				t.Fatal(err)
+			}
+		}
 	}
 	cases := []struct {
 		name    string
@@ -521,7 +544,7 @@ func TestRestoreChainCheckedFirst(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			if tc.move != "" {
-				defer away(tc.move)()
+				defer away(t, tc.move)()
 			}
 			out := t.TempDir()
 			var items []string
@@ -535,7 +558,11 @@ func TestRestoreChainCheckedFirst(t *testing.T) {
 			if len(items) > 0 {
 				t.Errorf("the refused restore extracted %v first", items)
 			}
-			if left, _ := os.ReadDir(out); len(left) != 0 {
+			left, err := os.ReadDir(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(left) != 0 {
 				t.Errorf("the refused restore left %v", names(out))
 			}
 		})
@@ -566,8 +593,12 @@ func TestRestoreDisablesHooks(t *testing.T) {
 	if len(names(marks)) != 2 {
 		t.Fatalf("the hooks did not run at the backup (%v): the test tests nothing", names(marks))
 	}
-	os.Remove(filepath.Join(marks, "startup"))
-	os.Remove(filepath.Join(marks, "shutdown"))
+	if err := os.Remove(filepath.Join(marks, "startup")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(filepath.Join(marks, "shutdown")); err != nil {
+		t.Fatal(err)
+	}
 
 	r, err := Restore(context.Background(), res.Archive, RestoreOptions{To: filepath.Join(t.TempDir(), "Restored"), NoIntegrate: true})
 	if err != nil {
@@ -604,7 +635,9 @@ func TestRollbackKeepsHooks(t *testing.T) {
 	hook := "touch " + filepath.Join(t.TempDir(), "startup")
 	configure(t, db, "hooks.onStartup", hook)
 	dir := db.Dir()
-	db.Close()
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := Rollback(context.Background(), dir, ops["delete 12"]-1); err != nil {
 		t.Fatal(err)
 	}
@@ -653,7 +686,11 @@ func TestRestoreWriteErrors(t *testing.T) {
 		if err != nil && (strings.Contains(err.Error(), "holds no data file") || strings.Contains(err.Error(), "back up again")) {
 			t.Errorf("%s fails: %q blames the archive", fail, err)
 		}
-		if left, _ := os.ReadDir(out); len(left) != 0 {
+		left, err := os.ReadDir(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(left) != 0 {
 			t.Errorf("%s fails: the restore left %v", fail, names(out))
 		}
 	}

@@ -30,7 +30,9 @@ func reopen(t *testing.T, dir string) *engine.DB {
 func TestRollback(t *testing.T) {
 	db, st, results, ops := shopWithThreeBackups(t)
 	dir := db.Dir()
-	db.Close()
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
 	to := ops["delete 12"] - 1
 	res, err := Rollback(context.Background(), dir, to)
 	if err != nil {
@@ -53,7 +55,10 @@ func TestRollback(t *testing.T) {
 			t.Errorf("the file before the rollback is not kept: %v", err)
 		}
 	}
-	hist, _ := LoadHistory(Destination(rdb))
+	hist, err := LoadHistory(Destination(rdb))
+	if err != nil {
+		t.Fatal(err)
+	}
 	if last := hist.Operations[len(hist.Operations)-1]; last.Kind != "rollback" || last.Operation != to {
 		t.Errorf("history's last entry %+v, want the rollback to %d", last, to)
 	}
@@ -86,7 +91,9 @@ func TestRollback(t *testing.T) {
 func TestRollbackBeforeAnyBackup(t *testing.T) {
 	db, st, _, _ := shopWithThreeBackups(t)
 	dir := db.Dir()
-	db.Close()
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
 	res, err := Rollback(context.Background(), dir, 10)
 	if err != nil {
 		t.Fatal(err)
@@ -106,7 +113,9 @@ func TestRollbackBeforeAnyBackup(t *testing.T) {
 	st2.add(t, p, 6, "y")
 	p.Close()
 	fdir := fresh.Dir()
-	fresh.Close()
+	if err := fresh.Close(); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := Rollback(context.Background(), fdir, mid); err != nil {
 		t.Fatal(err)
 	}
@@ -119,7 +128,9 @@ func TestRollbackErrors(t *testing.T) {
 	last := add(t, p, 1)
 	p.Close()
 	dir := db.Dir()
-	db.Close()
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := Rollback(context.Background(), dir, 0); engine.CodeOf(err) != engine.CodeBadInput {
 		t.Errorf("a rollback to operation 0: %v, want 2001", err)
 	}
@@ -130,7 +141,9 @@ func TestRollbackErrors(t *testing.T) {
 	if err := db.StopLog(); err != nil {
 		t.Fatal(err)
 	}
-	db.Close()
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := Rollback(context.Background(), dir, 1); engine.CodeOf(err) != engine.CodeNoLog {
 		t.Errorf("a rollback without a log: %v, want 1403", err)
 	}
@@ -142,15 +155,29 @@ func TestRollbackErrors(t *testing.T) {
 func TestRollbackSwapUndone(t *testing.T) {
 	dir := t.TempDir()
 	built := filepath.Join(dir, "built")
-	os.MkdirAll(filepath.Join(built, "Data"), 0o700)
-	os.MkdirAll(filepath.Join(dir, "Data"), 0o700)
+	if err := os.MkdirAll(filepath.Join(built, "Data"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "Data"), 0o700); err != nil {
+		t.Fatal(err)
+	}
 	data, logPath := filepath.Join(dir, "Data", "Shop.4DD"), filepath.Join(dir, "Data", "data.journal")
-	os.WriteFile(data, []byte("old data"), 0o600)
-	os.WriteFile(logPath, []byte("old log"), 0o600)
-	os.WriteFile(filepath.Join(built, "Data", "Shop.4DD"), []byte("new data"), 0o600)
-	os.WriteFile(filepath.Join(built, "Data", "data.journal"), []byte("new log"), 0o600)
+	if err := os.WriteFile(data, []byte("old data"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(logPath, []byte("old log"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(built, "Data", "Shop.4DD"), []byte("new data"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(built, "Data", "data.journal"), []byte("new log"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	oldData, oldLog := data+".before", logPath+".before"
-	os.Mkdir(oldData, 0o700) // the data file's second name is taken: that step fails
+	if err := os.Mkdir(oldData, 0o700); err != nil { // the data file's second name is taken: that step fails
+		t.Fatal(err)
+	}
 	err := swapRolledBack(built, data, logPath, oldData, oldLog, logPath+".closed[0001-0001]", 0)
 	if engine.CodeOf(err) != engine.CodeDataIO || !strings.Contains(err.Error(), "undone") {
 		t.Fatalf("want 2010 saying the rollback was undone, got %v", err)
@@ -165,8 +192,13 @@ func TestRollbackSwapUndone(t *testing.T) {
 			t.Errorf("%s stays after the undo", left)
 		}
 	}
-	os.Remove(oldData)
-	f, _ := os.OpenFile(data, os.O_RDWR, 0)
+	if err := os.Remove(oldData); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(data, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
 	defer f.Close()
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 		t.Fatal(err)
@@ -174,7 +206,11 @@ func TestRollbackSwapUndone(t *testing.T) {
 	if err := swapRolledBack(built, data, logPath, oldData, oldLog, logPath+".closed[0001-0001]", 0); engine.CodeOf(err) != engine.CodeInUse {
 		t.Fatalf("a data file held open elsewhere: %v, want 2007", err)
 	}
-	if b, _ := os.ReadFile(data); string(b) != "old data" {
+	b, err := os.ReadFile(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(b) != "old data" {
 		t.Errorf("the data file held open was swapped: %q", b)
 	}
 }
@@ -187,7 +223,9 @@ func TestRollbackSwapUndone(t *testing.T) {
 func TestRestoreAndRepairAfterRollback(t *testing.T) {
 	db, st, results, ops := shopWithThreeBackups(t)
 	dir := db.Dir()
-	db.Close()
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
 	to := ops["delete 3"] - 1 // after backup 3: the deletion of 3 and what follows are undone
 	if _, err := Rollback(context.Background(), dir, to); err != nil {
 		t.Fatal(err)
@@ -200,7 +238,9 @@ func TestRestoreAndRepairAfterRollback(t *testing.T) {
 	point := add(t, p, 901)
 	want[901] = "x"
 	add(t, p, 902)
-	rdb.Close()
+	if err := rdb.Close(); err != nil {
+		t.Fatal(err)
+	}
 	atPoint := maps.Clone(want)
 	want[902] = "x"
 	for i, r := range results {
@@ -217,16 +257,25 @@ func TestRestoreAndRepairAfterRollback(t *testing.T) {
 	sameContents(t, "backup 1 up to a point after the rollback", contents(t, openRestored(t, rr.Dir)), atPoint)
 	// The data file damaged: the repair rebuilds what the database held.
 	data := filepath.Join(dir, "Data", "Shop.4DD")
-	f, _ := os.OpenFile(data, os.O_RDWR, 0)
-	f.WriteAt(make([]byte, 16<<10), 0)
-	f.Close()
+	f, err := os.OpenFile(data, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteAt(make([]byte, 16<<10), 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
 	rep, err := Repair(context.Background(), dir)
 	if err != nil {
 		t.Fatalf("repair after the rollback: %v", err)
 	}
 	rdb = reopen(t, dir)
 	sameContents(t, fmt.Sprintf("repaired from backup %d after the rollback", rep.Backup), contents(t, rdb), want)
-	rdb.Close()
+	if err := rdb.Close(); err != nil {
+		t.Fatal(err)
+	}
 	// A second rollback, to the point: from backup 3 and the chain through the first one.
 	if _, err := Rollback(context.Background(), dir, point); err != nil {
 		t.Fatalf("second rollback: %v", err)
@@ -251,7 +300,9 @@ func TestRestoreAndRepairAfterRollback(t *testing.T) {
 func TestRepairAfterRollbackBeforeTheLastBackup(t *testing.T) {
 	db, st, _, ops := shopWithThreeBackups(t)
 	dir := db.Dir()
-	db.Close()
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
 	to := ops["delete 12"] - 1 // between backups 2 and 3: backup 3 holds the undone deletion
 	res, err := Rollback(context.Background(), dir, to)
 	if err != nil {
@@ -261,11 +312,20 @@ func TestRepairAfterRollbackBeforeTheLastBackup(t *testing.T) {
 	rdb := reopen(t, dir)
 	add(t, rdb.NewProcess(""), 900)
 	want[900] = "x"
-	rdb.Close()
+	if err := rdb.Close(); err != nil {
+		t.Fatal(err)
+	}
 	data := filepath.Join(dir, "Data", "Shop.4DD")
-	f, _ := os.OpenFile(data, os.O_RDWR, 0)
-	f.WriteAt(make([]byte, 16<<10), 0)
-	f.Close()
+	f, err := os.OpenFile(data, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteAt(make([]byte, 16<<10), 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
 	rep, err := Repair(context.Background(), dir)
 	if err != nil {
 		t.Fatal(err)

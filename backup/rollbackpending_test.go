@@ -26,11 +26,15 @@ func TestRollbackFinishesAnInterruptedBackupFirst(t *testing.T) {
 	}
 	dest := Destination(db)
 	blocker := filepath.Join(dest, "."+HistoryFile+".tmp")
-	os.MkdirAll(filepath.Join(blocker, "x"), 0o700)
+	if err := os.MkdirAll(filepath.Join(blocker, "x"), 0o700); err != nil {
+		t.Fatal(err)
+	}
 	if res, _ := Run(context.Background(), db, Options{}); res == nil || !res.Done() {
 		t.Fatal("backup 2 did not switch the log")
 	}
-	os.RemoveAll(blocker)
+	if err := os.RemoveAll(blocker); err != nil {
+		t.Fatal(err)
+	}
 	if InterruptedBackup(dir) != 2 {
 		t.Fatalf("pending record: %d", InterruptedBackup(dir))
 	}
@@ -42,7 +46,9 @@ func TestRollbackFinishesAnInterruptedBackupFirst(t *testing.T) {
 		}
 	}
 	p.Close()
-	db.Close()
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := Rollback(context.Background(), dir, to); err != nil {
 		t.Fatal(err)
 	}

@@ -24,7 +24,9 @@ func (c *injectCtx) Err() error { c.once.Do(c.f); return c.Context.Err() }
 func TestWriteDuringRollbackPreparationRefused(t *testing.T) {
 	db, _, _, ops := shopWithThreeBackups(t)
 	dir := db.Dir()
-	db.Close()
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
 	to := ops["delete 3"] - 1
 	ctx := &injectCtx{Context: context.Background(), f: func() {
 		d, err := engine.Open(dir, engine.Options{})
@@ -52,13 +54,17 @@ func TestWriteDuringRollbackPreparationRefused(t *testing.T) {
 func TestRollbackIntoAnUndoneRangeRefused(t *testing.T) {
 	db, _, _, ops := shopWithThreeBackups(t)
 	dir := db.Dir()
-	db.Close()
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := Rollback(context.Background(), dir, ops["delete 3"]-1); err != nil {
 		t.Fatal(err)
 	}
 	rdb := reopen(t, dir)
 	add(t, rdb.NewProcess(""), 900)
-	rdb.Close()
+	if err := rdb.Close(); err != nil {
+		t.Fatal(err)
+	}
 	_, err := Rollback(context.Background(), dir, ops["last"])
 	if engine.CodeOf(err) != engine.CodeBadInput {
 		t.Fatalf("rollback to an undone operation: %v, want 2001", err)

@@ -23,7 +23,9 @@ func TestRollbackBeforeTheFirstBackupIsRecorded(t *testing.T) {
 		}
 	}
 	p.Close()
-	db.Close()
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := os.Stat(Destination(db)); err == nil {
 		t.Fatal("dest exists")
 	}
@@ -41,8 +43,13 @@ func TestRollbackBeforeTheFirstBackupIsRecorded(t *testing.T) {
 	}
 	add(t, p2, 101)
 	p2.Close()
-	db2.Close()
-	hist, _ := LoadHistory(Destination(db2))
+	if err := db2.Close(); err != nil {
+		t.Fatal(err)
+	}
+	hist, err := LoadHistory(Destination(db2))
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, e := range hist.Operations {
 		t.Logf("history: %s %d op %d undone %d", e.Kind, e.Number, e.Operation, e.Undone)
 	}

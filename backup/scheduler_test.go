@@ -200,7 +200,10 @@ func TestSchedulerPostponesWhenUnchanged(t *testing.T) {
 		t.Fatal("a backup ran with nothing changed")
 	default:
 	}
-	b, _ := os.ReadFile(engine.BackupJournalPath(db.Dir()))
+	b, err := os.ReadFile(engine.BackupJournalPath(db.Dir()))
+	if err != nil {
+		t.Fatal(err)
+	}
 	if !strings.Contains(string(b), "postponed") {
 		t.Errorf("the journal does not say the backup was postponed:\n%s", b)
 	}
@@ -213,9 +216,14 @@ func TestSchedulerMissedRun(t *testing.T) {
 	if _, err := Run(context.Background(), db, Options{}); err != nil {
 		t.Fatal(err)
 	}
-	hist, _ := LoadHistory(Destination(db))
+	hist, err := LoadHistory(Destination(db))
+	if err != nil {
+		t.Fatal(err)
+	}
 	hist.Operations[0].Start = time.Date(2026, 11, 20, 23, 0, 0, 0, paris)
-	hist.save(Destination(db))
+	if err := hist.save(Destination(db)); err != nil {
+		t.Fatal(err)
+	}
 	configure(t, db, "scheduler.mode", "daily", "scheduler.time", "23:00", "failure.mode", "retry", "failure.retryAfter", "1m")
 	now := time.Date(2026, 11, 22, 9, 0, 0, 0, paris)
 	h := startScheduler(t, db, now, func() error { return nil })

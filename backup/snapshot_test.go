@@ -126,7 +126,11 @@ func TestSettingsChangedDuringBackup(t *testing.T) {
 	if data || method != zip.Deflate || m.Compression != "compact" {
 		t.Errorf("backup 4 holds the data %v, method %d, compression %q: want no data, compact", data, method, m.Compression)
 	}
-	if n, _, _ := db.LastBackup(); n != 3 {
+	n, _, err := db.LastBackup()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 3 {
 		t.Errorf("after backup 4, without the data, the log follows backup %d, want 3 still", n)
 	}
 }
@@ -152,8 +156,12 @@ func TestBackupRefusesBadSetting(t *testing.T) {
 	if bad == string(b) {
 		t.Fatalf("no keep.count in\n%s", b)
 	}
-	os.WriteFile(path, []byte(bad), 0o600)
-	db.Close()
+	if err := os.WriteFile(path, []byte(bad), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
 	db, err = engine.Open(db.Dir(), engine.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -175,7 +183,11 @@ func TestBackupRefusesBadSetting(t *testing.T) {
 	if after := names(dest); strings.Join(after, ",") != strings.Join(before, ",") {
 		t.Errorf("the refused backup changed the destination: %v, was %v", after, before)
 	}
-	if n, _, _ := db.LastBackup(); n != 1 {
+	n, _, err := db.LastBackup()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 1 {
 		t.Errorf("the refused backup switched the log (it follows backup %d)", n)
 	}
 	if !strings.Contains(journalText(t, db.Dir()), "Backup refused") {
@@ -190,9 +202,15 @@ func TestSchedulerFailureFollowsSettingsAtFire(t *testing.T) {
 	configure(t, db, "scheduler.mode", "daily", "scheduler.time", "23:00", "failure.mode", "retry", "failure.retryAfter", "30s")
 	h := startScheduler(t, db, time.Date(2026, 11, 22, 22, 59, 0, 0, paris), func() error {
 		s := db.Settings()
-		s.Set("failure.mode", "nextScheduled")
-		s.Set("failure.retryAfter", "1h")
-		db.UpdateSettings(s)
+		if err := s.Set("failure.mode", "nextScheduled"); err != nil {
+			t.Error(err) // on the scheduler's goroutine
+		}
+		if err := s.Set("failure.retryAfter", "1h"); err != nil {
+			t.Error(err)
+		}
+		if err := db.UpdateSettings(s); err != nil {
+			t.Error(err)
+		}
 		return errors.New("disk gone")
 	})
 	at := time.Date(2026, 11, 22, 23, 0, 0, 0, paris)

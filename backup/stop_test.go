@@ -37,7 +37,9 @@ func TestBackupStopAtAnyMoment(t *testing.T) {
 	db := newDB(t)
 	fillHalfCompressible(t, db, 600, 16<<10) // about 10 MB: many compressed chunks
 	s := db.Settings()
-	s.Set("archive.segmentMB", "1")
+	if err := s.Set("archive.segmentMB", "1"); err != nil {
+		t.Fatal(err)
+	}
 	if err := db.UpdateSettings(s); err != nil {
 		t.Fatal(err)
 	}
@@ -59,17 +61,26 @@ func TestBackupStopAtAnyMoment(t *testing.T) {
 		if engine.CodeOf(err) != engine.CodeBackupInterrupted {
 			t.Fatalf("round %d (stop after %s): want 1406, got %v", round, delay, err)
 		}
-		ents, _ := os.ReadDir(dest)
+		ents, err := os.ReadDir(dest)
+		if err != nil {
+			t.Fatal(err)
+		}
 		for _, e := range ents {
 			if strings.HasSuffix(e.Name(), ".tmp") {
 				t.Fatalf("round %d: a stopped backup left %s", round, e.Name())
 			}
 		}
-		h, _ := LoadHistory(dest)
+		h, err := LoadHistory(dest)
+		if err != nil {
+			t.Fatal(err)
+		}
 		if last := h.Last(); last == nil || last.Status != StatusFailed || last.ErrorCode != int(engine.CodeBackupInterrupted) {
 			t.Fatalf("round %d: the history does not say the backup was stopped: %+v", round, h.Last())
 		}
-		text, _ := os.ReadFile(filepath.Join(db.Dir(), "Logs", "Backup Journal[001].txt"))
+		text, err := os.ReadFile(filepath.Join(db.Dir(), "Logs", "Backup Journal[001].txt"))
+		if err != nil {
+			t.Fatal(err)
+		}
 		if !strings.Contains(string(text), "1406") {
 			t.Fatalf("round %d: the backup journal does not say the backup was stopped:\n%s", round, text)
 		}

@@ -247,20 +247,28 @@ func TestLayoutOfZip64Archive(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	zw.Flush()
+	if err := zw.Flush(); err != nil {
+		t.Fatal(err)
+	}
 	sf.skip = true
 	zeros := make([]byte, 64<<20)
 	for n := 0; n < big; n += len(zeros) {
-		w.Write(zeros)
+		if _, err := w.Write(zeros); err != nil {
+			t.Fatal(err)
+		}
 	}
-	zw.Flush()
+	if err := zw.Flush(); err != nil {
+		t.Fatal(err)
+	}
 	sf.skip = false
 	for _, name := range []string{"Project/catalog.json", ManifestName} {
 		w, err := zw.Create(name)
 		if err != nil {
 			t.Fatal(err)
 		}
-		w.Write([]byte(`{"version":1}`))
+		if _, err := w.Write([]byte(`{"version":1}`)); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if err := zw.Close(); err != nil {
 		t.Fatal(err)
@@ -269,7 +277,11 @@ func TestLayoutOfZip64Archive(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if off, _ := zr.File[1].DataOffset(); off < 1<<32 {
+	off, err := zr.File[1].DataOffset()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if off < 1<<32 {
 		t.Fatalf("the second entry is at %d, not past 4 GiB: the test does not test zip64", off)
 	}
 	if err := checkLayout(sf, sf.size, zr); err != nil {

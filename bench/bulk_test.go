@@ -77,7 +77,9 @@ func checkLoaded(b *testing.B, sqlite, dir string, n int) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	bdb.View(func(tx *bolt.Tx) error { got = int64(tx.Bucket([]byte("people")).Stats().KeyN); return nil })
+	if err := bdb.View(func(tx *bolt.Tx) error { got = int64(tx.Bucket([]byte("people")).Stats().KeyN); return nil }); err != nil {
+		b.Fatal(err)
+	}
 	bdb.Close()
 	if got != int64(n) {
 		b.Fatalf("bbolt holds %d records, want %d", got, n)

@@ -17,7 +17,10 @@ func TestOneAtATime(t *testing.T) {
 	one := &One{C: fake}
 	first := make(chan string)
 	go func() {
-		p, _ := one.OpenFile("Restore", "")
+		p, err := one.OpenFile("Restore", "")
+		if err != nil {
+			t.Error(err)
+		}
 		first <- p
 	}()
 	for deadline := time.Now().Add(5 * time.Second); !one.Open(); time.Sleep(time.Millisecond) {
@@ -68,8 +71,8 @@ func TestFallback(t *testing.T) {
 	if p, err := fb.OpenFile("x", ""); err != nil || p != "/from/fallback" || !fb.Broken() {
 		t.Fatalf("after a panic: %q %v (broken %v)", p, err, fb.Broken())
 	}
-	if p, _ := fb.SaveFile("x", "", "n"); p != "/again" || prim.calls != 2 {
-		t.Fatalf("later calls go to the fallback: %q, native called %d times", p, prim.calls)
+	if p, err := fb.SaveFile("x", "", "n"); err != nil || p != "/again" || prim.calls != 2 {
+		t.Fatalf("later calls go to the fallback: %q %v, native called %d times", p, err, prim.calls)
 	}
 }
 

@@ -17,29 +17,49 @@ import (
 func restoreSnapshot(t *testing.T, src, data string) string {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "Base")
-	os.MkdirAll(filepath.Join(dir, "Project"), 0o700)
-	os.MkdirAll(filepath.Join(dir, "Data", "Settings"), 0o700)
-	cat, _ := os.ReadFile(filepath.Join(src, CatalogFile))
-	os.WriteFile(filepath.Join(dir, CatalogFile), cat, 0o600)
+	if err := os.MkdirAll(filepath.Join(dir, "Project"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "Data", "Settings"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	cat, err := os.ReadFile(filepath.Join(src, CatalogFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, CatalogFile), cat, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	s := settings.New()
-	s.Set("log.use", "false")
-	os.WriteFile(filepath.Join(dir, settings.FileName), s.Marshal(), 0o600)
+	if err := s.Set("log.use", "false"); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, settings.FileName), s.Marshal(), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	b, err := os.ReadFile(data)
 	if err != nil {
 		t.Fatal(err)
 	}
-	os.WriteFile(dataPath(dir, "Base"), b, 0o600)
+	if err := os.WriteFile(dataPath(dir, "Base"), b, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	return dir
 }
 
 func writeSnapshot(t *testing.T, s *BackupSnapshot) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "snapshot.4DD")
-	f, _ := os.Create(path)
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if _, err := s.WriteTo(f); err != nil {
 		t.Fatal(err)
 	}
-	f.Close()
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
 	return path
 }
 
@@ -68,11 +88,15 @@ func TestBackupSnapshotAndLogSwitch(t *testing.T) {
 		for i := int64(101); i <= 200; i++ {
 			add(t, q, i, "during")
 		}
-		q.Update(func(tx *Tx) error {
-			tx.Modify("T", key(5), map[string]journal.Value{"name": journal.Text("changed during")})
+		if _, err := q.Update(func(tx *Tx) error {
+			if _, err := tx.Modify("T", key(5), map[string]journal.Value{"name": journal.Text("changed during")}); err != nil {
+				return err
+			}
 			_, err := tx.Delete("T", key(6))
 			return err
-		})
+		}); err != nil {
+			t.Error(err)
+		}
 	}()
 	data := writeSnapshot(t, snap)
 	wg.Wait()
@@ -104,7 +128,9 @@ func TestBackupSnapshotAndLogSwitch(t *testing.T) {
 	}
 
 	// Snapshot + new log = the data now.
-	db.Close()
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := rdb.Integrate([]string{db.LogPath()}); err != nil {
 		t.Fatal(err)
 	}
@@ -123,7 +149,10 @@ func TestBackupAbortChangesNothing(t *testing.T) {
 	db, dir := newDB(t, Options{})
 	p := db.NewProcess("")
 	add(t, p, 1, "x")
-	before, _ := os.ReadFile(db.LogPath())
+	before, err := os.ReadFile(db.LogPath())
+	if err != nil {
+		t.Fatal(err)
+	}
 	snap, err := db.BeginBackup(1)
 	if err != nil {
 		t.Fatal(err)
@@ -133,8 +162,14 @@ func TestBackupAbortChangesNothing(t *testing.T) {
 	if len(db.ClosedLogs()) != 0 {
 		t.Error("an aborted backup left a closed log")
 	}
-	_, recs, _, _ := journal.ReadAll(journal.OSFS{}, db.LogPath())
-	h, _, _, _ := journal.ReadAll(journal.OSFS{}, db.LogPath())
+	_, recs, _, err := journal.ReadAll(journal.OSFS{}, db.LogPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, _, _, err := journal.ReadAll(journal.OSFS{}, db.LogPath())
+	if err != nil {
+		t.Fatal(err)
+	}
 	if h.BackupNum != 0 || len(before) == 0 || len(recs) == 0 {
 		t.Errorf("log changed: header %+v", h)
 	}
@@ -156,7 +191,9 @@ func TestBackupEndsLogFailure(t *testing.T) {
 	add(t, p, 1, "kept")
 	ffs.failSync.Store(true)
 	tx := p.Auto()
-	tx.Add("T", row(2, "lost"))
+	if _, err := tx.Add("T", row(2, "lost")); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := tx.Commit(); CodeOf(err) != CodeLogUnavailable {
 		t.Fatalf("want 1274, got %v", err)
 	}

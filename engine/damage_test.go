@@ -90,11 +90,16 @@ func hwmOf(b []byte) int64 {
 func TestBucketFlagHidesNoRecord(t *testing.T) {
 	dir, _ := filled(t, 300)
 	path := dataPath(dir, "Base")
-	b, _ := os.ReadFile(path)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, e := range leafElements(t, b, encKey(t, 150)) {
 		b[e] |= 0x01
 	}
-	os.WriteFile(path, b, 0o600)
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
 
 	db, err := Open(dir, Options{})
 	if err == nil {
@@ -127,7 +132,10 @@ func TestBucketFlagHidesNoRecord(t *testing.T) {
 func TestTruncatedDataFile(t *testing.T) {
 	dir, _ := filled(t, 300)
 	path := dataPath(dir, "Base")
-	orig, _ := os.ReadFile(path)
+	orig, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
 	hwm := hwmOf(orig)
 	for _, size := range []int64{hwm - 1, hwm - 4096, hwm / 2, 3*4096 + 100, 4096 + 10, 100} {
 		t.Run(fmt.Sprint(size), func(t *testing.T) {
@@ -155,7 +163,10 @@ func pageOf(t *testing.T, b []byte, k []byte) int {
 func TestDamagedPagesNoPanic(t *testing.T) {
 	dir, _ := filled(t, 300)
 	path := dataPath(dir, "Base")
-	orig, _ := os.ReadFile(path)
+	orig, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
 	ps := int64(binary.LittleEndian.Uint32(orig[16+8:]))
 	m := orig[16:]
 	if binary.LittleEndian.Uint64(orig[ps+16+48:]) > binary.LittleEndian.Uint64(m[48:]) {
@@ -178,7 +189,9 @@ func TestDamagedPagesNoPanic(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			b := bytes.Clone(orig)
 			damage(b)
-			os.WriteFile(path, b, 0o600)
+			if err := os.WriteFile(path, b, 0o600); err != nil {
+				t.Fatal(err)
+			}
 			db, err := Open(dir, Options{})
 			if err != nil {
 				wantCode(t, err, CodeDamaged)
@@ -199,11 +212,18 @@ func TestDamagedPagesNoPanic(t *testing.T) {
 func TestOpenRestoredChecksTheTree(t *testing.T) {
 	dir, _ := filled(t, 300)
 	path := dataPath(dir, "Base")
-	b, _ := os.ReadFile(path)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
 	off := pageOf(t, b, encKey(t, 100))
 	binary.LittleEndian.PutUint64(b[off:], 7777)
-	os.WriteFile(path, b, 0o600)
-	os.Remove(filepath.Join(dir, "Data", "data.journal"))
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(filepath.Join(dir, "Data", "data.journal")); err != nil {
+		t.Fatal(err)
+	}
 	db, _, err := OpenRestored(dir, Restored{Backup: 1, Operation: 1}, Options{})
 	if err == nil {
 		db.Close()
@@ -216,17 +236,24 @@ func TestOpenRestoredChecksTheTree(t *testing.T) {
 func TestReadDamageKnownAtNextOpen(t *testing.T) {
 	dir, _ := filled(t, 300)
 	path := dataPath(dir, "Base")
-	b, _ := os.ReadFile(path)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
 	i := bytes.Index(b, []byte("record 0200"))
 	b[i+3] ^= 0x20
-	os.WriteFile(path, b, 0o600)
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	db, err := Open(dir, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	_, _, err = db.Get("T", key(200))
 	wantCode(t, err, CodeDamaged)
-	db.Close()
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
 	_, err = Open(dir, Options{})
 	wantCode(t, err, CodeDamaged)
 }
@@ -236,10 +263,15 @@ func TestReadDamageKnownAtNextOpen(t *testing.T) {
 func TestOnDamage(t *testing.T) {
 	dir, want := filled(t, 300)
 	path := dataPath(dir, "Base")
-	b, _ := os.ReadFile(path)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
 	i := bytes.Index(b, []byte("record 0042"))
 	b[i+5] ^= 0x01
-	os.WriteFile(path, b, 0o600)
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	told := make(chan error, 2)
 	db, err := Open(dir, Options{OnDamage: func(err error) { told <- err }})
 	if err != nil {
@@ -285,7 +317,9 @@ func TestOnDamage(t *testing.T) {
 		t.Fatal(err)
 	}
 	b[i+5] ^= 0x01
-	os.WriteFile(path, b, 0o600)
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	db = reopen(t, nil, dir, Options{})
 	defer db.Close()
 	if err := db.Check(); err != nil {
@@ -307,7 +341,11 @@ func TestSoundFilePassesChecks(t *testing.T) {
 		_, err := p.Update(func(tx *Tx) error {
 			for i := int64(0); i < 400; i++ {
 				id := (i*7919 + round*131) % 1500
-				if _, found, _ := tx.Get("T", key(id)); found {
+				_, found, err := tx.Get("T", key(id))
+				if err != nil {
+					return err
+				}
+				if found {
 					if i%3 == 0 {
 						_, err := tx.Delete("T", key(id))
 						if err != nil {
@@ -346,10 +384,18 @@ func TestSoundFilePassesChecks(t *testing.T) {
 	if err := db.Check(); err != nil {
 		t.Fatal(err)
 	}
-	db.Close()
-	f, _ := os.Open(dataPath(dir, "Base"))
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(dataPath(dir, "Base"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	defer f.Close()
-	info, _ := f.Stat()
+	info, err := f.Stat()
+	if err != nil {
+		t.Fatal(err)
+	}
 	v, err := newestView(f, info.Size())
 	if err == nil {
 		err = v.check(nil, checkTree)
@@ -373,12 +419,17 @@ func TestIntegrationMeetsHiddenRecord(t *testing.T) {
 	}
 	abandon(db)
 	path := dataPath(dir, "Base")
-	b, _ := os.ReadFile(path)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, e := range leafElements(t, b, encKey(t, 150)) {
 		b[e] |= 0x01
 	}
-	os.WriteFile(path, b, 0o600)
-	_, err := Open(dir, Options{})
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Open(dir, Options{})
 	wantCode(t, err, CodeDamaged)
 }
 
@@ -388,7 +439,10 @@ func TestIntegrationMeetsHiddenRecord(t *testing.T) {
 func TestTornMetaPage(t *testing.T) {
 	dir, want := filled(t, 300)
 	path := dataPath(dir, "Base")
-	orig, _ := os.ReadFile(path)
+	orig, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
 	ps := int(binary.LittleEndian.Uint32(orig[16+8:]))
 	newer := 0
 	if binary.LittleEndian.Uint64(orig[ps+16+48:]) > binary.LittleEndian.Uint64(orig[16+48:]) {
@@ -396,7 +450,9 @@ func TestTornMetaPage(t *testing.T) {
 	}
 	b := bytes.Clone(orig)
 	b[newer+16+40] ^= 0x10 // the high-water mark: the checksum no longer matches
-	os.WriteFile(path, b, 0o600)
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	db, err := Open(dir, Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -405,15 +461,23 @@ func TestTornMetaPage(t *testing.T) {
 	if err := db.Check(); err != nil {
 		t.Fatal(err)
 	}
-	db.Close()
-	if j, _ := os.ReadFile(BackupJournalPath(dir)); !strings.Contains(string(j), "fails its checksum") {
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	j, err := os.ReadFile(BackupJournalPath(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(j), "fails its checksum") {
 		t.Errorf("the backup journal does not tell of the meta page:\n%s", j)
 	}
 
 	b = bytes.Clone(orig)
 	b[16+40] ^= 0x10
 	b[ps+16+40] ^= 0x10
-	os.WriteFile(path, b, 0o600)
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	_, err = Open(dir, Options{})
 	wantCode(t, err, CodeDamaged)
 }

@@ -11,10 +11,15 @@ import (
 func TestNoBackupOfADamagedDataFile(t *testing.T) {
 	dir, _ := filled(t, 300)
 	path := dataPath(dir, "Base")
-	b, _ := os.ReadFile(path)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
 	i := bytes.Index(b, []byte("record 0100"))
 	b[i+4] ^= 0x02
-	os.WriteFile(path, b, 0o600)
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	db, err := Open(dir, Options{})
 	if err != nil {
 		t.Fatal(err)

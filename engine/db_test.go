@@ -35,7 +35,9 @@ func TestWriteReadReopen(t *testing.T) {
 	if _, err := tx.Delete("T", key(8)); err != nil {
 		t.Fatal(err)
 	}
-	tx.Commit()
+	if _, err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
 	delete(want, 8)
 	tx = p.Auto()
 	if _, err := tx.Delete("T", key(8)); err == nil {
@@ -70,7 +72,11 @@ func TestTransactionAllOrNothing(t *testing.T) {
 		if !ok || err != nil || r.Values[1].S != "tx" {
 			t.Errorf("the transaction does not see its own write: %v %v", ok, err)
 		}
-		if _, ok, _ := db.Get("T", key(3)); ok {
+		_, ok, err = db.Get("T", key(3))
+		if err != nil {
+			return err
+		}
+		if ok {
 			t.Error("an uncommitted write is visible to others")
 		}
 		return nil
@@ -80,12 +86,18 @@ func TestTransactionAllOrNothing(t *testing.T) {
 	}
 	// A rolled-back transaction leaves nothing.
 	tx := p.Begin()
-	tx.Add("T", row(6, "gone"))
-	tx.Modify("T", key(100), map[string]journal.Value{"name": journal.Text("changed")})
+	if _, err := tx.Add("T", row(6, "gone")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Modify("T", key(100), map[string]journal.Value{"name": journal.Text("changed")}); err != nil {
+		t.Fatal(err)
+	}
 	tx.Rollback()
 	// A transaction that conflicts at commit leaves nothing.
 	tx = p.Begin()
-	tx.Add("T", row(7, "a"))
+	if _, err := tx.Add("T", row(7, "a")); err != nil {
+		t.Fatal(err)
+	}
 	other := db.NewProcess("")
 	add(t, other, 7, "b")
 	if _, err := tx.Commit(); err == nil {
@@ -142,7 +154,9 @@ func TestTableOutsideLog(t *testing.T) {
 	}
 	p := db.NewProcess("")
 	tx := p.Auto()
-	tx.Add("Scratch", map[string]journal.Value{"k": journal.Text("a")})
+	if _, err := tx.Add("Scratch", map[string]journal.Value{"k": journal.Text("a")}); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := tx.Commit(); err != nil {
 		t.Fatal(err)
 	}
@@ -157,7 +171,11 @@ func TestTableOutsideLog(t *testing.T) {
 		}
 	}
 	db = reopen(t, db, dir, Options{})
-	if n, _ := db.Count("Scratch"); n != 1 {
+	n, err := db.Count("Scratch")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 1 {
 		t.Fatalf("Scratch has %d records", n)
 	}
 	db.Close()
@@ -165,7 +183,9 @@ func TestTableOutsideLog(t *testing.T) {
 
 func TestCreateRefusesNonEmptyFolder(t *testing.T) {
 	dir := t.TempDir()
-	os.WriteFile(filepath.Join(dir, "x"), nil, 0o600)
+	if err := os.WriteFile(filepath.Join(dir, "x"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	_, err := Create(dir, Options{})
 	wantCode(t, err, CodeExists)
 	_, err = Open(t.TempDir(), Options{})

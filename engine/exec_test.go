@@ -28,7 +28,9 @@ func TestExecSession(t *testing.T) {
 	if err := Exec(db, bytes.NewReader(in), &out); err != nil {
 		t.Fatal(err)
 	}
-	db.Close()
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
 	// Operation numbers depend on nothing but the session, so the answers are stable.
 	golden(t, "../testdata/exec/session.golden", out.Bytes())
 	// The transaction left open at the end of input was not committed.
@@ -37,10 +39,18 @@ func TestExecSession(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	if _, ok, _ := db.Get("People", key(9)); ok {
+	_, ok, err := db.Get("People", key(9))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok {
 		t.Error("an open transaction was committed at the end of input")
 	}
-	if n, _ := db.Count("People"); n != 2 {
+	n, err := db.Count("People")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 2 {
 		t.Errorf("%d people, want 2 (Bruno and Chloé)", n)
 	}
 }
@@ -48,7 +58,10 @@ func TestExecSession(t *testing.T) {
 // FuzzExec feeds arbitrary input to exec: it never panics, answers each non-blank line with one
 // JSON line holding "ok", and leaves a database that reopens with matching counts.
 func FuzzExec(f *testing.F) {
-	seed, _ := os.ReadFile("../testdata/exec/session.jsonl")
+	seed, err := os.ReadFile("../testdata/exec/session.jsonl")
+	if err != nil {
+		f.Fatal(err)
+	}
 	f.Add(seed)
 	for _, line := range strings.Split(string(seed), "\n") {
 		f.Add([]byte(line))
@@ -59,7 +72,9 @@ func FuzzExec(f *testing.F) {
 		f.Fatal(err)
 	}
 	first := bytes.SplitN(seed, []byte("\n"), 2)[0]
-	Exec(db, bytes.NewReader(first), &bytes.Buffer{})
+	if err := Exec(db, bytes.NewReader(first), &bytes.Buffer{}); err != nil {
+		f.Fatal(err)
+	}
 	f.Cleanup(func() { db.Close() })
 	f.Fuzz(func(t *testing.T, in []byte) {
 		var out bytes.Buffer

@@ -62,7 +62,9 @@ func faultRun(t *testing.T, arm func(*faultFS)) {
 	}
 	arm(ffs)
 	tx := p.Auto()
-	tx.Add("T", row(31, "lost"))
+	if _, err := tx.Add("T", row(31, "lost")); err != nil {
+		t.Fatal(err)
+	}
 	_, err := tx.Commit()
 	wantCode(t, err, CodeLogUnavailable)
 	// Every later write is refused, reads go on and show only acknowledged writes.
@@ -74,7 +76,9 @@ func faultRun(t *testing.T, arm func(*faultFS)) {
 	if st := db.LogStatus(); st.Failed == nil {
 		t.Error("the log status does not show the failure")
 	}
-	db.Close()
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
 	// Reopened with a healthy disk: every acknowledged write is there.
 	db2, err := Open(dir, Options{})
 	if err != nil {
@@ -117,10 +121,16 @@ func TestLogDeletedWhileWorking(t *testing.T) {
 		t.Fatal(err)
 	}
 	tx := p.Auto()
-	tx.Add("T", row(2, "b"))
+	if _, err := tx.Add("T", row(2, "b")); err != nil {
+		t.Fatal(err)
+	}
 	_, err := tx.Commit()
 	wantCode(t, err, CodeLogUnavailable)
-	if _, ok, _ := db.Get("T", key(1)); !ok {
+	_, ok, err := db.Get("T", key(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !ok {
 		t.Error("reads stopped")
 	}
 	db.Close()

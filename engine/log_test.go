@@ -20,11 +20,17 @@ func fillLagging(t *testing.T, n int64) (string, map[int64]string) {
 		add(t, p, i, "v")
 		want[i] = "v"
 	}
-	p.Update(func(tx *Tx) error {
-		tx.Modify("T", key(1), map[string]journal.Value{"name": journal.Text("one")})
-		tx.Delete("T", key(2))
+	if _, err := p.Update(func(tx *Tx) error {
+		if _, err := tx.Modify("T", key(1), map[string]journal.Value{"name": journal.Text("one")}); err != nil {
+			return err
+		}
+		if _, err := tx.Delete("T", key(2)); err != nil {
+			return err
+		}
 		return nil
-	})
+	}); err != nil {
+		t.Fatal(err)
+	}
 	want[1] = "one"
 	delete(want, 2)
 	abandon(db)
@@ -45,8 +51,13 @@ func TestOpenIntegratesWhatTheDataFileLacks(t *testing.T) {
 		t.Error("a clean close left operations to integrate")
 	}
 	same(t, names(t, db), want)
-	db.Close()
-	b, _ := os.ReadFile(BackupJournalPath(dir))
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(BackupJournalPath(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(b) == 0 {
 		t.Error("the automatic integration is not in the backup journal")
 	}
@@ -55,7 +66,10 @@ func TestOpenIntegratesWhatTheDataFileLacks(t *testing.T) {
 func setSetting(t *testing.T, dir, key, val string) {
 	t.Helper()
 	path := filepath.Join(dir, settings.FileName)
-	data, _ := os.ReadFile(path)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
 	s, err := settings.Parse(data)
 	if err != nil {
 		t.Fatal(err)
@@ -63,7 +77,9 @@ func setSetting(t *testing.T, dir, key, val string) {
 	if err := s.Set(key, val); err != nil {
 		t.Fatal(err)
 	}
-	os.WriteFile(path, s.Marshal(), 0o600)
+	if err := os.WriteFile(path, s.Marshal(), 0o600); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func TestNotIntegratingKeepsTheDatabaseReadOnly(t *testing.T) {
@@ -103,9 +119,16 @@ func TestNotIntegratingKeepsTheDatabaseReadOnly(t *testing.T) {
 func TestTornTailOpensCleanly(t *testing.T) {
 	dir, want := fillLagging(t, 20)
 	logPath := filepath.Join(dir, "Data", "data.journal")
-	f, _ := os.OpenFile(logPath, os.O_WRONLY|os.O_APPEND, 0)
-	f.Write([]byte{200, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7})
-	f.Close()
+	f, err := os.OpenFile(logPath, os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Write([]byte{200, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
 	db := reopen(t, nil, dir, Options{})
 	if db.Report().TornTail == nil {
 		t.Error("the torn tail was not reported")
@@ -121,12 +144,20 @@ func TestTornTailOpensCleanly(t *testing.T) {
 func TestDamagedLogRefused(t *testing.T) {
 	dir, _ := fillLagging(t, 20)
 	logPath := filepath.Join(dir, "Data", "data.journal")
-	b, _ := os.ReadFile(logPath)
+	b, err := os.ReadFile(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
 	b[len(b)/2] ^= 0x40
-	os.WriteFile(logPath, b, 0o600)
-	_, err := Open(dir, Options{})
+	if err := os.WriteFile(logPath, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Open(dir, Options{})
 	wantCode(t, err, CodeLogIO)
-	after, _ := os.ReadFile(logPath)
+	after, err := os.ReadFile(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if string(after) != string(b) {
 		t.Error("opening changed a damaged log")
 	}
@@ -136,10 +167,17 @@ func TestForeignLogRefused(t *testing.T) {
 	dir, _ := fillLagging(t, 3)
 	other, _ := newDB(t, Options{})
 	otherLog := other.LogPath()
-	other.Close()
-	b, _ := os.ReadFile(otherLog)
-	os.WriteFile(filepath.Join(dir, "Data", "data.journal"), b, 0o600)
-	_, err := Open(dir, Options{})
+	if err := other.Close(); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(otherLog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "Data", "data.journal"), b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Open(dir, Options{})
 	wantCode(t, err, CodeForeignLog)
 
 	db, _ := newDB(t, Options{})
@@ -150,7 +188,9 @@ func TestForeignLogRefused(t *testing.T) {
 
 func TestMissingLog(t *testing.T) {
 	dir, _ := fillLagging(t, 3)
-	os.Remove(filepath.Join(dir, "Data", "data.journal"))
+	if err := os.Remove(filepath.Join(dir, "Data", "data.journal")); err != nil {
+		t.Fatal(err)
+	}
 	_, err := Open(dir, Options{})
 	wantCode(t, err, CodeLogIO)
 	db, err := Open(dir, Options{ReadOnly: true})
@@ -205,20 +245,34 @@ func TestEveryActionLogged(t *testing.T) {
 	db, dir := newDB(t, Options{SystemUser: "sys", User: "ann"})
 	p := db.NewProcess("")
 	add(t, p, 1, "a")
-	p.Update(func(tx *Tx) error {
-		tx.Modify("T", key(1), map[string]journal.Value{"name": journal.Text("b")})
-		tx.SetBlob("T", key(1), "pic", []byte("img"))
+	if _, err := p.Update(func(tx *Tx) error {
+		if _, err := tx.Modify("T", key(1), map[string]journal.Value{"name": journal.Text("b")}); err != nil {
+			return err
+		}
+		if _, err := tx.SetBlob("T", key(1), "pic", []byte("img")); err != nil {
+			return err
+		}
 		return nil
-	})
+	}); err != nil {
+		t.Fatal(err)
+	}
 	tx := p.Begin()
-	tx.Add("T", row(2, "x"))
+	if _, err := tx.Add("T", row(2, "x")); err != nil {
+		t.Fatal(err)
+	}
 	tx.Rollback()
 	p.SetUser("bob")
 	tx = p.Auto()
-	tx.Delete("T", key(1))
-	tx.Commit()
+	if _, err := tx.Delete("T", key(1)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
 	p.Close()
-	db.Close()
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
 	_, recs, _, err := journal.ReadAll(journal.OSFS{}, dir+"/Data/data.journal")
 	if err != nil {
 		t.Fatal(err)
@@ -244,8 +298,13 @@ func TestEveryActionLogged(t *testing.T) {
 // later session whose process reuses its id.
 func TestUnfinishedTransactionDoesNotSwallowLaterWrites(t *testing.T) {
 	db, dir := newDB(t, lazy)
-	db.Close()
-	blank, _ := os.ReadFile(dataPath(dir, "Base")) // as a restored old backup would be
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	blank, err := os.ReadFile(dataPath(dir, "Base")) // as a restored old backup would be
+	if err != nil {
+		t.Fatal(err)
+	}
 	db = reopen(t, nil, dir, lazy)
 	p := db.NewProcess("")
 	add(t, p, 1, "kept")
@@ -257,16 +316,24 @@ func TestUnfinishedTransactionDoesNotSwallowLaterWrites(t *testing.T) {
 	}
 	op := w.LastOp() + 1
 	key99, _ := journal.AppendKey(nil, key(99))
-	w.Append(&journal.Record{Op: op, Action: journal.StartTx, Process: 1},
+	if err := w.Append(&journal.Record{Op: op, Action: journal.StartTx, Process: 1},
 		&journal.Record{Op: op + 1, Action: journal.Add, Process: 1, Table: "T", Key: key99, RecordNum: 99,
-			Values: journal.AppendValues(nil, []journal.Value{journal.Int(99), journal.Text("half"), journal.Int(0), {}})})
-	w.Close()
+			Values: journal.AppendValues(nil, []journal.Value{journal.Int(99), journal.Text("half"), journal.Int(0), {}})}); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
 	db = reopen(t, nil, dir, lazy)
 	q := db.NewProcess("") // process 1 again
 	add(t, q, 2, "after")
-	db.Close()
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
 	// Replayed from the start of the log into the old data file: both acknowledged writes.
-	os.WriteFile(dataPath(dir, "Base"), blank, 0o600)
+	if err := os.WriteFile(dataPath(dir, "Base"), blank, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	db = reopen(t, nil, dir, Options{})
 	same(t, names(t, db), map[int64]string{1: "kept", 2: "after"})
 	db.Close()

@@ -52,7 +52,10 @@ func TestCutLogIsDamageNotATornTail(t *testing.T) {
 	}
 	abandon(db) // a crash: records 41 to 60 are only in the log
 	logPath := filepath.Join(dir, "Data", "data.journal")
-	whole, _ := os.ReadFile(logPath)
+	whole, err := os.ReadFile(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
 	offs := recordOffsets(t, logPath)
 	for _, c := range []struct {
 		name    string
@@ -64,7 +67,9 @@ func TestCutLogIsDamageNotATornTail(t *testing.T) {
 		{"in what no checkpoint saw", offs[ops[50]] + 11, false},
 	} {
 		cut := append([]byte(nil), whole[:c.cut]...)
-		os.WriteFile(logPath, cut, 0o600)
+		if err := os.WriteFile(logPath, cut, 0o600); err != nil {
+			t.Fatal(err)
+		}
 		db, err := Open(dir, Options{})
 		if !c.damaged {
 			if err != nil {
@@ -73,15 +78,23 @@ func TestCutLogIsDamageNotATornTail(t *testing.T) {
 			if db.Report().TornTail == nil {
 				t.Errorf("%s: no torn tail reported", c.name)
 			}
-			db.Close()
-			os.WriteFile(logPath, whole, 0o600)
+			if err := db.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(logPath, whole, 0o600); err != nil {
+				t.Fatal(err)
+			}
 			continue
 		}
 		wantCode(t, err, CodeLogIO)
 		if err == nil || !strings.Contains(err.Error(), "missing") {
 			t.Fatalf("%s: %v, want 1408 naming the missing operations", c.name, err)
 		}
-		if after, _ := os.ReadFile(logPath); !bytes.Equal(after, cut) {
+		after, err := os.ReadFile(logPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(after, cut) {
 			t.Errorf("%s: the refused log was changed", c.name)
 		}
 	}
@@ -94,14 +107,25 @@ func TestRefusedLogUntouched(t *testing.T) {
 	other, _ := newDB(t, Options{})
 	add(t, other.NewProcess(""), 1, "x")
 	otherLog := other.LogPath()
-	other.Close()
-	b, _ := os.ReadFile(otherLog)
+	if err := other.Close(); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(otherLog)
+	if err != nil {
+		t.Fatal(err)
+	}
 	b = append(b, 200, 0, 0, 0, 1, 2, 3) // a torn tail
 	logPath := filepath.Join(dir, "Data", "data.journal")
-	os.WriteFile(logPath, b, 0o600)
-	_, err := Open(dir, Options{})
+	if err := os.WriteFile(logPath, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Open(dir, Options{})
 	wantCode(t, err, CodeForeignLog)
-	if after, _ := os.ReadFile(logPath); !bytes.Equal(after, b) {
+	after, err := os.ReadFile(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(after, b) {
 		t.Error("the log of another database was changed before it was refused")
 	}
 }
@@ -119,38 +143,57 @@ func TestOpenWithoutLog(t *testing.T) {
 				add(t, p, i, "v")
 				want[i] = "v"
 				if i == 10 {
-					db.checkpoint()
+					if err := db.checkpoint(); err != nil {
+						t.Fatal(err)
+					}
 				}
 			}
 			abandon(db) // 11 to 40 only in the log
 			logPath := filepath.Join(dir, "Data", "data.journal")
 			switch c {
 			case "missing":
-				os.Remove(logPath)
+				if err := os.Remove(logPath); err != nil {
+					t.Fatal(err)
+				}
 				for i := int64(11); i <= 40; i++ {
 					delete(want, i) // lost with the log
 				}
 			case "damaged":
 				offs := recordOffsets(t, logPath)
-				b, _ := os.ReadFile(logPath)
+				b, err := os.ReadFile(logPath)
+				if err != nil {
+					t.Fatal(err)
+				}
 				var at []int64
 				for _, off := range offs {
 					at = append(at, off)
 				}
 				slices.Sort(at)
 				b[at[len(at)*3/4]+10] ^= 0xff // a record in the middle: the log reads up to it
-				os.WriteFile(logPath, b, 0o600)
+				if err := os.WriteFile(logPath, b, 0o600); err != nil {
+					t.Fatal(err)
+				}
 			case "foreign":
 				other, _ := newDB(t, Options{})
 				add(t, other.NewProcess(""), 1, "other")
-				ob, _ := os.ReadFile(other.LogPath())
-				other.Close()
-				os.WriteFile(logPath, ob, 0o600)
+				ob, err := os.ReadFile(other.LogPath())
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := other.Close(); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(logPath, ob, 0o600); err != nil {
+					t.Fatal(err)
+				}
 				for i := int64(11); i <= 40; i++ {
 					delete(want, i)
 				}
 			}
-			before, _ := os.ReadFile(logPath)
+			before, err := os.ReadFile(logPath)
+			if err != nil && c != "missing" { // a missing log reads as nothing, before and after
+				t.Fatal(err)
+			}
 			if _, err := Open(dir, Options{}); err == nil {
 				t.Fatal("a database whose log cannot be used opened as if nothing were wrong")
 			}
@@ -158,7 +201,9 @@ func TestOpenWithoutLog(t *testing.T) {
 			if err != nil {
 				t.Fatalf("read-only: %v", err)
 			}
-			ro.Close()
+			if err := ro.Close(); err != nil {
+				t.Fatal(err)
+			}
 			db, err = Open(dir, Options{WithoutLog: true})
 			if err != nil {
 				t.Fatalf("without the log: %v", err)
@@ -178,7 +223,11 @@ func TestOpenWithoutLog(t *testing.T) {
 			same(t, got, want)
 			_, err = db.NewProcess("").Auto().Add("T", row(100, "early"))
 			wantCode(t, err, CodeLogUnavailable)
-			if after, _ := os.ReadFile(logPath); !bytes.Equal(after, before) {
+			after, err := os.ReadFile(logPath)
+			if err != nil && c != "missing" {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(after, before) {
 				t.Error("the log that cannot be used was changed")
 			}
 			snap, err := db.BeginBackup(1)
@@ -192,12 +241,18 @@ func TestOpenWithoutLog(t *testing.T) {
 			want[100] = "after"
 			db = reopen(t, db, dir, Options{})
 			same(t, names(t, db), want)
-			db.Close()
+			if err := db.Close(); err != nil {
+				t.Fatal(err)
+			}
 			if c != "missing" {
 				kept, _ := filepath.Glob(logPath + ".*")
 				found := false
 				for _, k := range kept {
-					if b, _ := os.ReadFile(k); bytes.Equal(b, before) || strings.Contains(k, ".closed[") {
+					b, err := os.ReadFile(k)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if bytes.Equal(b, before) || strings.Contains(k, ".closed[") {
 						found = true
 					}
 				}

@@ -24,13 +24,17 @@ func TestLogDamageCampaign(t *testing.T) {
 	}
 	for i := int64(1); i <= 300; i += 7 {
 		tx := p.Auto()
-		tx.Delete("T", key(i))
+		if _, err := tx.Delete("T", key(i)); err != nil {
+			t.Fatal(err)
+		}
 		if _, err := tx.Commit(); err != nil {
 			t.Fatal(err)
 		}
 		delete(want, i)
 	}
-	db.Close()
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
 	whole, err := os.ReadFile(filepath.Join(dir, "Data", "data.journal"))
 	if err != nil {
 		t.Fatal(err)
@@ -65,7 +69,9 @@ func TestLogDamageCampaign(t *testing.T) {
 				t.Fatalf("cp: %v %s", err, out)
 			}
 			damaged := k.damage(append([]byte(nil), whole...))
-			os.WriteFile(filepath.Join(d, "Data", "data.journal"), damaged, 0o600)
+			if err := os.WriteFile(filepath.Join(d, "Data", "data.journal"), damaged, 0o600); err != nil {
+				t.Fatal(err)
+			}
 			db, err := Open(d, Options{})
 			switch {
 			case err != nil:

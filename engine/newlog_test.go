@@ -165,7 +165,9 @@ func TestNewLogNumbering(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	os.Remove(closed) // archived
+	if err := os.Remove(closed); err != nil { // archived
+		t.Fatal(err)
+	}
 	db = reopen(t, db, dir, Options{})
 	defer db.Close()
 	p = db.NewProcess("")
@@ -186,7 +188,9 @@ func TestNewLogNumbering(t *testing.T) {
 		t.Fatalf("after backup 1: %s %v, want segment 0001-0001", closed, err)
 	}
 	// Segment 2 is taken (archived elsewhere), 3 waits beside the log: the next one is 4.
-	os.WriteFile(db.LogPath()+".closed[0001-0003]", nil, 0o600)
+	if err := os.WriteFile(db.LogPath()+".closed[0001-0003]", nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	closed, err = db.NewLogSkipping(func(n, seg uint32) bool { return n == 1 && seg == 2 })
 	if err != nil || !strings.HasSuffix(closed, ".closed[0001-0004]") {
 		t.Fatalf("with 2 taken and 3 beside the log: %s %v, want segment 0001-0004", closed, err)
@@ -238,7 +242,9 @@ func TestNewLogAfterLogFailed(t *testing.T) {
 	add(t, p, 1, "x")
 	ffs.failSync.Store(true)
 	tx := p.Auto()
-	tx.Add("T", row(2, "lost"))
+	if _, err := tx.Add("T", row(2, "lost")); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := tx.Commit(); CodeOf(err) != CodeLogUnavailable {
 		t.Fatalf("commit on a failing log: %v", err)
 	}
@@ -284,12 +290,16 @@ func TestNewLogCrashLeftovers(t *testing.T) {
 	p := db.NewProcess("")
 	add(t, p, 1, "x")
 	path := db.LogPath()
-	db.Close()
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
 	segment := path + ".closed[0000-0001]"
 	if err := os.Link(path, segment); err != nil {
 		t.Fatal(err)
 	}
-	os.WriteFile(path+".new", []byte("half a header"), 0o600)
+	if err := os.WriteFile(path+".new", []byte("half a header"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	db = reopen(t, nil, dir, Options{})
 	defer db.Close()
 	if fileExists(segment) || fileExists(path+".new") {

@@ -14,7 +14,9 @@ func TestPrefetch(t *testing.T) {
 	dir, _ := fillLagging(t, 2500)
 	db := reopen(t, nil, dir, Options{ReadOnly: true})
 	path := db.LogPath()
-	db.Close()
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
 	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)

@@ -95,16 +95,23 @@ func TestRecordChecksum(t *testing.T) {
 func TestDamagedRecordRead(t *testing.T) {
 	db, dir := newDB(t, Options{})
 	add(t, db.NewProcess(""), 1, "precious")
-	db.Close()
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
 	path := dataPath(dir, "Base")
-	b, _ := os.ReadFile(path)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
 	i := strings.Index(string(b), "precious")
 	if i < 0 {
 		t.Fatal("record not found in the data file")
 	}
 	b[i] = 'P'
-	os.WriteFile(path, b, 0o600)
-	db, err := Open(dir, Options{})
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	db, err = Open(dir, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,14 +127,25 @@ func TestDamagedRecordRead(t *testing.T) {
 func TestDamagedDataFileAtOpen(t *testing.T) {
 	db, dir := newDB(t, Options{})
 	add(t, db.NewProcess(""), 1, "x")
-	db.Close()
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
 	path := dataPath(dir, "Base")
-	f, _ := os.OpenFile(path, os.O_WRONLY, 0)
-	f.WriteAt(make([]byte, 8192), 0)
-	f.Close()
-	_, err := Open(dir, Options{})
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteAt(make([]byte, 8192), 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Open(dir, Options{})
 	wantCode(t, err, CodeDamaged)
-	os.Remove(path)
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
 	_, err = Open(dir, Options{})
 	wantCode(t, err, CodeDamaged)
 }

@@ -22,10 +22,17 @@ func TestUpdateSettingsLogKeys(t *testing.T) {
 	if !db.Values().Log.Use {
 		t.Fatal("the refused change turned the log off")
 	}
-	db.Close()
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
 	path := filepath.Join(dir, settings.FileName)
-	b, _ := os.ReadFile(path)
-	os.WriteFile(path, []byte(strings.Replace(string(b), "<use>true</use>", "<use>yes</use>", 1)), 0o600)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(strings.Replace(string(b), "<use>true</use>", "<use>yes</use>", 1)), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	db = reopen(t, nil, dir, Options{ReadOnly: true})
 	defer db.Close()
 	if err := db.Values().Need(settings.OpenKeys...); err == nil {

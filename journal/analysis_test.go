@@ -107,12 +107,16 @@ func TestAnalysisLocalTime(t *testing.T) {
 	time.Local = time.FixedZone("UTC+2", 2*3600)
 	rows := []Row{{Operation: 1, Time: time.Date(2024, 3, 9, 23, 30, 0, 5e8, time.UTC)}}
 	var b bytes.Buffer
-	WriteText(&b, rows)
+	if err := WriteText(&b, rows); err != nil {
+		t.Fatal(err)
+	}
 	if !strings.Contains(b.String(), "\t2024-03-10 01:30:00\t") {
 		t.Fatalf("text shows %q", b.String())
 	}
 	b.Reset()
-	WriteJSON(&b, rows)
+	if err := WriteJSON(&b, rows); err != nil {
+		t.Fatal(err)
+	}
 	if !strings.Contains(b.String(), `"time":"2024-03-10T01:30:00.5+02:00"`) {
 		t.Fatalf("JSON shows %q", b.String())
 	}

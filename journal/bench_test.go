@@ -58,7 +58,10 @@ func BenchmarkRawFdatasyncAppend(b *testing.B) {
 	recs, size := benchRecords(b, b.N)
 	encoded := make([][]byte, len(recs))
 	for i := range recs {
-		encoded[i], _ = appendRecord(nil, &recs[i])
+		var err error
+		if encoded[i], err = appendRecord(nil, &recs[i]); err != nil {
+			b.Fatal(err)
+		}
 	}
 	f, err := os.OpenFile(filepath.Join(b.TempDir(), "raw"), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
 	if err != nil {

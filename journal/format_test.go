@@ -252,7 +252,10 @@ func TestRecordsReturnedStayValid(t *testing.T) {
 		recs[i] = randRecord(rng, uint64(100+i))
 	}
 	data, _ := encodeLog(t, testHeader, recs)
-	got, _ := readBytes(t, data)
+	got, err := readBytes(t, data)
+	if err != io.EOF {
+		t.Fatalf("end: %v", err)
+	}
 	// Appending to one record's slices must not change another's.
 	for i := range got {
 		got[i].Key = append(got[i].Key, 0xEE)

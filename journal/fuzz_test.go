@@ -104,7 +104,7 @@ func FuzzDecodeValues(f *testing.F) {
 }
 
 func FuzzDecodeKey(f *testing.F) {
-	k, _ := AppendKey(nil, []Value{Int(-1), Text("a\x00"), Real(-2), Bool(true)})
+	k := mustKey(f, Int(-1), Text("a\x00"), Real(-2), Bool(true))
 	f.Add(k, int64(1), 2.5, "a", int64(-1), -2.5, "a\x00")
 	f.Add([]byte{byte(KindText), 0, 0xFF, 0, 1}, int64(0), 0.0, "", int64(0), math.Copysign(0, -1), "")
 	f.Add([]byte{byte(KindText), 0}, int64(math.MaxInt64), math.Inf(1), "b",

@@ -128,13 +128,19 @@ func TestTrailingZeros(t *testing.T) {
 	if err := w.Sync(201); err != nil {
 		t.Fatal(err)
 	}
-	w.Close()
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
 	_, got, tail, err := ReadAll(OSFS{}, path)
 	if err != nil || tail != nil {
 		t.Fatal(err, tail)
 	}
 	checkRecords(t, got, append(recs, more...))
-	if fi, _ := os.Stat(path); fi.Size() != w.Size() {
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Size() != w.Size() {
 		t.Errorf("a closed log is %d bytes, its records %d: the zeros stayed", fi.Size(), w.Size())
 	}
 }

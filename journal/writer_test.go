@@ -32,7 +32,10 @@ func TestCreate(t *testing.T) {
 	if fi.Mode().Perm() != 0o600 || fi.Size() != HeaderSize {
 		t.Fatalf("mode %v size %d", fi.Mode(), fi.Size())
 	}
-	entries, _ := os.ReadDir(filepath.Dir(path))
+	entries, err := os.ReadDir(filepath.Dir(path))
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(entries) != 1 {
 		t.Fatalf("Create left %d files beside the log", len(entries))
 	}
@@ -323,14 +326,18 @@ func TestLogDeleted(t *testing.T) {
 	}
 	rng := rand.New(rand.NewPCG(31, 32))
 	a, b := randRecord(rng, 1), randRecord(rng, 2)
-	w.Append(&a)
+	if err := w.Append(&a); err != nil {
+		t.Fatal(err)
+	}
 	if err := w.Sync(1); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.Remove(path); err != nil {
 		t.Fatal(err)
 	}
-	w.Append(&b)
+	if err := w.Append(&b); err != nil {
+		t.Fatal(err)
+	}
 	failedWriter(t, w, w.Sync(2), fs.ErrNotExist, 1)
 }
 
@@ -346,7 +353,9 @@ func TestLogReplaced(t *testing.T) {
 		t.Fatal(err)
 	}
 	rec := randRecord(rand.New(rand.NewPCG(33, 34)), 1)
-	w.Append(&rec)
+	if err := w.Append(&rec); err != nil {
+		t.Fatal(err)
+	}
 	err = w.Sync(1)
 	if !errors.Is(err, ErrUnavailable) || w.Durable() != 0 {
 		t.Fatalf("sync to a replaced log: %v, durable %d", err, w.Durable())
@@ -367,7 +376,9 @@ func TestOpenAppendEmptyLog(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w.Close()
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
 	w, info, err := OpenAppend(OSFS{}, path)
 	if err != nil {
 		t.Fatal(err)

@@ -139,12 +139,22 @@ func TestValuesDefaults(t *testing.T) {
 // The snapshot is the settings when it was taken, whatever is set afterwards.
 func TestValuesSnapshot(t *testing.T) {
 	s := New()
-	s.Set("content.attachments", "/a", "/b")
-	s.Set("keep.enabled", "false")
+	if err := s.Set("content.attachments", "/a", "/b"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Set("keep.enabled", "false"); err != nil {
+		t.Fatal(err)
+	}
 	v := s.Values()
-	s.Set("content.attachments", "/c")
-	s.Set("content.data", "false")
-	s.Set("keep.enabled", "true")
+	if err := s.Set("content.attachments", "/c"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Set("content.data", "false"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Set("keep.enabled", "true"); err != nil {
+		t.Fatal(err)
+	}
 	if !v.Content.Data || !slices.Equal(v.Content.Attachments, []string{"/a", "/b"}) || v.KeepCount() != 0 {
 		t.Errorf("the snapshot changed with the settings: %+v", v)
 	}
@@ -186,7 +196,9 @@ func TestCopyKeys(t *testing.T) {
 		t.Fatal(err)
 	}
 	to := New()
-	to.Set("keep.count", "9")
+	if err := to.Set("keep.count", "9"); err != nil {
+		t.Fatal(err)
+	}
 	if to.SameKeys(from, LogKeys...) {
 		t.Error("SameKeys: different log keys compare equal")
 	}

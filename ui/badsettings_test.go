@@ -127,7 +127,9 @@ func openSpoiled(t *testing.T, attachments []string, pairs ...string) *engine.DB
 	if err := db.UpdateSettings(s); err != nil {
 		t.Fatal(err)
 	}
-	db.Close()
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
 	spoil(t, dir, pairs...)
 	if db, err = engine.Open(dir, engine.Options{}); err != nil {
 		t.Fatal(err)

@@ -61,7 +61,9 @@ func TestBannerWhenLogUnavailable(t *testing.T) {
 	}
 	ffs.broken.Store(true)
 	tx := db.NewProcess("").Auto()
-	tx.Add("T", map[string]journal.Value{"id": journal.Int(1)})
+	if _, err := tx.Add("T", map[string]journal.Value{"id": journal.Int(1)}); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := tx.Commit(); engine.CodeOf(err) != engine.CodeLogUnavailable {
 		t.Fatalf("a write with the log broken: %v, want 1274", err)
 	}
@@ -91,7 +93,9 @@ func TestBannerWhenLogUnavailable(t *testing.T) {
 		t.Fatalf("the banner's backup: %q", res)
 	}
 	tx = db.NewProcess("").Auto()
-	tx.Add("T", map[string]journal.Value{"id": journal.Int(2)})
+	if _, err := tx.Add("T", map[string]journal.Value{"id": journal.Int(2)}); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := tx.Commit(); err != nil {
 		t.Fatalf("a write after the backup: %v", err)
 	}

@@ -29,14 +29,18 @@ func TestBlobImportAndExport(t *testing.T) {
 	}
 	for i := 1; i <= 3; i++ {
 		tx := db.NewProcess("").Auto()
-		tx.Add("Products", map[string]journal.Value{"id": journal.Int(int64(i))})
+		if _, err := tx.Add("Products", map[string]journal.Value{"id": journal.Int(int64(i))}); err != nil {
+			t.Fatal(err)
+		}
 		if _, err := tx.Commit(); err != nil {
 			t.Fatal(err)
 		}
 	}
 	picture := append([]byte("\x89PNG\r\n\x1a\n"), bytes.Repeat([]byte{7}, 5000)...)
 	in := filepath.Join(t.TempDir(), "chair.png")
-	os.WriteFile(in, picture, 0o600)
+	if err := os.WriteFile(in, picture, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	out := filepath.Join(t.TempDir(), "exported.png")
 	fake := &dialogs.Fake{}
 	fake.Choose(in)

@@ -95,7 +95,11 @@ func TestNewAndOpenDatabase(t *testing.T) {
 	fake.Choose(other)
 	onUI(d.OpenDatabase)
 	waitFor(t, w, "the other database open", func() bool { return openedName(d) == "Archive2025" })
-	if got, _ := d.DefaultDatabase(); got != other {
+	got, err := d.DefaultDatabase()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != other {
 		t.Errorf("next time opens %q, want %q", got, other)
 	}
 	// A folder that is not a database is refused with its code; the open one stays.
@@ -124,7 +128,11 @@ func TestNewAndOpenDatabase(t *testing.T) {
 	})
 	// A second app on the same state opens the last one.
 	d2, _ := newDesktop(t, &dialogs.Fake{}, state)
-	if got, _ := d2.DefaultDatabase(); got != other {
+	got, err = d2.DefaultDatabase()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != other {
 		t.Errorf("a new start opens %q", got)
 	}
 }
@@ -179,11 +187,15 @@ func lagging(t *testing.T) string {
 	}
 	addCustomers(t, db, 11, 15)
 	s := db.Settings()
-	s.Set("restore.autoIntegrateLog", "false")
+	if err := s.Set("restore.autoIntegrateLog", "false"); err != nil {
+		t.Fatal(err)
+	}
 	if err := db.UpdateSettings(s); err != nil {
 		t.Fatal(err)
 	}
-	db.Close()
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
 	if err := os.WriteFile(data, old, 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -213,11 +225,17 @@ func TestOpenAsksIntegrate(t *testing.T) {
 		t.Errorf("the integration's result: %q", res)
 	}
 	saveCapture(t, d.Main.Window, filepath.Join("testdata", "ui", "integrated.png"))
-	if n, _ := d.DB().Count("Customers"); n != 15 {
+	n, err := d.DB().Count("Customers")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 15 {
 		t.Fatalf("%d customers after integrating, want 15", n)
 	}
 	tx := d.DB().NewProcess("").Auto()
-	tx.Add("Customers", map[string]journal.Value{"id": journal.Int(16)})
+	if _, err := tx.Add("Customers", map[string]journal.Value{"id": journal.Int(16)}); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := tx.Commit(); err != nil {
 		t.Fatalf("a write after integrating: %v", err)
 	}
@@ -232,11 +250,15 @@ func TestOpenDontIntegrate(t *testing.T) {
 	waitFor(t, w, "the question", func() bool { return overlayButton(d.Main.Window, "Don't integrate") != nil })
 	pressOverlay(t, d.Main.Window, "Don't integrate")
 	waitFor(t, w, "the banner", func() bool { return strings.Contains(d.Main.Banner(), "read-only") })
-	if n, _ := d.DB().Count("Customers"); n != 10 {
+	n, err := d.DB().Count("Customers")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 10 {
 		t.Fatalf("%d customers, want the 10 of the data file", n)
 	}
 	tx := d.DB().NewProcess("").Auto()
-	tx.Add("Customers", map[string]journal.Value{"id": journal.Int(99)})
+	tx.Add("Customers", map[string]journal.Value{"id": journal.Int(99)}) // refused here or at the commit
 	if _, err := tx.Commit(); err == nil {
 		t.Fatal("a write was accepted with operations left out")
 	}
@@ -249,7 +271,11 @@ func TestOpenDontIntegrate(t *testing.T) {
 	if d.DB().LogStatus().Incomplete != nil {
 		t.Fatal("operations left out after the banner's Integrate")
 	}
-	if n, _ := d.DB().Count("Customers"); n != 15 {
+	n, err = d.DB().Count("Customers")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 15 {
 		t.Fatalf("%d customers after the banner's Integrate", n)
 	}
 }
@@ -273,7 +299,11 @@ func TestIntegrateStop(t *testing.T) {
 		t.Errorf("the stopped integration's result: %q", res)
 	}
 	waitFor(t, w, "the banner", func() bool { return strings.Contains(d.Main.Banner(), "read-only") })
-	if n, _ := d.DB().Count("Customers"); n != 10 {
+	n, err := d.DB().Count("Customers")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 10 {
 		t.Fatalf("%d customers after a stop before the start, want 10", n)
 	}
 	firstFrame = time.Millisecond
@@ -298,13 +328,26 @@ func TestDamagedReportRepairs(t *testing.T) {
 	}
 	addCustomers(t, db, 21, 25)
 	s := db.Settings()
-	s.Set("restore.autoRestoreIfDamaged", "false")
-	db.UpdateSettings(s)
-	db.Close()
+	if err := s.Set("restore.autoRestoreIfDamaged", "false"); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.UpdateSettings(s); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
 	data := filepath.Join(dir, "Data", "Shop.4DD")
-	f, _ := os.OpenFile(data, os.O_RDWR, 0)
-	f.WriteAt(make([]byte, 16<<10), 0)
-	f.Close()
+	f, err := os.OpenFile(data, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteAt(make([]byte, 16<<10), 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
 
 	d, w := newDesktop(t, &dialogs.Fake{}, "")
 	d.Open(dir)
@@ -321,7 +364,11 @@ func TestDamagedReportRepairs(t *testing.T) {
 	}
 	onUI(func() { test.Tap(repair) })
 	waitFor(t, w, "the repaired database open", func() bool { return openedName(d) == "Shop" })
-	if n, _ := d.DB().Count("Customers"); n != 25 {
+	n, err := d.DB().Count("Customers")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 25 {
 		t.Fatalf("%d customers after the repair, want 25", n)
 	}
 }
@@ -364,14 +411,20 @@ func TestOpenShowsIntegration(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.Set("restore.autoIntegrateLog", "true")
+	if err := s.Set("restore.autoIntegrateLog", "true"); err != nil {
+		t.Fatal(err)
+	}
 	if err := os.WriteFile(path, s.Marshal(), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	d, w := newDesktop(t, &dialogs.Fake{}, "")
 	d.Open(dir)
 	waitFor(t, w, "the database open", func() bool { return openedName(d) == "Shop" })
-	if n, _ := d.DB().Count("Customers"); n != 15 {
+	n, err := d.DB().Count("Customers")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 15 {
 		t.Fatalf("%d customers, want the 15 of the log", n)
 	}
 	onUI(func() {
@@ -407,7 +460,11 @@ func TestLogReportOpensWithoutTheLog(t *testing.T) {
 	}
 	onUI(func() { test.Tap(without) })
 	waitFor(t, w, "the database open without its log", func() bool { return openedName(d) == "Shop" })
-	if n, _ := d.DB().Count("Customers"); n != 20 {
+	n, err := d.DB().Count("Customers")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 20 {
 		t.Fatalf("%d customers, want 20", n)
 	}
 	waitFor(t, w, "the banner", func() bool { return strings.Contains(d.Main.Banner(), "1274") })
@@ -433,23 +490,35 @@ func TestDamageFoundWhileReadingRepairs(t *testing.T) {
 	if _, err := backup.Run(context.Background(), db, backup.Options{}); err != nil {
 		t.Fatal(err)
 	}
-	db.Close()
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
 	// Damage that the checks at open do not look for: a record's bytes, found by its first read.
 	data := filepath.Join(dir, "Data", "Shop.4DD")
-	b, _ := os.ReadFile(data)
+	b, err := os.ReadFile(data)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if !bytes.Contains(b, []byte(marker)) {
 		t.Fatal("the record is not in the data file")
 	}
-	f, _ := os.OpenFile(data, os.O_RDWR, 0)
+	f, err := os.OpenFile(data, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for off := 0; ; {
 		at := bytes.Index(b[off:], []byte(marker))
 		if at < 0 {
 			break
 		}
-		f.WriteAt([]byte("X"), int64(off+at+5)) // every copy: bbolt keeps freed pages
+		if _, err := f.WriteAt([]byte("X"), int64(off+at+5)); err != nil { // every copy: bbolt keeps freed pages
+			t.Fatal(err)
+		}
 		off += at + len(marker)
 	}
-	f.Close()
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
 	d, w := newDesktop(t, &dialogs.Fake{}, "")
 	d.Open(dir)
 	waitFor(t, w, "the database open", func() bool { return openedName(d) == "Shop" })
@@ -472,7 +541,11 @@ func TestDamageFoundWhileReadingRepairs(t *testing.T) {
 	if err != nil || !found || rec.Values[1].S != marker {
 		t.Fatalf("after the repair: %v %v %v", rec, found, err)
 	}
-	if n, _ := d.DB().Count("Customers"); n != 21 {
+	n, err := d.DB().Count("Customers")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 21 {
 		t.Errorf("%d customers after the repair, want 21", n)
 	}
 }

@@ -80,14 +80,22 @@ func TestRecordForms(t *testing.T) {
 	b.form.entries["city"].SetText("Lagos")
 	b.form.submit()
 	waitPage(t, loaded)
-	if r, ok, _ := db.Get("Customers", []journal.Value{journal.Int(40)}); !ok || r.Values[2].S != "Lagos" {
+	r, ok, err := db.Get("Customers", []journal.Value{journal.Int(40)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !ok || r.Values[2].S != "Lagos" {
 		t.Fatalf("after the edit: %+v", r)
 	}
 
 	b.Select(0)
 	go b.write(func(tx *engine.Tx) error { _, err := tx.Delete("Customers", b.keyOf(b.Rows()[0])); return err })
 	waitPage(t, loaded)
-	if n, _ := db.Count("Customers"); n != 3 || b.Rows()[0].Values[0].I != 2 {
+	n, err := db.Count("Customers")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 3 || b.Rows()[0].Values[0].I != 2 {
 		t.Fatalf("after the delete: %d records, first %d", n, b.Rows()[0].Values[0].I)
 	}
 	saveCapture(t, w, filepath.Join("testdata", "ui", "record_forms.png"))

@@ -125,7 +125,11 @@ func TestRollbackPage(t *testing.T) {
 	waitFor(t, w, "the database open again, rolled back", func() bool {
 		return openedName(d) == "Shop" && d.DB() != db && strings.Contains(strings.Join(overlayText(d.Main.Window), " "), "Rolled back")
 	})
-	if n, _ := d.DB().Count("Customers"); n != 5 {
+	n, err := d.DB().Count("Customers")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 5 {
 		t.Fatalf("%d customers after rolling back to the 5th, want 5", n)
 	}
 }
@@ -142,7 +146,9 @@ func TestAnalysisWithoutLog(t *testing.T) {
 	if err := d.DB().StopLog(); err != nil {
 		t.Fatal(err)
 	}
-	os.Remove(d.DB().LogPath())
+	if err := os.Remove(d.DB().LogPath()); err != nil {
+		t.Fatal(err)
+	}
 	var mw *MaintenanceWindow
 	onUI(func() {
 		d.Main.OpenMaintenance()
@@ -185,7 +191,11 @@ func TestRollbackRefusedDuringWork(t *testing.T) {
 	if words := overlayWords(d.Main.Window); !strings.Contains(words, "Backup of Shop") {
 		t.Errorf("the refusal does not name the backup: %q", words)
 	}
-	if n, _ := d.DB().Count("Customers"); n != 8 {
+	n, err := d.DB().Count("Customers")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 8 {
 		t.Errorf("%d customers after a refused rollback", n)
 	}
 	onUI(func() { d.Main.BackupWindow().progress.Stop() })

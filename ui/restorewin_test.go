@@ -88,7 +88,11 @@ func TestRestoreWindow(t *testing.T) {
 		}
 	}()
 	waitFor(t, w, "the restored database open", func() bool { return d.DB() != nil && d.DB().Dir() == to && openedName(d) != "" })
-	if n, _ := d.DB().Count("Customers"); n != 25 {
+	n, err := d.DB().Count("Customers")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 25 {
 		t.Errorf("%d customers in the restored database, want 25 (20 + 5 up to the point)", n)
 	}
 }

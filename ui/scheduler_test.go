@@ -64,7 +64,9 @@ func TestSchedulerInTheWindow(t *testing.T) {
 	db := browsedDB(t, 50)
 	s := db.Settings()
 	for k, v := range map[string]string{"scheduler.mode": "hourly", "failure.maxAttemptsEnabled": "true", "failure.maxAttempts": "2", "failure.mode": "retry"} {
-		s.Set(k, v)
+		if err := s.Set(k, v); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if err := db.UpdateSettings(s); err != nil {
 		t.Fatal(err)

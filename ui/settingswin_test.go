@@ -59,7 +59,9 @@ func TestSettingsValidationOnEveryPage(t *testing.T) {
 	sw, w := openSettings(t, db, &dialogs.Fake{})
 	before := settingsFile(t, db)
 	aFile := filepath.Join(t.TempDir(), "not-a-folder")
-	os.WriteFile(aFile, []byte("x"), 0o600)
+	if err := os.WriteFile(aFile, []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 
 	bad := map[string]string{
 		"scheduler.time":      "25:00",   // Scheduler
@@ -178,7 +180,9 @@ func TestSettingsAttachmentsAndDestination(t *testing.T) {
 	fake := &dialogs.Fake{}
 	sw, w := openSettings(t, db, fake)
 	file := filepath.Join(t.TempDir(), "invoice.pdf")
-	os.WriteFile(file, []byte("%PDF"), 0o600)
+	if err := os.WriteFile(file, []byte("%PDF"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	folder := t.TempDir()
 	dest := filepath.Join(t.TempDir(), "Shop Backups")
 	fake.Choose(file)
@@ -241,7 +245,9 @@ func TestUseLogOnStartsAtOnce(t *testing.T) {
 		t.Fatal("Use Log checked with the log off")
 	}
 	path := filepath.Join(t.TempDir(), "other disk", "data.journal")
-	os.MkdirAll(filepath.Dir(path), 0o700)
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		t.Fatal(err)
+	}
 	fake.Choose(path)
 	onUI(func() { sw.SetUseLog(true) })
 	waitFor(t, w, "the log on", func() bool { return strings.HasPrefix(sw.LogState(), "On: ") })
@@ -259,7 +265,9 @@ func TestUseLogOnStartsAtOnce(t *testing.T) {
 // Cancelling the save dialog leaves the log off and the check unticked.
 func TestUseLogOnCancelled(t *testing.T) {
 	db := browsedDB(t, 3)
-	db.StopLog()
+	if err := db.StopLog(); err != nil {
+		t.Fatal(err)
+	}
 	fake := &dialogs.Fake{}
 	sw, w := openSettings(t, db, fake)
 	fake.Cancel()
@@ -274,7 +282,9 @@ func TestUseLogOnCancelled(t *testing.T) {
 // now, with its progress, and the log starts after it.
 func TestUseLogBackupRequiredOK(t *testing.T) {
 	db := browsedDB(t, 3)
-	db.StopLog()
+	if err := db.StopLog(); err != nil {
+		t.Fatal(err)
+	}
 	fake := &dialogs.Fake{}
 	sw, w := openSettings(t, db, fake)
 	path := filepath.Join(t.TempDir(), "data.journal")
@@ -299,7 +309,9 @@ func TestUseLogBackupRequiredOK(t *testing.T) {
 // Cancel keeps the request: the log starts right after the next backup.
 func TestUseLogBackupRequiredCancel(t *testing.T) {
 	db := browsedDB(t, 3)
-	db.StopLog()
+	if err := db.StopLog(); err != nil {
+		t.Fatal(err)
+	}
 	fake := &dialogs.Fake{}
 	sw, w := openSettings(t, db, fake)
 	fake.Choose(filepath.Join(t.TempDir(), "data.journal"))
@@ -310,7 +322,11 @@ func TestUseLogBackupRequiredCancel(t *testing.T) {
 	if st := db.LogStatus(); st.Open || !st.Pending {
 		t.Fatalf("log status %+v, want pending", st)
 	}
-	if h, _ := backup.LoadHistory(backup.Destination(db)); h != nil && h.Last() != nil {
+	h, err := backup.LoadHistory(backup.Destination(db))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h != nil && h.Last() != nil {
 		t.Fatal("Cancel ran a backup")
 	}
 	if _, err := backup.Run(context.Background(), db, backup.Options{}); err != nil {

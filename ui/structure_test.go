@@ -21,7 +21,9 @@ func openEmpty(t *testing.T) (*Desktop, *watcher) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db.Close()
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
 	d, w := newDesktop(t, &dialogs.Fake{}, "")
 	d.Open(dir)
 	waitFor(t, w, "the database open", func() bool { return openedName(d) == "Invoices" })

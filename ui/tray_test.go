@@ -55,8 +55,12 @@ func TestRunInTray(t *testing.T) {
 
 	// Off: closing the window closes it (and so quits the app).
 	s := d.DB().Settings()
-	s.Set("app.runInTray", "false")
-	d.DB().UpdateSettings(s)
+	if err := s.Set("app.runInTray", "false"); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.DB().UpdateSettings(s); err != nil {
+		t.Fatal(err)
+	}
 	onUI(d.applyTray)
 	v := d.Main.view
 	onUI(d.closeRequested)
@@ -112,8 +116,14 @@ func trayDB(t *testing.T) string {
 		t.Fatal(err)
 	}
 	s := db.Settings()
-	s.Set("app.runInTray", "true")
-	db.UpdateSettings(s)
-	db.Close()
+	if err := s.Set("app.runInTray", "true"); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.UpdateSettings(s); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
 	return dir
 }
