@@ -221,7 +221,9 @@ func OpenOrRepair(ctx context.Context, dir string, opts engine.Options) (*engine
 			return nil, nil, &engine.Error{Code: engine.CodeDamaged, Op: "open", Path: dir, Err: fmt.Errorf("%s; and %s", detail(err), detail(perr))}
 		}
 		return nil, nil, &engine.Error{Code: engine.CodeDamaged, Op: "open", Path: dir,
-			Err: fmt.Errorf("%s. To repair it: %s; or turn on restore.autoRestoreIfDamaged (holdfast settings %s set restore.autoRestoreIfDamaged true) and open it again", detail(err), plans[0].Steps(), dir)}
+			Err: fmt.Errorf("%s. To repair it: %s; %w", detail(err), plans[0].Steps(), engine.Advice{
+				Command: fmt.Sprintf("or turn on restore.autoRestoreIfDamaged (holdfast settings %s set restore.autoRestoreIfDamaged true) and open it again", dir),
+				Window:  "Repair now takes these steps"})}
 	}
 	var progress func(Progress)
 	if opts.Progress != nil {
