@@ -7,8 +7,10 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"holdfast/backup"
+	"holdfast/dialogs"
 	"holdfast/engine"
 	"holdfast/journal"
 )
@@ -225,11 +227,76 @@ func TestWindowErrorsNameNoCommand(t *testing.T) {
 			if !strings.Contains(err.Error(), c.cli) {
 				t.Errorf("the command line no longer says %q:\n%v", c.cli, err)
 			}
-			shown := codedError(err).Error()
-			noTypedCommand(t, "the alert", shown)
-			if !strings.Contains(shown, c.window) {
-				t.Errorf("the alert does not say %q:\n%s", c.window, shown)
+			for what, shown := range map[string]string{
+				"the alert":            codedError(err).Error(),
+				"the backup's result":  ResultSentence(nil, err),
+				"the restore's result": restoreSentence(nil, err),
+				"a page of a window":   engine.WindowText(err),
+			} {
+				noTypedCommand(t, what, shown)
+				if !strings.Contains(shown, c.window) {
+					t.Errorf("%s does not say %q:\n%s", what, c.window, shown)
+				}
 			}
 		})
 	}
+}
+
+// A scheduler setting that holds a bad value: the status bar says where to fix it, not the
+// command that sets it.
+func TestStatusScheduleProblemNamesNoCommand(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "Shop")
+	shopDB(t, dir, 1)
+	spoil(t, dir, "<mode>never</mode>", "<mode>often</mode>")
+	db, err := engine.Open(dir, engine.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	line := statusLine(db, time.Now(), nil)
+	if !strings.Contains(line, "Next backup: none, error 2009") || !strings.Contains(line, "File > Database Settings...") {
+		t.Errorf("the status bar does not say the schedule's bad value and where to fix it: %s", line)
+	}
+	noTypedCommand(t, "the status bar", line)
+}
+
+// File > Open Database... on a folder that is no database (2013), and File > New Log File
+// while the log waits for a backup (1403): the alert says what to click.
+func TestAlertsSayWhatToClick(t *testing.T) {
+	fake := &dialogs.Fake{}
+	d, w := newDesktop(t, fake, "")
+	notDB := t.TempDir()
+	fake.Choose(notDB)
+	onUI(d.OpenDatabase)
+	waitFor(t, w, "the 2013 alert", func() bool { return strings.Contains(strings.Join(overlayText(d.Main.Window), " "), "2013") })
+	words := overlayWords(d.Main.Window)
+	noTypedCommand(t, "not a database", words)
+	if !strings.Contains(words, "File > New Database...") {
+		t.Errorf("the alert does not say what to click:\n%s", words)
+	}
+	saveCapture(t, d.Main.Window, filepath.Join("testdata", "ui", "alert_not_a_database.png"))
+	pressOverlay(t, d.Main.Window, "OK")
+
+	dir := filepath.Join(t.TempDir(), "Shop")
+	shopDB(t, dir, 20)
+	db, err := engine.Open(dir, engine.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.StopLog()
+	addCustomers(t, db, 21, 22)
+	if err := db.StartLog(""); engine.CodeOf(err) != engine.CodeLogRequiresBkp {
+		t.Fatalf("the log turned on after a change: %v, want 2015", err)
+	}
+	db.Close()
+	d.Open(dir)
+	waitFor(t, w, "the database open", func() bool { return openedName(d) == "Shop" })
+	onUI(d.Main.NewLogFile)
+	waitFor(t, w, "the 1403 alert", func() bool { return strings.Contains(strings.Join(overlayText(d.Main.Window), " "), "1403") })
+	words = overlayWords(d.Main.Window)
+	noTypedCommand(t, "new log file", words)
+	if !strings.Contains(words, "File > Backup...") || !strings.Contains(words, "Use Log") {
+		t.Errorf("the alert does not say what to click:\n%s", words)
+	}
+	saveCapture(t, d.Main.Window, filepath.Join("testdata", "ui", "alert_new_log_pending.png"))
 }
