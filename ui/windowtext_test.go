@@ -149,6 +149,25 @@ func TestWindowErrorsNameNoCommand(t *testing.T) {
 			_, _, err := backup.OpenOrRepair(ctx, dir, engine.Options{})
 			return err
 		}, "set restore.autoRestoreIfDamaged true) and open it again", "Repair now takes these steps"},
+		{"a damaged data file whose backup history is damaged too", func(t *testing.T) error {
+			dir := shop(t)
+			db := open(t, dir)
+			res, err := backup.Run(ctx, db, backup.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := db.Settings()
+			s.Set("restore.autoRestoreIfDamaged", "false")
+			db.UpdateSettings(s)
+			db.Close()
+			os.Remove(res.Archive)
+			os.WriteFile(filepath.Join(filepath.Dir(res.Archive), backup.HistoryFile), []byte("{"), 0o600)
+			f, _ := os.OpenFile(filepath.Join(dir, "Data", "Shop.4DD"), os.O_RDWR, 0)
+			f.WriteAt(make([]byte, 16<<10), 0)
+			f.Close()
+			_, _, err = backup.OpenOrRepair(ctx, dir, engine.Options{})
+			return err
+		}, "(they stay usable with holdfast restore)", "(they stay usable with File > Restore...)"},
 		{"a restore into a folder that exists", func(t *testing.T) error {
 			res := backedUp(t, shop(t))
 			_, err := backup.Restore(ctx, res.Archive, backup.RestoreOptions{To: t.TempDir()})
