@@ -100,7 +100,7 @@ var Codes = []CodeInfo{
 	{CodeBadValue, "bad value", "A value does not fit its field; check the field's type and the value.", ""},
 	{CodeTxState, "transaction state", "The command does not fit the transaction state (commit without begin, begin twice).", ""},
 	{CodeInUse, "database in use", "The database is open in another Holdfast process; close it there first.", ""},
-	{CodeUsage, "usage", "The command line is not valid; run holdfast help.", "Holdfast was started in a way it cannot follow; open a database with File > Open Database..., or create one with File > New Database... first."},
+	{CodeUsage, "usage", "The command line is not valid; run holdfast help.", "The request is not valid; check what was chosen, then try again."},
 	{CodeBadSetting, "bad setting", "A setting key or value is not valid; fix it (holdfast settings DB get lists the keys).", "A setting key or value is not valid; fix it in File > Database Settings... (shown in red there)."},
 	{CodeDataIO, "data file error", "The data file could not be read or written; check the disk, then reopen the database.", ""},
 	{CodeIncomplete, "data file incomplete", "The log file holds operations the data file lacks; integrate them (holdfast integrate DB) or turn on restore.autoIntegrateLog.", "The log file holds operations the data file lacks; integrate them (the Integrate button over the records) or tick Integrate last log file if database is incomplete in File > Database Settings... > Backup & Restore."},
