@@ -169,3 +169,48 @@ func TestVerifySaysWhatWaits(t *testing.T) {
 		t.Fatalf("verify with a closed log waiting: exit %d, %q %q", code, out, stderr)
 	}
 }
+
+// The command line keeps saying what to type: the commands and flags of each error's advice
+// (the window says what to click instead; see ui's TestWindowErrorsNameNoCommand).
+func TestCommandLineAdviceNamesCommands(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "Shop")
+	if _, stderr, code := holdfast(t, "", "create", dir, "--demo"); code != 0 {
+		t.Fatal(stderr)
+	}
+	say := func(stderr, code, advice string) {
+		t.Helper()
+		lines := strings.Split(strings.TrimSpace(stderr), "\n")
+		if last := lines[len(lines)-1]; !strings.HasPrefix(last, "error "+code+": ") || !strings.Contains(last, advice) {
+			t.Errorf("stderr %q, want error %s saying %q", stderr, code, advice)
+		}
+	}
+	_, stderr, _ := holdfast(t, "", "rollback", dir, "--to", "100000")
+	say(stderr, "2001", "(holdfast analyze "+dir+" lists them)")
+	_, stderr, _ = holdfast(t, "", "restore", filepath.Join(dir, "nothing.4BK"), "--to", t.TempDir())
+	say(stderr, "2012", "the destination exists; choose a new folder (--to)")
+	_, stderr, _ = holdfast(t, "", "exec", t.TempDir())
+	say(stderr, "2013", "The folder is not a Holdfast database; create one with holdfast create DB.")
+	_, stderr, _ = holdfast(t, "", "settings", dir, "get", "no.such")
+	say(stderr, "2009", "A setting key or value is not valid; fix it (holdfast settings DB get lists the keys).")
+
+	if _, stderr, code := holdfast(t, "", "log", dir, "stop"); code != 0 {
+		t.Fatal(stderr)
+	}
+	_, stderr, _ = holdfast(t, "", "analyze", dir)
+	say(stderr, "1403", "The database has no log file; turn on the log (holdfast log DB create) to use this action.")
+	if _, _, code := holdfast(t, `{"op":"add","table":"Customers","values":{"id":9001,"name":"Ann"}}`+"\n", "exec", dir); code != 0 {
+		t.Fatal("the add failed")
+	}
+	_, stderr, _ = holdfast(t, "", "log", dir, "create")
+	say(stderr, "2015", "the log file will start right after the next backup (holdfast backup DB).")
+	_, stderr, _ = holdfast(t, "", "log", dir, "new")
+	say(stderr, "1403", "make a backup (holdfast backup DB) first")
+
+	other := filepath.Join(t.TempDir(), "Other")
+	if _, stderr, code := holdfast(t, "", "create", other); code != 0 {
+		t.Fatal(stderr)
+	}
+	os.Remove(filepath.Join(other, "Data", "data.journal"))
+	_, stderr, _ = holdfast(t, "", "backup", other)
+	say(stderr, "1408", "start a new log (holdfast log DB new), or stop the log (holdfast log DB stop)")
+}

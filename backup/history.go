@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"holdfast/engine"
 	"holdfast/journal"
 )
 
@@ -66,7 +67,8 @@ func LoadHistory(dest string) (*History, error) {
 	}
 	var h History
 	if err := json.Unmarshal(b, &h); err != nil {
-		return nil, fmt.Errorf("%s is damaged (%w); put back a good copy of it, or move it aside together with the archives and log backups beside it (they stay usable with holdfast restore): the next backup then starts a new history", filepath.Join(dest, HistoryFile), err)
+		return nil, fmt.Errorf("%s is damaged (%w); put back a good copy of it, or move it aside together with the archives and log backups beside it (they stay usable with %w): the next backup then starts a new history",
+			filepath.Join(dest, HistoryFile), err, engine.Advice{Command: "holdfast restore", Window: "File > Restore..."})
 	}
 	return &h, nil
 }

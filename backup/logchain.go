@@ -23,6 +23,12 @@ type chainCheck struct {
 	until    engine.Until
 }
 
+// logGap says what to do about a log missing from the chain a restore integrates.
+var logGap = engine.Advice{
+	Command: "put it back, or restore with --integrate none or --log up to the gap",
+	Window:  "put it back, or restore with Integrate set to None, or to These log files with the logs up to the gap",
+}
+
 // checkChain refuses, before a restore extracts anything, a chain of logs that its integration
 // would refuse at the end: a log that is missing (1412) or unreadable (1408), a log of another
 // database (1416), or a log that starts beyond the operations before it (a gap: 1412). The
@@ -38,7 +44,7 @@ func checkChain(ctx context.Context, c chainCheck, progress func(Progress)) erro
 		r, err := journal.OpenReader(journal.OSFS{}, p)
 		if err != nil {
 			if errors.Is(err, fs.ErrNotExist) {
-				return &engine.Error{Code: engine.CodeLogBackupMissing, Op: "restore", Path: p, Err: errors.New("the log file is not there: put it back, or restore with --integrate none or --log up to the gap")}
+				return &engine.Error{Code: engine.CodeLogBackupMissing, Op: "restore", Path: p, Err: fmt.Errorf("the log file is not there: %w", logGap)}
 			}
 			return &engine.Error{Code: engine.CodeLogIO, Op: "restore", Path: p, Err: err}
 		}
@@ -54,7 +60,7 @@ func checkChain(ctx context.Context, c chainCheck, progress func(Progress)) erro
 				before = "the backup's data stops"
 			}
 			return &engine.Error{Code: engine.CodeLogBackupMissing, Op: "restore", Path: p,
-				Err: fmt.Errorf("it starts at operation %d but %s at %d: the log holding operations %d to %d is missing; put it back, or restore with --integrate none or --log up to the gap", h.FirstOp, before, reached, reached+1, h.FirstOp-1)}
+				Err: fmt.Errorf("it starts at operation %d but %s at %d: the log holding operations %d to %d is missing; %w", h.FirstOp, before, reached, reached+1, h.FirstOp-1, logGap)}
 		}
 		if i == len(c.logs)-1 {
 			r.Close()

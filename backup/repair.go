@@ -68,7 +68,7 @@ func planRepair(dir string, v settings.Values, id string) ([]RepairPlan, error) 
 	}
 	switch {
 	case len(plans) == 0 && histErr != nil:
-		return nil, &engine.Error{Code: engine.CodeDamaged, Op: "repair", Path: dests[0], Err: fmt.Errorf("the data file is damaged and the backup history cannot be read (%v)", histErr)}
+		return nil, &engine.Error{Code: engine.CodeDamaged, Op: "repair", Path: dests[0], Err: fmt.Errorf("the data file is damaged and the backup history cannot be read (%w)", histErr)}
 	case len(plans) == 0:
 		return nil, &engine.Error{Code: engine.CodeDamaged, Op: "repair", Path: dir,
 			Err: fmt.Errorf("no backup of this database was found to repair it from (looked in %s)", strings.Join(dests, ", "))}
@@ -211,17 +211,19 @@ func OpenOrRepair(ctx context.Context, dir string, opts engine.Options) (*engine
 			why = e.Err
 		}
 		return nil, nil, &engine.Error{Code: engine.CodeDamaged, Op: "open", Path: dir,
-			Err: fmt.Errorf("%s; it cannot be repaired until its settings are fixed (%w)", detail(err), why)}
+			Err: fmt.Errorf("%w; it cannot be repaired until its settings are fixed (%w)", detail(err), why)}
 	}
 	// A bad value of what the open may do on its own is no leave to repair without asking.
 	auto := v.Restore.AutoRestoreIfDamaged && v.Need(settings.OpenKeys...) == nil
 	if !auto || opts.ReadOnly {
 		plans, perr := planRepair(abs, v, id)
 		if perr != nil {
-			return nil, nil, &engine.Error{Code: engine.CodeDamaged, Op: "open", Path: dir, Err: fmt.Errorf("%s; and %s", detail(err), detail(perr))}
+			return nil, nil, &engine.Error{Code: engine.CodeDamaged, Op: "open", Path: dir, Err: fmt.Errorf("%w; and %w", detail(err), detail(perr))}
 		}
 		return nil, nil, &engine.Error{Code: engine.CodeDamaged, Op: "open", Path: dir,
-			Err: fmt.Errorf("%s. To repair it: %s; or turn on restore.autoRestoreIfDamaged (holdfast settings %s set restore.autoRestoreIfDamaged true) and open it again", detail(err), plans[0].Steps(), dir)}
+			Err: fmt.Errorf("%w. To repair it: %s; %w", detail(err), plans[0].Steps(), engine.Advice{
+				Command: fmt.Sprintf("or turn on restore.autoRestoreIfDamaged (holdfast settings %s set restore.autoRestoreIfDamaged true) and open it again", dir),
+				Window:  "Repair now takes these steps"})}
 	}
 	var progress func(Progress)
 	if opts.Progress != nil {
@@ -229,18 +231,20 @@ func OpenOrRepair(ctx context.Context, dir string, opts engine.Options) (*engine
 	}
 	res, rerr := repair(ctx, abs, v, id, progress)
 	if rerr != nil {
-		return nil, nil, &engine.Error{Code: engine.CodeDamaged, Op: "open", Path: dir, Err: fmt.Errorf("%s; the automatic repair failed: %s", detail(err), detail(rerr))}
+		return nil, nil, &engine.Error{Code: engine.CodeDamaged, Op: "open", Path: dir, Err: fmt.Errorf("%w; the automatic repair failed: %w", detail(err), detail(rerr))}
 	}
 	db, err = engine.Open(dir, opts)
 	return db, res, err
 }
 
 // detail is what an error says without the sentence of its code: the error that wraps it
-// ends with its own.
-func detail(err error) string {
+// ends with its own. It is said for the command line and for the window (engine.WindowText),
+// and hides err from errors.Is and errors.As, as a text would.
+func detail(err error) engine.Advice {
 	var e *engine.Error
 	if errors.As(err, &e) {
-		return strings.TrimSuffix(e.Error(), ". "+e.Code.Info().Sentence)
+		return engine.Advice{Command: strings.TrimSuffix(e.Error(), ". "+e.Code.Info().Sentence),
+			Window: strings.TrimSuffix(e.WindowText(), ". "+e.Code.Info().WindowSentence())}
 	}
-	return err.Error()
+	return engine.Advice{Command: err.Error(), Window: engine.WindowText(err)}
 }

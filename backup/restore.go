@@ -187,7 +187,8 @@ func restoreTarget(archive string, opts RestoreOptions) (string, string, map[str
 		return "", "", nil, &engine.Error{Code: engine.CodeUsage, Op: "restore", Path: dest, Err: err}
 	}
 	if _, err := os.Lstat(dest); err == nil {
-		return "", "", nil, &engine.Error{Code: engine.CodeExists, Op: "restore", Path: dest, Err: errors.New("the destination exists; choose a new folder (--to)")}
+		return "", "", nil, &engine.Error{Code: engine.CodeExists, Op: "restore", Path: dest, Err: fmt.Errorf("the destination exists; %w",
+			engine.Advice{Command: "choose a new folder (--to)", Window: "choose a new folder (Into)"})}
 	}
 	return archive, dest, items, nil
 }
@@ -205,7 +206,9 @@ func restoreLogs(ctx context.Context, archive string, m *Manifest, opts RestoreO
 	data := "Data/" + m.Name + ".4DD"
 	if !slices.ContainsFunc(m.Entries, func(e Entry) bool { return e.Path == data }) {
 		return nil, &engine.Error{Code: engine.CodeArchiveVerify, Op: "restore", Path: archive,
-			Err: fmt.Errorf("the archive holds no data file for %s (%s): restore it with --items structure,attachments, or use another backup", m.Name, data)}
+			Err: fmt.Errorf("the archive holds no data file for %s (%s): %w", m.Name, data, engine.Advice{
+				Command: "restore it with --items structure,attachments, or use another backup",
+				Window:  "restore its Structure and Attachments only (untick Data), or use another backup"})}
 	}
 	var logs []string
 	switch {
@@ -598,7 +601,7 @@ func FindLogs(dir, name string, number uint32, folder, database string) ([]strin
 	for i, n := range nums {
 		if want := number + uint32(i); n != want {
 			return nil, &engine.Error{Code: engine.CodeLogBackupMissing, Op: "restore", Path: filepath.Join(dir, LogBackupName(name, want)),
-				Err: fmt.Errorf("log backup %04d is missing while %04d is there: put it back, or restore with --integrate none or --log up to the gap", want, n)}
+				Err: fmt.Errorf("log backup %04d is missing while %04d is there: %w", want, n, logGap)}
 		}
 		la := byNum[n]
 		for _, seg := range slices.Sorted(maps.Keys(la.segments)) {
@@ -606,7 +609,7 @@ func FindLogs(dir, name string, number uint32, folder, database string) ([]strin
 		}
 		if la.final == "" && i < len(nums)-1 {
 			return nil, &engine.Error{Code: engine.CodeLogBackupMissing, Op: "restore", Path: filepath.Join(dir, LogBackupName(name, n)),
-				Err: fmt.Errorf("log backup %04d is missing while %04d is there: put it back, or restore with --integrate none or --log up to the gap", n, nums[i+1])}
+				Err: fmt.Errorf("log backup %04d is missing while %04d is there: %w", n, nums[i+1], logGap)}
 		}
 		if la.final != "" {
 			logs = append(logs, la.final)
@@ -626,7 +629,9 @@ func folderLog(folder string) (settings.LogValues, error) {
 	v, err := folderValues(folder, "restore", settings.LogKeys...)
 	var e *engine.Error
 	if errors.As(err, &e) {
-		return v.Log, &engine.Error{Code: e.Code, Op: e.Op, Path: e.Path, Err: fmt.Errorf("the logs of %s cannot be found: %w; or restore with no log integrated, or with the log files chosen (holdfast restore --integrate none or --log FILE; in the Restore window, None or These log files)", folder, e.Err)}
+		return v.Log, &engine.Error{Code: e.Code, Op: e.Op, Path: e.Path, Err: fmt.Errorf("the logs of %s cannot be found: %w; %w", folder, e.Err, engine.Advice{
+			Command: "or restore with no log integrated, or with the log files chosen (holdfast restore --integrate none or --log FILE; in the Restore window, None or These log files)",
+			Window:  "or restore with no log integrated, or with the log files chosen (Integrate: None, or These log files)"})}
 	}
 	return v.Log, err
 }

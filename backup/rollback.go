@@ -64,7 +64,8 @@ func Rollback(ctx context.Context, dir string, to uint64) (*RollbackResult, erro
 		return nil, &engine.Error{Code: engine.CodeNoLog, Op: "rollback", Path: dir}
 	case to == 0 || to >= st.LastOp:
 		return nil, &engine.Error{Code: engine.CodeBadInput, Op: "rollback", Path: dir,
-			Err: fmt.Errorf("operation %d is not before the last operation of the log (%d): choose an operation from 1 to %d (holdfast analyze %s lists them)", to, st.LastOp, st.LastOp-1, dir)}
+			Err: fmt.Errorf("operation %d is not before the last operation of the log (%d): choose an operation from 1 to %d (%w)", to, st.LastOp, st.LastOp-1,
+				engine.Advice{Command: fmt.Sprintf("holdfast analyze %s lists them", dir), Window: "Maintenance and Security... > Rollback lists them"})}
 	}
 	hist, err := LoadHistory(dest)
 	if err != nil {

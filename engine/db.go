@@ -429,16 +429,22 @@ func (db *DB) loadFiles() error {
 	return nil
 }
 
+// restoreStructure says how to get a good structure file back from a backup.
+var restoreStructure = Advice{
+	Command: "restore one with --items structure and copy its " + CatalogFile,
+	Window:  "restore one with File > Restore..., Structure only, and copy its " + CatalogFile,
+}
+
 // structureError says why the structure could not be read: missing, unreadable (2019), or
 // damaged (2019); a folder with a data file is a database whatever its structure file says.
 func structureError(path string, err error) error {
 	switch {
 	case errors.Is(err, os.ErrNotExist):
-		err = fmt.Errorf("the structure file is missing: put it back (a backup holds it: restore one with --items structure and copy its %s)", CatalogFile)
+		err = fmt.Errorf("the structure file is missing: put it back (a backup holds it: %w)", restoreStructure)
 	case isReadError(err):
 		err = fmt.Errorf("%w: the structure file could not be read; check the file and the disk", err)
 	default:
-		err = fmt.Errorf("%w: the structure file is damaged; put back a good copy (a backup holds it: restore one with --items structure and copy its %s)", err, CatalogFile)
+		err = fmt.Errorf("%w: the structure file is damaged; put back a good copy (a backup holds it: %w)", err, restoreStructure)
 	}
 	return &Error{Code: CodeFileIO, Op: "read structure", Path: path, Err: err}
 }
@@ -482,7 +488,8 @@ func (db *DB) UpdateSettings(s *settings.Settings) error {
 	defer db.wmu.Unlock()
 	cur := db.settings.Load()
 	if !s.SameKeys(cur, settings.LogKeys...) && cur.Need(settings.LogKeys...) == nil {
-		return &Error{Code: CodeBadSetting, Op: "settings", Err: errors.New("log.use and log.path change through the log commands (holdfast log DB create|stop)")}
+		return &Error{Code: CodeBadSetting, Op: "settings", Err: Advice{Command: "log.use and log.path change through the log commands (holdfast log DB create|stop)",
+			Window: "the log is turned on and off with Use Log (File > Database Settings... > Configuration), not through its settings"}}
 	}
 	return db.saveSettings(s)
 }

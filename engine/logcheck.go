@@ -90,5 +90,7 @@ func (db *DB) checkLogEnd(path string, info journal.AppendInfo) error {
 		lost = fmt.Sprintf(" (its last %d bytes at offset %d were cut too)", info.Torn.Bytes, info.Torn.Offset)
 	}
 	return &Error{Code: CodeLogIO, Op: "open log", Path: path,
-		Err: fmt.Errorf("the log ends at operation %d but %s %d: operations %d to %d are missing%s, so it was cut or damaged after they were written; put back a whole copy of the log if you have one, or open the database without its log (holdfast log DB stop) and make a backup", info.LastOp, why, need, info.LastOp+1, need, lost)}
+		Err: fmt.Errorf("the log ends at operation %d but %s %d: operations %d to %d are missing%s, so it was cut or damaged after they were written; %w", info.LastOp, why, need, info.LastOp+1, need, lost,
+			Advice{Command: "put back a whole copy of the log if you have one, or open the database without its log (holdfast log DB stop) and make a backup",
+				Window: "put back a whole copy of the log if you have one, or open the database without its log (Open Without the Log) and make a backup (File > Backup...)"})}
 }

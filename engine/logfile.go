@@ -38,7 +38,7 @@ func (db *DB) openLog() error {
 		return nil
 	}
 	if _, err := db.fs.Stat(path); errors.Is(err, os.ErrNotExist) {
-		return db.goOnWithoutLog(path, &Error{Code: CodeLogIO, Op: "open log", Path: path, Err: errors.New(logMissingAdvice)})
+		return db.goOnWithoutLog(path, &Error{Code: CodeLogIO, Op: "open log", Path: path, Err: logMissing})
 	}
 	db.cleanSwitchLeftovers(path)
 	// Every check runs before the log is touched: a log that is refused keeps its bytes (its
@@ -329,8 +329,11 @@ func (db *DB) cleanSwitchLeftovers(path string) {
 	}
 }
 
-// logMissingAdvice says what to do about a missing log.
-const logMissingAdvice = "the log file is missing: put it back (or set log.path to where it is); or, to go on without the operations it held after the data file's last checkpoint, back up the data file as it is and start a new log (holdfast log DB new), or stop the log (holdfast log DB stop); or open the database read-only"
+// logMissing says what to do about a missing log.
+var logMissing = Advice{
+	Command: "the log file is missing: put it back (or set log.path to where it is); or, to go on without the operations it held after the data file's last checkpoint, back up the data file as it is and start a new log (holdfast log DB new), or stop the log (holdfast log DB stop); or open the database read-only",
+	Window:  "the log file is missing: put it back; or, to go on without the operations it held after the data file's last checkpoint, open the database without its log (Open Without the Log) and back up the data file as it is (File > Backup...), which starts a new log; or open the database read-only (Open Read-Only)",
+}
 
 // goOnWithoutLog is what an open does with a log it cannot use (cause): it fails, unless it is
 // opened WithoutLog. Then the database opens without the log: what can be read of a log of
@@ -348,7 +351,7 @@ func (db *DB) goOnWithoutLog(path string, cause error) error {
 	}
 	db.report.Integrated = n
 	db.logErr = &Error{Code: CodeLogUnavailable, Op: "write", Path: path,
-		Err: fmt.Errorf("the database was opened without its log (%v); writes are refused until a backup starts a new log", cause)}
+		Err: fmt.Errorf("the database was opened without its log (%w); writes are refused until a backup starts a new log", cause)}
 	db.journalNote(fmt.Sprintf("Opened without the log file %s (%v): %d operation(s) read from it integrated; writes wait for a backup, which starts a new log.", path, cause, n))
 	return nil
 }

@@ -80,7 +80,8 @@ func (db *DB) newLogAllowed() error {
 	case db.readOnly != nil:
 		return db.readOnly
 	case db.log == nil && db.logPending():
-		return &Error{Code: CodeNoLog, Op: "new log file", Path: db.LogPath(), Err: errors.New("the log was asked for and starts after the next backup; make a backup (holdfast backup DB) first")}
+		return &Error{Code: CodeNoLog, Op: "new log file", Path: db.LogPath(), Err: fmt.Errorf("the log was asked for and starts after the next backup; %w",
+			Advice{Command: "make a backup (holdfast backup DB) first", Window: "make a backup (File > Backup...) first"})}
 	case db.log == nil:
 		return &Error{Code: CodeNoLog, Op: "new log file", Path: db.LogPath()}
 	case db.logErr != nil:

@@ -42,15 +42,21 @@ type Problem struct {
 	List       bool   // one value of a list key: it is removed rather than replaced
 }
 
-func (p Problem) Error() string {
+func (p Problem) Error() string { return p.text(p.Fix()) }
+
+// WindowText is the problem as the window says it, with WindowFix.
+func (p Problem) WindowText() string { return p.text(p.WindowFix()) }
+
+func (p Problem) text(fix string) string {
 	return fmt.Sprintf("settings: %s on line %d of %s is %q, but it must be %s; %s",
-		p.Key, p.Line, FileName, p.Value, p.Want, p.Fix())
+		p.Key, p.Line, FileName, p.Value, p.Want, fix)
 }
 
 // Unwrap makes errors.Is(err, ErrInvalidValue) true.
 func (p Problem) Unwrap() error { return ErrInvalidValue }
 
-// Fix says what to run, or where to click, to put a valid value in place of the bad one.
+// Fix says what to run, or where to click, to put a valid value in place of the bad one; it is
+// the command line's (WindowFix is the window's).
 func (p Problem) Fix() string {
 	switch {
 	case p.List:
@@ -63,6 +69,19 @@ func (p Problem) Fix() string {
 	return fmt.Sprintf("replace it in the window (File > Database Settings...) or with holdfast settings DB set %s VALUE", p.Key)
 }
 
+// WindowFix is Fix for the window: where to click only.
+func (p Problem) WindowFix() string {
+	switch {
+	case p.List:
+		return "remove it in File > Database Settings... (select it and click Delete, then OK)"
+	case p.Key == "log.use":
+		return "replace it in File > Database Settings... > Configuration: tick Use Log if the log was on, untick it if it was off, then click OK"
+	case p.Key == "log.path":
+		return "replace it in File > Database Settings... > Configuration: choose the Log file where the log file is, then click OK"
+	}
+	return "replace it in File > Database Settings... (shown in red there), then click OK"
+}
+
 // BadValues is the error of Need: the keys the work needs whose values in the file are not
 // valid, in the order of the file.
 type BadValues []Problem
@@ -71,12 +90,23 @@ func (b BadValues) Error() string {
 	if len(b) == 1 {
 		return b[0].Error()
 	}
+	return b.text("replace each in the window (File > Database Settings...) or with holdfast settings DB set KEY VALUE")
+}
+
+// WindowText is the error as the window says it: where to click only.
+func (b BadValues) WindowText() string {
+	if len(b) == 1 {
+		return b[0].WindowText()
+	}
+	return b.text("replace each in File > Database Settings... (shown in red there), then click OK")
+}
+
+func (b BadValues) text(fix string) string {
 	parts := make([]string, len(b))
 	for i, p := range b {
 		parts[i] = fmt.Sprintf("%s on line %d is %q, but it must be %s", p.Key, p.Line, p.Value, p.Want)
 	}
-	return fmt.Sprintf("settings: in %s, %s; replace each in the window (File > Database Settings...) or with holdfast settings DB set KEY VALUE",
-		FileName, strings.Join(parts, "; "))
+	return fmt.Sprintf("settings: in %s, %s; %s", FileName, strings.Join(parts, "; "), fix)
 }
 
 // Unwrap makes errors.Is(err, ErrInvalidValue) true.

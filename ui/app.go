@@ -494,15 +494,16 @@ func historyError(dest string, err error) error {
 	return &engine.Error{Code: engine.CodeDestination, Op: "read history", Path: dest, Err: err}
 }
 
-// codedError shows an error with its code first, as every alert does.
+// codedError is an error as the window shows it: its code first, as every alert does, and its
+// window's words (engine.WindowText: what to click, where the command line says what to type).
 func codedError(err error) error {
 	if code := engine.CodeOf(err); code != 0 {
-		return fmt.Errorf("error %d: %v", code, err)
+		return fmt.Errorf("error %d: %s", code, engine.WindowText(err))
 	}
-	return err
+	return errors.New(engine.WindowText(err))
 }
 
-// alert shows err over win, its code first.
+// alert shows err over win, its code first, in the window's words.
 func alert(err error, win fyne.Window) { dialog.ShowError(codedError(err), win) }
 
 // Banner is the warning over the browser ("" when there is none).

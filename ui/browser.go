@@ -349,7 +349,7 @@ func (b *Browser) load() {
 			}
 			if err != nil {
 				b.rows, b.more = nil, false
-				b.info.SetText(fmt.Sprintf("%s: the records could not be read: %v", table, err))
+				b.info.SetText(fmt.Sprintf("%s: the records could not be read: %s", table, engine.WindowText(err)))
 			} else {
 				b.more = len(rows) > PageSize
 				b.rows = rows[:min(len(rows), PageSize)]

@@ -321,7 +321,7 @@ func (d *Desktop) startPage(why string) fyne.CanvasObject {
 // no plan was found.
 func (d *Desktop) damagedReport(dir string, err error, plans []backup.RepairPlan, perr error) fyne.CanvasObject {
 	title := widget.NewLabelWithStyle("The data file of "+dir+" is damaged (error 1433)", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	text := err.Error()
+	text := engine.WindowText(err)
 	if i := strings.Index(text, ". To repair it:"); i >= 0 {
 		text = text[:i+1] // the steps follow, one per line
 	}
@@ -330,7 +330,7 @@ func (d *Desktop) damagedReport(dir string, err error, plans []backup.RepairPlan
 	steps := "No backup of this database can repair it: its backups are missing. Restore an archive you keep elsewhere (File > Restore...)."
 	if engine.CodeOf(perr) == engine.CodeBadSetting {
 		// Where the backups and the log are cannot be told: the repair waits for the fix.
-		steps = fmt.Sprintf("It cannot be repaired while its settings hold a bad value (error %d): %v", engine.CodeBadSetting, perr)
+		steps = fmt.Sprintf("It cannot be repaired while its settings hold a bad value (error %d): %s", engine.CodeBadSetting, engine.WindowText(perr))
 	}
 	if len(plans) > 0 {
 		var b strings.Builder
@@ -364,7 +364,7 @@ func (d *Desktop) damagedReport(dir string, err error, plans []backup.RepairPlan
 				bar.Hide()
 				if err != nil {
 					repairButton.Enable()
-					result.SetText(fmt.Sprintf("The repair failed (error %d): %v", engine.CodeOf(err), err))
+					result.SetText(fmt.Sprintf("The repair failed (error %d): %s", engine.CodeOf(err), engine.WindowText(err)))
 					d.updated()
 					return
 				}
@@ -433,10 +433,10 @@ func (m *MainWindow) integrate() {
 			progress(backup.Progress{Done: done, Total: total, Item: path})
 		})
 		if engine.CodeOf(err) == engine.CodeIntegrationStopped {
-			return fmt.Sprintf("Integration stopped (2020) after %d operation(s): %v", n, err), err
+			return fmt.Sprintf("Integration stopped (2020) after %d operation(s): %s", n, engine.WindowText(err)), err
 		}
 		if err != nil {
-			return fmt.Sprintf("The log could not be integrated (error %d): %v", engine.CodeOf(err), err), err
+			return fmt.Sprintf("The log could not be integrated (error %d): %s", engine.CodeOf(err), engine.WindowText(err)), err
 		}
 		return fmt.Sprintf("%d operation(s) integrated: the data file is at operation %d and writing is allowed.", n, v.db.LogStatus().Applied), nil
 	}, func() {

@@ -157,7 +157,7 @@ func (w *MaintenanceWindow) showRollback(newest []journal.Row, err error) {
 	w.rbList.UnselectAll()
 	w.rbButton.Disable()
 	if err != nil {
-		w.rbInfo.SetText(fmt.Sprintf("The log cannot be read (error %d): %v", engine.CodeOf(err), err))
+		w.rbInfo.SetText(fmt.Sprintf("The log cannot be read (error %d): %s", engine.CodeOf(err), engine.WindowText(err)))
 	}
 	w.rbList.Refresh()
 }
@@ -281,7 +281,7 @@ func (w *MaintenanceWindow) analyze(path string) {
 				w.showRollback(newest, err)
 			}
 			if err != nil {
-				w.anInfo.SetText(fmt.Sprintf("This log cannot be analysed (error %d): %v", engine.CodeOf(err), err))
+				w.anInfo.SetText(fmt.Sprintf("This log cannot be analysed (error %d): %s", engine.CodeOf(err), engine.WindowText(err)))
 				w.updated()
 				return
 			}
@@ -453,7 +453,7 @@ func (d *Desktop) Rollback(to uint64) {
 			res, err = backup.Rollback(context.Background(), dir, to)
 		}
 		if err != nil {
-			d.setNotice("The rollback failed", fmt.Sprintf("Error %d: %v\nThe database is as it was.", engine.CodeOf(err), err))
+			d.setNotice("The rollback failed", fmt.Sprintf("Error %d: %s\nThe database is as it was.", engine.CodeOf(err), engine.WindowText(err)))
 		} else {
 			d.setNotice("Rolled back", rollbackSentence(res))
 		}

@@ -248,8 +248,8 @@ func ResultSentence(res *backup.Result, err error) string {
 	case code == engine.CodeBackupInterrupted:
 		return "Backup stopped: nothing was written and the database is unchanged (1406)."
 	case code == engine.CodeAttachmentMissing && res != nil:
-		return fmt.Sprintf("Backup %d is partial: %d attachment(s) were not found (1430). %v", res.Number, len(res.Missing), err)
+		return fmt.Sprintf("Backup %d is partial: %d attachment(s) were not found (1430). %s", res.Number, len(res.Missing), engine.WindowText(err))
 	default:
-		return fmt.Sprintf("The backup failed (%d): %v", code, err)
+		return fmt.Sprintf("The backup failed (%d): %s", code, engine.WindowText(err))
 	}
 }

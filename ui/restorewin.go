@@ -323,7 +323,7 @@ func (r *RestorePanel) readManifest() {
 				return
 			}
 			if err != nil {
-				r.preview.SetText(fmt.Sprintf("This archive cannot be restored (error %d): %v", engine.CodeOf(err), err))
+				r.preview.SetText(fmt.Sprintf("This archive cannot be restored (error %d): %s", engine.CodeOf(err), engine.WindowText(err)))
 			} else {
 				r.manifest = m
 				r.preview.SetText(manifestSummary(m))
@@ -499,7 +499,7 @@ func restoreSentence(res *backup.RestoreResult, err error) string {
 		if engine.CodeOf(err) == engine.CodeBackupInterrupted {
 			return "Restore stopped: nothing was left behind (1406)."
 		}
-		return fmt.Sprintf("The restore failed (%d): %v", engine.CodeOf(err), err)
+		return fmt.Sprintf("The restore failed (%d): %s", engine.CodeOf(err), engine.WindowText(err))
 	}
 	s := fmt.Sprintf("Restored into %s", res.Dir)
 	if len(res.Logs) > 0 {

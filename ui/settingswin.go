@@ -797,7 +797,7 @@ func (w *SettingsWindow) Save() {
 		do(func() {
 			w.ok.Enable()
 			if err != nil {
-				w.summary.SetText(fmt.Sprintf("Nothing was saved (error %d): %v", engine.CodeOf(err), err))
+				w.summary.SetText(fmt.Sprintf("Nothing was saved (error %d): %s", engine.CodeOf(err), engine.WindowText(err)))
 				w.summary.Show()
 				w.opts.Updated()
 				return

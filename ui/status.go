@@ -76,7 +76,7 @@ func statusLine(db *engine.DB, now time.Time, sched *backup.SchedulerStatus) str
 // scheduler needs that is not valid (its key, line and fix), or a schedule that does not hold
 // together (which keys to change).
 func scheduleProblem(err error) string {
-	text := strings.TrimPrefix(err.Error(), "settings: ")
+	text := strings.TrimPrefix(engine.WindowText(err), "settings: ")
 	if errors.Is(err, settings.ErrSchedule) {
 		text += "; change it in File > Database Settings..., page Scheduler"
 	}

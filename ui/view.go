@@ -221,8 +221,8 @@ func bannerFor(db *engine.DB, sched *backup.SchedulerStatus, readOnlyFor error) 
 			"the database is read-only until they are. Integrate them, or restore a backup if they are a mistake.",
 			st.Incomplete.Operations, st.Incomplete.From, st.Incomplete.To), "Integrate"
 	case sched != nil && sched.Disabled:
-		return bannerAutoOff, fmt.Sprintf("Automatic backups are disabled (error 1401): %d attempts in a row failed (%v). "+
-			"They start again after a successful backup, or when the app restarts.", sched.Attempts, sched.LastErr), "Back up now"
+		return bannerAutoOff, fmt.Sprintf("Automatic backups are disabled (error 1401): %d attempts in a row failed (%s). "+
+			"They start again after a successful backup, or when the app restarts.", sched.Attempts, engine.WindowText(sched.LastErr)), "Back up now"
 	}
 	return bannerNone, "", ""
 }
@@ -341,9 +341,9 @@ func (v *databaseView) scheduleEvent(e backup.Event) {
 			})
 		}
 	case backup.EventMissed:
-		notify("Backup of "+name+" missed", fmt.Sprintf("error %d: %v. It counts as a failed backup.", engine.CodeOf(e.Err), e.Err))
+		notify("Backup of "+name+" missed", fmt.Sprintf("error %d: %s. It counts as a failed backup.", engine.CodeOf(e.Err), engine.WindowText(e.Err)))
 	case backup.EventDisabled:
-		notify("Automatic backups of "+name+" are off", fmt.Sprintf("error %d: %v. Back up by hand to turn them on again.", engine.CodeOf(e.Err), e.Err))
+		notify("Automatic backups of "+name+" are off", fmt.Sprintf("error %d: %s. Back up by hand to turn them on again.", engine.CodeOf(e.Err), engine.WindowText(e.Err)))
 	}
 	do(func() {
 		v.schedBox.Hide()
