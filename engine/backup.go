@@ -302,7 +302,7 @@ const (
 )
 
 // tailCopy is the new log that a backup's commit fills with what writers logged during the
-// backup, under a temporary name beside the log (path.new, as in switchLog).
+// backup, under a temporary name beside the log (its path with .new).
 type tailCopy struct {
 	db    *DB
 	old   *journal.Writer // the log it copies from
@@ -324,10 +324,10 @@ func (db *DB) newTailCopy(s *BackupSnapshot, old *journal.Writer) (*tailCopy, er
 }
 
 // copyTailAhead copies, without wmu, what writers logged during backup s into a new log, in
-// rounds while they go on: each round copies what was written to the log until it began, so
-// that the switch under wmu has only the last round's writes left to copy. It returns nil when
-// the log is not to be switched, or when something failed: the switch then does it all (and
-// reports the failure).
+// rounds while they go on: each round copies and syncs what was written to the log until it
+// began, so that the switch under wmu has only what came during the last round left to copy
+// and sync. It returns nil when the log is not to be switched, or when something failed: the
+// switch then does it all (and reports the failure).
 func (db *DB) copyTailAhead(s *BackupSnapshot) *tailCopy {
 	db.wmu.Lock()
 	old := db.log
@@ -345,14 +345,13 @@ func (db *DB) copyTailAhead(s *BackupSnapshot) *tailCopy {
 		if end-t.off < switchRemainder {
 			break
 		}
-		if err := t.copyTo(end); err != nil {
+		if err := t.copyTo(end); err == nil {
+			err = t.w.Sync(t.w.LastOp())
+		}
+		if err != nil {
 			t.discard()
 			return nil
 		}
-	}
-	if err := t.w.Sync(t.w.LastOp()); err != nil {
-		t.discard()
-		return nil
 	}
 	return t
 }
