@@ -23,7 +23,8 @@ type BackupSnapshot struct {
 	Op     uint64 // the snapshot's operation number: the data file holds every operation up to it
 	Number uint32 // the backup's number
 	btx    *bolt.Tx
-	logOff int64 // end of the log's records at Op, or -1 when the log is not being written
+	logOff int64           // end of the log's records at Op, or -1 when the log is not being written
+	log    *journal.Writer // the log logOff is in
 	done   bool
 	// Committed is set by Commit once the backup counts as done: the log follows it (or, with
 	// no log, the data file records it). A Commit that fails after that point returns its
@@ -57,7 +58,7 @@ func (db *DB) BeginBackup(number uint32) (*BackupSnapshot, error) {
 		if err := db.log.Sync(db.log.LastOp()); err != nil {
 			db.failLogLocked(err)
 		} else {
-			s.logOff = db.log.Size()
+			s.logOff, s.log = db.log.Size(), db.log
 		}
 	}
 	if err := db.checkpointLocked(); err != nil {
@@ -169,8 +170,11 @@ func (s *BackupSnapshot) commitLocked(tail *tailCopy) (closed string, cut bool, 
 	}
 	switch {
 	case db.log != nil && db.logErr == nil && s.logOff >= 0:
+		same := db.log == s.log
 		closed, err = db.switchLog(s, tail)
-		cut = closed != ""
+		// A log started since the snapshot (stopped and started again) is not cut at logOff:
+		// the next open, or archiving, cuts it where the new log starts.
+		cut = closed != "" && same
 	case db.log != nil || db.logErr != nil:
 		// A log that failed, or none (opened without it): a new one follows this backup.
 		closed, err = db.replaceFailedLog(s)
@@ -320,7 +324,11 @@ func (db *DB) newTailCopy(s *BackupSnapshot, old *journal.Writer) (*tailCopy, er
 	if err != nil {
 		return nil, err
 	}
-	return &tailCopy{db: db, old: old, w: w, fresh: fresh, off: s.logOff, op: s.Op}, nil
+	t := &tailCopy{db: db, old: old, w: w, fresh: fresh, off: s.logOff, op: s.Op}
+	if old != s.log {
+		t.off = journal.HeaderSize // a log started since the snapshot: all of it comes after
+	}
+	return t, nil
 }
 
 // copyTailAhead copies, without wmu, what writers logged during backup s into a new log, in
@@ -331,7 +339,7 @@ func (db *DB) newTailCopy(s *BackupSnapshot, old *journal.Writer) (*tailCopy, er
 func (db *DB) copyTailAhead(s *BackupSnapshot) *tailCopy {
 	db.wmu.Lock()
 	old := db.log
-	ok := old != nil && db.logErr == nil && s.logOff >= 0 && !db.closed
+	ok := old != nil && old == s.log && db.logErr == nil && !db.closed
 	db.wmu.Unlock()
 	if !ok || fileExists(db.closedLogPath(old.Header().BackupNum)) {
 		return nil
