@@ -184,9 +184,6 @@ func (db *DB) integrate(src recordSource, final bool) (int, error) {
 		if err != nil {
 			// Rolled back: readers saw nothing of it (a diskMax raised is still above every key).
 			db.seq = seq
-			db.vmu.RLock()
-			st.counts, st.lastChange = maps.Clone(db.counts), db.lastChange
-			db.vmu.RUnlock()
 			var je *journal.CorruptError
 			if errors.As(err, &je) {
 				return total, &Error{Code: CodeLogIO, Op: "integrate", Err: err}
