@@ -13,6 +13,9 @@
 //	                           group commit should let the 8 share their fsyncs.
 //	BenchmarkIntegrate         integration of a log of 200,000 additions into a blank data file
 //	                           of the same database, beside the journal.Reader's raw decode speed.
+//	BenchmarkBackupCommitWaits four writers and a loader adding records during a backup of the
+//	                           1 GiB database: how long the writers wait at the backup's commit,
+//	                           when the log written during the backup goes into the new log.
 //	BenchmarkFyneStallDuringBackup  the real window under Xvfb during a backup of the 1 GiB
 //	                           database started from it: the longest wait of the Fyne thread
 //	                           (ui/stallprobe.go), against the same app idle for as long.

@@ -23,7 +23,8 @@ type BackupSnapshot struct {
 	Op     uint64 // the snapshot's operation number: the data file holds every operation up to it
 	Number uint32 // the backup's number
 	btx    *bolt.Tx
-	logOff int64 // end of the log's records at Op, or -1 when the log is not being written
+	logOff int64           // end of the log's records at Op, or -1 when the log is not being written
+	log    *journal.Writer // the log logOff is in
 	done   bool
 	// Committed is set by Commit once the backup counts as done: the log follows it (or, with
 	// no log, the data file records it). A Commit that fails after that point returns its
@@ -57,7 +58,7 @@ func (db *DB) BeginBackup(number uint32) (*BackupSnapshot, error) {
 		if err := db.log.Sync(db.log.LastOp()); err != nil {
 			db.failLogLocked(err)
 		} else {
-			s.logOff = db.log.Size()
+			s.logOff, s.log = db.log.Size(), db.log
 		}
 	}
 	if err := db.checkpointLocked(); err != nil {
@@ -70,7 +71,7 @@ func (db *DB) BeginBackup(number uint32) (*BackupSnapshot, error) {
 	}
 	s.btx = btx
 	db.backup = s
-	db.backupOn.Store(true)
+	db.backupNow.Store(s)
 	return s, nil
 }
 
@@ -113,7 +114,7 @@ func (s *BackupSnapshot) Abort() {
 	}
 	s.db.wmu.Lock()
 	s.db.backup = nil
-	s.db.backupOn.Store(false)
+	s.db.backupNow.Store(nil)
 	s.db.wmu.Unlock()
 	close(s.ended)
 }
@@ -137,19 +138,43 @@ func (s *BackupSnapshot) Commit() (string, error) {
 	s.btx.Rollback()
 	s.btx = nil
 	defer s.Abort()
+	// What writers logged during the backup goes into the new log before wmu is taken: writers
+	// wait only for the copy of what they logged during the last round (S3.7).
+	tail := db.copyTailAhead(s)
+	defer tail.discard()
+	closed, cut, err := s.commitLocked(tail)
+	if cut {
+		// The closed log is cut once writers go on: a crash before the cut leaves it whole,
+		// and the next open, or the next backup's archiving, cuts it where the log starts.
+		if cerr := cutClosedAt(closed, s.logOff); err == nil {
+			err = cerr
+		}
+	}
+	return closed, err
+}
+
+// commitLocked is Commit's part under wmu: the log's switch and the record of the backup in
+// the data file. cut is whether the closed log it returns is still to be cut at the snapshot.
+func (s *BackupSnapshot) commitLocked(tail *tailCopy) (closed string, cut bool, err error) {
+	db := s.db
 	db.wmu.Lock()
 	defer db.wmu.Unlock()
+	if db.closed {
+		return "", false, &Error{Code: CodeClosed, Op: "backup"}
+	}
 	if s.logOff >= 0 && db.logErr != nil {
 		// The log failed after the snapshot: writes acknowledged since are only in the failed
 		// log. This backup cannot be the base of a new log; the next one, taken in the 1274
 		// state, can.
-		return "", &Error{Code: CodeLogUnavailable, Op: "backup", Err: errors.New("the log failed during the backup; back up again to start a new log")}
+		return "", false, &Error{Code: CodeLogUnavailable, Op: "backup", Err: errors.New("the log failed during the backup; back up again to start a new log")}
 	}
-	var closed string
-	var err error
 	switch {
 	case db.log != nil && db.logErr == nil && s.logOff >= 0:
-		closed, err = db.switchLog(s)
+		same := db.log == s.log
+		closed, err = db.switchLog(s, tail)
+		// A log started since the snapshot (stopped and started again) is not cut at logOff:
+		// the next open, or archiving, cuts it where the new log starts.
+		cut = closed != "" && same
 	case db.log != nil || db.logErr != nil:
 		// A log that failed, or none (opened without it): a new one follows this backup.
 		closed, err = db.replaceFailedLog(s)
@@ -157,13 +182,13 @@ func (s *BackupSnapshot) Commit() (string, error) {
 		_, err = db.startPendingLog(s)
 	}
 	if err != nil && !db.logFileFollows(s.Number) {
-		return closed, err // the log is as it was: the backup did not happen
+		return closed, false, err // the log is as it was: the backup did not happen
 	}
 	s.Committed = true
 	if rerr := db.recordBackup(s.Number, s.Op); err == nil {
 		err = rerr
 	}
-	return closed, err
+	return closed, cut, err
 }
 
 // recordBackup writes in the data file that backup number, taken at operation op, is the last.
@@ -190,16 +215,8 @@ func (db *DB) recordBackup(number uint32, op uint64) error {
 // header names the backup it follows, and it starts just after that backup's snapshot. wmu is
 // held, or the database is being opened.
 func (db *DB) recordSwitchedBackup() error {
-	if db.opts.ReadOnly {
-		return nil
-	}
-	r, err := journal.OpenReader(db.fs, db.LogPath())
-	if err != nil {
-		return nil // no log to go by
-	}
-	h := r.Header()
-	r.Close()
-	if h.DBID != db.id || h.BackupNum <= db.backupNum() || h.FirstOp == 0 {
+	h, ok := db.switchUnrecorded()
+	if !ok {
 		return nil
 	}
 	if err := db.recordBackup(h.BackupNum, h.FirstOp-1); err != nil {
@@ -207,6 +224,21 @@ func (db *DB) recordSwitchedBackup() error {
 	}
 	db.journalNote(fmt.Sprintf("Backup %d had switched the log when it was interrupted: the data file now records it as its last backup (snapshot at operation %d).", h.BackupNum, h.FirstOp-1))
 	return nil
+}
+
+// switchUnrecorded returns the header of the log file on disk when it follows a backup that the
+// data file does not record yet (see recordSwitchedBackup).
+func (db *DB) switchUnrecorded() (journal.Header, bool) {
+	if db.opts.ReadOnly {
+		return journal.Header{}, false
+	}
+	r, err := journal.OpenReader(db.fs, db.LogPath())
+	if err != nil {
+		return journal.Header{}, false // no log to go by
+	}
+	h := r.Header()
+	r.Close()
+	return h, h.DBID == db.id && h.BackupNum > db.backupNum() && h.FirstOp != 0
 }
 
 // logFileFollows reports whether the log file on disk follows backup number (its header says so).
@@ -221,12 +253,16 @@ func (db *DB) logFileFollows(number uint32) bool {
 
 // LastBackup returns the number and snapshot operation of the last backup the data file
 // records (0, 0: none). A backup whose log switch was done but not yet recorded in the data
-// file (a failure between the two) is recorded now, as an open would.
+// file (a failure between the two) is recorded now, as an open would. Only then does it wait
+// for wmu, which an integration holds to its end.
 func (db *DB) LastBackup() (number uint32, op uint64, err error) {
-	db.wmu.Lock()
-	defer db.wmu.Unlock()
-	if err := db.recordSwitchedBackup(); err != nil {
-		return 0, 0, err
+	if _, unrecorded := db.switchUnrecorded(); unrecorded {
+		db.wmu.Lock()
+		err := db.recordSwitchedBackup()
+		db.wmu.Unlock()
+		if err != nil {
+			return 0, 0, err
+		}
 	}
 	db.bolt.View(func(tx *bolt.Tx) error {
 		m := tx.Bucket(bucketMeta)
@@ -243,7 +279,7 @@ func (db *DB) closedLogPath(n uint32) string {
 
 // BackupRunning reports whether a backup holds its snapshot now.
 func (db *DB) BackupRunning() bool {
-	return db.backupOn.Load() // no lock: a window asks, and an integration may hold wmu long
+	return db.backupNow.Load() != nil // no lock: a window asks, and an integration may hold wmu long
 }
 
 // ClosedLogs lists closed logs waiting to be archived as log backups: "<log>.closed[NNNN]",
@@ -262,73 +298,76 @@ func (db *DB) ClosedLogs() []string {
 	return out
 }
 
-// switchLog moves the operations logged after the snapshot into a new log that follows this
-// backup, and cuts the old log at the snapshot. wmu is held: writers wait for the copy of what
-// they logged during the backup. Every step leaves a log that opens: the new log replaces the
-// old one in one rename, and the old one keeps a second name until it is cut.
-func (db *DB) switchLog(s *BackupSnapshot) (string, error) {
-	path := db.LogPath()
-	old := db.log
-	if err := old.Sync(old.LastOp()); err != nil {
-		return "", db.failLogLocked(err)
-	}
-	closed := db.closedLogPath(old.Header().BackupNum)
-	if _, err := os.Stat(closed); err == nil {
-		return "", &Error{Code: CodeExists, Op: "switch log", Path: closed, Err: errors.New("a closed log of the same number waits to be archived; archive or move it first")}
-	}
-	fresh := path + ".new"
+// Rounds of copyTailAhead: they end once what is left to copy is below switchRemainder, or
+// after switchRounds of them (writers logging faster than a round copies).
+const (
+	switchRemainder = 256 << 10
+	switchRounds    = 8
+)
+
+// tailCopy is the new log that a backup's commit fills with what writers logged during the
+// backup, under a temporary name beside the log (its path with .new).
+type tailCopy struct {
+	db    *DB
+	old   *journal.Writer // the log it copies from
+	w     *journal.Writer // the new log, nil once it became the log or was discarded
+	fresh string          // its temporary name
+	off   int64           // offset in the old log up to which its records are copied
+	op    uint64          // the snapshot's operation: records after it are copied
+}
+
+// newTailCopy starts the new log that follows backup s, at path.new; nothing is copied yet.
+func (db *DB) newTailCopy(s *BackupSnapshot, old *journal.Writer) (*tailCopy, error) {
+	fresh := db.LogPath() + ".new"
 	os.Remove(fresh)
 	w, err := createLogFile(db.fs, fresh, journal.Header{DBID: db.id, BackupNum: s.Number, FirstOp: s.Op + 1, Created: time.Now()})
 	if err != nil {
-		return "", err
+		return nil, err
 	}
-	if err := copyLogTail(w, path, s.Op); err != nil {
-		w.Close()
-		os.Remove(fresh)
-		return "", logError("switch log", path, err)
+	t := &tailCopy{db: db, old: old, w: w, fresh: fresh, off: s.logOff, op: s.Op}
+	if old != s.log {
+		t.off = journal.HeaderSize // a log started since the snapshot: all of it comes after
 	}
-	if err := w.Close(); err != nil {
-		os.Remove(fresh)
-		return "", logError("switch log", fresh, err)
-	}
-	if err := os.Link(path, closed); err != nil {
-		os.Remove(fresh)
-		return "", logError("switch log", closed, err)
-	}
-	// The closed log's name must be on disk before the rename replaces the log: a crash that
-	// kept the rename but not the link would lose the old log.
-	if err := db.fs.SyncDir(filepath.Dir(path)); err != nil {
-		os.Remove(closed)
-		os.Remove(fresh)
-		return "", logError("switch log", closed, err)
-	}
-	if err := db.fs.Rename(fresh, path); err != nil {
-		os.Remove(closed)
-		os.Remove(fresh)
-		return "", logError("switch log", path, err)
-	}
-	if err := db.fs.SyncDir(filepath.Dir(path)); err != nil {
-		return "", db.failLogLocked(err)
-	}
-	// From here the new log is the log. The old writer is closed and its file cut.
-	old.Close()
-	nw, _, err := journal.OpenAppend(db.fs, path)
-	if err != nil {
-		return "", db.failLogLocked(err)
-	}
-	db.log = nw
-	if err := os.Truncate(closed, s.logOff); err != nil {
-		return closed, logError("cut closed log", closed, err)
-	}
-	if err := syncFile(closed); err != nil {
-		return closed, logError("cut closed log", closed, err)
-	}
-	return closed, nil
+	return t, nil
 }
 
-// copyLogTail appends to w the records of the log at path whose operation is after op.
-func copyLogTail(w *journal.Writer, path string, op uint64) error {
-	r, err := journal.OpenReader(journal.OSFS{}, path)
+// copyTailAhead copies, without wmu, what writers logged during backup s into a new log, in
+// rounds while they go on: each round copies and syncs what was written to the log until it
+// began, so that the switch under wmu has only what came during the last round left to copy
+// and sync. It returns nil when the log is not to be switched, or when something failed: the
+// switch then does it all (and reports the failure).
+func (db *DB) copyTailAhead(s *BackupSnapshot) *tailCopy {
+	db.wmu.Lock()
+	old := db.log
+	ok := old != nil && old == s.log && db.logErr == nil && !db.closed
+	db.wmu.Unlock()
+	if !ok || fileExists(db.closedLogPath(old.Header().BackupNum)) {
+		return nil
+	}
+	t, err := db.newTailCopy(s, old)
+	if err != nil {
+		return nil
+	}
+	for range switchRounds {
+		end := old.Size()
+		if end-t.off < switchRemainder {
+			break
+		}
+		if err := t.copyTo(end); err == nil {
+			err = t.w.Sync(t.w.LastOp())
+		}
+		if err != nil {
+			t.discard()
+			return nil
+		}
+	}
+	return t
+}
+
+// copyTo appends to the new log the records of the old log up to offset end (a size the old
+// log's Writer reported: records end there) whose operation is after the snapshot's.
+func (t *tailCopy) copyTo(end int64) error {
+	r, err := journal.OpenRange(journal.OSFS{}, t.db.LogPath(), t.off, end)
 	if err != nil {
 		return err
 	}
@@ -341,13 +380,91 @@ func copyLogTail(w *journal.Writer, path string, op uint64) error {
 		if err != nil {
 			return err
 		}
-		if rec.Op > op {
-			if err := w.Append(&rec); err != nil {
+		if rec.Op > t.op {
+			if err := t.w.Append(&rec); err != nil {
 				return err
 			}
 		}
 	}
-	return w.Sync(w.LastOp())
+	t.off = end
+	return nil
+}
+
+// discard closes and removes a new log that did not become the log; nil does nothing.
+func (t *tailCopy) discard() {
+	if t == nil || t.w == nil {
+		return
+	}
+	t.w.Close()
+	os.Remove(t.fresh)
+	t.w = nil
+}
+
+// switchLog moves the operations logged after the snapshot into a new log that follows this
+// backup (tail, which holds what copyTailAhead copied of them, or a fresh one), and leaves the
+// old log under the closed log's name, to be cut at the snapshot. wmu is held: writers wait
+// for the copy of what tail lacks. Every step leaves a log that opens: the new log replaces the
+// old one in one rename, and the old one keeps a second name until it is cut. It returns the
+// closed log's path once the new log is the log and the closed log is to be cut.
+func (db *DB) switchLog(s *BackupSnapshot, tail *tailCopy) (string, error) {
+	path := db.LogPath()
+	old := db.log
+	if err := old.Sync(old.LastOp()); err != nil {
+		return "", db.failLogLocked(err)
+	}
+	closed := db.closedLogPath(old.Header().BackupNum)
+	if _, err := os.Stat(closed); err == nil {
+		return "", &Error{Code: CodeExists, Op: "switch log", Path: closed, Err: errors.New("a closed log of the same number waits to be archived; archive or move it first")}
+	}
+	if tail == nil || tail.old != old {
+		tail.discard()
+		var err error
+		if tail, err = db.newTailCopy(s, old); err != nil {
+			return "", err
+		}
+	}
+	defer tail.discard()
+	if err := tail.copyTo(old.Size()); err != nil {
+		return "", logError("switch log", path, err)
+	}
+	w := tail.w
+	if err := w.Sync(w.LastOp()); err != nil {
+		return "", logError("switch log", tail.fresh, err)
+	}
+	if err := os.Link(path, closed); err != nil {
+		return "", logError("switch log", closed, err)
+	}
+	// The closed log's name must be on disk before the rename replaces the log: a crash that
+	// kept the rename but not the link would lose the old log.
+	if err := db.fs.SyncDir(filepath.Dir(path)); err != nil {
+		os.Remove(closed)
+		return "", logError("switch log", closed, err)
+	}
+	if err := w.MoveTo(path); err != nil {
+		os.Remove(closed)
+		return "", logError("switch log", path, err)
+	}
+	// From here the new log is the log, and its Writer, which filled it, writes it on.
+	tail.w = nil
+	db.infoMu.Lock()
+	db.log = w
+	db.infoMu.Unlock()
+	old.Close()
+	if err := db.fs.SyncDir(filepath.Dir(path)); err != nil {
+		return "", db.failLogLocked(err)
+	}
+	return closed, nil
+}
+
+// cutClosedAt cuts a backup's closed log at the snapshot: the new log holds what came after.
+func cutClosedAt(closed string, off int64) error {
+	if err := os.Truncate(closed, off); err != nil {
+		return logError("cut closed log", closed, err)
+	}
+	if err := syncFile(closed); err != nil {
+		return logError("cut closed log", closed, err)
+	}
+	return nil
 }
 
 func syncFile(path string) error {
@@ -371,7 +488,9 @@ func (db *DB) replaceFailedLog(s *BackupSnapshot) (string, error) {
 	path := db.LogPath()
 	if db.log != nil {
 		db.log.Close()
+		db.infoMu.Lock()
 		db.log = nil
+		db.infoMu.Unlock()
 	}
 	closed, whole := "", false
 	if h, recs, _, err := journal.ReadAll(db.fs, path); err == nil && h.DBID == db.id {
@@ -400,7 +519,9 @@ func (db *DB) startLog(s *BackupSnapshot) error {
 	if err != nil {
 		return err
 	}
+	db.infoMu.Lock()
 	db.log, db.logErr = w, nil
+	db.infoMu.Unlock()
 	db.epoch++
 	return db.setLogPending(false)
 }

@@ -187,7 +187,9 @@ func (db *DB) failLog(cause error) error {
 func (db *DB) failLogLocked(cause error) error {
 	db.publishLocked()
 	if db.logErr == nil {
+		db.infoMu.Lock()
 		db.logErr = &Error{Code: CodeLogUnavailable, Op: "write log", Path: db.LogPath(), Err: cause}
+		db.infoMu.Unlock()
 		db.batches = nil
 		db.epoch++
 		if db.log != nil {

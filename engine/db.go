@@ -84,8 +84,8 @@ type DB struct {
 	// when not 0, is the size of those batches instead of integrateBatch.
 	afterBatch func()
 	batchOps   int
-	// backupOn is whether a backup runs (db.backup != nil), read without wmu.
-	backupOn  atomic.Bool
+	// backupNow is the backup running (db.backup), read without wmu.
+	backupNow atomic.Pointer[BackupSnapshot]
 	dir, name string
 	fs        journal.FS
 	opts      Options
@@ -115,6 +115,11 @@ type DB struct {
 	readOnly *Error            // why writes are refused, or nil
 	closed   bool
 	backup   *BackupSnapshot // the backup running, if any
+
+	// infoMu guards log, logErr and report for the readers that do not wait for wmu (a window
+	// asks LogStatus and Report while an integration holds wmu): once the database runs, they
+	// change with wmu and infoMu held.
+	infoMu sync.Mutex
 
 	// vmu guards the visible state: what readers see.
 	vmu        sync.RWMutex
@@ -161,8 +166,8 @@ func FormatID(id [16]byte) string {
 
 // Report says what Open did on its own (and what Integrate changed since).
 func (db *DB) Report() OpenReport {
-	db.wmu.Lock()
-	defer db.wmu.Unlock()
+	db.infoMu.Lock()
+	defer db.infoMu.Unlock()
 	return db.report
 }
 
@@ -626,11 +631,10 @@ func (db *DB) SetJournaledContext(ctx context.Context, table string, on bool) er
 }
 
 // waitBackup waits until no backup runs: structure changes wait for the backup to end (S3.7).
+// It takes no lock, so that a cancel is acted on at once whatever a backup holds.
 func (db *DB) waitBackup(ctx context.Context, op string) error {
 	for {
-		db.wmu.Lock()
-		running := db.backup
-		db.wmu.Unlock()
+		running := db.backupNow.Load()
 		if running == nil {
 			return nil
 		}

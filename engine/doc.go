@@ -62,10 +62,19 @@
 //
 // # Backups
 //
-// BeginBackup takes a snapshot; Commit switches the log at it. The rename of the new log (one
-// that follows the backup) is the point of no return: once it is done the backup counts
-// (BackupSnapshot.Committed), and the data file records it next. Restores leave out of their
-// logs the ranges of operations a rollback undid (Restored.Skip, timeline.go).
+// BeginBackup takes a snapshot; Commit switches the log at it. What writers logged during the
+// backup is copied into the new log (path.new) in rounds while they go on; under wmu, only what
+// came during the last round is left to copy (a few hundred KiB at most, unless writers log
+// faster than a round copies), so no write waits for the length of the backup (S3.7). The
+// rename of the new log (one that follows the backup) is the point of no return: once it is
+// done the backup counts (BackupSnapshot.Committed), and the data file records it next; the
+// closed log is cut at the snapshot after wmu is let go. Restores leave out of their logs the
+// ranges of operations a rollback undid (Restored.Skip, timeline.go).
+//
+// An integration holds wmu (and ckptMu) to its end: writers wait. Readers do not: vmu is taken
+// only for a moment around each batch's commit. What a window asks often (LogStatus, Report,
+// LastBackup, BackupRunning, Values, Catalog, Damaged) takes no lock that is held long: not
+// wmu (LastBackup takes it only to record a backup whose switch the data file lacks).
 //
 // # Data file layout
 //

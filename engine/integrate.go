@@ -119,12 +119,18 @@ var integrateBatch = 50000 // a variable for tests
 // operation it reached. With final, the applied operation ends at the log's last operation even
 // if a transaction was left open there (it can never be validated any more). The cache must be
 // empty and writers held off (wmu held, or the database not yet open).
+//
+// Readers go on: a batch is applied and committed without vmu, which is taken only for a moment
+// before the commit (no key of the data file may be above diskMax) and after it (the counters
+// readers see).
 func (db *DB) integrate(src recordSource, final bool) (int, error) {
 	rp := newReplayer()
-	st := &applyState{tails: map[string][]byte{}}
+	db.vmu.RLock()
+	st := &applyState{tails: map[string][]byte{}, counts: maps.Clone(db.counts), lastChange: db.lastChange}
 	for t, k := range db.diskMax {
 		st.tails[t] = []byte(k)
 	}
+	db.vmu.RUnlock()
 	applied, total := 0, 0
 	var lastRead uint64
 	batch := integrateBatch
@@ -138,7 +144,8 @@ func (db *DB) integrate(src recordSource, final bool) (int, error) {
 			db.brokeOff = true // the rest of this log is left for later
 			break
 		}
-		seq, counts, lastChange, reachedBefore := maps.Clone(db.seq), maps.Clone(db.counts), db.lastChange, db.ckptOp
+		seq := maps.Clone(db.seq)
+		var reached uint64
 		err := db.bolt.Update(func(tx *bolt.Tx) error {
 			for n := 0; n < batch; {
 				rec, ok, err := nextRecord(src)
@@ -161,21 +168,22 @@ func (db *DB) integrate(src recordSource, final bool) (int, error) {
 					applied++
 				}
 			}
-			reached := lastRead
+			reached = lastRead
 			if first := rp.firstOpen(); first != 0 && !(done && final) {
 				reached = first - 1
 			}
 			if reached < db.ckptOp {
 				reached = db.ckptOp
 			}
-			if err := writeCounters(tx, reached, db.lastChange, db.seq, db.counts); err != nil {
+			if err := writeCounters(tx, reached, st.lastChange, db.seq, st.counts); err != nil {
 				return err
 			}
-			db.ckptOp = reached
+			db.raiseDiskMax(st.tails)
 			return nil
 		})
 		if err != nil {
-			db.seq, db.counts, db.lastChange, db.ckptOp = seq, counts, lastChange, reachedBefore // rolled back
+			// Rolled back: readers saw nothing of it (a diskMax raised is still above every key).
+			db.seq = seq
 			var je *journal.CorruptError
 			if errors.As(err, &je) {
 				return total, &Error{Code: CodeLogIO, Op: "integrate", Err: err}
@@ -187,6 +195,10 @@ func (db *DB) integrate(src recordSource, final bool) (int, error) {
 			return total, &Error{Code: CodeDataIO, Op: "integrate", Path: dataPath(db.dir, db.name), Err: err}
 		}
 		total = applied
+		db.vmu.Lock()
+		db.counts, db.lastChange = maps.Clone(st.counts), st.lastChange
+		db.ckptOp, db.visibleOp = reached, reached
+		db.vmu.Unlock()
 		if db.afterBatch != nil {
 			db.afterBatch()
 		}
@@ -196,8 +208,10 @@ func (db *DB) integrate(src recordSource, final bool) (int, error) {
 			}
 		}
 	}
+	db.vmu.Lock()
 	db.visibleOp = db.ckptOp
 	db.bolt.View(func(tx *bolt.Tx) error { db.loadDiskMax(tx); return nil })
+	db.vmu.Unlock()
 	if db.nextOp <= lastRead {
 		db.nextOp = lastRead + 1
 	}
@@ -212,6 +226,10 @@ type applyState struct {
 	// tails holds each table's highest key so far: an addition above it (a log's usual case)
 	// needs no lookup.
 	tails map[string][]byte
+	// counts and lastChange are the data file's counters as the batch under way leaves them;
+	// readers see db.counts and db.lastChange, set from them once the batch is committed.
+	counts     map[string]int64
+	lastChange uint64
 	// arena is where the records written are encoded, a chunk at a time rather than one
 	// allocation each; bbolt keeps them until the commit, and a full chunk is never reused.
 	arena []byte
@@ -272,16 +290,16 @@ func (db *DB) applyLogged(tx *bolt.Tx, rec *journal.Record, st *applyState) erro
 		switch {
 		case !seen || bytes.Compare(rec.Key, tail) > 0:
 			if rec.Action == journal.Add {
-				db.counts[t.Name]++ // above every key: new
+				st.counts[t.Name]++ // above every key: new
 			}
 			tails[t.Name] = append(tail[:0], rec.Key...)
 		case rec.Action == journal.Add && b.Get(rec.Key) == nil:
-			db.counts[t.Name]++
+			st.counts[t.Name]++
 		}
 		err = b.Put(rec.Key, st.encode(rec.RecordNum, rec.Values))
 	case journal.Delete:
 		if b.Get(rec.Key) != nil {
-			db.counts[t.Name]--
+			st.counts[t.Name]--
 		}
 		err = b.Delete(rec.Key)
 	case journal.AddBlob:
@@ -293,8 +311,21 @@ func (db *DB) applyLogged(tx *bolt.Tx, rec *journal.Record, st *applyState) erro
 	if rec.RecordNum > db.seq[t.Name] {
 		db.seq[t.Name] = rec.RecordNum
 	}
-	db.lastChange = rec.Op
+	st.lastChange = rec.Op
 	return nil
+}
+
+// raiseDiskMax raises each table's diskMax to the highest key an integration wrote in it, before
+// its batch is committed: a reader that looks a key up in the data file then finds it in
+// whichever version it reads, the one before the batch or the one after.
+func (db *DB) raiseDiskMax(tails map[string][]byte) {
+	db.vmu.Lock()
+	defer db.vmu.Unlock()
+	for t, k := range tails {
+		if string(k) > db.diskMax[t] {
+			db.diskMax[t] = string(k)
+		}
+	}
 }
 
 func setBlobLogged(b *bolt.Bucket, t *Table, rec *journal.Record) error {
@@ -317,8 +348,9 @@ func setBlobLogged(b *bolt.Bucket, t *Table, rec *journal.Record) error {
 
 // Integrate integrates log files into the data file, one after the other (S3.6), skipping the
 // operations it already holds; with no path, it integrates what the current log holds beyond the
-// data file (after an open that did not integrate it). Writers wait meanwhile. It returns the
-// number of operations applied.
+// data file (after an open that did not integrate it). Writers wait meanwhile; readers go on,
+// and see the operations integrated batch after batch. It returns the number of operations
+// applied.
 func (db *DB) Integrate(paths []string) (int, error) {
 	return db.IntegrateProgress(context.Background(), paths, nil)
 }
@@ -363,8 +395,6 @@ func (db *DB) integrateProgress(ctx context.Context, paths []string, progress fu
 	if len(paths) == 0 {
 		paths = []string{current}
 	}
-	db.vmu.Lock()
-	defer db.vmu.Unlock()
 	db.epoch++
 	reportFile := filesProgress(paths, progress)
 	db.stopInteg = ctx.Done()
@@ -391,7 +421,9 @@ func (db *DB) integrateProgress(ctx context.Context, paths []string, progress fu
 		if err != nil {
 			return total, logError("open log", current, err)
 		}
+		db.infoMu.Lock()
 		db.log, db.readOnly, db.report.Incomplete = w, nil, nil
+		db.infoMu.Unlock()
 	}
 	return total, nil
 }
@@ -430,7 +462,9 @@ func (db *DB) integrationStopped(n int) error {
 	what := ""
 	if inc := db.report.Incomplete; inc != nil && db.readOnly != nil && db.readOnly.Code == CodeIncomplete {
 		left := max(inc.Operations-n, 0)
+		db.infoMu.Lock()
 		db.report.Incomplete = &Incomplete{From: max(inc.From, db.ckptOp+1), To: inc.To, Operations: left}
+		db.infoMu.Unlock()
 		db.readOnly = &Error{Code: CodeIncomplete, Op: "write", Err: fmt.Errorf("the log holds %d operation(s) (%d to %d) that the data file lacks", left, db.report.Incomplete.From, inc.To)}
 		what = "; the database stays read-only until the rest is integrated"
 	}

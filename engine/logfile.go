@@ -198,16 +198,18 @@ type LogStatus struct {
 	Incomplete    *Incomplete // operations of the log left out of the data file (read-only until integrated)
 }
 
-// LogStatus returns the state of the log file.
+// LogStatus returns the state of the log file. It does not wait for wmu, which an integration
+// holds to its end.
 func (db *DB) LogStatus() LogStatus {
-	db.wmu.Lock()
-	defer db.wmu.Unlock()
+	db.infoMu.Lock()
+	log, failed, inc := db.log, db.logErr, db.report.Incomplete
+	db.infoMu.Unlock()
 	v := db.Values()
-	st := LogStatus{Use: v.Log.Use, Path: v.Log.File(db.dir), Failed: db.logErr, Incomplete: db.report.Incomplete}
+	st := LogStatus{Use: v.Log.Use, Path: v.Log.File(db.dir), Failed: failed, Incomplete: inc}
 	st.Pending = db.logPending()
-	if db.log != nil {
-		st.Open, st.Size, st.FirstOp = true, db.log.Size(), db.log.Header().FirstOp
-		st.LastOp, st.Durable = db.log.LastOp(), db.log.Durable()
+	if log != nil {
+		st.Open, st.Size, st.FirstOp = true, log.Size(), log.Header().FirstOp
+		st.LastOp, st.Durable = log.LastOp(), log.Durable()
 	}
 	db.vmu.RLock()
 	st.Applied, st.CheckpointErr = db.ckptOp, db.ckptErr
@@ -270,7 +272,9 @@ func (db *DB) StartLog(path string) error {
 		db.fs.Remove(abs)
 		return err
 	}
+	db.infoMu.Lock()
 	db.log, db.logErr = w, nil
+	db.infoMu.Unlock()
 	return nil
 }
 
@@ -303,12 +307,13 @@ func (db *DB) StopLog() error {
 	}
 	if db.log != nil {
 		db.log.Close()
-		db.log = nil
 	}
 	db.batches = nil
 	s := db.settings.Load().Clone()
 	s.SetLogUse(false)
-	db.logErr = nil
+	db.infoMu.Lock()
+	db.log, db.logErr = nil, nil
+	db.infoMu.Unlock()
 	db.setLogPending(false)
 	return db.saveSettings(s)
 }

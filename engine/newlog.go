@@ -167,6 +167,8 @@ func (db *DB) switchLogAt(closed string, h journal.Header) error {
 	if err != nil {
 		return db.failLogLocked(err)
 	}
+	db.infoMu.Lock()
 	db.log = nw
+	db.infoMu.Unlock()
 	return nil
 }

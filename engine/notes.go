@@ -59,6 +59,8 @@ func AppendBackupJournal(dir, text string) error {
 // the database from opening, so the error is kept in the report instead.
 func (db *DB) journalNote(text string) {
 	if err := AppendBackupJournal(db.dir, text); err != nil {
+		db.infoMu.Lock()
 		db.report.JournalErr = err
+		db.infoMu.Unlock()
 	}
 }

@@ -61,6 +61,32 @@ func OpenReader(fsys FS, path string) (*Reader, error) {
 	return r, nil
 }
 
+// OpenRange opens the log file at path to read the records in its bytes from..to: from is
+// where a record starts (HeaderSize, or where a Reader's Offset got to) and to where one ends
+// (a Writer's Size). It reads a log that a Writer goes on appending to, up to what was
+// written. The header is checked as OpenReader does; Offset counts from the file's start.
+func OpenRange(fsys FS, path string, from, to int64) (*Reader, error) {
+	f, err := fsys.OpenFile(path, os.O_RDONLY, 0)
+	if err != nil {
+		return nil, &IOError{Op: "open", Path: path, Err: err}
+	}
+	hb := make([]byte, HeaderSize)
+	n, err := f.ReadAt(hb, 0)
+	if err != nil && err != io.EOF {
+		f.Close()
+		return nil, &IOError{Op: "read", Path: path, Err: err}
+	}
+	from, to = max(from, HeaderSize), max(to, from)
+	src := io.MultiReader(bytes.NewReader(hb[:n]), io.NewSectionReader(f, from, to-from))
+	r, err := newReader(src, HeaderSize+to-from, path)
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	r.off, r.size, r.closer = from, to, f
+	return r, nil
+}
+
 // NewReader reads a log from r, which holds size bytes in all (header included; a negative
 // size means unknown). Bytes after size are ignored. The size lets the reader tell a record cut
 // short by the end of the log from a damaged length without reading it.

@@ -391,6 +391,25 @@ func (w *Writer) fail(op string, err error) error {
 	return w.err
 }
 
+// MoveTo renames the log file to path, replacing the file there, and goes by that path from
+// then on: a sync checks that path still names the file. A log filled under a temporary name
+// takes the log's place this way without being read again. Appends wait meanwhile.
+func (w *Writer) MoveTo(path string) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for w.syncing {
+		w.cond.Wait()
+	}
+	if w.err != nil {
+		return w.err
+	}
+	if err := w.fsys.Rename(w.path, path); err != nil {
+		return err
+	}
+	w.path = path
+	return nil
+}
+
 // Close syncs every appended record and closes the file. It returns the Writer's failure, if
 // any; calling it again returns the same result.
 func (w *Writer) Close() error {

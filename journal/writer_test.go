@@ -2,6 +2,7 @@ package journal
 
 import (
 	"errors"
+	"io"
 	"io/fs"
 	"math/rand/v2"
 	"os"
@@ -393,5 +394,72 @@ func TestOpenAppendEmptyLog(t *testing.T) {
 	}
 	if err := w.Sync(rec.Op); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A log moved with MoveTo takes the place of the file at its new path and is written on there:
+// the Writer goes by the new path, so its syncs do not take the log for gone.
+func TestMoveTo(t *testing.T) {
+	path := logPath(t)
+	writeFile(t, path, appendHeader(nil, Header{}))
+	fresh := path + ".new"
+	w, err := Create(OSFS{}, fresh, Header{FirstOp: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(35, 36))
+	a, b := randRecord(rng, 1), randRecord(rng, 2)
+	w.Append(&a)
+	if err := w.MoveTo(path); err != nil {
+		t.Fatal(err)
+	}
+	w.Append(&b)
+	if err := w.Sync(2); err != nil {
+		t.Fatalf("sync after MoveTo: %v", err)
+	}
+	w.Close()
+	if _, err := os.Stat(fresh); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the old name is still there: %v", err)
+	}
+	h, recs, _, err := ReadAll(OSFS{}, path)
+	if err != nil || h.FirstOp != 1 || len(recs) != 2 {
+		t.Fatalf("the moved log: first op %d, %d records, %v", h.FirstOp, len(recs), err)
+	}
+}
+
+// OpenRange reads the records between two offsets of a log that a Writer goes on appending to,
+// up to what the Writer wrote, and counts its Offset from the file's start.
+func TestOpenRange(t *testing.T) {
+	path := logPath(t)
+	w, err := Create(OSFS{}, path, Header{FirstOp: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	rng := rand.New(rand.NewPCG(37, 38))
+	var ends []int64
+	for op := uint64(1); op <= 6; op++ {
+		rec := randRecord(rng, op)
+		w.Append(&rec)
+		if err := w.Sync(op); err != nil {
+			t.Fatal(err)
+		}
+		ends = append(ends, w.Size())
+	}
+	rec := randRecord(rng, 7)
+	w.Append(&rec) // appended, not written: past the range
+	r, err := OpenRange(OSFS{}, path, ends[1], ends[4])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	for op := uint64(3); op <= 5; op++ {
+		rec, err := r.Next()
+		if err != nil || rec.Op != op || r.Offset() != ends[op-1] {
+			t.Fatalf("record %d: op %d, offset %d (want %d), %v", op, rec.Op, r.Offset(), ends[op-1], err)
+		}
+	}
+	if _, err := r.Next(); err != io.EOF {
+		t.Fatalf("after the range: %v", err)
 	}
 }
