@@ -30,9 +30,13 @@ type Browser struct {
 	// OnLoaded, when set, is called on the Fyne thread after each page is shown (or its error).
 	OnLoaded func()
 
-	mu    sync.Mutex // guards gen (the newest request wins) and proc
-	gen   int
-	table *engine.Table
+	mu sync.Mutex // guards gen (the newest request wins); the Fyne thread takes it
+	// procMu guards proc, made at the first write: making it logs an operation, which waits
+	// while an integration runs, so only the writes' goroutines take procMu, never the Fyne
+	// thread.
+	procMu sync.Mutex
+	gen    int
+	table  *engine.Table
 	// starts[i] is the key page i starts after (nil for the first page).
 	starts [][]journal.Value
 	rows   []engine.Record
@@ -196,12 +200,12 @@ func (b *Browser) write(change func(tx *engine.Tx) error) { b.writeThen(change, 
 // writeThen is write that hands the result to done on the Fyne thread (a form shows an error
 // at its field), before the page is shown again; with done nil an error is shown in an alert.
 func (b *Browser) writeThen(change func(tx *engine.Tx) error, done func(error)) {
-	b.mu.Lock()
+	b.procMu.Lock()
 	if b.proc == nil {
 		b.proc = b.db.NewProcess("")
 	}
 	proc := b.proc
-	b.mu.Unlock()
+	b.procMu.Unlock()
 	tx := proc.Auto()
 	err := change(tx)
 	if err == nil {

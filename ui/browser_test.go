@@ -1,11 +1,14 @@
 package ui
 
 import (
+	"context"
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -323,4 +326,82 @@ func TestMainWindowStaysNarrow(t *testing.T) {
 	saveCapture(t, m.Window, filepath.Join("testdata", "ui", "main_window_long_texts.png"))
 	onUI(func() { m.Resize(fyne.NewSize(640, 480)) })
 	saveCapture(t, m.Window, filepath.Join("testdata", "ui", "main_window_narrow.png"))
+}
+
+// A write from the browser while an integration runs waits for it (writers wait), off the Fyne
+// thread: the page shown meanwhile is read at once. The first write made the browser's process
+// while holding the lock its page reads take on the Fyne thread, which froze the window until
+// the integration ended.
+func TestBrowserWriteDuringIntegrationFreezesNothing(t *testing.T) {
+	a := newApp(t)
+	dir := lagging(t)
+	db, err := engine.Open(dir, engine.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if db.Report().Incomplete == nil {
+		t.Fatal("the database has no operations to integrate")
+	}
+	inside, release := make(chan struct{}), make(chan struct{})
+	integrated := make(chan error, 1)
+	go func() {
+		var once sync.Once
+		_, err := db.IntegrateProgress(context.Background(), nil, func(done, total int64) {
+			once.Do(func() {
+				close(inside)
+				<-release
+			})
+		})
+		integrated <- err
+	}()
+	<-inside
+	defer func() { <-integrated }()
+	defer close(release)
+
+	b := NewBrowser(db)
+	loaded := make(chan struct{}, 8)
+	b.OnLoaded = func() { loaded <- struct{}{} }
+	w := a.NewWindow("browser")
+	w.SetContent(b.Object())
+	b.SetWindow(w) // the write is refused in the end (read-only until integrated): said over w
+	w.Show()
+	defer w.Close()
+	wrote := make(chan struct{})
+	background(func() {
+		defer close(wrote)
+		b.write(func(tx *engine.Tx) error {
+			_, err := tx.Add("Customers", map[string]journal.Value{"id": journal.Int(99)})
+			return err
+		})
+	})
+	waitBlockedIn(t, "holdfast/engine.(*DB).NewProcess") // the write waits for the integration
+	shown := make(chan struct{})
+	go func() {
+		onUI(func() { b.Show("Customers") }) // what a click on the table does
+		close(shown)
+	}()
+	select {
+	case <-shown:
+	case <-time.After(5 * time.Second):
+		t.Fatal("showing a page waited for the write, which waits for the integration: the window froze")
+	}
+	waitPage(t, loaded)
+	select {
+	case <-wrote:
+		t.Fatal("the write did not wait for the integration")
+	default:
+	}
+}
+
+// waitBlockedIn waits until a goroutine's stack passes through fn (a call that waits).
+func waitBlockedIn(t *testing.T, fn string) {
+	t.Helper()
+	buf := make([]byte, 1<<20)
+	for end := time.Now().Add(10 * time.Second); time.Now().Before(end); time.Sleep(5 * time.Millisecond) {
+		if strings.Contains(string(buf[:runtime.Stack(buf, true)]), fn+"(") {
+			return
+		}
+	}
+	t.Fatalf("no goroutine reached %s", fn)
 }

@@ -49,25 +49,25 @@ type RestorePanel struct {
 	open    func(dir string) // opens a restored database in the main window; nil: no button
 	updated func()
 
-	archive  *widget.Entry
-	history  *widget.Select
-	byLabel  map[string]string
-	preview  *widget.Label
-	items    *widget.CheckGroup
-	dest     *widget.Entry
-	destErr  *widget.Label
+	archive *widget.Entry
+	history *widget.Select
+	byLabel map[string]string
+	preview *widget.Label
+	items   *widget.CheckGroup
+	dest    *widget.Entry
+	destErr *widget.Label
 	// destAuto is the destination last proposed (from the archive's name, in destParent when
 	// a folder was chosen for it): while Into still holds it, Into follows the archive chosen.
 	destAuto, destParent string
-	mode     *widget.RadioGroup
-	logs     []string
-	logList  *widget.Label
-	until    *widget.Entry
-	untilErr *widget.Label
-	start    *widget.Button
-	buttons  *fyne.Container // Restore, and Cancel in a window of its own
-	manifest *backup.Manifest
-	gen      int
+	mode                 *widget.RadioGroup
+	logs                 []string
+	logList              *widget.Label
+	until                *widget.Entry
+	untilErr             *widget.Label
+	start                *widget.Button
+	buttons              *fyne.Container // Restore, and Cancel in a window of its own
+	manifest             *backup.Manifest
+	gen                  int
 
 	progress *Progress
 	result   *backup.RestoreResult
