@@ -4,9 +4,12 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
+
+	"fyne.io/fyne/v2/test"
 
 	"holdfast/backup"
 	"holdfast/dialogs"
@@ -122,6 +125,69 @@ func TestRollbackPage(t *testing.T) {
 	})
 	if n, _ := d.DB().Count("Customers"); n != 5 {
 		t.Fatalf("%d customers after rolling back to the 5th, want 5", n)
+	}
+}
+
+// Right after New Log File, the Rollback page still lists the work before it: every operation
+// since the backup, across the log backup New Log File archived and the current log, newest
+// first a page at a time (Older, Newer), each with its log file; one from the log backup, on
+// the second page, rolls back.
+func TestRollbackPageAcrossLogs(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "Shop")
+	shopDB(t, dir, 3)
+	d, w := newDesktop(t, &dialogs.Fake{}, "")
+	d.Open(dir)
+	waitFor(t, w, "the database open", func() bool { return openedName(d) == "Shop" })
+	db := d.DB()
+	if _, err := backup.Run(context.Background(), db, backup.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	addCustomers(t, db, 4, 4)
+	keep := db.LogStatus().LastOp
+	addCustomers(t, db, 5, 5)
+	for i := 6; i <= 80; i++ { // three operations each: more than a page
+		addCustomers(t, db, i, i)
+	}
+	nl, err := backup.NewLog(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	addCustomers(t, db, 151, 151)
+	last := db.LogStatus().LastOp
+	onUI(d.Main.OpenMaintenance)
+	mw := d.Main.MaintenanceWindow()
+	onUI(func() { mw.tabs.SelectIndex(2) })
+	waitFor(t, w, "the first page", func() bool { return len(mw.rbRows) == rollbackPageSize && !mw.rbOld.Disabled() })
+	var segment string
+	onUI(func() {
+		if mw.rbRows[0].Operation != last || !mw.rbNewer.Disabled() {
+			t.Errorf("the first page starts at operation %d (Newer on: %v), want %d", mw.rbRows[0].Operation, !mw.rbNewer.Disabled(), last)
+		}
+		segment = filepath.Base(nl.Archived[0])
+		if words := strings.Join(labelTexts(mw.Content()), "\n"); !strings.Contains(words, "(current log)") || !strings.Contains(words, "("+segment+")") {
+			t.Errorf("the page does not say which log holds each operation: %q", words)
+		}
+	})
+	saveCapture(t, mw.Window, filepath.Join("testdata", "ui", "rollback_pages.png"))
+	onUI(func() { test.Tap(mw.rbOld) })
+	row := -1
+	waitFor(t, w, "the second page", func() bool {
+		row = slices.IndexFunc(mw.rbRows, func(op backup.ListedOp) bool { return op.Operation == keep })
+		return mw.rbPage == 1 && row >= 0
+	})
+	onUI(func() {
+		if mw.rbNewer.Disabled() || !mw.rbOld.Disabled() || filepath.Base(mw.rbRows[row].Log) != segment {
+			t.Errorf("page 2: Newer on %v, Older on %v, operation %d from %s", !mw.rbNewer.Disabled(), !mw.rbOld.Disabled(), keep, mw.rbRows[row].Log)
+		}
+		mw.SelectRollback(row)
+		mw.rbButton.OnTapped()
+	})
+	pressOverlay(t, mw.Window, "Roll Back")
+	waitFor(t, w, "the database open again, rolled back", func() bool {
+		return openedName(d) == "Shop" && d.DB() != db && strings.Contains(strings.Join(overlayText(d.Main.Window), " "), "Rolled back")
+	})
+	if n, _ := d.DB().Count("Customers"); n != 4 {
+		t.Fatalf("%d customers after rolling back to the 4th, want 4", n)
 	}
 }
 
