@@ -165,8 +165,8 @@ func planDelete(hist *History, dest, name string, n uint32) (*DeletePlan, error)
 	if older != nil {
 		return p, nil // its logs lead the older backups to now: they stay
 	}
-	// The oldest kept: the log backups numbered before the next backup kept can start from
-	// nothing once it is gone.
+	// The oldest kept: the log backups that follow it, up to the next backup kept, can start
+	// from nothing once it is gone. Those before it are left to the retention, as always.
 	var logs []string
 	for _, k := range hist.Operations {
 		if (k.Kind != "backup" && k.Kind != "newlog") || k.Status == StatusFailed {
@@ -174,7 +174,7 @@ func planDelete(hist *History, dest, name string, n uint32) (*DeletePlan, error)
 		}
 		for _, f := range k.Files {
 			num, kind, ok := fileNumber(f.Path)
-			if ok && kind == "4BL" && (newer == nil || num < newer.Number) && fileExists(f.Path) {
+			if ok && kind == "4BL" && num >= n && (newer == nil || num < newer.Number) && fileExists(f.Path) {
 				p.Files = append(p.Files, f)
 				logs = append(logs, filepath.Base(f.Path))
 			}

@@ -234,3 +234,44 @@ func blockingBackup(db *engine.DB) (BackupFunc, chan error) {
 		return nil, err
 	}, stopped
 }
+
+// After a stopped backup, the status bar and the backup window still show the last backup
+// made, and the stopped attempt apart from it, without a number it never had.
+func TestLastBackupAndLastAttemptApart(t *testing.T) {
+	a := newApp(t)
+	db := browsedDB(t, 20)
+	if _, err := backup.Run(context.Background(), db, backup.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	stopped, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := backup.Run(stopped, db, backup.Options{}); engine.CodeOf(err) != engine.CodeBackupInterrupted {
+		t.Fatalf("a stopped backup: %v", err)
+	}
+	line := statusLine(db, time.Now(), nil)
+	for _, want := range []string{"Last backup: #1 today ", " (ok); last attempt today ", " stopped (1406)"} {
+		if !strings.Contains(line, want) {
+			t.Errorf("the status bar reads %q: no %q", line, want)
+		}
+	}
+	w := newWatcher()
+	var bw *BackupWindow
+	onUI(func() {
+		bw = NewBackupWindow(a, db, nil, w.update)
+		bw.Show()
+		bw.Refresh()
+	})
+	defer onUI(bw.Close)
+	waitFor(t, w, "the last backup shown", func() bool { return bw.last.Text != "" })
+	onUI(func() {
+		last := bw.last.Text
+		if !strings.HasPrefix(last, "#1 today ") || !strings.Contains(last, "(ok)") || !strings.Contains(last, "\nLast attempt: today ") ||
+			!strings.Contains(last, "stopped (1406: ") || strings.Contains(last, "#0") {
+			t.Errorf("the backup window reads %q", last)
+		}
+		if !strings.HasPrefix(bw.estimate.Text, "about ") {
+			t.Errorf("no estimate of the next backup before it starts: %q", bw.estimate.Text)
+		}
+	})
+	saveCapture(t, bw.Window, filepath.Join("testdata", "ui", "backup_last_attempt.png"))
+}

@@ -71,7 +71,7 @@ type MaintenanceWindow struct {
 func NewMaintenanceWindow(m *MainWindow) *MaintenanceWindow {
 	v := m.view
 	w := &MaintenanceWindow{Window: m.app.NewWindow("Maintenance and Security - " + v.db.Name()), m: m, db: v.db, updated: v.updated, rbSel: -1}
-	w.Backup = newBackupPanel(w.Window, v.db, m.manualBackup(), v.updated)
+	w.Backup = newBackupPanel(w.Window, v.db, m.manualBackup(), v.updated, true)
 	w.Backup.OpenSettings = m.OpenSettings
 	var open func(string)
 	if m.desk != nil {

@@ -8,8 +8,10 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"holdfast/backup"
 	"holdfast/dialogs"
@@ -251,4 +253,75 @@ func TestRollbackRefusedDuringWork(t *testing.T) {
 	}
 	onUI(func() { d.Main.BackupWindow().progress.Stop() })
 	<-stopped
+}
+
+// The Backup page lists the backups kept (number, date, size, duration, result, verified), with
+// Verify and Delete... on the one chosen: Verify reads it back and the list says so; Delete...
+// asks first, Cancel the default, saying what is lost with the oldest backup; Cancel keeps it,
+// Delete removes it.
+func TestBackupList(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "Shop")
+	shopDB(t, dir, 3)
+	d, w := newDesktop(t, &dialogs.Fake{}, "")
+	d.Open(dir)
+	waitFor(t, w, "the database open", func() bool { return openedName(d) == "Shop" })
+	db := d.DB()
+	var archives []string
+	for i := 1; i <= 3; i++ {
+		addCustomers(t, db, 10*i, 10*i+5)
+		res, err := backup.Run(context.Background(), db, backup.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		archives = append(archives, res.Archive)
+	}
+	onUI(d.Main.OpenMaintenance)
+	mw := d.Main.MaintenanceWindow()
+	l := mw.Backup.list
+	waitFor(t, w, "the backups listed", func() bool { return len(l.backups) == 3 })
+	onUI(func() {
+		cells := backupCells(&l.backups[0], time.Now())
+		if cells[0] != "#3" || !strings.HasSuffix(cells[2], "B") || cells[4] != "ok" || cells[5] != "not verified since it was made" {
+			t.Errorf("backup 3 listed as %q", cells)
+		}
+		if !l.verify.Disabled() || !l.remove.Disabled() {
+			t.Error("Verify or Delete... on with no backup chosen")
+		}
+		if !strings.HasPrefix(mw.Backup.estimate.Text, "about ") {
+			t.Errorf("no estimate before the next backup: %q", mw.Backup.estimate.Text)
+		}
+		l.Choose(2)
+		test.Tap(l.verify)
+	})
+	waitFor(t, w, "backup 2 verified", func() bool {
+		return strings.Contains(l.info.Text, "Backup 2 verified") && len(l.backups) == 3 && strings.HasPrefix(backupCells(&l.backups[1], time.Now())[5], "verified today ")
+	})
+	saveCapture(t, mw.Window, filepath.Join("testdata", "ui", "maintenance_backups.png"))
+	onUI(func() {
+		l.Choose(1)
+		test.Tap(l.remove)
+	})
+	waitFor(t, w, "the question", func() bool { return overlayButton(mw.Window, "Cancel") != nil })
+	onUI(func() {
+		c, del := overlayButton(mw.Window, "Cancel"), overlayButton(mw.Window, "Delete")
+		if c == nil || del == nil || c.Importance != widget.HighImportance || del.Importance == widget.HighImportance {
+			t.Error("Cancel is not the default answer of Delete backup 1")
+		}
+		if words := strings.Join(overlayText(mw.Window), " "); !strings.Contains(words, "Lost: the operations") || !strings.Contains(words, "Shop[0001].4BL") {
+			t.Errorf("the question does not say what is lost with the oldest backup: %q", words)
+		}
+	})
+	saveCapture(t, mw.Window, filepath.Join("testdata", "ui", "maintenance_delete_backup.png"))
+	pressOverlay(t, mw.Window, "Cancel")
+	waitFor(t, w, "Cancel", func() bool { return strings.Contains(l.info.Text, "Backup 1 is kept") })
+	if _, err := os.Stat(archives[0]); err != nil {
+		t.Fatalf("Cancel deleted backup 1: %v", err)
+	}
+	onUI(func() { test.Tap(l.remove) })
+	waitFor(t, w, "the question again", func() bool { return overlayButton(mw.Window, "Delete") != nil })
+	pressOverlay(t, mw.Window, "Delete")
+	waitFor(t, w, "backup 1 deleted", func() bool { return strings.Contains(l.info.Text, "Backup 1 deleted") && len(l.backups) == 2 })
+	if _, err := os.Stat(archives[0]); err == nil {
+		t.Error("the archive of backup 1 is still there")
+	}
 }
