@@ -6,7 +6,6 @@ import (
 	"strings"
 	"time"
 
-
 	"holdfast/backup"
 	"holdfast/engine"
 	"holdfast/settings"
