@@ -3,6 +3,7 @@ package backup
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -268,10 +269,11 @@ type Estimate struct {
 	Log      int64         // the current log's size: what was written since the last backup
 }
 
-// EstimateNext works out the next backup of db from the last (up to three) backups made: their
-// archives' sizes against what they held (read from their manifests) and their durations, for
-// what the last one held and the log written since (the changes the next one adds). Off the
-// Fyne thread.
+// EstimateNext works out the next backup of db from the last (up to three) backups made: as
+// large as the last one, plus the log written since as compressed as their archives were (read
+// from their manifests), written as fast as they were. An archive with redundancy is not read
+// for it (its manifest is only read through its whole container): the log then counts
+// uncompressed. Off the Fyne thread.
 func EstimateNext(db *engine.DB) (Estimate, error) {
 	var est Estimate
 	if fi, err := os.Stat(db.LogPath()); err == nil {
@@ -281,32 +283,53 @@ func EstimateNext(db *engine.DB) (Estimate, error) {
 	if err != nil {
 		return est, err
 	}
-	var held, written int64 // in the backups used: bytes held, and bytes of archive
-	var took time.Duration
-	var lastHeld int64
+	var written, took, held, heldWritten float64 // of the backups used; held: by the plain ones
+	var last int64
 	for _, b := range list {
 		if !b.Present || b.DurationMS <= 0 || est.From == 3 {
 			continue
 		}
-		m, err := ReadManifest(archiveOf(&b.HistoryEntry))
-		if err != nil {
-			continue
-		}
-		var h int64
-		for _, e := range m.Entries {
-			h += e.Size
-		}
 		if est.From == 0 {
-			lastHeld = h
+			last = b.Size
 		}
-		held, written, took = held+h, written+b.Size, took+time.Duration(b.DurationMS)*time.Millisecond
 		est.From++
+		written, took = written+float64(b.Size), took+float64(b.DurationMS)*float64(time.Millisecond)
+		if h, ok := heldBy(archiveOf(&b.HistoryEntry)); ok {
+			held, heldWritten = held+float64(h), heldWritten+float64(b.Size)
+		}
 	}
-	if est.From == 0 || held == 0 {
+	if est.From == 0 || written == 0 {
 		return est, nil
 	}
-	next := lastHeld + est.Log
-	est.Size = int64(float64(next) * float64(written) / float64(held))
-	est.Duration = time.Duration(float64(next) / float64(held) * float64(took))
+	ratio := 1.0
+	if held > 0 {
+		ratio = heldWritten / held
+	}
+	est.Size = last + int64(float64(est.Log)*ratio)
+	est.Duration = time.Duration(float64(est.Size) / written * took)
 	return est, nil
+}
+
+// heldBy is how many bytes a plain archive holds, from its manifest; false for an archive with
+// redundancy, or one that cannot be read.
+func heldBy(archive string) (int64, bool) {
+	f, err := os.Open(archive)
+	if err != nil {
+		return 0, false
+	}
+	head := make([]byte, len(protHeaderMagic))
+	_, err = io.ReadFull(f, head)
+	f.Close()
+	if err != nil || IsProtected(head) {
+		return 0, false
+	}
+	m, err := ReadManifest(archive)
+	if err != nil {
+		return 0, false
+	}
+	var n int64
+	for _, e := range m.Entries {
+		n += e.Size
+	}
+	return n, true
 }
