@@ -24,8 +24,9 @@ import (
 )
 
 // MaintenanceWindow is File > Maintenance and Security... (S8): the Backup page (the backup
-// panel), the Restore page (the restore panel), the Rollback page (the operations a rollback
-// can go back to, in every log since the oldest backup kept; the one chosen is the last kept) and the Activity analysis page (S3.6: every operation of the
+// panel, with the list of the backups kept), the Restore page (the restore panel), the Rollback
+// page (the operations a rollback can go back to, in every log since the oldest backup kept;
+// the one chosen is the last kept) and the Activity analysis page (S3.6: every operation of the
 // current log or of a log file chosen, sortable by column, filtered, exported as text or CSV).
 type MaintenanceWindow struct {
 	fyne.Window
@@ -85,6 +86,11 @@ func NewMaintenanceWindow(m *MainWindow) *MaintenanceWindow {
 		container.NewTabItem("Rollback", w.rollbackPage()),
 		container.NewTabItem("Activity analysis", w.analysisPage()),
 	)
+	w.tabs.OnSelected = func(t *container.TabItem) {
+		if t.Text == "Rollback" {
+			w.ListOperations() // with what was logged since
+		}
+	}
 	w.SetContent(withWarmUp(w.tabs))
 	w.Resize(fyne.NewSize(900, 620))
 	return w
@@ -211,8 +217,13 @@ func (w *MaintenanceWindow) readOperations(n int) {
 	})
 }
 
-// showRollback shows page n of the operations (or why they cannot be listed).
+// showRollback shows page n of the operations (or why they cannot be listed); the operation
+// chosen stays chosen while it is shown.
 func (w *MaintenanceWindow) showRollback(n int, ops []backup.ListedOp, more bool, err error) {
+	var chosen uint64
+	if w.rbSel >= 0 && w.rbSel < len(w.rbRows) {
+		chosen = w.rbRows[w.rbSel].Operation
+	}
 	w.rbRows, w.rbPage, w.rbSel = ops, n, -1
 	if n == 0 && len(ops) > 0 {
 		w.rbNewest = ops[0].Operation
@@ -238,6 +249,9 @@ func (w *MaintenanceWindow) showRollback(n int, ops []backup.ListedOp, more bool
 		w.rbOld.Enable()
 	}
 	w.rbList.Refresh()
+	if i := slices.IndexFunc(ops, func(op backup.ListedOp) bool { return op.Operation == chosen }); i >= 0 {
+		w.rbList.Select(i)
+	}
 	w.updated()
 }
 

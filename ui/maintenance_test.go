@@ -112,10 +112,9 @@ func TestRollbackPage(t *testing.T) {
 	if row <= 0 {
 		t.Fatalf("operation %d not listed (or listed first)", keep)
 	}
-	onUI(func() {
-		mw.tabs.SelectIndex(2)
-		mw.SelectRollback(row)
-	})
+	onUI(func() { mw.tabs.SelectIndex(2) }) // which lists the operations again
+	waitFor(t, w, "the operations listed again", func() bool { return strings.HasPrefix(mw.rbPageInfo.Text, "Operations ") })
+	onUI(func() { mw.SelectRollback(row) })
 	if mw.rbButton.Disabled() || !strings.Contains(mw.rbInfo.Text, "operation "+strconv.FormatUint(keep, 10)) {
 		t.Fatalf("after choosing: %q, button off %v", mw.rbInfo.Text, mw.rbButton.Disabled())
 	}
@@ -159,7 +158,9 @@ func TestRollbackPageAcrossLogs(t *testing.T) {
 	onUI(d.Main.OpenMaintenance)
 	mw := d.Main.MaintenanceWindow()
 	onUI(func() { mw.tabs.SelectIndex(2) })
-	waitFor(t, w, "the first page", func() bool { return len(mw.rbRows) == rollbackPageSize && !mw.rbOld.Disabled() })
+	waitFor(t, w, "the first page", func() bool {
+		return len(mw.rbRows) == rollbackPageSize && !mw.rbOld.Disabled() && strings.HasPrefix(mw.rbPageInfo.Text, "Operations ")
+	})
 	var segment string
 	onUI(func() {
 		if mw.rbRows[0].Operation != last || !mw.rbNewer.Disabled() {
