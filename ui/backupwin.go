@@ -160,12 +160,15 @@ func lastBackupText(h *backup.History, now time.Time, long bool) string {
 	text := "none yet"
 	if good != nil {
 		text = fmt.Sprintf("#%d %s (%s)", good.Number, shortWhen(entryTime(good), now), resultWord(good))
+		if good.ErrorCode != 0 {
+			text = strings.TrimSuffix(text, ")") + fmt.Sprintf(", %d)", good.ErrorCode) // partial
+		}
 		if long {
 			text += ", " + humanize.RelTime(entryTime(good), now, "ago", "from now")
 		}
 	}
-	if last == nil || last == good {
-		return text
+	if last == nil || last.Status != backup.StatusFailed {
+		return text // the last attempt made the backup (deleted since, maybe)
 	}
 	attempt := ""
 	if last.Number != 0 {
