@@ -156,3 +156,34 @@ func TestEstimateNext(t *testing.T) {
 		t.Fatalf("after the log grew from %d to %d bytes: %+v, before %+v (%v)", est.Log, grown.Log, grown, est, err)
 	}
 }
+
+// A backup cut into segments and written with redundancy goes whole: every segment (the
+// redundancy is inside them), and the list's size counts them all.
+func TestDeleteSegmentedBackup(t *testing.T) {
+	db := newDB(t)
+	configure(t, db, "archive.segmentMB", "1", "archive.compression", "none", "keep.enabled", "false", "archive.redundancy", "medium")
+	fill(t, db, 20000, strings.Repeat("segment ", 20))
+	first, err := Run(context.Background(), db, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Run(context.Background(), db, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	list, err := ListBackups(Destination(db))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(first.Files) < 3 || list[1].Number != 1 || list[1].Size != first.Size {
+		t.Fatalf("backup 1 in %d file(s) of %d bytes, listed as %+v", len(first.Files), first.Size, list[1])
+	}
+	p, _ := PlanDelete(db, 1)
+	if _, err := DeleteBackup(db, 1, p); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range first.Files {
+		if fileExists(f) {
+			t.Errorf("segment %s kept", f)
+		}
+	}
+}
