@@ -1,8 +1,10 @@
 package backup
 
 import (
+	"bufio"
 	"bytes"
 	"cmp"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -205,34 +207,55 @@ func (l *OperationList) olderIn(i int) bool {
 }
 
 // index reads the log through once: how many operations it lists, and where every
-// markEvery-th one starts. A torn tail is its end (a log being written may end in one).
+// markEvery-th one starts. It reads only each record's frame and operation number (S3.3: the
+// body's length, its checksum, then the body, which starts with the operation number), not
+// decoding the rest: the pages that show a record read and check it whole. A frame cut short
+// is the end (a log being written may end in one).
 func (ll *listedLog) index(l *OperationList) error {
 	if ll.read {
 		return nil
 	}
-	r, err := journal.OpenReader(journal.OSFS{}, ll.path)
+	f, err := os.Open(ll.path)
 	if err != nil {
 		return &engine.Error{Code: engine.CodeLogIO, Op: "list operations", Path: ll.path, Err: err}
 	}
-	defer r.Close()
-	for {
-		at := r.Offset()
-		rec, err := r.Next()
-		if err != nil {
-			if !endOfLog(err) {
-				return &engine.Error{Code: engine.CodeLogIO, Op: "list operations", Path: ll.path, Err: err}
-			}
-			ll.read, ll.end = true, r.Offset()
-			return nil
-		}
-		if !l.listed(rec.Op) {
-			continue
-		}
-		if ll.count%markEvery == 0 {
-			ll.marks = append(ll.marks, at)
-		}
-		ll.count++
+	defer f.Close()
+	br := bufio.NewReaderSize(f, 1<<20)
+	at := int64(journal.HeaderSize)
+	if _, err := br.Discard(journal.HeaderSize); err != nil {
+		return &engine.Error{Code: engine.CodeLogIO, Op: "list operations", Path: ll.path, Err: err}
 	}
+	var frame [8]byte
+	for {
+		if _, err := io.ReadFull(br, frame[:]); err != nil {
+			break
+		}
+		n := int64(binary.LittleEndian.Uint32(frame[:4]))
+		op, err := binary.ReadUvarint(br)
+		if err != nil || n > journal.MaxRecordSize {
+			break
+		}
+		if skip := int(n) - uvarintLen(op); skip < 0 {
+			break
+		} else if _, err := br.Discard(skip); err != nil {
+			break
+		}
+		if l.listed(op) {
+			if ll.count%markEvery == 0 {
+				ll.marks = append(ll.marks, at)
+			}
+			ll.count++
+		}
+		at += int64(len(frame)) + n
+	}
+	ll.read, ll.end = true, at
+	return nil
+}
+
+// uvarintLen is the length of v as a uvarint.
+func uvarintLen(v uint64) int {
+	var b [binary.MaxVarintLen64]byte
+	return binary.PutUvarint(b[:], v)
 }
 
 // rows reads the listed operations lo to hi of the log (in its order), from the offset kept
@@ -254,7 +277,7 @@ func (ll *listedLog) rows(l *OperationList, lo, hi int) ([]ListedOp, error) {
 	for i := lo / markEvery * markEvery; i <= hi; {
 		rec, err := r.Next()
 		if err != nil {
-			return out, &engine.Error{Code: engine.CodeLogIO, Op: "list operations", Path: ll.path, Err: fmt.Errorf("the log changed while it was listed (%w); list it again", err)}
+			return out, &engine.Error{Code: engine.CodeLogIO, Op: "list operations", Path: ll.path, Err: fmt.Errorf("%w; check the log file (Activity analysis, Browse...), or put back a good copy of it", err)}
 		}
 		if !l.listed(rec.Op) {
 			continue
@@ -265,9 +288,4 @@ func (ll *listedLog) rows(l *OperationList, lo, hi int) ([]ListedOp, error) {
 		i++
 	}
 	return out, nil
-}
-
-// endOfLog reports whether a reader's error is the end of a log: its clean end or a torn tail.
-func endOfLog(err error) bool {
-	return err == io.EOF || errors.Is(err, journal.ErrTornTail)
 }
