@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -117,24 +118,10 @@ func BenchmarkOperationsFirstPage(b *testing.B) {
 	dir := b.TempDir()
 	var logs []string
 	op := uint64(1)
-	for i, n := range []int{100_000, 100_000, 800_000} {
+	for i, n := range []uint64{100_000, 100_000, 800_000} {
 		p := filepath.Join(dir, fmt.Sprintf("log%d", i))
-		w, err := journal.Create(journal.OSFS{}, p, journal.Header{FirstOp: op})
-		if err != nil {
-			b.Fatal(err)
-		}
-		for range n {
-			rec := journal.Record{Op: op, Time: time.Now(), Action: journal.Modify, SystemUser: "ann", Table: "Customers",
-				Key: []byte{1, byte(op), byte(op >> 8)}, Size: 120, Values: bytes.Repeat([]byte{'v'}, 120)}
-			if err := w.Append(&rec); err != nil {
-				b.Fatal(err)
-			}
-			op++
-		}
-		if err := w.Sync(op - 1); err != nil {
-			b.Fatal(err)
-		}
-		w.Close()
+		writeLog(b, p, op, op+n-1)
+		op += n
 		logs = append(logs, p)
 	}
 	b.ResetTimer()
@@ -147,5 +134,64 @@ func BenchmarkOperationsFirstPage(b *testing.B) {
 		if err != nil || len(ops) != 50 || ops[0].Operation != op-1 || !more {
 			b.Fatalf("first page: %d operations from %d, more %v: %v", len(ops), ops[0].Operation, more, err)
 		}
+	}
+}
+
+// writeLog writes a log of the operations from first to last.
+func writeLog(t testing.TB, path string, first, last uint64) {
+	t.Helper()
+	w, err := journal.Create(journal.OSFS{}, path, journal.Header{FirstOp: first})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for op := first; op <= last; op++ {
+		rec := journal.Record{Op: op, Time: time.Now(), Action: journal.Modify, SystemUser: "ann", Table: "Customers",
+			Key: []byte{1, byte(op), byte(op >> 8)}, Size: 120, Values: bytes.Repeat([]byte{'v'}, 120)}
+		if err := w.Append(&rec); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Sync(last); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+}
+
+// Pages cross the offsets kept in a log and the logs' borders without losing or repeating an
+// operation; what rollbacks undid and what came before the oldest backup are left out; a record
+// cut short at the end of the current log (being written) is its end.
+func TestOperationPages(t *testing.T) {
+	dir := t.TempDir()
+	logs := []string{filepath.Join(dir, "a"), filepath.Join(dir, "b"), filepath.Join(dir, "c")}
+	writeLog(t, logs[0], 1, 1500)
+	writeLog(t, logs[1], 1501, 2600)
+	writeLog(t, logs[2], 2601, 4000)
+	f, err := os.OpenFile(logs[2], os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Write([]byte{200, 0, 0, 0, 1, 2, 3, 4, 0xa1, 0x1f}) // a record of 200 bytes, cut short
+	f.Close()
+	skip := []engine.OpRange{{From: 1200, To: 1700}, {From: 3000, To: 3000}}
+	l, err := listLogs(logs, logs[2], 100, skip)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := pages(t, l, 300)
+	var want []uint64
+	for op := uint64(4000); op >= 100; op-- {
+		if !slices.ContainsFunc(skip, func(r engine.OpRange) bool { return r.Contains(op) }) {
+			want = append(want, op)
+		}
+	}
+	var got []uint64
+	for _, op := range all {
+		got = append(got, op.Operation)
+		if op.Current != (op.Log == logs[2]) {
+			t.Errorf("operation %d of %s said current %v", op.Operation, op.Log, op.Current)
+		}
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("listed %d operations (%v...), want %d", len(got), got[:min(len(got), 5)], len(want))
 	}
 }
