@@ -99,10 +99,25 @@ func rollbackMade(e *HistoryEntry) bool {
 // undoneBy returns the rollback that undid operation op, or nil.
 func undoneBy(h *History, op uint64) *HistoryEntry {
 	for i := range h.Operations {
-		e := &h.Operations[i]
-		if e.Kind == "rollback" && e.Status != StatusFailed && (e.Status != StatusPending || rollbackMade(e)) && op > e.Operation && op <= e.Undone {
+		if e := &h.Operations[i]; undid(e) && op > e.Operation && op <= e.Undone {
 			return e
 		}
 	}
 	return nil
+}
+
+// undoneRanges are the operations the rollbacks of the history undid.
+func undoneRanges(h *History) []engine.OpRange {
+	var out []engine.OpRange
+	for i := range h.Operations {
+		if e := &h.Operations[i]; undid(e) && e.Undone > e.Operation {
+			out = append(out, engine.OpRange{From: e.Operation + 1, To: e.Undone})
+		}
+	}
+	return out
+}
+
+// undid reports whether e is a rollback that was made (what it undid is gone from the data).
+func undid(e *HistoryEntry) bool {
+	return e.Kind == "rollback" && e.Status != StatusFailed && (e.Status != StatusPending || rollbackMade(e))
 }

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -266,4 +267,78 @@ func TestBackupProgressNamesSteps(t *testing.T) {
 		}
 	})
 	saveCapture(t, w, filepath.Join("testdata", "ui", "backup_steps.png"))
+}
+
+// After a stopped backup, the status bar and the backup window still show the last backup
+// made, and the stopped attempt apart from it, without a number it never had.
+func TestLastBackupAndLastAttemptApart(t *testing.T) {
+	a := newApp(t)
+	db := browsedDB(t, 20)
+	if _, err := backup.Run(context.Background(), db, backup.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	stopped, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := backup.Run(stopped, db, backup.Options{}); engine.CodeOf(err) != engine.CodeBackupInterrupted {
+		t.Fatalf("a stopped backup: %v", err)
+	}
+	line := statusLine(db, time.Now(), nil)
+	for _, want := range []string{"Last backup: #1 today ", " (ok); last attempt today ", " stopped (1406)"} {
+		if !strings.Contains(line, want) {
+			t.Errorf("the status bar reads %q: no %q", line, want)
+		}
+	}
+	w := newWatcher()
+	var bw *BackupWindow
+	onUI(func() {
+		bw = NewBackupWindow(a, db, nil, w.update)
+		bw.Show()
+		bw.Refresh()
+	})
+	defer onUI(bw.Close)
+	waitFor(t, w, "the last backup shown", func() bool { return bw.last.Text != "" })
+	onUI(func() {
+		last := bw.last.Text
+		if !strings.HasPrefix(last, "#1 today ") || !strings.Contains(last, "(ok)") || !strings.Contains(last, "\nLast attempt: today ") ||
+			!strings.Contains(last, "stopped (1406: ") || strings.Contains(last, "#0") {
+			t.Errorf("the backup window reads %q", last)
+		}
+		if !strings.HasPrefix(bw.estimate.Text, "about ") {
+			t.Errorf("no estimate of the next backup before it starts: %q", bw.estimate.Text)
+		}
+	})
+	saveCapture(t, bw.Window, filepath.Join("testdata", "ui", "backup_last_attempt.png"))
+}
+
+// The last backup made and the last attempt, as the status bar says them, for the histories a
+// user meets: an attempt shows only when it made no backup, and never as "#0".
+func TestLastBackupText(t *testing.T) {
+	now := time.Date(2026, 12, 4, 10, 40, 0, 0, time.Local)
+	made := func(n uint32, at string, status string, code int) backup.HistoryEntry {
+		start, _ := time.ParseInLocation("2006-01-02 15:04", at, time.Local)
+		e := backup.HistoryEntry{Kind: "backup", Number: n, Start: start, Status: status, ErrorCode: code}
+		if n != 0 {
+			e.Files = []backup.FileInfo{{Path: fmt.Sprintf("/b/Shop[%04d].4BK", n)}}
+		}
+		return e
+	}
+	deleted := made(13, "2026-12-04 10:20", backup.StatusSuccess, 0)
+	deleted.Files = nil
+	for _, c := range []struct {
+		ops  []backup.HistoryEntry
+		want string
+	}{
+		{nil, "none yet"},
+		{[]backup.HistoryEntry{made(12, "2026-12-04 10:04", backup.StatusSuccess, 0)}, "#12 today 10:04 (ok)"},
+		{[]backup.HistoryEntry{made(12, "2026-12-04 10:04", backup.StatusSuccess, 0), made(0, "2026-12-04 10:30", backup.StatusFailed, 1406)},
+			"#12 today 10:04 (ok); last attempt today 10:30 stopped (1406)"},
+		{[]backup.HistoryEntry{made(12, "2026-12-03 18:00", backup.StatusPartial, 1430), made(0, "2026-12-04 09:00", backup.StatusFailed, 1407)},
+			"#12 yesterday 18:00 (partial, 1430); last attempt today 09:00 failed (1407)"},
+		{[]backup.HistoryEntry{made(0, "2026-11-02 09:00", backup.StatusFailed, 1407)}, "none yet; last attempt Mon 2 Nov 09:00 failed (1407)"},
+		{[]backup.HistoryEntry{made(12, "2026-12-04 10:04", backup.StatusSuccess, 0), deleted}, "#12 today 10:04 (ok)"},
+	} {
+		if got := lastBackupText(&backup.History{Operations: c.ops}, now, false); got != c.want {
+			t.Errorf("%d entries: %q, want %q", len(c.ops), got, c.want)
+		}
+	}
 }

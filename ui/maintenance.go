@@ -10,6 +10,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -23,7 +24,8 @@ import (
 )
 
 // MaintenanceWindow is File > Maintenance and Security... (S8): the Backup page (the backup
-// panel), the Restore page (the restore panel), the Rollback page (the operations of the log;
+// panel, with the list of the backups kept), the Restore page (the restore panel), the Rollback
+// page (the operations a rollback can go back to, in every log since the oldest backup kept;
 // the one chosen is the last kept) and the Activity analysis page (S3.6: every operation of the
 // current log or of a log file chosen, sortable by column, filtered, exported as text or CSV).
 type MaintenanceWindow struct {
@@ -35,12 +37,19 @@ type MaintenanceWindow struct {
 	Backup  *BackupPanel
 	Restore *RestorePanel
 
-	// Rollback page: the log's operations, newest first, and the one selected.
-	rbRows   []journal.Row
-	rbList   *widget.List
-	rbSel    int
-	rbInfo   *widget.Label
-	rbButton *widget.Button
+	// Rollback page: the operations a rollback can go back to (read a page at a time, on a
+	// goroutine: rbMu keeps one read of rbOps at a time), the page shown and the one selected.
+	rbMu           sync.Mutex
+	rbOps          *backup.OperationList
+	rbRows         []backup.ListedOp
+	rbPage         int
+	rbNewest       uint64 // the last operation of the log: nothing after it to undo
+	rbList         *widget.List
+	rbSel          int
+	rbInfo         *widget.Label
+	rbPageInfo     *widget.Label
+	rbButton       *widget.Button
+	rbNewer, rbOld *widget.Button
 
 	// Activity analysis page: the rows read, those shown (filtered, sorted), the sort.
 	source   string // the log file analysed
@@ -63,7 +72,7 @@ type MaintenanceWindow struct {
 func NewMaintenanceWindow(m *MainWindow) *MaintenanceWindow {
 	v := m.view
 	w := &MaintenanceWindow{Window: m.app.NewWindow("Maintenance and Security - " + v.db.Name()), m: m, db: v.db, updated: v.updated, rbSel: -1}
-	w.Backup = newBackupPanel(w.Window, v.db, m.manualBackup(), v.updated)
+	w.Backup = newBackupPanel(w.Window, v.db, m.manualBackup(), v.updated, true)
 	w.Backup.OpenSettings = m.OpenSettings
 	var open func(string)
 	if m.desk != nil {
@@ -77,15 +86,21 @@ func NewMaintenanceWindow(m *MainWindow) *MaintenanceWindow {
 		container.NewTabItem("Rollback", w.rollbackPage()),
 		container.NewTabItem("Activity analysis", w.analysisPage()),
 	)
+	w.tabs.OnSelected = func(t *container.TabItem) {
+		if t.Text == "Rollback" {
+			w.ListOperations() // with what was logged since
+		}
+	}
 	w.SetContent(withWarmUp(w.tabs))
 	w.Resize(fyne.NewSize(900, 620))
 	return w
 }
 
-// Refresh reads what the pages show: the backup panel, and the current log's operations (one
-// read for the Rollback and Activity analysis pages).
+// Refresh reads what the pages show: the backup panel, the operations a rollback can go back
+// to, and the current log's operations for Activity analysis.
 func (w *MaintenanceWindow) Refresh() {
 	w.Backup.Refresh()
+	w.ListOperations()
 	w.Analyze()
 }
 
@@ -130,6 +145,12 @@ func readLog(path string, noLog bool) ([]journal.Row, string, error) {
 	return rows, note, nil
 }
 
+// rollbackHint is what the Rollback page says until an operation is chosen.
+const rollbackHint = "Choose the last operation to keep. The operations after it are undone; they stay in the log kept beside the database."
+
+// rollbackPageSize is how many operations a page of the Rollback page shows.
+const rollbackPageSize = 200
+
 func (w *MaintenanceWindow) rollbackPage() fyne.CanvasObject {
 	w.rbList = widget.NewList(func() int { return len(w.rbRows) },
 		func() fyne.CanvasObject {
@@ -138,31 +159,103 @@ func (w *MaintenanceWindow) rollbackPage() fyne.CanvasObject {
 			return l
 		},
 		func(i widget.ListItemID, o fyne.CanvasObject) {
-			r := &w.rbRows[i]
-			f := r.Fields()
-			o.(*widget.Label).SetText(fmt.Sprintf("%s   %s   %s %s   %s", f[0], f[6], r.Action, r.Table, r.PrimaryKey))
+			if i < len(w.rbRows) {
+				o.(*widget.Label).SetText(operationLine(&w.rbRows[i]))
+			}
 		})
 	w.rbList.OnSelected = func(i widget.ListItemID) { w.selectRollback(i) }
-	w.rbInfo = widget.NewLabel("Choose the last operation to keep. The operations after it are undone; they stay in the log kept beside the database.")
+	w.rbInfo = widget.NewLabel(rollbackHint)
 	w.rbInfo.Wrapping = fyne.TextWrapWord
+	w.rbPageInfo = widget.NewLabel("Reading the logs...")
+	w.rbNewer = widget.NewButton("Newer", func() { w.readOperations(w.rbPage - 1) })
+	w.rbOld = widget.NewButton("Older", func() { w.readOperations(w.rbPage + 1) })
+	w.rbNewer.Disable()
+	w.rbOld.Disable()
 	w.rbButton = widget.NewButton("Roll Back...", w.confirmRollback)
 	w.rbButton.Importance = widget.DangerImportance
 	w.rbButton.Disable()
-	return container.NewBorder(nil, container.NewVBox(w.rbInfo, container.NewHBox(w.rbButton)), nil, nil, w.rbList)
+	top := container.NewBorder(nil, nil, nil, container.NewHBox(w.rbNewer, w.rbOld), w.rbPageInfo)
+	return container.NewBorder(top, container.NewVBox(w.rbInfo, container.NewHBox(w.rbButton)), nil, nil, w.rbList)
 }
 
-// showRollback lists the operations of the current log, newest first (or why it cannot).
-func (w *MaintenanceWindow) showRollback(newest []journal.Row, err error) {
-	w.rbRows, w.rbSel = newest, -1
+// operationLine is one operation of the Rollback page: its number, time, what it did, and the
+// log file that holds it.
+func operationLine(op *backup.ListedOp) string {
+	f := op.Fields()
+	from := "current log"
+	if !op.Current {
+		from = filepath.Base(op.Log)
+	}
+	what := strings.Join(slices.DeleteFunc([]string{op.Action, op.Table, op.PrimaryKey}, func(s string) bool { return s == "" }), " ")
+	return fmt.Sprintf("%s   %s   %s   (%s)", f[0], f[6], what, from)
+}
+
+// ListOperations lists again, from its first page, the operations a rollback can go back to.
+func (w *MaintenanceWindow) ListOperations() { w.readOperations(-1) }
+
+// readOperations reads page n of the operations on a goroutine and shows it; n < 0 lists them
+// again (the logs may have changed) and shows the first page. Newer and Older wait meanwhile.
+func (w *MaintenanceWindow) readOperations(n int) {
+	w.rbNewer.Disable()
+	w.rbOld.Disable()
+	w.rbPageInfo.SetText("Reading the logs...")
+	db := w.db
+	background(func() {
+		w.rbMu.Lock()
+		defer w.rbMu.Unlock()
+		var err error
+		if n < 0 || w.rbOps == nil {
+			n = 0
+			w.rbOps, err = backup.ListOperations(db)
+		}
+		var ops []backup.ListedOp
+		var more bool
+		if err == nil {
+			ops, more, err = w.rbOps.Page(n, rollbackPageSize)
+		}
+		do(func() { w.showRollback(n, ops, more, err) })
+	})
+}
+
+// showRollback shows page n of the operations (or why they cannot be listed); the operation
+// chosen stays chosen while it is shown.
+func (w *MaintenanceWindow) showRollback(n int, ops []backup.ListedOp, more bool, err error) {
+	var chosen uint64
+	if w.rbSel >= 0 && w.rbSel < len(w.rbRows) {
+		chosen = w.rbRows[w.rbSel].Operation
+	}
+	w.rbRows, w.rbPage, w.rbSel = ops, n, -1
+	if n == 0 && len(ops) > 0 {
+		w.rbNewest = ops[0].Operation
+	}
 	w.rbList.UnselectAll()
+	w.rbList.ScrollToTop()
 	w.rbButton.Disable()
-	if err != nil {
-		w.rbInfo.SetText(fmt.Sprintf("The log cannot be read (error %d): %s", engine.CodeOf(err), engine.WindowText(err)))
+	switch {
+	case err != nil:
+		w.rbPageInfo.SetText("")
+		w.rbInfo.SetText(fmt.Sprintf("The operations cannot be listed (error %d): %s", engine.CodeOf(err), engine.WindowText(err)))
+	case len(ops) == 0:
+		w.rbPageInfo.SetText("No operation logged since the oldest backup kept.")
+		w.rbInfo.SetText(rollbackHint)
+	default:
+		w.rbInfo.SetText(rollbackHint)
+		w.rbPageInfo.SetText(fmt.Sprintf("Operations %d to %d, newest first (page %d)", ops[len(ops)-1].Operation, ops[0].Operation, n+1))
+	}
+	if n > 0 {
+		w.rbNewer.Enable()
+	}
+	if more && err == nil {
+		w.rbOld.Enable()
 	}
 	w.rbList.Refresh()
+	if i := slices.IndexFunc(ops, func(op backup.ListedOp) bool { return op.Operation == chosen }); i >= 0 {
+		w.rbList.Select(i)
+	}
+	w.updated()
 }
 
-// SelectRollback chooses the operation at row i of the Rollback page (newest first).
+// SelectRollback chooses the operation at row i of the Rollback page shown (newest first).
 func (w *MaintenanceWindow) SelectRollback(i int) { w.rbList.Select(i) }
 
 func (w *MaintenanceWindow) selectRollback(i int) {
@@ -170,20 +263,20 @@ func (w *MaintenanceWindow) selectRollback(i int) {
 		return
 	}
 	w.rbSel = i
-	if i == 0 {
+	op := w.rbRows[i].Operation
+	if op >= w.rbNewest {
 		w.rbInfo.SetText("This is the last operation: there is nothing after it to undo.")
 		w.rbButton.Disable()
 		return
 	}
-	op := w.rbRows[i].Operation
-	w.rbInfo.SetText(fmt.Sprintf("Roll back to operation %d: the data keeps every operation up to %d, and the %d after it (to %d) are undone.",
-		op, op, w.rbRows[0].Operation-op, w.rbRows[0].Operation))
+	w.rbInfo.SetText(fmt.Sprintf("Roll back to operation %d: the data keeps every operation up to %d, and those after it (to %d) are undone.",
+		op, op, w.rbNewest))
 	w.rbButton.Enable()
 }
 
 // confirmRollback asks before the rollback: the database closes meanwhile.
 func (w *MaintenanceWindow) confirmRollback() {
-	if w.rbSel <= 0 || w.m.desk == nil {
+	if w.rbSel < 0 || w.rbButton.Disabled() || w.m.desk == nil {
 		return
 	}
 	op := w.rbRows[w.rbSel].Operation
@@ -254,9 +347,8 @@ func (w *MaintenanceWindow) analysisPage() fyne.CanvasObject {
 // Analyze reads the current log (the Analyze button).
 func (w *MaintenanceWindow) Analyze() { w.analyze(w.db.LogPath()) }
 
-// analyze reads the log file at path on a goroutine and shows its operations; the current log's
-// are also the Rollback page's.
-// Analyze and Browse... wait meanwhile: one log is read at a time.
+// analyze reads the log file at path on a goroutine and shows its operations. Analyze and
+// Browse... wait meanwhile: one log is read at a time.
 func (w *MaintenanceWindow) analyze(path string) {
 	if w.analyzeButton.Disabled() {
 		w.nextLog = path // read once the one under way ends
@@ -268,17 +360,12 @@ func (w *MaintenanceWindow) analyze(path string) {
 	w.browseButton.Disable()
 	background(func() {
 		rows, note, err := readLog(path, current && !w.db.LogStatus().Use)
-		newest := slices.Clone(rows)
-		sort.SliceStable(newest, func(i, j int) bool { return newest[i].Operation > newest[j].Operation })
 		do(func() {
 			w.analyzeButton.Enable()
 			w.browseButton.Enable()
 			if next := w.nextLog; next != "" {
 				w.nextLog = ""
 				defer w.analyze(next)
-			}
-			if current {
-				w.showRollback(newest, err)
 			}
 			if err != nil {
 				w.anInfo.SetText(fmt.Sprintf("This log cannot be analysed (error %d): %s", engine.CodeOf(err), engine.WindowText(err)))

@@ -4,9 +4,14 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"holdfast/backup"
 	"holdfast/dialogs"
@@ -112,10 +117,9 @@ func TestRollbackPage(t *testing.T) {
 	if row <= 0 {
 		t.Fatalf("operation %d not listed (or listed first)", keep)
 	}
-	onUI(func() {
-		mw.tabs.SelectIndex(2)
-		mw.SelectRollback(row)
-	})
+	onUI(func() { mw.tabs.SelectIndex(2) }) // which lists the operations again
+	waitFor(t, w, "the operations listed again", func() bool { return strings.HasPrefix(mw.rbPageInfo.Text, "Operations ") })
+	onUI(func() { mw.SelectRollback(row) })
 	if mw.rbButton.Disabled() || !strings.Contains(mw.rbInfo.Text, "operation "+strconv.FormatUint(keep, 10)) {
 		t.Fatalf("after choosing: %q, button off %v", mw.rbInfo.Text, mw.rbButton.Disabled())
 	}
@@ -131,6 +135,71 @@ func TestRollbackPage(t *testing.T) {
 	}
 	if n != 5 {
 		t.Fatalf("%d customers after rolling back to the 5th, want 5", n)
+	}
+}
+
+// Right after New Log File, the Rollback page still lists the work before it: every operation
+// since the backup, across the log backup New Log File archived and the current log, newest
+// first a page at a time (Older, Newer), each with its log file; one from the log backup, on
+// the second page, rolls back.
+func TestRollbackPageAcrossLogs(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "Shop")
+	shopDB(t, dir, 3)
+	d, w := newDesktop(t, &dialogs.Fake{}, "")
+	d.Open(dir)
+	waitFor(t, w, "the database open", func() bool { return openedName(d) == "Shop" })
+	db := d.DB()
+	if _, err := backup.Run(context.Background(), db, backup.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	addCustomers(t, db, 4, 4)
+	keep := db.LogStatus().LastOp
+	addCustomers(t, db, 5, 5)
+	for i := 6; i <= 80; i++ { // three operations each: more than a page
+		addCustomers(t, db, i, i)
+	}
+	nl, err := backup.NewLog(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	addCustomers(t, db, 151, 151)
+	last := db.LogStatus().LastOp
+	onUI(d.Main.OpenMaintenance)
+	mw := d.Main.MaintenanceWindow()
+	onUI(func() { mw.tabs.SelectIndex(2) })
+	waitFor(t, w, "the first page", func() bool {
+		return len(mw.rbRows) == rollbackPageSize && !mw.rbOld.Disabled() && strings.HasPrefix(mw.rbPageInfo.Text, "Operations ")
+	})
+	var segment string
+	onUI(func() {
+		if mw.rbRows[0].Operation != last || !mw.rbNewer.Disabled() {
+			t.Errorf("the first page starts at operation %d (Newer on: %v), want %d", mw.rbRows[0].Operation, !mw.rbNewer.Disabled(), last)
+		}
+		segment = filepath.Base(nl.Archived[0])
+		if words := strings.Join(labelTexts(mw.Content()), "\n"); !strings.Contains(words, "(current log)") || !strings.Contains(words, "("+segment+")") {
+			t.Errorf("the page does not say which log holds each operation: %q", words)
+		}
+	})
+	saveCapture(t, mw.Window, filepath.Join("testdata", "ui", "rollback_pages.png"))
+	onUI(func() { test.Tap(mw.rbOld) })
+	row := -1
+	waitFor(t, w, "the second page", func() bool {
+		row = slices.IndexFunc(mw.rbRows, func(op backup.ListedOp) bool { return op.Operation == keep })
+		return mw.rbPage == 1 && row >= 0
+	})
+	onUI(func() {
+		if mw.rbNewer.Disabled() || !mw.rbOld.Disabled() || filepath.Base(mw.rbRows[row].Log) != segment {
+			t.Errorf("page 2: Newer on %v, Older on %v, operation %d from %s", !mw.rbNewer.Disabled(), !mw.rbOld.Disabled(), keep, mw.rbRows[row].Log)
+		}
+		mw.SelectRollback(row)
+		mw.rbButton.OnTapped()
+	})
+	pressOverlay(t, mw.Window, "Roll Back")
+	waitFor(t, w, "the database open again, rolled back", func() bool {
+		return openedName(d) == "Shop" && d.DB() != db && strings.Contains(strings.Join(overlayText(d.Main.Window), " "), "Rolled back")
+	})
+	if n, _ := d.DB().Count("Customers"); n != 4 {
+		t.Fatalf("%d customers after rolling back to the 4th, want 4", n)
 	}
 }
 
@@ -200,4 +269,75 @@ func TestRollbackRefusedDuringWork(t *testing.T) {
 	}
 	onUI(func() { d.Main.BackupWindow().progress.Stop() })
 	<-stopped
+}
+
+// The Backup page lists the backups kept (number, date, size, duration, result, verified), with
+// Verify and Delete... on the one chosen: Verify reads it back and the list says so; Delete...
+// asks first, Cancel the default, saying what is lost with the oldest backup; Cancel keeps it,
+// Delete removes it.
+func TestBackupList(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "Shop")
+	shopDB(t, dir, 3)
+	d, w := newDesktop(t, &dialogs.Fake{}, "")
+	d.Open(dir)
+	waitFor(t, w, "the database open", func() bool { return openedName(d) == "Shop" })
+	db := d.DB()
+	var archives []string
+	for i := 1; i <= 3; i++ {
+		addCustomers(t, db, 10*i, 10*i+5)
+		res, err := backup.Run(context.Background(), db, backup.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		archives = append(archives, res.Archive)
+	}
+	onUI(d.Main.OpenMaintenance)
+	mw := d.Main.MaintenanceWindow()
+	l := mw.Backup.list
+	waitFor(t, w, "the backups listed", func() bool { return len(l.backups) == 3 })
+	onUI(func() {
+		cells := backupCells(&l.backups[0], time.Now())
+		if cells[0] != "#3" || !strings.HasSuffix(cells[2], "B") || cells[4] != "ok" || cells[5] != "not verified since it was made" {
+			t.Errorf("backup 3 listed as %q", cells)
+		}
+		if !l.verify.Disabled() || !l.remove.Disabled() {
+			t.Error("Verify or Delete... on with no backup chosen")
+		}
+		if !strings.HasPrefix(mw.Backup.estimate.Text, "about ") {
+			t.Errorf("no estimate before the next backup: %q", mw.Backup.estimate.Text)
+		}
+		l.Choose(2)
+		test.Tap(l.verify)
+	})
+	waitFor(t, w, "backup 2 verified", func() bool {
+		return strings.Contains(l.info.Text, "Backup 2 verified") && len(l.backups) == 3 && strings.HasPrefix(backupCells(&l.backups[1], time.Now())[5], "verified today ")
+	})
+	saveCapture(t, mw.Window, filepath.Join("testdata", "ui", "maintenance_backups.png"))
+	onUI(func() {
+		l.Choose(1)
+		test.Tap(l.remove)
+	})
+	waitFor(t, w, "the question", func() bool { return overlayButton(mw.Window, "Cancel") != nil })
+	onUI(func() {
+		c, del := overlayButton(mw.Window, "Cancel"), overlayButton(mw.Window, "Delete")
+		if c == nil || del == nil || c.Importance != widget.HighImportance || del.Importance == widget.HighImportance {
+			t.Error("Cancel is not the default answer of Delete backup 1")
+		}
+		if words := strings.Join(overlayText(mw.Window), " "); !strings.Contains(words, "Lost: the operations") || !strings.Contains(words, "Shop[0001].4BL") {
+			t.Errorf("the question does not say what is lost with the oldest backup: %q", words)
+		}
+	})
+	saveCapture(t, mw.Window, filepath.Join("testdata", "ui", "maintenance_delete_backup.png"))
+	pressOverlay(t, mw.Window, "Cancel")
+	waitFor(t, w, "Cancel", func() bool { return strings.Contains(l.info.Text, "Backup 1 is kept") })
+	if _, err := os.Stat(archives[0]); err != nil {
+		t.Fatalf("Cancel deleted backup 1: %v", err)
+	}
+	onUI(func() { test.Tap(l.remove) })
+	waitFor(t, w, "the question again", func() bool { return overlayButton(mw.Window, "Delete") != nil })
+	pressOverlay(t, mw.Window, "Delete")
+	waitFor(t, w, "backup 1 deleted", func() bool { return strings.Contains(l.info.Text, "Backup 1 deleted") && len(l.backups) == 2 })
+	if _, err := os.Stat(archives[0]); err == nil {
+		t.Error("the archive of backup 1 is still there")
+	}
 }

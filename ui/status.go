@@ -6,8 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/dustin/go-humanize"
-
 	"holdfast/backup"
 	"holdfast/engine"
 	"holdfast/settings"
@@ -35,16 +33,7 @@ func statusLine(db *engine.DB, now time.Time, sched *backup.SchedulerStatus) str
 	}
 	last := "Last backup: none yet"
 	if h, err := backup.LoadHistory(backup.Destination(db)); err == nil {
-		if e := h.Last(); e != nil {
-			when := e.Start
-			if when.IsZero() {
-				when, _ = time.ParseInLocation("2006-01-02 15:04:05", e.Date+" "+e.Time, time.Local)
-			}
-			last = fmt.Sprintf("Last backup: #%d %s, %s", e.Number, e.Status, humanize.RelTime(when, now, "ago", "from now"))
-			if e.ErrorCode != 0 {
-				last += fmt.Sprintf(" (error %d)", e.ErrorCode)
-			}
-		}
+		last = "Last backup: " + lastBackupText(h, now, false)
 	} else {
 		last = fmt.Sprintf("Last backup: history unreadable (error %d, see Backup...)", engine.CodeDestination)
 	}
