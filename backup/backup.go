@@ -122,7 +122,7 @@ func Run(ctx context.Context, db *engine.DB, opts Options) (*Result, error) {
 	entry := HistoryEntry{Kind: "backup", Start: start, Date: start.Format("2006-01-02"), Time: start.Format("15:04:05"),
 		DurationMS: time.Since(start).Milliseconds(), Status: status, ErrorCode: int(engine.CodeOf(err))}
 	if err != nil {
-		entry.Error = err.Error()
+		entry.setError(err)
 		note(db.Dir(), verbose, true, "Backup %s: error %d: %v", status, engine.CodeOf(err), err)
 	}
 	if res != nil {

@@ -97,7 +97,8 @@ func VerifyBackup(db *engine.DB, n uint32) (*Manifest, error) {
 	m, verr := VerifyArchive(archiveOf(e))
 	entry := operationEntry("verify", n, start, e.Operation, archiveOf(e))
 	if verr != nil {
-		entry.Status, entry.ErrorCode, entry.Error = StatusFailed, int(engine.CodeOf(verr)), verr.Error()
+		entry.Status = StatusFailed
+		entry.setError(verr)
 		note(db.Dir(), true, true, "Verification of backup %d failed: error %d: %v", n, engine.CodeOf(verr), verr)
 	} else {
 		note(db.Dir(), true, true, "Backup %d verified: %d file(s), as written.", n, len(m.Entries))

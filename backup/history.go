@@ -25,18 +25,37 @@ type History struct {
 
 // HistoryEntry is one backup (or, later, restore or integration).
 type HistoryEntry struct {
-	Number     uint32     `json:"number"`
-	Kind       string     `json:"kind"` // "backup"
-	Date       string     `json:"date"` // local, 2006-01-02
-	Time       string     `json:"time"` // local, 15:04:05
-	Start      time.Time  `json:"start"`
-	DurationMS int64      `json:"durationMs"`
-	Status     string     `json:"status"` // "success", "partial", "failed"
-	ErrorCode  int        `json:"errorCode"`
-	Error      string     `json:"error,omitempty"`
-	Operation  uint64     `json:"operation,omitempty"` // the snapshot's operation number (a rollback's: the last one kept)
-	Undone     uint64     `json:"undone,omitempty"`    // a rollback's last operation undone (it undid Operation+1 to Undone)
-	Files      []FileInfo `json:"files"`
+	Number     uint32    `json:"number"`
+	Kind       string    `json:"kind"` // "backup"
+	Date       string    `json:"date"` // local, 2006-01-02
+	Time       string    `json:"time"` // local, 15:04:05
+	Start      time.Time `json:"start"`
+	DurationMS int64     `json:"durationMs"`
+	Status     string    `json:"status"` // "success", "partial", "failed"
+	ErrorCode  int       `json:"errorCode"`
+	Error      string    `json:"error,omitempty"`
+	// ErrorWindow is the error as the window says it (what to click), when that differs
+	// from Error, which says what to type (engine.WindowText).
+	ErrorWindow string     `json:"errorWindow,omitempty"`
+	Operation   uint64     `json:"operation,omitempty"` // the snapshot's operation number (a rollback's: the last one kept)
+	Undone      uint64     `json:"undone,omitempty"`    // a rollback's last operation undone (it undid Operation+1 to Undone)
+	Files       []FileInfo `json:"files"`
+}
+
+// setError records err in the entry, in both its wordings.
+func (e *HistoryEntry) setError(err error) {
+	e.ErrorCode, e.Error, e.ErrorWindow = int(engine.CodeOf(err)), err.Error(), ""
+	if w := engine.WindowText(err); w != e.Error {
+		e.ErrorWindow = w
+	}
+}
+
+// WindowError is the error recorded, as the window says it.
+func (e *HistoryEntry) WindowError() string {
+	if e.ErrorWindow != "" {
+		return e.ErrorWindow
+	}
+	return e.Error
 }
 
 // FileInfo is a file a backup wrote.

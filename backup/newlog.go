@@ -74,7 +74,8 @@ func recordNewLog(db *engine.DB, dest string, res *NewLogResult, start time.Time
 	e := operationEntry("newlog", n, start, last)
 	e.Files = append(e.Files, res.sums...)
 	if err != nil {
-		e.Status, e.ErrorCode, e.Error = StatusFailed, int(engine.CodeOf(err)), err.Error()
+		e.Status = StatusFailed
+		e.setError(err)
 	}
 	return recordOperation(dest, e, keep)
 }

@@ -178,7 +178,7 @@ func lastBackupText(h *backup.History, now time.Time, long bool) string {
 	if last.ErrorCode != 0 {
 		attempt += fmt.Sprintf(" (%d)", last.ErrorCode)
 		if long && last.Error != "" {
-			attempt = strings.TrimSuffix(attempt, ")") + ": " + last.Error + ")"
+			attempt = strings.TrimSuffix(attempt, ")") + ": " + last.WindowError() + ")"
 		}
 	}
 	if long {

@@ -342,3 +342,15 @@ func TestLastBackupText(t *testing.T) {
 		}
 	}
 }
+
+// The backup window's last attempt says its error as the window says it (what to click): the
+// history keeps both wordings, and the command line's one names a command.
+func TestLastAttemptInTheWindowsWords(t *testing.T) {
+	now := time.Date(2026, 12, 4, 10, 40, 0, 0, time.Local)
+	failed := backup.HistoryEntry{Kind: "backup", Start: now.Add(-10 * time.Minute), Status: backup.StatusFailed,
+		ErrorCode: 1412, Error: "log backup missing: run holdfast verify DB", ErrorWindow: "log backup missing: open File > Restore..."}
+	got := lastBackupText(&backup.History{Operations: []backup.HistoryEntry{failed}}, now, true)
+	if strings.Contains(got, "holdfast verify") || !strings.Contains(got, "File > Restore...") {
+		t.Errorf("the window's last attempt reads %q", got)
+	}
+}
