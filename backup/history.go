@@ -40,6 +40,9 @@ type HistoryEntry struct {
 	Operation   uint64     `json:"operation,omitempty"` // the snapshot's operation number (a rollback's: the last one kept)
 	Undone      uint64     `json:"undone,omitempty"`    // a rollback's last operation undone (it undid Operation+1 to Undone)
 	Files       []FileInfo `json:"files"`
+	// Checked says a backup's archive was read back and checked against its manifest when it
+	// was made (archive.verify on).
+	Checked bool `json:"checked,omitempty"`
 }
 
 // setError records err in the entry, in both its wordings.

@@ -322,7 +322,10 @@ func backupCells(b *backup.BackupInfo, now time.Time) []string {
 	if !b.Present {
 		result += ", archive missing"
 	}
-	verified := "not verified since it was made"
+	verified := "not verified (archive.verify was off)"
+	if b.Checked {
+		verified = "verified when made"
+	}
 	if v := b.Verified; v != nil && v.Status == backup.StatusSuccess {
 		verified = "verified " + shortWhen(entryTime(v), now)
 	} else if v != nil {

@@ -297,7 +297,7 @@ func TestBackupList(t *testing.T) {
 	waitFor(t, w, "the backups listed", func() bool { return len(l.backups) == 3 })
 	onUI(func() {
 		cells := backupCells(&l.backups[0], time.Now())
-		if cells[0] != "#3" || !strings.HasSuffix(cells[2], "B") || cells[4] != "ok" || cells[5] != "not verified since it was made" {
+		if cells[0] != "#3" || !strings.HasSuffix(cells[2], "B") || cells[4] != "ok" || cells[5] != "verified when made" {
 			t.Errorf("backup 3 listed as %q", cells)
 		}
 		if !l.verify.Disabled() || !l.remove.Disabled() {
