@@ -224,10 +224,7 @@ func (m *MainWindow) confirmStop(win fyne.Window, verb string, then func()) {
 			title = "Work is running"
 		}
 	}
-	d := dialog.NewCustomConfirm(title, "Stop and "+verb, "Keep running", msg, func(stop bool) {
-		if !stop {
-			return
-		}
+	d := confirmDanger(title, "Stop and "+verb, "Keep running", msg, func() {
 		for _, w := range works {
 			if w.stop != nil {
 				w.stop()
@@ -257,7 +254,6 @@ func (m *MainWindow) confirmStop(win fyne.Window, verb string, then func()) {
 		})
 	}, parent)
 	d.Resize(fyne.NewSize(520, 220))
-	d.Show()
 }
 
 // guardClose makes closing win ask first while work runs over it (see confirmStop).

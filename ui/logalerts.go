@@ -126,16 +126,16 @@ func (w *SettingsWindow) askBackupFirst(path string) {
 	d.Show()
 }
 
-// askStopLog is the alert before the log stops: what protection is lost.
+// askStopLog is the alert before the log stops: what protection is lost. The check shows the
+// log on until Stop is chosen, so any other answer leaves all as it was.
 func (w *SettingsWindow) askStopLog() {
+	w.logQuiet = true
+	w.logCheck.SetChecked(true)
+	w.logQuiet = false
 	msg := widget.NewLabel("Without the log, the operations made after the last backup cannot be recovered if the data file " +
 		"is damaged, and rollback and activity analysis stop here. Stop closes the log now; Cancel keeps it.")
 	msg.Wrapping = fyne.TextWrapWord
-	d := dialog.NewCustomConfirm("Stop the log?", "Stop", "Cancel", msg, func(stop bool) {
-		if !stop {
-			w.showLog()
-			return
-		}
+	d := confirmDanger("Stop the log?", "Stop", "Cancel", msg, func() {
 		background(func() {
 			err := w.db.StopLog()
 			if err != nil {
@@ -147,7 +147,6 @@ func (w *SettingsWindow) askStopLog() {
 		})
 	}, w.Window)
 	d.Resize(fyne.NewSize(520, 200))
-	d.Show()
 }
 
 // newLogFile closes the current log, archives it and starts a new one (New Log File).

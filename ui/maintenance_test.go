@@ -116,6 +116,7 @@ func TestRollbackPage(t *testing.T) {
 	}
 	saveCapture(t, mw.Window, filepath.Join("testdata", "ui", "rollback_page.png"))
 	onUI(func() { mw.rbButton.OnTapped() })
+	checkSafeDefault(t, mw.Window, "Cancel", "Roll Back")
 	pressOverlay(t, mw.Window, "Roll Back")
 	waitFor(t, w, "the database open again, rolled back", func() bool {
 		return openedName(d) == "Shop" && d.DB() != db && strings.Contains(strings.Join(overlayText(d.Main.Window), " "), "Rolled back")

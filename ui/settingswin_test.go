@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
@@ -330,9 +331,10 @@ func TestUseLogOffStopAndCancel(t *testing.T) {
 	}
 	onUI(func() { sw.SetUseLog(false) })
 	waitFor(t, w, "the alert", func() bool { return overlayButton(sw.Window, "Stop") != nil })
+	checkSafeDefault(t, sw.Window, "Cancel", "Stop")
 	saveCapture(t, sw.Window, filepath.Join("testdata", "ui", "log_stop.png"))
-	pressOverlay(t, sw.Window, "Cancel")
-	waitFor(t, w, "the check ticked again", func() bool { return sw.logCheck.Checked })
+	pressKey(t, sw.Window, fyne.KeyReturn)
+	waitFor(t, w, "the check ticked again", func() bool { return sw.logCheck.Checked && len(overlayText(sw.Window)) == 0 })
 	if !db.LogStatus().Open {
 		t.Fatal("Cancel stopped the log")
 	}
