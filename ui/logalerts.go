@@ -2,7 +2,9 @@ package ui
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/dialog"
@@ -77,11 +79,13 @@ func (w *SettingsWindow) logChanged(on bool) {
 	}
 }
 
-// startLog asks where to create the log file and starts it.
+// startLog asks where to create the log file and starts it. The name proposed is free: the
+// log stopped last is still there under its own name, and the log cannot start on a file.
 func (w *SettingsWindow) startLog() {
-	folder := filepath.Dir(w.db.LogPath())
+	last := w.db.LogPath()
 	background(func() {
-		path, err := w.opts.Chooser.SaveFile("Create the log file (another disk than the data is safer)", folder, "data.journal",
+		folder := filepath.Dir(last)
+		path, err := w.opts.Chooser.SaveFile("Create the log file (another disk than the data is safer)", folder, freeName(folder, filepath.Base(last)),
 			dialogs.Filter{Desc: "Log files", Extensions: []string{"journal"}})
 		if err != nil {
 			if dialogFailed(err) {
@@ -151,3 +155,17 @@ func (w *SettingsWindow) askStopLog() {
 
 // newLogFile closes the current log, archives it and starts a new one (New Log File).
 func (w *SettingsWindow) newLogFile() { newLogFile(w.db, w.Window, w.opts.Updated, w.showLog) }
+
+// freeName is name if no file of folder has it, else the first of "stem-2.ext", "stem-3.ext"...
+// that none has (a folder that cannot be read gives name: the dialog then says why). It reads
+// the folder: off the Fyne thread.
+func freeName(folder, name string) string {
+	ext := filepath.Ext(name)
+	stem := strings.TrimSuffix(name, ext)
+	for i := 2; ; i++ {
+		if _, err := os.Lstat(filepath.Join(folder, name)); err != nil {
+			return name
+		}
+		name = fmt.Sprintf("%s-%d%s", stem, i, ext)
+	}
+}

@@ -246,7 +246,7 @@ func TestUseLogOnStartsAtOnce(t *testing.T) {
 	fake.Choose(path)
 	onUI(func() { sw.SetUseLog(true) })
 	waitFor(t, w, "the log on", func() bool { return strings.HasPrefix(sw.LogState(), "On: ") })
-	if c := fake.Recorded(); len(c) != 1 || c[0].Kind != "save" || c[0].Name != "data.journal" {
+	if c := fake.Recorded(); len(c) != 1 || c[0].Kind != "save" || c[0].Name != "data-2.journal" { // data.journal is the stopped log
 		t.Fatalf("dialogs: %+v", c)
 	}
 	if st := db.LogStatus(); !st.Open || st.Path != path {
@@ -254,6 +254,28 @@ func TestUseLogOnStartsAtOnce(t *testing.T) {
 	}
 	if _, err := os.Stat(path); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Use Log on proposes a name no file has: the stopped log keeps its own, and a third start
+// skips the second's too.
+func TestUseLogOnProposesAFreeName(t *testing.T) {
+	db := browsedDB(t, 3)
+	stopped := db.LogPath()
+	if err := db.StopLog(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(stopped); err != nil {
+		t.Fatalf("the stopped log is not kept: %v", err)
+	}
+	os.WriteFile(filepath.Join(filepath.Dir(stopped), "data-2.journal"), nil, 0o600)
+	fake := &dialogs.Fake{}
+	sw, w := openSettings(t, db, fake)
+	fake.Cancel()
+	onUI(func() { sw.SetUseLog(true) })
+	waitFor(t, w, "the dialog asked", func() bool { return len(fake.Recorded()) == 1 && !sw.logCheck.Checked })
+	if c := fake.Recorded()[0]; c.Name != "data-3.journal" || c.Start != filepath.Dir(stopped) {
+		t.Fatalf("the dialog proposed %q in %q, want data-3.journal beside %s", c.Name, c.Start, stopped)
 	}
 }
 
