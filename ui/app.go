@@ -114,10 +114,11 @@ type MainWindow struct {
 }
 
 // Shortcuts of the File menu: Ctrl+B (Cmd+B on macOS) for Backup..., Ctrl+, for Database
-// Settings....
+// Settings..., Ctrl+Q for Quit (in every window of the database too).
 var (
 	backupShortcut   = &desktop.CustomShortcut{KeyName: fyne.KeyB, Modifier: fyne.KeyModifierShortcutDefault}
 	settingsShortcut = &desktop.CustomShortcut{KeyName: fyne.KeyComma, Modifier: fyne.KeyModifierShortcutDefault}
+	quitShortcut     = &desktop.CustomShortcut{KeyName: fyne.KeyQ, Modifier: fyne.KeyModifierShortcutDefault}
 )
 
 // OpenBackup shows the backup window (File > Backup..., Ctrl+B); a second call brings the open
@@ -256,9 +257,11 @@ func (m *MainWindow) confirmStop(win fyne.Window, verb string, then func()) {
 	d.Resize(fyne.NewSize(520, 220))
 }
 
-// guardClose makes closing win ask first while work runs over it (see confirmStop).
+// guardClose makes closing win ask first while work runs over it (see confirmStop); Ctrl+Q
+// there quits, as in the main window.
 func (m *MainWindow) guardClose(win fyne.Window) {
 	win.SetCloseIntercept(func() { m.confirmStop(win, "close", win.Close) })
+	win.Canvas().AddShortcut(quitShortcut, func(fyne.Shortcut) { m.Quit() })
 }
 
 // BackupWindow is the backup window when it is open, or nil.
@@ -362,6 +365,7 @@ func NewMainWindow(a fyne.App, cfg Config) *MainWindow {
 	w.SetOnClosed(m.stopView)
 	w.Canvas().AddShortcut(backupShortcut, func(fyne.Shortcut) { m.OpenBackup() })
 	w.Canvas().AddShortcut(settingsShortcut, func(fyne.Shortcut) { m.OpenSettings() })
+	w.Canvas().AddShortcut(quitShortcut, func(fyne.Shortcut) { m.Quit() })
 	m.show(cfg)
 	return m
 }
@@ -434,6 +438,7 @@ func (m *MainWindow) setMenu() {
 	maintenanceItem := item("Maintenance and Security...", m.OpenMaintenance, true)
 	quit := fyne.NewMenuItem("Quit", m.Quit)
 	quit.IsQuit = true
+	quit.Shortcut = quitShortcut
 	m.SetMainMenu(fyne.NewMainMenu(fyne.NewMenu("File", newDB, openDB, fyne.NewMenuItemSeparator(),
 		backupItem, restoreItem, newLog, fyne.NewMenuItemSeparator(), settingsItem, maintenanceItem, fyne.NewMenuItemSeparator(), quit)))
 }

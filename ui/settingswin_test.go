@@ -2,6 +2,7 @@ package ui
 
 import (
 	"bytes"
+	"errors"
 	"context"
 	"os"
 	"path/filepath"
@@ -124,7 +125,8 @@ func TestSettingsValidationOnEveryPage(t *testing.T) {
 	if !bytes.Equal(settingsFile(t, db), before) {
 		t.Fatal("OK with a schedule of two intervals changed the settings file")
 	}
-	if errs := sw.Errors(); len(errs) != 1 || !strings.HasPrefix(errs[0], "schedule: ") {
+	onUI(func() { errs = sw.Errors() })
+	if len(errs) != 1 || !strings.HasPrefix(errs[0], "schedule: ") {
 		t.Fatalf("errors %q, want the schedule's only", errs)
 	}
 	onUI(func() {
@@ -144,8 +146,9 @@ func TestSettingsValidationOnEveryPage(t *testing.T) {
 	if m := db.Values().Scheduler.Mode; m != settings.ModeCustom {
 		t.Errorf("scheduler.mode = %q", m)
 	}
-	if sw.Summary() != "" {
-		t.Errorf("summary after a good OK: %q", sw.Summary())
+	onUI(func() { summary = sw.Summary() })
+	if summary != "" {
+		t.Errorf("summary after a good OK: %q", summary)
 	}
 }
 
@@ -394,5 +397,115 @@ func TestSettingsWindowBindsEveryKey(t *testing.T) {
 		if b, a := before.Get(k), after.Get(k); a != b {
 			t.Errorf("%s went from %q to %q by an OK without change", k.Name, b, a)
 		}
+	}
+}
+
+// An error appearing or going as one types never moves the fields below it (a click aimed at
+// one lands on it); the summary of a refused OK follows every fix; a destination chosen is
+// probed, and one that cannot be written is an error at its field (1407), with OK refused.
+func TestSettingsFieldsStayPut(t *testing.T) {
+	db := browsedDB(t, 3)
+	sw, w := openSettings(t, db, &dialogs.Fake{})
+	pos := func(o fyne.CanvasObject) (p fyne.Position) {
+		onUI(func() { p = fyne.CurrentApp().Driver().AbsolutePositionForObject(o) })
+		return p
+	}
+	type move struct{ key, value string }
+	onUI(func() {
+		sw.tabs.Select(sw.pages[pageBackupRestore])
+		selectOf(sw, "scheduler.mode").SetSelected("Every Day")
+	})
+	below := map[string]fyne.CanvasObject{
+		pageBackupRestore: entryOf(t, sw, "hooks.onShutdown"),
+		pageScheduler:     checkOf(sw, "app.runInTray"),
+	}
+	for _, step := range []struct {
+		page string
+		move
+	}{
+		{pageBackupRestore, move{"keep.count", "0"}}, {pageBackupRestore, move{"keep.count", "7"}},
+		{pageBackupRestore, move{"failure.retryAfter", "ten"}}, {pageBackupRestore, move{"failure.retryAfter", "10m"}},
+		{pageScheduler, move{"scheduler.time", "25:00"}}, {pageScheduler, move{"scheduler.time", "06:30"}},
+	} {
+		onUI(func() { sw.tabs.Select(sw.pages[step.page]) })
+		before := pos(below[step.page])
+		onUI(func() { entryOf(t, sw, step.key).SetText(step.value) })
+		if after := pos(below[step.page]); after != before {
+			t.Errorf("%s set to %q moved the field below from %v to %v", step.key, step.value, before, after)
+		}
+	}
+
+	// Three values refused; each fix brings the count down, the last one clears it.
+	onUI(func() {
+		entryOf(t, sw, "keep.count").SetText("0")
+		entryOf(t, sw, "failure.maxAttempts").SetText("100")
+		entryOf(t, sw, "scheduler.time").SetText("25:00")
+		test.Tap(sw.ok)
+	})
+	var summary string
+	onUI(func() { summary = sw.Summary() })
+	if !strings.Contains(summary, "3 value(s) need a fix") {
+		t.Fatalf("summary %q", summary)
+	}
+	onUI(func() { entryOf(t, sw, "keep.count").SetText("7") })
+	onUI(func() { summary = sw.Summary() })
+	if !strings.Contains(summary, "2 value(s) need a fix") || !strings.Contains(summary, pageBackupRestore) {
+		t.Errorf("after one fix the summary says %q", summary)
+	}
+	onUI(func() {
+		entryOf(t, sw, "failure.maxAttempts").SetText("5")
+		entryOf(t, sw, "scheduler.time").SetText("06:30")
+	})
+	onUI(func() { summary = sw.Summary() })
+	if summary != "" {
+		t.Errorf("after every fix the summary says %q", summary)
+	}
+
+	// A folder that cannot be made (under a file, in /proc) is an error at the field.
+	file := filepath.Join(t.TempDir(), "a file")
+	os.WriteFile(file, []byte("x"), 0o600)
+	bad := []string{filepath.Join(file, "Backups")}
+	if _, err := os.Stat("/proc/self"); err == nil {
+		bad = append(bad, "/proc/hf-dest")
+	}
+	for _, dest := range bad {
+		onUI(func() { sw.dest.SetText(dest) })
+		waitFor(t, w, "the destination probed", func() bool {
+			return slices.ContainsFunc(sw.Errors(), func(e string) bool { return strings.HasPrefix(e, "destination: Backups cannot be written") })
+		})
+		onUI(func() {
+			if sw.dest.Validate() == nil {
+				t.Errorf("%s: the field shows a tick", dest)
+			}
+			errs := strings.Join(sw.Errors(), "\n")
+			if !strings.Contains(errs, "1407") || !strings.Contains(errs, "Choose...") {
+				t.Errorf("%s: the error says %q", dest, errs)
+			}
+		})
+	}
+	// OK right after typing, before the probe answers, is refused all the same.
+	before := settingsFile(t, db)
+	onUI(func() {
+		sw.dest.SetText(filepath.Join(file, "Other"))
+		test.Tap(sw.ok)
+	})
+	waitFor(t, w, "OK refused", func() bool { return strings.Contains(sw.Summary(), "1 value(s) need a fix") && !sw.ok.Disabled() })
+	if !bytes.Equal(settingsFile(t, db), before) || sw.closed {
+		t.Fatal("OK saved a destination that cannot be written")
+	}
+	saveCapture(t, sw.Window, filepath.Join("testdata", "ui", "settings_destination_unwritable.png"))
+	// A folder that can be made is taken, and is not left behind by the probe.
+	good := filepath.Join(t.TempDir(), "new", "Shop Backups")
+	onUI(func() { sw.dest.SetText(good) })
+	waitFor(t, w, "the destination probed and accepted", func() bool {
+		return len(sw.Errors()) == 0 && sw.Summary() == "" && strings.Contains(sw.Space(), "created by the first backup")
+	})
+	if _, err := os.Stat(filepath.Dir(good)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the probe left %s behind: %v", filepath.Dir(good), err)
+	}
+	onUI(func() { test.Tap(sw.ok) })
+	waitFor(t, w, "the settings saved", func() bool { return sw.closed })
+	if v, s := db.Values(), db.Settings(); v.Destination != good || s.Get(sw.fieldOf("scheduler.time").key) != "06:30" {
+		t.Errorf("saved destination %q, time %q", v.Destination, s.Get(sw.fieldOf("scheduler.time").key))
 	}
 }
