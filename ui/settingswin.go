@@ -51,8 +51,8 @@ type SettingsWindow struct {
 	sched   *widget.Label // a schedule that does not hold together (custom mode)
 	// The Scheduler page, laid out again when the mode shows other rows.
 	schedPage *fyne.Container
-	mode    *widget.Select
-	ok      *widget.Button
+	mode      *widget.Select
+	ok        *widget.Button
 
 	modeRows map[string][]*formRow
 	rowOf    map[*settingField]*formRow // the scheduler row a field is in

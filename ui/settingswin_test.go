@@ -2,8 +2,8 @@ package ui
 
 import (
 	"bytes"
-	"errors"
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
