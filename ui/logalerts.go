@@ -29,7 +29,8 @@ func (w *SettingsWindow) showLog() {
 		var text string
 		switch {
 		case st.Failed != nil:
-			text = fmt.Sprintf("The log file %s is unavailable (error 1274): make a backup once its disk is back.", st.Path)
+			text = fmt.Sprintf("The log file %s is unavailable (error 1274): once its disk is back, click Back up now; "+
+				"the backup starts a new log.", st.Path)
 		case st.Open:
 			text = fmt.Sprintf("On: %s, at operation %d.", st.Path, st.LastOp)
 		case st.Pending:
@@ -52,6 +53,11 @@ func (w *SettingsWindow) showLog() {
 				w.logQuiet = false
 			}
 			w.logState.SetText(text)
+			if st.Failed != nil {
+				w.logBackup.Show()
+			} else {
+				w.logBackup.Hide()
+			}
 			w.opts.Updated()
 		})
 	})
@@ -151,6 +157,12 @@ func (w *SettingsWindow) askStopLog() {
 		})
 	}, w.Window)
 	d.Resize(fyne.NewSize(520, 200))
+}
+
+// backUpForLog is the Back up now shown while the log is unavailable (1274): the backup starts
+// a new log.
+func (w *SettingsWindow) backUpForLog() {
+	StartBackup(w.Window, "Backup to start a new log", w.opts.Backup, func(*backup.Result, error) { w.showLog() })
 }
 
 // newLogFile closes the current log, archives it and starts a new one (New Log File).

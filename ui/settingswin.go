@@ -70,9 +70,10 @@ type SettingsWindow struct {
 	destErr   map[string]string // what the probe found wrong with each destination tried ("": none)
 	probeMu   sync.Mutex        // one probe at a time: each removes the folders it made
 
-	logCheck *widget.Check
-	logState *widget.Label
-	logQuiet bool // the check is being set to what the database says: not a request
+	logCheck  *widget.Check
+	logState  *widget.Label
+	logBackup *widget.Button // Back up now, while the log is unavailable (1274)
+	logQuiet  bool           // the check is being set to what the database says: not a request
 
 	problems map[string][]settings.Problem // the bad values of the file, by key, when the window opened
 	refused  bool                          // OK was refused: the summary follows every change
@@ -584,7 +585,9 @@ func (w *SettingsWindow) logBox(p string, cur *settings.Settings) fyne.CanvasObj
 		"holds what is needed to rebuild the data.")
 	advice.Wrapping = fyne.TextWrapWord
 	newLog := widget.NewButton("New Log File", w.newLogFile)
-	box := container.NewVBox(container.NewHBox(w.logCheck, newLog))
+	w.logBackup = widget.NewButton("Back up now", w.backUpForLog)
+	w.logBackup.Hide()
+	box := container.NewVBox(container.NewHBox(w.logCheck, newLog, w.logBackup))
 	if w.logFixing() {
 		use := w.bind(p, "log.use", func() string { return fmt.Sprint(w.logCheck.Checked) }, nil)
 		use.obj = w.logCheck

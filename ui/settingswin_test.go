@@ -11,12 +11,14 @@ import (
 	"testing"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
 	"holdfast/backup"
 	"holdfast/dialogs"
 	"holdfast/engine"
+	"holdfast/journal"
 	"holdfast/settings"
 )
 
@@ -508,4 +510,64 @@ func TestSettingsFieldsStayPut(t *testing.T) {
 	if v, s := db.Values(), db.Settings(); v.Destination != good || s.Get(sw.fieldOf("scheduler.time").key) != "06:30" {
 		t.Errorf("saved destination %q, time %q", v.Destination, s.Get(sw.fieldOf("scheduler.time").key))
 	}
+}
+
+// Keep running in the system tray is on the Scheduler page as it opens, within sight (not
+// below rows the mode does not use), and OK saves it.
+func TestRunInTraySetting(t *testing.T) {
+	db := browsedDB(t, 1)
+	sw, w := openSettings(t, db, &dialogs.Fake{})
+	tray := checkOf(sw, "app.runInTray")
+	onUI(func() {
+		d := fyne.CurrentApp().Driver()
+		page := sw.pages[pageScheduler].Content
+		top, bottom := d.AbsolutePositionForObject(page).Y, d.AbsolutePositionForObject(page).Y+page.Size().Height
+		at := d.AbsolutePositionForObject(tray).Y
+		if sw.tabs.Selected() != sw.pages[pageScheduler] || !tray.Visible() || at < top || at+tray.MinSize().Height > bottom {
+			t.Errorf("the tray check is at y %v, the page shows y %v to %v", at, top, bottom)
+		}
+		test.Tap(tray)
+		test.Tap(sw.ok)
+	})
+	waitFor(t, w, "the settings saved", func() bool { return sw.closed })
+	if !db.Values().App.RunInTray {
+		t.Fatal("app.runInTray not saved")
+	}
+}
+
+// While the log is unavailable (1274), the log management says to back up once its disk is
+// back and gives the button: the backup starts a new log.
+func TestSettingsLogUnavailableBacksUp(t *testing.T) {
+	ffs := &brokenLogFS{}
+	db, err := engine.Create(filepath.Join(t.TempDir(), "Shop"), engine.Options{FS: ffs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.CreateTable(engine.Table{Name: "T", Journaled: true, PrimaryKey: []string{"id"}, Fields: []engine.Field{{Name: "id", Type: journal.KindInt}}}); err != nil {
+		t.Fatal(err)
+	}
+	ffs.broken.Store(true)
+	tx := db.NewProcess("").Auto()
+	tx.Add("T", map[string]journal.Value{"id": journal.Int(1)})
+	if _, err := tx.Commit(); engine.CodeOf(err) != engine.CodeLogUnavailable {
+		t.Fatalf("a write with the log broken: %v, want 1274", err)
+	}
+	ffs.broken.Store(false)
+	sw, w := openSettings(t, db, &dialogs.Fake{})
+	if s := sw.LogState(); !strings.Contains(s, "1274") || !strings.Contains(s, "Back up now") {
+		t.Fatalf("log state %q", s)
+	}
+	var b *widget.Button
+	onUI(func() {
+		sw.tabs.Select(sw.pages[pageConfiguration])
+		sw.pages[pageConfiguration].Content.(*container.Scroll).ScrollToBottom()
+		b = findButton(sw.Content(), "Back up now")
+	})
+	if b == nil {
+		t.Fatal("no Back up now in the log management")
+	}
+	saveCapture(t, sw.Window, filepath.Join("testdata", "ui", "settings_log_unavailable.png"))
+	onUI(func() { test.Tap(b) })
+	waitFor(t, w, "the new log after the backup", func() bool { return strings.HasPrefix(sw.LogState(), "On: ") && !sw.logBackup.Visible() })
 }
