@@ -229,7 +229,7 @@ func bannerFor(db *engine.DB, sched *backup.SchedulerStatus, readOnlyFor error) 
 		return bannerMissed, fmt.Sprintf("The scheduled backup due %s did not run: Holdfast was not running then (error %d). %s "+
 			"Back up now makes it at once.", sched.Missed.Format("Mon 2 Jan 15:04"), engine.CodeMissedBackup, retry), "Back up now"
 	case !st.Use:
-		return bannerLogOff, "The log is off: if the data file is damaged, what changed since the last backup is lost, and rollback "+
+		return bannerLogOff, "The log is off: if the data file is damaged, what changed since the last backup is lost, and rollback " +
 			"and activity analysis have nothing to go by. Turn on creates a log file (Database Settings..., Use Log).", "Turn on"
 	}
 	return bannerNone, "", ""
