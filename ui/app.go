@@ -140,6 +140,32 @@ func (m *MainWindow) OpenBackup() {
 	m.backup.Refresh()
 }
 
+// backUpNow opens the backup window and starts its backup (the Back up now buttons).
+func (m *MainWindow) backUpNow() {
+	m.OpenBackup()
+	if m.backup != nil {
+		m.backup.Start()
+	}
+}
+
+// showNotice shows a message kept for the database now open (a rollback's result). One that
+// says to make a backup now (rollbackSentence) comes with the button that makes it.
+func (m *MainWindow) showNotice(title, text string) {
+	if !strings.Contains(text, "Make a backup now") {
+		dialog.ShowInformation(title, text, m.Window)
+		return
+	}
+	msg := widget.NewLabel(text)
+	msg.Wrapping = fyne.TextWrapWord
+	d := dialog.NewCustomConfirm(title, "Back up now", "Later", msg, func(now bool) {
+		if now {
+			m.backUpNow()
+		}
+	}, m.Window)
+	d.Resize(fyne.NewSize(560, 260))
+	d.Show()
+}
+
 // manualBackup is the backup a person starts: it refreshes the status bar when it ends and,
 // when it succeeds, turns automatic backups back on after 1401 (S6.7).
 func (m *MainWindow) manualBackup() BackupFunc {

@@ -121,7 +121,7 @@ func (b *Browser) DeleteRecord() {
 	msg.Wrapping = fyne.TextWrapWord
 	confirmDanger("Delete the record", "Delete", "Cancel", msg, func() {
 		background(func() { b.write(func(tx *engine.Tx) error { _, err := tx.Delete(t.Name, key); return err }) })
-	}, b.win).Resize(fyne.NewSize(460, 180))
+	}, b.win)
 }
 
 func keyText(key []journal.Value) string {

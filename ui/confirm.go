@@ -15,8 +15,8 @@ import (
 //
 // Any answer but the danger button only closes the dialog: a caller with something to undo
 // does it before asking (a check put back as it was). onDanger runs once the dialog is
-// closed, after any SetOnClosed function of the dialog returned. The dialog is shown; Resize
-// it to give a long message its width. On the Fyne thread.
+// closed, after any SetOnClosed function of the dialog returned. The dialog is shown 520 wide;
+// Resize it for a message that needs another size. On the Fyne thread.
 func confirmDanger(title, danger, safe string, msg fyne.CanvasObject, onDanger func(), win fyne.Window) dialog.Dialog {
 	d := dialog.NewCustomWithoutButtons(title, msg, win)
 	safeButton := newKeyButton(safe, theme.CancelIcon(), d.Hide, d.Hide)
@@ -27,6 +27,8 @@ func confirmDanger(title, danger, safe string, msg fyne.CanvasObject, onDanger f
 	}, d.Hide)
 	dangerButton.Importance = widget.DangerImportance
 	d.SetButtons([]fyne.CanvasObject{safeButton, dangerButton})
+	// A wrapped message knows its height once laid out at a width: give it one before it shows.
+	d.Resize(fyne.NewSize(520, 200))
 	d.Show()
 	win.Canvas().Focus(safeButton)
 	return d

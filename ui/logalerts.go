@@ -145,7 +145,7 @@ func (w *SettingsWindow) askStopLog() {
 	msg := widget.NewLabel("Without the log, the operations made after the last backup cannot be recovered if the data file " +
 		"is damaged, and rollback and activity analysis stop here. Stop closes the log now; Cancel keeps it.")
 	msg.Wrapping = fyne.TextWrapWord
-	d := confirmDanger("Stop the log?", "Stop", "Cancel", msg, func() {
+	confirmDanger("Stop the log?", "Stop", "Cancel", msg, func() {
 		background(func() {
 			err := w.db.StopLog()
 			if err != nil {
@@ -156,7 +156,6 @@ func (w *SettingsWindow) askStopLog() {
 			w.showLog()
 		})
 	}, w.Window)
-	d.Resize(fyne.NewSize(520, 200))
 }
 
 // backUpForLog is the Back up now shown while the log is unavailable (1274): the backup starts

@@ -124,6 +124,13 @@ func TestRollbackPage(t *testing.T) {
 	if n, _ := d.DB().Count("Customers"); n != 5 {
 		t.Fatalf("%d customers after rolling back to the 5th, want 5", n)
 	}
+	// The result says to make a backup now, and gives the button.
+	saveCapture(t, d.Main.Window, filepath.Join("testdata", "ui", "rolled_back.png"))
+	pressOverlay(t, d.Main.Window, "Back up now")
+	waitFor(t, w, "the backup after the rollback", func() bool {
+		bw := d.Main.BackupWindow()
+		return bw != nil && bw.Running() != nil && strings.Contains(bw.Running().Result(), "done")
+	})
 }
 
 // A database that keeps no log says so on the analysis and rollback pages, with 1403 and how

@@ -3,6 +3,7 @@ package ui
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -221,12 +222,9 @@ func (f *settingField) problem() string {
 	case f.entry != nil:
 		err := f.entry.Validate()
 		if err == nil {
-			if f.valid != nil {
-				return f.valid()
-			}
 			return ""
 		}
-		if p, ok := err.(destProblem); ok {
+		if p := destProblem(""); errors.As(err, &p) {
 			return string(p)
 		}
 		msg := fmt.Sprintf("Expected: %s.", err)
@@ -790,7 +788,7 @@ func (w *SettingsWindow) probeDest(dest string) string {
 	defer w.probeMu.Unlock()
 	var made string // the highest folder missing on the way to dest, "" when dest is there
 	for p := dest; ; p = filepath.Dir(p) {
-		if _, err := os.Stat(p); err == nil || filepath.Dir(p) == p {
+		if _, err := os.Stat(p); !errors.Is(err, fs.ErrNotExist) || filepath.Dir(p) == p {
 			break
 		}
 		made = p

@@ -408,8 +408,13 @@ func TestSettingsWindowBindsEveryKey(t *testing.T) {
 func TestSettingsFieldsStayPut(t *testing.T) {
 	db := browsedDB(t, 3)
 	sw, w := openSettings(t, db, &dialogs.Fake{})
+	// Where o is drawn once the window is laid out again, as the next frame of a real window
+	// does (the test driver lays out only when asked).
 	pos := func(o fyne.CanvasObject) (p fyne.Position) {
-		onUI(func() { p = fyne.CurrentApp().Driver().AbsolutePositionForObject(o) })
+		onUI(func() {
+			sw.Content().Refresh()
+			p = fyne.CurrentApp().Driver().AbsolutePositionForObject(o)
+		})
 		return p
 	}
 	type move struct{ key, value string }

@@ -238,10 +238,7 @@ func bannerFor(db *engine.DB, sched *backup.SchedulerStatus, readOnlyFor error) 
 func (v *databaseView) bannerPressed() {
 	switch v.bannerKind {
 	case bannerLogFailed, bannerAutoOff, bannerMissed:
-		v.m.OpenBackup()
-		if v.m.backup != nil {
-			v.m.backup.Start()
-		}
+		v.m.backUpNow()
 	case bannerIncomplete:
 		v.m.integrate()
 	case bannerBadSettings:
