@@ -69,6 +69,7 @@ type Scheduler struct {
 	attempts int
 	disabled bool
 	lastErr  error
+	missed   time.Time // the scheduled time missed, while that is the last failure
 }
 
 // NewScheduler prepares a scheduler for db; nothing runs before Run.
@@ -88,14 +89,15 @@ type SchedulerStatus struct {
 	Disabled bool      // 1401: automatic backups are off
 	Attempts int       // failed attempts in a row
 	LastErr  error
-	Schedule string // the schedule in words
+	Missed   time.Time // the last failure is this scheduled time, missed (2018); zero: it is not
+	Schedule string    // the schedule in words
 }
 
 // Status returns the scheduler's state.
 func (s *Scheduler) Status() SchedulerStatus {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	st := SchedulerStatus{Disabled: s.disabled, Attempts: s.attempts, LastErr: s.lastErr}
+	st := SchedulerStatus{Disabled: s.disabled, Attempts: s.attempts, LastErr: s.lastErr, Missed: s.missed}
 	if v := s.db.Values(); v.ScheduleErr == nil {
 		st.Schedule = v.Schedule.String()
 	}
@@ -109,7 +111,7 @@ func (s *Scheduler) Changed() { s.poke() }
 // ManualBackupSucceeded ends the 1401 state and the failure count (S6.7).
 func (s *Scheduler) ManualBackupSucceeded() {
 	s.mu.Lock()
-	s.disabled, s.attempts, s.retryAt, s.lastErr = false, 0, time.Time{}, nil
+	s.disabled, s.attempts, s.retryAt, s.lastErr, s.missed = false, 0, time.Time{}, nil, time.Time{}
 	s.mu.Unlock()
 	s.poke()
 }
@@ -237,7 +239,7 @@ func (s *Scheduler) fire(ctx context.Context) {
 		return
 	case res != nil: // success, or partial (1430): the archive is there, retrying would not help
 		s.mu.Lock()
-		s.last, s.retryAt, s.attempts, s.lastErr = now, time.Time{}, 0, err
+		s.last, s.retryAt, s.attempts, s.lastErr, s.missed = now, time.Time{}, 0, err, time.Time{}
 		s.mu.Unlock()
 		s.emit(Event{Kind: EventFinished, Result: res, Err: err})
 	default:
@@ -252,6 +254,10 @@ func (s *Scheduler) failed(v settings.Values, at time.Time, err error) {
 	s.mu.Lock()
 	s.attempts++
 	s.lastErr = err
+	s.missed = time.Time{}
+	if engine.CodeOf(err) == engine.CodeMissedBackup {
+		s.missed = at
+	}
 	attempt := s.attempts
 	s.last = at
 	if f.MaxAttemptsEnabled && attempt >= f.MaxAttempts {

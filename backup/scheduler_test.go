@@ -231,9 +231,16 @@ func TestSchedulerMissedRun(t *testing.T) {
 	if engine.CodeOf(e.Err) != engine.CodeMissedBackup {
 		t.Fatalf("missed event %v", e.Err)
 	}
-	if next := h.sched.Status().Next; !next.Equal(now.Add(time.Minute)) {
-		t.Fatalf("retry at %v", next)
+	st := h.sched.Status()
+	if !st.Next.Equal(now.Add(time.Minute)) {
+		t.Fatalf("retry at %v", st.Next)
+	}
+	if due := time.Date(2026, 11, 21, 23, 0, 0, 0, paris); !st.Missed.Equal(due) {
+		t.Errorf("status says %v missed, want %v", st.Missed, due)
 	}
 	h.clock.advanceTo(now.Add(time.Minute))
 	h.event(EventFinished)
+	if st := h.sched.Status(); !st.Missed.IsZero() {
+		t.Errorf("after a backup the status still says %v missed", st.Missed)
+	}
 }

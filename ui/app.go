@@ -114,10 +114,11 @@ type MainWindow struct {
 }
 
 // Shortcuts of the File menu: Ctrl+B (Cmd+B on macOS) for Backup..., Ctrl+, for Database
-// Settings....
+// Settings..., Ctrl+Q for Quit (in every window of the database too).
 var (
 	backupShortcut   = &desktop.CustomShortcut{KeyName: fyne.KeyB, Modifier: fyne.KeyModifierShortcutDefault}
 	settingsShortcut = &desktop.CustomShortcut{KeyName: fyne.KeyComma, Modifier: fyne.KeyModifierShortcutDefault}
+	quitShortcut     = &desktop.CustomShortcut{KeyName: fyne.KeyQ, Modifier: fyne.KeyModifierShortcutDefault}
 )
 
 // OpenBackup shows the backup window (File > Backup..., Ctrl+B); a second call brings the open
@@ -137,6 +138,32 @@ func (m *MainWindow) OpenBackup() {
 	m.guardClose(m.backup.Window)
 	m.backup.Show()
 	m.backup.Refresh()
+}
+
+// backUpNow opens the backup window and starts its backup (the Back up now buttons).
+func (m *MainWindow) backUpNow() {
+	m.OpenBackup()
+	if m.backup != nil {
+		m.backup.Start()
+	}
+}
+
+// showNotice shows a message kept for the database now open (a rollback's result). One that
+// says to make a backup now (rollbackSentence) comes with the button that makes it.
+func (m *MainWindow) showNotice(title, text string) {
+	if !strings.Contains(text, "Make a backup now") {
+		dialog.ShowInformation(title, text, m.Window)
+		return
+	}
+	msg := widget.NewLabel(text)
+	msg.Wrapping = fyne.TextWrapWord
+	d := dialog.NewCustomConfirm(title, "Back up now", "Later", msg, func(now bool) {
+		if now {
+			m.backUpNow()
+		}
+	}, m.Window)
+	d.Resize(fyne.NewSize(560, 260))
+	d.Show()
 }
 
 // manualBackup is the backup a person starts: it refreshes the status bar when it ends and,
@@ -224,10 +251,7 @@ func (m *MainWindow) confirmStop(win fyne.Window, verb string, then func()) {
 			title = "Work is running"
 		}
 	}
-	d := dialog.NewCustomConfirm(title, "Stop and "+verb, "Keep running", msg, func(stop bool) {
-		if !stop {
-			return
-		}
+	d := confirmDanger(title, "Stop and "+verb, "Keep running", msg, func() {
 		for _, w := range works {
 			if w.stop != nil {
 				w.stop()
@@ -257,12 +281,13 @@ func (m *MainWindow) confirmStop(win fyne.Window, verb string, then func()) {
 		})
 	}, parent)
 	d.Resize(fyne.NewSize(520, 220))
-	d.Show()
 }
 
-// guardClose makes closing win ask first while work runs over it (see confirmStop).
+// guardClose makes closing win ask first while work runs over it (see confirmStop); Ctrl+Q
+// there quits, as in the main window.
 func (m *MainWindow) guardClose(win fyne.Window) {
 	win.SetCloseIntercept(func() { m.confirmStop(win, "close", win.Close) })
+	win.Canvas().AddShortcut(quitShortcut, func(fyne.Shortcut) { m.Quit() })
 }
 
 // BackupWindow is the backup window when it is open, or nil.
@@ -366,6 +391,7 @@ func NewMainWindow(a fyne.App, cfg Config) *MainWindow {
 	w.SetOnClosed(m.stopView)
 	w.Canvas().AddShortcut(backupShortcut, func(fyne.Shortcut) { m.OpenBackup() })
 	w.Canvas().AddShortcut(settingsShortcut, func(fyne.Shortcut) { m.OpenSettings() })
+	w.Canvas().AddShortcut(quitShortcut, func(fyne.Shortcut) { m.Quit() })
 	m.show(cfg)
 	return m
 }
@@ -438,6 +464,7 @@ func (m *MainWindow) setMenu() {
 	maintenanceItem := item("Maintenance and Security...", m.OpenMaintenance, true)
 	quit := fyne.NewMenuItem("Quit", m.Quit)
 	quit.IsQuit = true
+	quit.Shortcut = quitShortcut
 	m.SetMainMenu(fyne.NewMainMenu(fyne.NewMenu("File", newDB, openDB, fyne.NewMenuItemSeparator(),
 		backupItem, restoreItem, newLog, fyne.NewMenuItemSeparator(), settingsItem, maintenanceItem, fyne.NewMenuItemSeparator(), quit)))
 }

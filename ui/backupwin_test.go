@@ -109,8 +109,8 @@ func TestBackupProgressStop(t *testing.T) {
 	}
 }
 
-// Quitting while a backup runs asks first: Keep running lets it go on, Stop and quit stops it
-// (1406) and then quits.
+// Quitting (Ctrl+Q, in the main window or another) while a backup runs asks first, Keep
+// running the default: it lets the backup go on; Stop and quit stops it (1406) and then quits.
 func TestQuitDuringBackupAsks(t *testing.T) {
 	m, db, w, stopped := blockedBackupUI(t)
 	onUI(func() {
@@ -118,13 +118,17 @@ func TestQuitDuringBackupAsks(t *testing.T) {
 		m.BackupWindow().Start()
 	})
 	waitFor(t, w, "the backup running", db.BackupRunning)
-	onUI(m.Quit)
+	onUI(func() { m.Canvas().(interface{ TypedShortcut(fyne.Shortcut) }).TypedShortcut(quitShortcut) })
 	waitFor(t, w, "the question", func() bool { return overlayButton(m.Window, "Keep running") != nil })
-	pressOverlay(t, m.Window, "Keep running")
+	checkSafeDefault(t, m.Window, "Keep running", "Stop and quit")
+	pressKey(t, m.Window, fyne.KeyReturn)
 	if !db.BackupRunning() {
 		t.Fatal("Keep running stopped the backup")
 	}
-	onUI(m.Quit)
+	onUI(func() {
+		m.BackupWindow().Canvas().(interface{ TypedShortcut(fyne.Shortcut) }).TypedShortcut(quitShortcut)
+	})
+	waitFor(t, w, "the question again", func() bool { return overlayButton(m.Window, "Stop and quit") != nil })
 	pressOverlay(t, m.Window, "Stop and quit")
 	select {
 	case err := <-stopped:

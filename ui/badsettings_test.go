@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
 	"holdfast/dialogs"
@@ -170,9 +171,22 @@ func TestSettingsWindowShowsBadValues(t *testing.T) {
 	if s := sw.Summary(); !strings.Contains(s, "5 value(s) need a fix") {
 		t.Errorf("summary %q", s)
 	}
+	// The check's first click replaces the bad value and its error goes: the second click, to
+	// keep what it shows, must land on the same check, so nothing under it moves.
+	structureAt := func() (p fyne.Position) {
+		sw.Content().Refresh() // laid out as the next frame of a real window
+		return fyne.CurrentApp().Driver().AbsolutePositionForObject(checkOf(sw, "content.structure"))
+	}
+	onUI(func() {
+		sw.tabs.Select(sw.pages[pageConfiguration])
+		before := structureAt()
+		test.Tap(checkOf(sw, "content.data"))
+		if after := structureAt(); after != before {
+			t.Errorf("the error of content.data went and the check below moved from %v to %v", before, after)
+		}
+	})
 	onUI(func() {
 		entryOf(t, sw, "keep.count").SetText("4")
-		test.Tap(checkOf(sw, "content.data"))
 		test.Tap(checkOf(sw, "content.data")) // twice: it keeps what it shows
 		selectOf(sw, "archive.compression").SetSelected("Compact")
 		sw.attachList.Select(1)

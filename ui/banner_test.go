@@ -1,13 +1,18 @@
 package ui
 
 import (
+	"context"
+	"errors"
 	"io/fs"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"syscall"
 	"testing"
+	"time"
 
+	"holdfast/backup"
+	"holdfast/dialogs"
 	"holdfast/engine"
 	"holdfast/journal"
 )
@@ -98,5 +103,102 @@ func TestBannerWhenLogUnavailable(t *testing.T) {
 	}
 	if _, err := tx.Commit(); err != nil {
 		t.Fatalf("a write after the backup: %v", err)
+	}
+}
+
+// With the log off, the banner says what is not protected; its Turn on opens Database
+// Settings at the log and asks where to create the log file; once it is on, the banner goes.
+func TestBannerWhenLogOff(t *testing.T) {
+	a := newApp(t)
+	db := browsedDB(t, 3)
+	if err := db.StopLog(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := backup.Run(context.Background(), db, backup.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	fake := &dialogs.Fake{}
+	path := filepath.Join(t.TempDir(), "shop.journal")
+	fake.Choose(path)
+	w := newWatcher()
+	m := newMainUI(a, Config{DBPath: db.Dir(), Name: db.Name(), DB: db, OnUpdate: w.update, Chooser: fake})
+	defer m.Close()
+	onUI(m.Start)
+	waitFor(t, w, "the log-off banner", func() bool { return strings.Contains(m.Banner(), "The log is off") })
+	onUI(func() {
+		if b := findButton(m.Content(), "Turn on"); b == nil {
+			t.Error("the log-off banner has no Turn on")
+		}
+	})
+	saveCapture(t, m.Window, filepath.Join("testdata", "ui", "log_off_banner.png"))
+	onUI(func() {
+		if !m.BannerAction() {
+			t.Fatal("the banner has no button")
+		}
+	})
+	waitFor(t, w, "the log on", func() bool { return db.LogStatus().Open })
+	if c := fake.Recorded(); len(c) != 1 || c[0].Kind != "save" {
+		t.Fatalf("Turn on asked %+v, want where to create the log file", c)
+	}
+	onUI(func() {
+		sw := m.SettingsWindow()
+		if sw == nil || sw.tabs.Selected() != sw.pages[pageConfiguration] {
+			t.Error("Turn on did not show the log in Database Settings")
+		}
+	})
+	if st := db.LogStatus(); st.Path != path {
+		t.Errorf("the log is at %s, want %s", st.Path, path)
+	}
+	onUI(m.RefreshStatus)
+	waitFor(t, w, "the banner gone", func() bool { return m.Banner() == "" })
+}
+
+// A scheduled backup missed while Holdfast was not running: the status bar says it was
+// missed and when, and the banner offers Back up now, which makes it and clears both.
+func TestBannerMissedBackup(t *testing.T) {
+	a := newApp(t)
+	db := browsedDB(t, 3)
+	if _, err := backup.Run(context.Background(), db, backup.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	s := db.Settings()
+	s.Set("scheduler.mode", "daily")
+	s.Set("scheduler.time", "23:00")
+	if err := db.UpdateSettings(s); err != nil {
+		t.Fatal(err)
+	}
+	today := time.Now()
+	now := time.Date(today.Year(), today.Month(), today.Day()+2, 9, 0, 0, 0, time.Local)
+	due := time.Date(today.Year(), today.Month(), today.Day()+1, 23, 0, 0, 0, time.Local)
+	clk := &stepClock{now: now, fire: make(chan time.Time)}
+	w := newWatcher()
+	scheduled := func(context.Context) (*backup.Result, error) {
+		t.Error("a scheduled backup ran: the clock never reached one")
+		return nil, errors.New("not scheduled")
+	}
+	m := newMainUI(a, Config{DBPath: db.Dir(), Name: db.Name(), DB: db, OnUpdate: w.update, Notify: (&notes{}).add,
+		Scheduler: &backup.SchedulerOptions{Clock: clk, Backup: scheduled}})
+	defer m.Close()
+	onUI(m.Start)
+	when := due.Format("Mon 2 Jan 15:04")
+	waitFor(t, w, "the missed backup in the banner", func() bool { return strings.Contains(m.Banner(), "due "+when+" did not run") })
+	if b := m.Banner(); !strings.Contains(b, "2018") || !strings.Contains(b, "Back up now") {
+		t.Errorf("banner %q", b)
+	}
+	if texts := contentWords(m.Content); !strings.Contains(texts, "the one due "+when+" was missed") {
+		t.Errorf("status bar: %s", texts)
+	}
+	saveCapture(t, m.Window, filepath.Join("testdata", "ui", "missed_backup.png"))
+	onUI(func() {
+		if !m.BannerAction() {
+			t.Fatal("the banner has no button")
+		}
+	})
+	waitFor(t, w, "the backup done and the banner gone", func() bool {
+		bw := m.BackupWindow()
+		return bw != nil && bw.Running() != nil && strings.HasPrefix(bw.Running().Result(), "Backup 2 done") && m.Banner() == ""
+	})
+	if texts := contentWords(m.Content); strings.Contains(texts, "missed") {
+		t.Errorf("status bar after the backup: %s", texts)
 	}
 }

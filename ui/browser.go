@@ -9,7 +9,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 
 	"holdfast/dialogs"
@@ -177,12 +176,11 @@ func (b *Browser) DeleteRecord() {
 	}
 	t, rec := b.table, b.rows[b.selected]
 	key := b.keyOf(rec)
-	dialog.ShowConfirm("Delete the record", fmt.Sprintf("Delete the record %s of %s? The log keeps it: a rollback can bring it back.", keyText(key), t.Name),
-		func(ok bool) {
-			if ok {
-				background(func() { b.write(func(tx *engine.Tx) error { _, err := tx.Delete(t.Name, key); return err }) })
-			}
-		}, b.win)
+	msg := widget.NewLabel(fmt.Sprintf("Delete the record %s of %s? The log keeps it: a rollback can bring it back.", keyText(key), t.Name))
+	msg.Wrapping = fyne.TextWrapWord
+	confirmDanger("Delete the record", "Delete", "Cancel", msg, func() {
+		background(func() { b.write(func(tx *engine.Tx) error { _, err := tx.Delete(t.Name, key); return err }) })
+	}, b.win)
 }
 
 func keyText(key []journal.Value) string {

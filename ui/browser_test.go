@@ -405,3 +405,35 @@ func waitBlockedIn(t *testing.T, fn string) {
 	}
 	t.Fatalf("no goroutine reached %s", fn)
 }
+
+// Delete asks first, with Cancel the default (Return): it deletes nothing; Delete deletes the
+// record selected.
+func TestDeleteRecordAsks(t *testing.T) {
+	a := newApp(t)
+	db := browsedDB(t, 3)
+	w := newWatcher()
+	m := newMainUI(a, Config{DBPath: "/home/ana/Databases/Shop", Name: db.Name(), DB: db, OnUpdate: w.update})
+	defer m.Close()
+	onUI(m.Start)
+	b := m.view.browser
+	waitFor(t, w, "the records shown", func() bool { return len(b.Rows()) == 3 })
+	onUI(func() {
+		b.Select(1)
+		b.DeleteRecord()
+	})
+	if words := overlayWords(m.Window); !strings.Contains(words, "Delete the record 2 of Customers?") {
+		t.Fatalf("the question says %q", words)
+	}
+	checkSafeDefault(t, m.Window, "Cancel", "Delete")
+	saveCapture(t, m.Window, filepath.Join("testdata", "ui", "delete_record.png"))
+	pressKey(t, m.Window, fyne.KeyReturn)
+	if words := overlayWords(m.Window); words != "" {
+		t.Fatalf("Return left %q open", words)
+	}
+	onUI(b.DeleteRecord)
+	pressOverlay(t, m.Window, "Delete")
+	waitFor(t, w, "the record deleted", func() bool { return len(b.Rows()) == 2 })
+	if n, _ := db.Count("Customers"); n != 2 {
+		t.Fatalf("%d records after one Cancel and one Delete, want 2", n)
+	}
+}

@@ -194,7 +194,7 @@ func (d *Desktop) open(dir string) {
 			dialog.ShowInformation("The database was repaired", repairSentence(repaired), d.Main.Window)
 		}
 		if title, text := d.takeNotice(); title != "" {
-			dialog.ShowInformation(title, text, d.Main.Window)
+			d.Main.showNotice(title, text)
 		}
 		if len(problems) > 0 {
 			d.Main.showSettingsProblems(db.Dir(), problems, readOnlyFor != nil)

@@ -109,7 +109,11 @@ func contentWords(o func() fyne.CanvasObject) string {
 // findButton finds the visible button labelled label in o.
 func findButton(o fyne.CanvasObject, label string) *widget.Button {
 	for _, c := range test.LaidOutObjects(o) {
-		if b, ok := c.(*widget.Button); ok && b.Text == label && b.Visible() {
+		b, ok := c.(*widget.Button)
+		if kb, isKey := c.(*keyButton); isKey {
+			b, ok = &kb.Button, true
+		}
+		if ok && b.Text == label && b.Visible() {
 			return b
 		}
 	}

@@ -2,7 +2,9 @@ package ui
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/dialog"
@@ -27,7 +29,8 @@ func (w *SettingsWindow) showLog() {
 		var text string
 		switch {
 		case st.Failed != nil:
-			text = fmt.Sprintf("The log file %s is unavailable (error 1274): make a backup once its disk is back.", st.Path)
+			text = fmt.Sprintf("The log file %s is unavailable (error 1274): once its disk is back, click Back up now; "+
+				"the backup starts a new log.", st.Path)
 		case st.Open:
 			text = fmt.Sprintf("On: %s, at operation %d.", st.Path, st.LastOp)
 		case st.Pending:
@@ -50,6 +53,11 @@ func (w *SettingsWindow) showLog() {
 				w.logQuiet = false
 			}
 			w.logState.SetText(text)
+			if st.Failed != nil {
+				w.logBackup.Show()
+			} else {
+				w.logBackup.Hide()
+			}
 			w.opts.Updated()
 		})
 	})
@@ -77,11 +85,13 @@ func (w *SettingsWindow) logChanged(on bool) {
 	}
 }
 
-// startLog asks where to create the log file and starts it.
+// startLog asks where to create the log file and starts it. The name proposed is free: the
+// log stopped last is still there under its own name, and the log cannot start on a file.
 func (w *SettingsWindow) startLog() {
-	folder := filepath.Dir(w.db.LogPath())
+	last := w.db.LogPath()
 	background(func() {
-		path, err := w.opts.Chooser.SaveFile("Create the log file (another disk than the data is safer)", folder, "data.journal",
+		folder := filepath.Dir(last)
+		path, err := w.opts.Chooser.SaveFile("Create the log file (another disk than the data is safer)", folder, freeName(folder, filepath.Base(last)),
 			dialogs.Filter{Desc: "Log files", Extensions: []string{"journal"}})
 		if err != nil {
 			if dialogFailed(err) {
@@ -126,16 +136,16 @@ func (w *SettingsWindow) askBackupFirst(path string) {
 	d.Show()
 }
 
-// askStopLog is the alert before the log stops: what protection is lost.
+// askStopLog is the alert before the log stops: what protection is lost. The check shows the
+// log on until Stop is chosen, so any other answer leaves all as it was.
 func (w *SettingsWindow) askStopLog() {
+	w.logQuiet = true
+	w.logCheck.SetChecked(true)
+	w.logQuiet = false
 	msg := widget.NewLabel("Without the log, the operations made after the last backup cannot be recovered if the data file " +
 		"is damaged, and rollback and activity analysis stop here. Stop closes the log now; Cancel keeps it.")
 	msg.Wrapping = fyne.TextWrapWord
-	d := dialog.NewCustomConfirm("Stop the log?", "Stop", "Cancel", msg, func(stop bool) {
-		if !stop {
-			w.showLog()
-			return
-		}
+	confirmDanger("Stop the log?", "Stop", "Cancel", msg, func() {
 		background(func() {
 			err := w.db.StopLog()
 			if err != nil {
@@ -146,9 +156,27 @@ func (w *SettingsWindow) askStopLog() {
 			w.showLog()
 		})
 	}, w.Window)
-	d.Resize(fyne.NewSize(520, 200))
-	d.Show()
+}
+
+// backUpForLog is the Back up now shown while the log is unavailable (1274): the backup starts
+// a new log.
+func (w *SettingsWindow) backUpForLog() {
+	StartBackup(w.Window, "Backup to start a new log", w.opts.Backup, func(*backup.Result, error) { w.showLog() })
 }
 
 // newLogFile closes the current log, archives it and starts a new one (New Log File).
 func (w *SettingsWindow) newLogFile() { newLogFile(w.db, w.Window, w.opts.Updated, w.showLog) }
+
+// freeName is name if no file of folder has it, else the first of "stem-2.ext", "stem-3.ext"...
+// that none has (a folder that cannot be read gives name: the dialog then says why). It reads
+// the folder: off the Fyne thread.
+func freeName(folder, name string) string {
+	ext := filepath.Ext(name)
+	stem := strings.TrimSuffix(name, ext)
+	for i := 2; ; i++ {
+		if _, err := os.Lstat(filepath.Join(folder, name)); err != nil {
+			return name
+		}
+		name = fmt.Sprintf("%s-%d%s", stem, i, ext)
+	}
+}

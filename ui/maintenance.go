@@ -14,7 +14,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 
 	"holdfast/backup"
@@ -283,15 +282,12 @@ func (w *MaintenanceWindow) confirmRollback() {
 	msg := widget.NewLabel(fmt.Sprintf("Roll back %s to operation %d? The database closes while its data is rebuilt from the last "+
 		"backup before it and the logs; the data file and the log as they are now are kept beside it. Make a backup afterwards.", w.db.Name(), op))
 	msg.Wrapping = fyne.TextWrapWord
-	d := dialog.NewCustomConfirm("Roll back", "Roll Back", "Cancel", msg, func(ok bool) {
-		if ok {
-			desk := w.m.desk
-			w.Close()
-			desk.Rollback(op)
-		}
+	d := confirmDanger("Roll back", "Roll Back", "Cancel", msg, func() {
+		desk := w.m.desk
+		w.Close()
+		desk.Rollback(op)
 	}, w.Window)
 	d.Resize(fyne.NewSize(520, 220))
-	d.Show()
 }
 
 func (w *MaintenanceWindow) analysisPage() fyne.CanvasObject {

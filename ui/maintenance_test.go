@@ -125,6 +125,7 @@ func TestRollbackPage(t *testing.T) {
 	}
 	saveCapture(t, mw.Window, filepath.Join("testdata", "ui", "rollback_page.png"))
 	onUI(func() { mw.rbButton.OnTapped() })
+	checkSafeDefault(t, mw.Window, "Cancel", "Roll Back")
 	pressOverlay(t, mw.Window, "Roll Back")
 	waitFor(t, w, "the database open again, rolled back", func() bool {
 		return openedName(d) == "Shop" && d.DB() != db && strings.Contains(strings.Join(overlayText(d.Main.Window), " "), "Rolled back")
@@ -136,6 +137,13 @@ func TestRollbackPage(t *testing.T) {
 	if n != 5 {
 		t.Fatalf("%d customers after rolling back to the 5th, want 5", n)
 	}
+	// The result says to make a backup now, and gives the button.
+	saveCapture(t, d.Main.Window, filepath.Join("testdata", "ui", "rolled_back.png"))
+	pressOverlay(t, d.Main.Window, "Back up now")
+	waitFor(t, w, "the backup after the rollback", func() bool {
+		bw := d.Main.BackupWindow()
+		return bw != nil && bw.Running() != nil && strings.Contains(bw.Running().Result(), "done")
+	})
 }
 
 // Right after New Log File, the Rollback page still lists the work before it: every operation

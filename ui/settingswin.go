@@ -3,6 +3,7 @@ package ui
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -12,6 +13,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"holdfast/dialogs"
@@ -48,11 +50,13 @@ type SettingsWindow struct {
 	pages   map[string]*container.TabItem
 	summary *widget.Label
 	sched   *widget.Label // a schedule that does not hold together (custom mode)
-	mode    *widget.Select
-	ok      *widget.Button
+	// The Scheduler page, laid out again when the mode shows other rows.
+	schedPage *fyne.Container
+	mode      *widget.Select
+	ok        *widget.Button
 
-	modeRows map[string][]fyne.CanvasObject
-	rowOf    map[*settingField]fyne.CanvasObject // the scheduler row a field is in
+	modeRows map[string][]*formRow
+	rowOf    map[*settingField]*formRow // the scheduler row a field is in
 
 	attachments []string
 	attachList  *widget.List
@@ -61,14 +65,19 @@ type SettingsWindow struct {
 
 	dest      *widget.Entry
 	destSpace *widget.Label
+	destOpen  string // the destination as the window opened: not probed
 	spaceMu   sync.Mutex
 	spaceGen  int
+	destErr   map[string]string // what the probe found wrong with each destination tried ("": none)
+	probeMu   sync.Mutex        // one probe at a time: each removes the folders it made
 
-	logCheck *widget.Check
-	logState *widget.Label
-	logQuiet bool // the check is being set to what the database says: not a request
+	logCheck  *widget.Check
+	logState  *widget.Label
+	logBackup *widget.Button // Back up now, while the log is unavailable (1274)
+	logQuiet  bool           // the check is being set to what the database says: not a request
 
 	problems map[string][]settings.Problem // the bad values of the file, by key, when the window opened
+	refused  bool                          // OK was refused: the summary follows every change
 
 	closed bool
 }
@@ -83,12 +92,13 @@ func (w *SettingsWindow) Close() {
 
 // settingField binds one key to a widget: its value as text, and where its error is shown.
 type settingField struct {
-	key   settings.Key
-	page  string
-	get   func() string
-	entry *widget.Entry // nil for widgets that cannot hold an invalid value
-	err   *widget.Label
-	obj   fyne.CanvasObject // the widget
+	key    settings.Key
+	page   string
+	get    func() string
+	entry  *widget.Entry // nil for widgets that cannot hold an invalid value
+	err    *widget.Label
+	errBox fyne.CanvasObject // err in the room it keeps (see errorRoom)
+	obj    fyne.CanvasObject // the widget
 	// bad is the value the file holds that is not valid, until the widget replaces it (an
 	// entry shows it; other widgets say it in err).
 	bad *settings.Problem
@@ -120,8 +130,8 @@ func NewSettingsWindow(a fyne.App, db *engine.DB, opts SettingsOptions) *Setting
 		opts.Updated = func() {}
 	}
 	w := &SettingsWindow{Window: a.NewWindow("Database Settings - " + db.Name()), db: db, opts: opts,
-		pages: map[string]*container.TabItem{}, modeRows: map[string][]fyne.CanvasObject{},
-		rowOf: map[*settingField]fyne.CanvasObject{}, attachSel: -1, problems: map[string][]settings.Problem{}}
+		pages: map[string]*container.TabItem{}, modeRows: map[string][]*formRow{},
+		rowOf: map[*settingField]*formRow{}, attachSel: -1, problems: map[string][]settings.Problem{}, destErr: map[string]string{}}
 	cur := db.Settings()
 	for _, p := range cur.Problems() {
 		w.problems[p.Key] = append(w.problems[p.Key], p)
@@ -167,10 +177,11 @@ func (w *SettingsWindow) bind(page, key string, get func() string, entry *widget
 	if ps := w.problems[key]; len(ps) > 0 && !k.List {
 		f.bad = &ps[0]
 	}
-	f.err = widget.NewLabel("")
-	f.err.Importance = widget.DangerImportance
-	f.err.Wrapping = fyne.TextWrapWord
-	f.err.Hide()
+	lines := 0
+	if entry != nil {
+		lines = 1
+	}
+	f.err, f.errBox = errorLabel(lines)
 	if entry != nil {
 		entry.Validator = func(s string) error {
 			if k.Check(strings.TrimSpace(s)) != nil {
@@ -184,15 +195,20 @@ func (w *SettingsWindow) bind(page, key string, get func() string, entry *widget
 	return f
 }
 
-// check shows the field's error at the field, or hides it; it reports whether it is valid.
+// check shows the field's error at the field, or hides it, and brings the summary of a refused
+// OK up to date; it reports whether the field is valid.
 func (w *SettingsWindow) check(f *settingField) bool {
+	ok := w.show(f)
+	w.updateSummary()
+	return ok
+}
+
+// show shows the field's error at the field, or hides it; it reports whether it is valid.
+func (w *SettingsWindow) show(f *settingField) bool {
 	msg := f.problem()
-	if msg == "" {
-		f.err.Hide()
-	} else {
-		f.err.SetText(msg)
-		f.err.Show()
-	}
+	f.err.SetText(msg)
+	f.err.Hidden = msg == ""
+	f.errBox.Refresh()
 	if f.entry != nil {
 		f.entry.AlwaysShowValidationError = msg != ""
 		f.entry.Refresh()
@@ -207,6 +223,9 @@ func (f *settingField) problem() string {
 		err := f.entry.Validate()
 		if err == nil {
 			return ""
+		}
+		if p := destProblem(""); errors.As(err, &p) {
+			return string(p)
 		}
 		msg := fmt.Sprintf("Expected: %s.", err)
 		if f.bad != nil && strings.TrimSpace(f.entry.Text) == f.bad.Value {
@@ -234,14 +253,18 @@ func (w *SettingsWindow) replaced(f *settingField) {
 	}
 }
 
-// at is obj with the error of key's field below it.
-func (w *SettingsWindow) at(key string, obj fyne.CanvasObject) fyne.CanvasObject {
-	return container.NewVBox(obj, w.fieldOf(key).err)
+// at is obj with the errors of the fields of keys below it (obj holds their widgets).
+func (w *SettingsWindow) at(obj fyne.CanvasObject, keys ...string) fyne.CanvasObject {
+	box := container.NewVBox(obj)
+	for _, k := range keys {
+		box.Add(w.fieldOf(k).errBox)
+	}
+	return box
 }
 
-// entry is a text field of key with its error below it. A value of the file that is not valid
-// is shown as it is, for the person to replace.
-func (w *SettingsWindow) entry(page, key string, cur *settings.Settings, placeholder string) (*widget.Entry, fyne.CanvasObject) {
+// entry is a text field of key; at shows its error. A value of the file that is not valid is
+// shown as it is, for the person to replace.
+func (w *SettingsWindow) entry(page, key string, cur *settings.Settings, placeholder string) *widget.Entry {
 	e := widget.NewEntry()
 	e.SetPlaceHolder(placeholder)
 	f := w.bind(page, key, func() string { return strings.TrimSpace(e.Text) }, e)
@@ -251,7 +274,7 @@ func (w *SettingsWindow) entry(page, key string, cur *settings.Settings, placeho
 		e.SetText(cur.Get(f.key))
 	}
 	f.obj = e
-	return e, container.NewVBox(e, f.err)
+	return e
 }
 
 // checkbox is a check of key; its error is shown with at.
@@ -304,23 +327,17 @@ func (w *SettingsWindow) schedulerPage(cur *settings.Settings) fyne.CanvasObject
 	p := pageScheduler
 	mode := w.choice(p, "scheduler.mode", cur, schedulerModes)
 	modeChanged := mode.OnChanged
-	_, at := w.entry(p, "scheduler.time", cur, "HH:MM")
 	day := w.choice(p, "scheduler.weekday", cur, weekdayNames)
-	_, monthday := w.entry(p, "scheduler.monthday", cur, "1 to 31")
-	_, hours := w.entry(p, "scheduler.custom.hours", cur, "0 = off")
-	_, days := w.entry(p, "scheduler.custom.days", cur, "0 = off")
-	_, daysAt := w.entry(p, "scheduler.custom.daysTime", cur, "HH:MM")
-	_, weeks := w.entry(p, "scheduler.custom.weeks", cur, "0 = off")
 	var dayLabels []string
 	for _, d := range weekdayNames {
-		dayLabels = append(dayLabels, d.label)
+		dayLabels = append(dayLabels, d.label[:3]) // seven in a row must fit the window
 	}
 	weekdays := widget.NewCheckGroup(dayLabels, nil)
 	weekdays.Horizontal = true
 	wf := w.bind(p, "scheduler.custom.weekdays", func() string {
 		var out []string
 		for _, d := range weekdayNames {
-			if slices.Contains(weekdays.Selected, d.label) {
+			if slices.Contains(weekdays.Selected, d.label[:3]) {
 				out = append(out, d.value)
 			}
 		}
@@ -329,42 +346,41 @@ func (w *SettingsWindow) schedulerPage(cur *settings.Settings) fyne.CanvasObject
 	chosen := cur.Get(wf.key)
 	for _, d := range weekdayNames {
 		if slices.Contains(strings.Split(chosen, ","), d.value) {
-			weekdays.Selected = append(weekdays.Selected, d.label)
+			weekdays.Selected = append(weekdays.Selected, d.label[:3])
 		}
 	}
 	weekdays.OnChanged = func([]string) { w.replaced(wf) }
-	_, weeksAt := w.entry(p, "scheduler.custom.weeksTime", cur, "HH:MM")
-	_, months := w.entry(p, "scheduler.custom.months", cur, "0 = off")
-	_, monthsDay := w.entry(p, "scheduler.custom.monthday", cur, "1 to 31")
-	_, monthsAt := w.entry(p, "scheduler.custom.monthsTime", cur, "HH:MM")
 	tray := w.checkbox(p, "app.runInTray", "Keep running in the system tray when the window is closed, so that scheduled backups happen", cur)
 
-	form := widget.NewForm(widget.NewFormItem("Automatic backup", w.at("scheduler.mode", mode)))
+	// One form: the labels in a column, and a row the mode does not use takes no room.
+	form := container.New(layout.NewFormLayout())
 	row := func(label, key string, obj fyne.CanvasObject, modes ...string) {
-		c := container.NewBorder(nil, nil, widget.NewLabel(label), nil, obj)
-		form.Append("", c)
-		w.rowOf[w.fieldOf(key)] = c
+		r := &formRow{label: widget.NewLabelWithStyle(label, fyne.TextAlignTrailing, fyne.TextStyle{Bold: true}), obj: w.at(obj, key)}
+		form.Add(r.label)
+		form.Add(r.obj)
+		w.rowOf[w.fieldOf(key)] = r
 		for _, m := range modes {
-			w.modeRows[m] = append(w.modeRows[m], c)
+			w.modeRows[m] = append(w.modeRows[m], r)
 		}
 	}
-	row("At", "scheduler.time", at, "daily", "weekly", "monthly")
-	row("On", "scheduler.weekday", w.at("scheduler.weekday", day), "weekly")
-	row("On day", "scheduler.monthday", monthday, "monthly")
-	row("Every ... hour(s)", "scheduler.custom.hours", hours, "custom")
-	row("Every ... day(s)", "scheduler.custom.days", days, "custom")
-	row("  at", "scheduler.custom.daysTime", daysAt, "custom")
-	row("Every ... week(s)", "scheduler.custom.weeks", weeks, "custom")
-	row("  on", "scheduler.custom.weekdays", w.at("scheduler.custom.weekdays", weekdays), "custom")
-	row("  at", "scheduler.custom.weeksTime", weeksAt, "custom")
-	row("Every ... month(s)", "scheduler.custom.months", months, "custom")
-	row("  on day", "scheduler.custom.monthday", monthsDay, "custom")
-	row("  at", "scheduler.custom.monthsTime", monthsAt, "custom")
+	text := func(key, placeholder string) fyne.CanvasObject { return w.entry(p, key, cur, placeholder) }
+	row("Automatic backup", "scheduler.mode", mode)
+	delete(w.rowOf, w.fieldOf("scheduler.mode")) // always shown
+	row("At", "scheduler.time", text("scheduler.time", "HH:MM"), "daily", "weekly", "monthly")
+	row("On", "scheduler.weekday", day, "weekly")
+	row("On day", "scheduler.monthday", text("scheduler.monthday", "1 to 31"), "monthly")
+	row("Every ... hour(s)", "scheduler.custom.hours", text("scheduler.custom.hours", "0 = off"), "custom")
+	row("Every ... day(s)", "scheduler.custom.days", text("scheduler.custom.days", "0 = off"), "custom")
+	row("at", "scheduler.custom.daysTime", text("scheduler.custom.daysTime", "HH:MM"), "custom")
+	row("Every ... week(s)", "scheduler.custom.weeks", text("scheduler.custom.weeks", "0 = off"), "custom")
+	row("on", "scheduler.custom.weekdays", weekdays, "custom")
+	row("at", "scheduler.custom.weeksTime", text("scheduler.custom.weeksTime", "HH:MM"), "custom")
+	row("Every ... month(s)", "scheduler.custom.months", text("scheduler.custom.months", "0 = off"), "custom")
+	row("on day", "scheduler.custom.monthday", text("scheduler.custom.monthday", "1 to 31"), "custom")
+	row("at", "scheduler.custom.monthsTime", text("scheduler.custom.monthsTime", "HH:MM"), "custom")
 	w.mode = mode
-	w.sched = widget.NewLabel("")
-	w.sched.Importance = widget.DangerImportance
-	w.sched.Wrapping = fyne.TextWrapWord
-	w.sched.Hide()
+	var schedBox fyne.CanvasObject
+	w.sched, schedBox = errorLabel(1)
 	note := widget.NewLabel("A personalized schedule uses one of hours, days, weeks or months; leave the others at 0. " +
 		"Day 31 means the last day of shorter months.")
 	note.Wrapping = fyne.TextWrapWord
@@ -373,7 +389,69 @@ func (w *SettingsWindow) schedulerPage(cur *settings.Settings) fyne.CanvasObject
 		modeChanged(label)
 		w.showMode(label)
 	}
-	return container.NewVBox(form, w.sched, note, widget.NewSeparator(), w.at("app.runInTray", tray))
+	w.schedPage = container.NewVBox(form, schedBox, note, widget.NewSeparator(), w.at(tray, "app.runInTray"))
+	return w.schedPage
+}
+
+// errorLabel is the label of a field's error (hidden while there is none) and the room it is
+// shown in (see errorRoom), with lines kept for it from the start: one for a field whose error
+// can appear while the window is open (a text field), none for the others.
+func errorLabel(lines int) (*widget.Label, fyne.CanvasObject) {
+	l := widget.NewLabel("")
+	l.Importance = widget.DangerImportance
+	l.Wrapping = fyne.TextWrapWord
+	l.SizeName = theme.SizeNameCaptionText
+	l.Hide()
+	return l, container.New(&errorRoom{lines: lines}, l)
+}
+
+// errorRoom lays out the error under a field so that the fields below never move under the
+// pointer: its height never shrinks while the window is open (an error that goes leaves its
+// room), and it has its lines from the start, for an error that comes as one types. The
+// label's padding above and below is left out, so that the lines are small ones.
+type errorRoom struct {
+	lines   int
+	tallest float32
+}
+
+func (r *errorRoom) trim() float32 { return theme.InnerPadding() - theme.Padding()/2 }
+
+func (r *errorRoom) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	l := objs[0].(*widget.Label)
+	var size fyne.Size
+	if l.Visible() {
+		size = l.MinSize()
+		size.Height -= 2 * r.trim()
+		// A wrapped label knows its height once laid out at its width: not before.
+		if l.Size().Width > 0 {
+			r.tallest = max(r.tallest, size.Height)
+		}
+	}
+	if r.lines > 0 && r.tallest == 0 {
+		room := widget.NewLabel(strings.Repeat("\n", r.lines-1))
+		room.SizeName = l.SizeName
+		r.tallest = room.MinSize().Height - 2*r.trim()
+	}
+	size.Height = max(size.Height, r.tallest)
+	return size
+}
+
+func (r *errorRoom) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	objs[0].Move(fyne.NewPos(0, -r.trim()))
+	objs[0].Resize(fyne.NewSize(size.Width, size.Height+2*r.trim()))
+}
+
+// formRow is a row of the scheduler's form: its label and its widget, shown or hidden together.
+type formRow struct{ label, obj fyne.CanvasObject }
+
+func (r *formRow) setVisible(on bool) {
+	for _, o := range []fyne.CanvasObject{r.label, r.obj} {
+		if on {
+			o.Show()
+		} else {
+			o.Hide()
+		}
+	}
 }
 
 // showMode shows the rows the scheduler mode uses, and any row whose value is invalid (OK
@@ -385,23 +463,21 @@ func (w *SettingsWindow) showMode(label string) {
 			mode = m.value
 		}
 	}
-	shown := map[fyne.CanvasObject]bool{}
+	shown := map[*formRow]bool{}
 	for _, r := range w.modeRows[mode] {
 		shown[r] = true
 	}
 	for f, r := range w.rowOf {
-		if f.err != nil && f.err.Visible() {
+		if f.err.Visible() {
 			shown[r] = true
 		}
 	}
-	for _, rows := range w.modeRows {
-		for _, r := range rows {
-			if shown[r] {
-				r.Show()
-			} else {
-				r.Hide()
-			}
-		}
+	for _, r := range w.rowOf {
+		r.setVisible(shown[r])
+	}
+	if w.schedPage != nil {
+		w.schedPage.Refresh() // lays out the form again, then its page
+		w.pages[pageScheduler].Content.Refresh()
 	}
 }
 
@@ -411,10 +487,13 @@ func (w *SettingsWindow) configurationPage(cur *settings.Settings) fyne.CanvasOb
 	structure := w.checkbox(p, "content.structure", "Structure file", cur)
 	listBox := w.attachmentsBox(p, cur)
 
-	var destBox fyne.CanvasObject
-	w.dest, destBox = w.entry(p, "destination", cur, filepath.Join(filepath.Dir(w.db.Dir()), w.db.Name()+" Backups"))
+	w.dest = w.entry(p, "destination", cur, w.defaultDest())
+	df := w.fieldOf("destination")
+	df.err, df.errBox = errorLabel(2) // the probe's error names the folder: two lines
+	w.destOpen = strings.TrimSpace(w.dest.Text)
 	w.destSpace = widget.NewLabel("")
-	// Beyond what the key accepts, a destination that is a file can never hold backups.
+	// Beyond what the key accepts, a destination that is a file can never hold backups, nor
+	// one the probe of readSpace could not write to.
 	validDest := w.dest.Validator
 	w.dest.Validator = func(s string) error {
 		if err := validDest(s); err != nil {
@@ -422,6 +501,9 @@ func (w *SettingsWindow) configurationPage(cur *settings.Settings) fyne.CanvasOb
 		}
 		if fi, err := os.Stat(strings.TrimSpace(s)); err == nil && !fi.IsDir() {
 			return errors.New("a folder (this is a file)")
+		}
+		if msg := w.destErr[w.destOf(s)]; msg != "" {
+			return destProblem(msg)
 		}
 		return nil
 	}
@@ -433,11 +515,11 @@ func (w *SettingsWindow) configurationPage(cur *settings.Settings) fyne.CanvasOb
 
 	return container.NewVBox(
 		widget.NewLabelWithStyle("Content", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
-		w.at("content.data", data), w.at("content.structure", structure),
+		w.at(data, "content.data"), w.at(structure, "content.structure"),
 		widget.NewLabel("Attachments (files and folders copied into each backup):"), listBox,
 		widget.NewSeparator(),
 		widget.NewLabelWithStyle("Backup file destination", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
-		container.NewBorder(nil, nil, nil, choose, destBox), w.destSpace,
+		w.at(container.NewBorder(nil, nil, nil, choose, w.dest), "destination"), w.destSpace,
 		widget.NewSeparator(),
 		widget.NewLabelWithStyle("Log management", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		w.logBox(p, cur),
@@ -465,7 +547,7 @@ func (w *SettingsWindow) attachmentsBox(p string, cur *settings.Settings) fyne.C
 	w.attachDel = widget.NewButton("Delete", w.DeleteAttachment)
 	w.attachDel.Disable()
 	attach := container.NewBorder(nil, container.NewHBox(addFile, addFolder, w.attachDel), nil, nil, w.attachList)
-	return container.NewVBox(container.NewGridWrap(fyne.NewSize(700, 150), attach), f.err)
+	return w.at(container.NewGridWrap(fyne.NewSize(700, 150), attach), f.key.Name)
 }
 
 // badAttachments says which attachments listed are not valid, and how to be rid of them.
@@ -501,15 +583,17 @@ func (w *SettingsWindow) logBox(p string, cur *settings.Settings) fyne.CanvasObj
 		"holds what is needed to rebuild the data.")
 	advice.Wrapping = fyne.TextWrapWord
 	newLog := widget.NewButton("New Log File", w.newLogFile)
-	box := container.NewVBox(container.NewHBox(w.logCheck, newLog))
+	w.logBackup = widget.NewButton("Back up now", w.backUpForLog)
+	w.logBackup.Hide()
+	box := container.NewVBox(container.NewHBox(w.logCheck, newLog, w.logBackup))
 	if w.logFixing() {
 		use := w.bind(p, "log.use", func() string { return fmt.Sprint(w.logCheck.Checked) }, nil)
 		use.obj = w.logCheck
 		w.logCheck.SetChecked(cur.Get(use.key) == "true")
-		e, pathBox := w.entry(p, "log.path", cur, "Data/data.journal")
+		e := w.entry(p, "log.path", cur, "Data/data.journal")
 		choose := widget.NewButton("Choose...", func() { w.chooseLogFile(e) })
-		box.Add(use.err)
-		box.Add(widget.NewForm(widget.NewFormItem("Log file", container.NewBorder(nil, nil, nil, choose, pathBox))))
+		box.Add(use.errBox)
+		box.Add(widget.NewForm(widget.NewFormItem("Log file", w.at(container.NewBorder(nil, nil, nil, choose, e), "log.path"))))
 		newLog.Disable()
 	}
 	w.logCheck.OnChanged = w.logChanged
@@ -544,20 +628,20 @@ func (w *SettingsWindow) chooseLogFile(e *widget.Entry) {
 func (w *SettingsWindow) backupRestorePage(cur *settings.Settings) fyne.CanvasObject {
 	p := pageBackupRestore
 	keep := w.checkbox(p, "keep.enabled", "Keep only the last", cur)
-	_, keepCount := w.entry(p, "keep.count", cur, "1 to 9999")
+	keepCount := w.entry(p, "keep.count", cur, "1 to 9999")
 	deleteOldest := w.radio(p, "keep.deleteOldest", cur, pairs("before", "before the backup", "after", "after the backup"))
 	deleteOldest.Horizontal = true
 	onlyModified := w.checkbox(p, "backupOnlyIfModified", "Backup only if the data file has been modified", cur)
 	failure := w.radio(p, "failure.mode", cur, pairs("nextScheduled", "Retry at the next scheduled time", "retry", "Retry after"))
-	_, retryAfter := w.entry(p, "failure.retryAfter", cur, "30s, 10m, 1h")
+	retryAfter := w.entry(p, "failure.retryAfter", cur, "30s, 10m, 1h")
 	maxOn := w.checkbox(p, "failure.maxAttemptsEnabled", "Cancel the operation after", cur)
-	_, maxN := w.entry(p, "failure.maxAttempts", cur, "1 to 99")
+	maxN := w.entry(p, "failure.maxAttempts", cur, "1 to 99")
 	verbose := w.checkbox(p, "journal.verbose", "Write every step in the backup journal (verbose)", cur)
-	_, onStart := w.entry(p, "hooks.onStartup", cur, "a command run before each backup (empty = none)")
-	_, onEnd := w.entry(p, "hooks.onShutdown", cur, "a command run after each backup (empty = none)")
+	onStart := w.entry(p, "hooks.onStartup", cur, "a command run before each backup (empty = none)")
+	onEnd := w.entry(p, "hooks.onShutdown", cur, "a command run after each backup (empty = none)")
 
 	compression := w.choice(p, "archive.compression", cur, pairs("none", "None", "fast", "Fast", "compact", "Compact"))
-	_, segment := w.entry(p, "archive.segmentMB", cur, "0 = no segments")
+	segment := w.entry(p, "archive.segmentMB", cur, "0 = no segments")
 	levels := pairs("none", "None", "low", "Low", "medium", "Medium", "high", "High")
 	redundancy := w.choice(p, "archive.redundancy", cur, levels)
 	interlacing := w.choice(p, "archive.interlacing", cur, levels)
@@ -567,22 +651,22 @@ func (w *SettingsWindow) backupRestorePage(cur *settings.Settings) fyne.CanvasOb
 	autoIntegrate := w.checkbox(p, "restore.autoIntegrateLog", "Integrate last log file if database is incomplete", cur)
 
 	general := widget.NewForm(
-		widget.NewFormItem("", w.at("keep.enabled", container.NewBorder(nil, nil, keep, widget.NewLabel("backup file(s)"), keepCount))),
-		widget.NewFormItem("Delete oldest", w.at("keep.deleteOldest", deleteOldest)),
-		widget.NewFormItem("", w.at("backupOnlyIfModified", onlyModified)),
-		widget.NewFormItem("If backup fails", w.at("failure.mode", failure)),
-		widget.NewFormItem("  retry after", retryAfter),
-		widget.NewFormItem("", w.at("failure.maxAttemptsEnabled", container.NewBorder(nil, nil, maxOn, widget.NewLabel("attempts"), maxN))),
-		widget.NewFormItem("", w.at("journal.verbose", verbose)),
-		widget.NewFormItem("Before backup", onStart),
-		widget.NewFormItem("After backup", onEnd),
+		widget.NewFormItem("", w.at(container.NewBorder(nil, nil, keep, widget.NewLabel("backup file(s)"), keepCount), "keep.count", "keep.enabled")),
+		widget.NewFormItem("Delete oldest", w.at(deleteOldest, "keep.deleteOldest")),
+		widget.NewFormItem("", w.at(onlyModified, "backupOnlyIfModified")),
+		widget.NewFormItem("If backup fails", w.at(failure, "failure.mode")),
+		widget.NewFormItem("retry after", w.at(retryAfter, "failure.retryAfter")),
+		widget.NewFormItem("", w.at(container.NewBorder(nil, nil, maxOn, widget.NewLabel("attempts"), maxN), "failure.maxAttempts", "failure.maxAttemptsEnabled")),
+		widget.NewFormItem("", w.at(verbose, "journal.verbose")),
+		widget.NewFormItem("Before backup", w.at(onStart, "hooks.onStartup")),
+		widget.NewFormItem("After backup", w.at(onEnd, "hooks.onShutdown")),
 	)
 	archive := widget.NewForm(
-		widget.NewFormItem("Segment size (MB)", segment),
-		widget.NewFormItem("Compression", w.at("archive.compression", compression)),
-		widget.NewFormItem("Redundancy", w.at("archive.redundancy", redundancy)),
-		widget.NewFormItem("Interlacing", w.at("archive.interlacing", interlacing)),
-		widget.NewFormItem("", w.at("archive.verify", verify)),
+		widget.NewFormItem("Segment size (MB)", w.at(segment, "archive.segmentMB")),
+		widget.NewFormItem("Compression", w.at(compression, "archive.compression")),
+		widget.NewFormItem("Redundancy", w.at(redundancy, "archive.redundancy")),
+		widget.NewFormItem("Interlacing", w.at(interlacing, "archive.interlacing")),
+		widget.NewFormItem("", w.at(verify, "archive.verify")),
 	)
 	return container.NewVBox(
 		widget.NewLabelWithStyle("General settings", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), general,
@@ -590,7 +674,7 @@ func (w *SettingsWindow) backupRestorePage(cur *settings.Settings) fyne.CanvasOb
 		widget.NewLabelWithStyle("Archive", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), archive,
 		widget.NewSeparator(),
 		widget.NewLabelWithStyle("Automatic restore", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
-		w.at("restore.autoRestoreIfDamaged", autoRestore), w.at("restore.autoIntegrateLog", autoIntegrate),
+		w.at(autoRestore, "restore.autoRestoreIfDamaged"), w.at(autoIntegrate, "restore.autoIntegrateLog"),
 	)
 }
 
@@ -635,28 +719,104 @@ func (w *SettingsWindow) fieldOf(key string) *settingField {
 func (w *SettingsWindow) Refresh() { w.readSpace() }
 
 // readSpace shows the used and free space of the destination typed, read on a goroutine; a
-// newer request replaces an older one.
+// newer request replaces an older one. A destination chosen here (not the one the window
+// opened with) is probed too: a folder backups cannot be written to is an error at its field.
 func (w *SettingsWindow) readSpace() {
-	dest := strings.TrimSpace(w.dest.Text)
-	if dest == "" {
-		dest = filepath.Join(filepath.Dir(w.db.Dir()), w.db.Name()+" Backups")
-	}
+	dest := w.destOf(w.dest.Text)
+	probe := w.destChosen()
 	w.spaceMu.Lock()
 	w.spaceGen++
 	gen := w.spaceGen
 	w.spaceMu.Unlock()
 	background(func() {
+		var problem string
+		if probe {
+			problem = w.probeDest(dest)
+		}
 		text := spaceOf(dest)
+		if problem != "" {
+			text = "" // the folder cannot be made: its disk's space says nothing
+		}
 		do(func() {
+			if probe {
+				w.destErr[dest] = problem
+			}
 			w.spaceMu.Lock()
 			current := gen == w.spaceGen
 			w.spaceMu.Unlock()
 			if current {
 				w.destSpace.SetText(text)
+				w.check(w.fieldOf("destination"))
 				w.opts.Updated()
 			}
 		})
 	})
+}
+
+// defaultDest is where backups go when the destination is empty.
+func (w *SettingsWindow) defaultDest() string {
+	return filepath.Join(filepath.Dir(w.db.Dir()), w.db.Name()+" Backups")
+}
+
+// destOf is the folder the destination text s names.
+func (w *SettingsWindow) destOf(s string) string {
+	if s = strings.TrimSpace(s); s != "" {
+		return s
+	}
+	return w.defaultDest()
+}
+
+// destChosen reports whether the destination field holds a folder chosen in this window (one
+// whose form the key accepts), not the one it opened with.
+func (w *SettingsWindow) destChosen() bool {
+	k := w.fieldOf("destination").key
+	s := strings.TrimSpace(w.dest.Text)
+	return s != w.destOpen && k.Check(s) == nil
+}
+
+// destProblem is what the probe found wrong with a destination, as its field says it.
+type destProblem string
+
+func (p destProblem) Error() string { return string(p) }
+
+// probeDest checks that backups can be written to dest, as the first backup will: it makes the
+// folder, writes a file there and removes it, then removes the folders it made (the backup
+// makes them again). It says what is wrong and what to do, "" when nothing is. Off the Fyne
+// thread; one at a time, so that none removes a folder another one relies on.
+func (w *SettingsWindow) probeDest(dest string) string {
+	w.probeMu.Lock()
+	defer w.probeMu.Unlock()
+	var made string // the highest folder missing on the way to dest, "" when dest is there
+	for p := dest; ; p = filepath.Dir(p) {
+		if _, err := os.Stat(p); !errors.Is(err, fs.ErrNotExist) || filepath.Dir(p) == p {
+			break
+		}
+		made = p
+	}
+	err := os.MkdirAll(dest, 0o700)
+	if err == nil {
+		var f *os.File
+		if f, err = os.CreateTemp(dest, ".holdfast-probe-*"); err == nil {
+			_, err = f.WriteString("Holdfast checks that backups can be written here.\n")
+			if cerr := f.Close(); err == nil {
+				err = cerr
+			}
+			if rerr := os.Remove(f.Name()); err == nil {
+				err = rerr
+			}
+		}
+	}
+	for p := dest; made != ""; p = filepath.Dir(p) {
+		os.Remove(p) // only when empty: a folder that holds something else stays
+		if p == made {
+			break
+		}
+	}
+	if err != nil {
+		return fmt.Sprintf("Backups cannot be written there (error %d: %v). Click Choose... and pick a folder on a disk you can write to, "+
+			"or empty the field for the default.", engine.CodeDestination, err)
+	}
+	return ""
 }
 
 // Space is the used and free space shown for the destination.
@@ -724,69 +884,30 @@ func (w *SettingsWindow) DeleteAttachment() {
 }
 
 // Save checks every field and saves the settings if all are valid (OK); otherwise it shows
-// each error at its field, says which pages have them, shows the first, and saves nothing.
+// each error at its field, says which pages have them, shows the first, and saves nothing. A
+// destination chosen here is probed first (see readSpace): OK may come before its probe ends.
 func (w *SettingsWindow) Save() {
-	next := w.db.Settings()
-	var bad []*settingField
-	for _, f := range w.fields {
-		if !w.check(f) {
-			bad = append(bad, f)
-			continue
-		}
-		var err error
-		if f.key.List {
-			var vals []string
-			if v := f.get(); v != "" {
-				vals = strings.Split(v, "\n")
-			}
-			err = next.Set(f.key.Name, vals...)
-		} else {
-			err = next.Set(f.key.Name, f.get())
-		}
-		if err != nil {
-			bad = append(bad, f)
-			if f.err != nil {
-				f.err.SetText(err.Error())
-				f.err.Show()
-			}
-		}
-	}
-	schedErr := ""
-	if len(bad) == 0 {
-		if _, err := settings.ScheduleOf(next); err != nil {
-			schedErr = "The schedule does not hold together: " + err.Error()
-		}
-	}
-	if schedErr != "" {
-		w.sched.SetText(schedErr)
-		w.sched.Show()
-	} else {
-		w.sched.Hide()
-	}
+	next, bad, schedErr := w.collect()
 	if len(bad) > 0 || schedErr != "" {
-		var pages []string
-		for _, f := range bad {
-			if !slices.Contains(pages, f.page) {
-				pages = append(pages, f.page)
-			}
-		}
-		if schedErr != "" && !slices.Contains(pages, pageScheduler) {
-			pages = append(pages, pageScheduler)
-		}
-		n := len(bad)
-		if schedErr != "" {
-			n++
-		}
-		w.showMode(w.mode.Selected)
-		w.summary.SetText(fmt.Sprintf("Nothing was saved: %d value(s) need a fix, shown in red on the page(s) %s.", n, strings.Join(pages, ", ")))
-		w.summary.Show()
-		w.tabs.Select(w.pages[pages[0]])
-		w.Content().Refresh()
+		w.refuse(bad, schedErr)
 		return
 	}
+	dest, probe := w.destOf(w.dest.Text), w.destChosen()
 	// Written off the Fyne thread: the file is synced, and the database's lock may be busy.
 	w.ok.Disable()
 	background(func() {
+		if probe {
+			if problem := w.probeDest(dest); problem != "" {
+				do(func() {
+					w.ok.Enable()
+					w.destErr[dest] = problem
+					_, bad, schedErr := w.collect()
+					w.refuse(bad, schedErr)
+					w.opts.Updated()
+				})
+				return
+			}
+		}
 		// The log keys are the database's own: the log dialogs changed them already, as the
 		// file holds them (a bad value too). Only while one of them is bad does the window
 		// replace them (logBox).
@@ -802,6 +923,7 @@ func (w *SettingsWindow) Save() {
 				w.opts.Updated()
 				return
 			}
+			w.refused = false
 			w.summary.Hide()
 			if w.opts.Saved != nil {
 				w.opts.Saved()
@@ -812,14 +934,104 @@ func (w *SettingsWindow) Save() {
 	})
 }
 
+// collect reads every field: the settings they make, the fields OK refuses and, when there is
+// none, what is wrong with the schedule as a whole ("" if nothing).
+func (w *SettingsWindow) collect() (*settings.Settings, []*settingField, string) {
+	next := w.db.Settings()
+	var bad []*settingField
+	for _, f := range w.fields {
+		if f.problem() != "" {
+			bad = append(bad, f)
+			continue
+		}
+		var err error
+		if f.key.List {
+			var vals []string
+			if v := f.get(); v != "" {
+				vals = strings.Split(v, "\n")
+			}
+			err = next.Set(f.key.Name, vals...)
+		} else {
+			err = next.Set(f.key.Name, f.get())
+		}
+		if err != nil {
+			bad = append(bad, f)
+		}
+	}
+	if len(bad) > 0 {
+		return next, bad, ""
+	}
+	if _, err := settings.ScheduleOf(next); err != nil {
+		return next, nil, "The schedule does not hold together: " + err.Error()
+	}
+	return next, nil, ""
+}
+
+// refuse is a refused OK: every error at its field, the rows that hold them, the summary, and
+// the first page with an error.
+func (w *SettingsWindow) refuse(bad []*settingField, schedErr string) {
+	for _, f := range w.fields {
+		w.show(f)
+	}
+	w.refused = true
+	w.showSummary(bad, schedErr)
+	w.showMode(w.mode.Selected)
+	if pages := w.summaryPages(bad, schedErr); len(pages) > 0 {
+		w.tabs.Select(w.pages[pages[0]])
+	}
+}
+
+// updateSummary brings the summary of a refused OK up to date after a change: how many values
+// still need a fix and where, or nothing once none does.
+func (w *SettingsWindow) updateSummary() {
+	if w.refused {
+		_, bad, schedErr := w.collect()
+		w.showSummary(bad, schedErr)
+	}
+}
+
+func (w *SettingsWindow) showSummary(bad []*settingField, schedErr string) {
+	w.sched.SetText(schedErr)
+	w.sched.Hidden = schedErr == ""
+	w.sched.Refresh()
+	n := len(bad)
+	if schedErr != "" {
+		n++
+	}
+	text := ""
+	if n > 0 {
+		text = fmt.Sprintf("Nothing was saved: %d value(s) need a fix, shown in red on the page(s) %s.", n,
+			strings.Join(w.summaryPages(bad, schedErr), ", "))
+	}
+	if text == w.Summary() {
+		return
+	}
+	w.summary.SetText(text)
+	w.summary.Hidden = text == ""
+	// A wrapped label knows its height once laid out at its width: twice.
+	w.Content().Refresh()
+	w.Content().Refresh()
+}
+
+// summaryPages are the pages that hold the errors, in the order of the tabs.
+func (w *SettingsWindow) summaryPages(bad []*settingField, schedErr string) []string {
+	var pages []string
+	for _, page := range []string{pageScheduler, pageConfiguration, pageBackupRestore} {
+		if slices.ContainsFunc(bad, func(f *settingField) bool { return f.page == page }) || page == pageScheduler && schedErr != "" {
+			pages = append(pages, page)
+		}
+	}
+	return pages
+}
+
 // Errors lists the errors shown at the fields, as "key: text", for tests and the summary.
 func (w *SettingsWindow) Errors() []string {
 	var out []string
 	for _, f := range w.fields {
-		if row, ok := w.rowOf[f]; ok && !row.Visible() {
+		if row, ok := w.rowOf[f]; ok && !row.obj.Visible() {
 			continue // not seen: not shown
 		}
-		if f.err != nil && f.err.Visible() {
+		if f.err.Visible() {
 			out = append(out, f.key.Name+": "+f.err.Text)
 		}
 	}

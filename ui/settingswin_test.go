@@ -3,18 +3,22 @@ package ui
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
 	"holdfast/backup"
 	"holdfast/dialogs"
 	"holdfast/engine"
+	"holdfast/journal"
 	"holdfast/settings"
 )
 
@@ -125,7 +129,8 @@ func TestSettingsValidationOnEveryPage(t *testing.T) {
 	if !bytes.Equal(settingsFile(t, db), before) {
 		t.Fatal("OK with a schedule of two intervals changed the settings file")
 	}
-	if errs := sw.Errors(); len(errs) != 1 || !strings.HasPrefix(errs[0], "schedule: ") {
+	onUI(func() { errs = sw.Errors() })
+	if len(errs) != 1 || !strings.HasPrefix(errs[0], "schedule: ") {
 		t.Fatalf("errors %q, want the schedule's only", errs)
 	}
 	onUI(func() {
@@ -145,8 +150,9 @@ func TestSettingsValidationOnEveryPage(t *testing.T) {
 	if m := db.Values().Scheduler.Mode; m != settings.ModeCustom {
 		t.Errorf("scheduler.mode = %q", m)
 	}
-	if sw.Summary() != "" {
-		t.Errorf("summary after a good OK: %q", sw.Summary())
+	onUI(func() { summary = sw.Summary() })
+	if summary != "" {
+		t.Errorf("summary after a good OK: %q", summary)
 	}
 }
 
@@ -251,7 +257,7 @@ func TestUseLogOnStartsAtOnce(t *testing.T) {
 	fake.Choose(path)
 	onUI(func() { sw.SetUseLog(true) })
 	waitFor(t, w, "the log on", func() bool { return strings.HasPrefix(sw.LogState(), "On: ") })
-	if c := fake.Recorded(); len(c) != 1 || c[0].Kind != "save" || c[0].Name != "data.journal" {
+	if c := fake.Recorded(); len(c) != 1 || c[0].Kind != "save" || c[0].Name != "data-2.journal" { // data.journal is the stopped log
 		t.Fatalf("dialogs: %+v", c)
 	}
 	if st := db.LogStatus(); !st.Open || st.Path != path {
@@ -259,6 +265,28 @@ func TestUseLogOnStartsAtOnce(t *testing.T) {
 	}
 	if _, err := os.Stat(path); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Use Log on proposes a name no file has: the stopped log keeps its own, and a third start
+// skips the second's too.
+func TestUseLogOnProposesAFreeName(t *testing.T) {
+	db := browsedDB(t, 3)
+	stopped := db.LogPath()
+	if err := db.StopLog(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(stopped); err != nil {
+		t.Fatalf("the stopped log is not kept: %v", err)
+	}
+	os.WriteFile(filepath.Join(filepath.Dir(stopped), "data-2.journal"), nil, 0o600)
+	fake := &dialogs.Fake{}
+	sw, w := openSettings(t, db, fake)
+	fake.Cancel()
+	onUI(func() { sw.SetUseLog(true) })
+	waitFor(t, w, "the dialog asked", func() bool { return len(fake.Recorded()) == 1 && !sw.logCheck.Checked })
+	if c := fake.Recorded()[0]; c.Name != "data-3.journal" || c.Start != filepath.Dir(stopped) {
+		t.Fatalf("the dialog proposed %q in %q, want data-3.journal beside %s", c.Name, c.Start, stopped)
 	}
 }
 
@@ -346,9 +374,10 @@ func TestUseLogOffStopAndCancel(t *testing.T) {
 	}
 	onUI(func() { sw.SetUseLog(false) })
 	waitFor(t, w, "the alert", func() bool { return overlayButton(sw.Window, "Stop") != nil })
+	checkSafeDefault(t, sw.Window, "Cancel", "Stop")
 	saveCapture(t, sw.Window, filepath.Join("testdata", "ui", "log_stop.png"))
-	pressOverlay(t, sw.Window, "Cancel")
-	waitFor(t, w, "the check ticked again", func() bool { return sw.logCheck.Checked })
+	pressKey(t, sw.Window, fyne.KeyReturn)
+	waitFor(t, w, "the check ticked again", func() bool { return sw.logCheck.Checked && len(overlayText(sw.Window)) == 0 })
 	if !db.LogStatus().Open {
 		t.Fatal("Cancel stopped the log")
 	}
@@ -387,4 +416,179 @@ func TestSettingsWindowBindsEveryKey(t *testing.T) {
 			t.Errorf("%s went from %q to %q by an OK without change", k.Name, b, a)
 		}
 	}
+}
+
+// An error appearing or going as one types never moves the fields below it (a click aimed at
+// one lands on it); the summary of a refused OK follows every fix; a destination chosen is
+// probed, and one that cannot be written is an error at its field (1407), with OK refused.
+func TestSettingsFieldsStayPut(t *testing.T) {
+	db := browsedDB(t, 3)
+	sw, w := openSettings(t, db, &dialogs.Fake{})
+	// Where o is drawn once the window is laid out again, as the next frame of a real window
+	// does (the test driver lays out only when asked).
+	pos := func(o fyne.CanvasObject) (p fyne.Position) {
+		onUI(func() {
+			sw.Content().Refresh()
+			p = fyne.CurrentApp().Driver().AbsolutePositionForObject(o)
+		})
+		return p
+	}
+	type move struct{ key, value string }
+	onUI(func() {
+		sw.tabs.Select(sw.pages[pageBackupRestore])
+		selectOf(sw, "scheduler.mode").SetSelected("Every Day")
+	})
+	below := map[string]fyne.CanvasObject{
+		pageBackupRestore: entryOf(t, sw, "hooks.onShutdown"),
+		pageScheduler:     checkOf(sw, "app.runInTray"),
+	}
+	for _, step := range []struct {
+		page string
+		move
+	}{
+		{pageBackupRestore, move{"keep.count", "0"}}, {pageBackupRestore, move{"keep.count", "7"}},
+		{pageBackupRestore, move{"failure.retryAfter", "ten"}}, {pageBackupRestore, move{"failure.retryAfter", "10m"}},
+		{pageScheduler, move{"scheduler.time", "25:00"}}, {pageScheduler, move{"scheduler.time", "06:30"}},
+	} {
+		onUI(func() { sw.tabs.Select(sw.pages[step.page]) })
+		before := pos(below[step.page])
+		onUI(func() { entryOf(t, sw, step.key).SetText(step.value) })
+		if after := pos(below[step.page]); after != before {
+			t.Errorf("%s set to %q moved the field below from %v to %v", step.key, step.value, before, after)
+		}
+	}
+
+	// Three values refused; each fix brings the count down, the last one clears it.
+	onUI(func() {
+		entryOf(t, sw, "keep.count").SetText("0")
+		entryOf(t, sw, "failure.maxAttempts").SetText("100")
+		entryOf(t, sw, "scheduler.time").SetText("25:00")
+		test.Tap(sw.ok)
+	})
+	var summary string
+	onUI(func() { summary = sw.Summary() })
+	if !strings.Contains(summary, "3 value(s) need a fix") {
+		t.Fatalf("summary %q", summary)
+	}
+	onUI(func() { entryOf(t, sw, "keep.count").SetText("7") })
+	onUI(func() { summary = sw.Summary() })
+	if !strings.Contains(summary, "2 value(s) need a fix") || !strings.Contains(summary, pageBackupRestore) {
+		t.Errorf("after one fix the summary says %q", summary)
+	}
+	onUI(func() {
+		entryOf(t, sw, "failure.maxAttempts").SetText("5")
+		entryOf(t, sw, "scheduler.time").SetText("06:30")
+	})
+	onUI(func() { summary = sw.Summary() })
+	if summary != "" {
+		t.Errorf("after every fix the summary says %q", summary)
+	}
+
+	// A folder that cannot be made (under a file, in /proc) is an error at the field.
+	file := filepath.Join(t.TempDir(), "a file")
+	os.WriteFile(file, []byte("x"), 0o600)
+	bad := []string{filepath.Join(file, "Backups")}
+	if _, err := os.Stat("/proc/self"); err == nil {
+		bad = append(bad, "/proc/hf-dest")
+	}
+	for _, dest := range bad {
+		onUI(func() { sw.dest.SetText(dest) })
+		waitFor(t, w, "the destination probed", func() bool {
+			return slices.ContainsFunc(sw.Errors(), func(e string) bool { return strings.HasPrefix(e, "destination: Backups cannot be written") })
+		})
+		onUI(func() {
+			if sw.dest.Validate() == nil {
+				t.Errorf("%s: the field shows a tick", dest)
+			}
+			errs := strings.Join(sw.Errors(), "\n")
+			if !strings.Contains(errs, "1407") || !strings.Contains(errs, "Choose...") {
+				t.Errorf("%s: the error says %q", dest, errs)
+			}
+		})
+	}
+	// OK right after typing, before the probe answers, is refused all the same.
+	before := settingsFile(t, db)
+	onUI(func() {
+		sw.dest.SetText(filepath.Join(file, "Other"))
+		test.Tap(sw.ok)
+	})
+	waitFor(t, w, "OK refused", func() bool { return strings.Contains(sw.Summary(), "1 value(s) need a fix") && !sw.ok.Disabled() })
+	if !bytes.Equal(settingsFile(t, db), before) || sw.closed {
+		t.Fatal("OK saved a destination that cannot be written")
+	}
+	saveCapture(t, sw.Window, filepath.Join("testdata", "ui", "settings_destination_unwritable.png"))
+	// A folder that can be made is taken, and is not left behind by the probe.
+	good := filepath.Join(t.TempDir(), "new", "Shop Backups")
+	onUI(func() { sw.dest.SetText(good) })
+	waitFor(t, w, "the destination probed and accepted", func() bool {
+		return len(sw.Errors()) == 0 && sw.Summary() == "" && strings.Contains(sw.Space(), "created by the first backup")
+	})
+	if _, err := os.Stat(filepath.Dir(good)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the probe left %s behind: %v", filepath.Dir(good), err)
+	}
+	onUI(func() { test.Tap(sw.ok) })
+	waitFor(t, w, "the settings saved", func() bool { return sw.closed })
+	if v, s := db.Values(), db.Settings(); v.Destination != good || s.Get(sw.fieldOf("scheduler.time").key) != "06:30" {
+		t.Errorf("saved destination %q, time %q", v.Destination, s.Get(sw.fieldOf("scheduler.time").key))
+	}
+}
+
+// Keep running in the system tray is on the Scheduler page as it opens, within sight (not
+// below rows the mode does not use), and OK saves it.
+func TestRunInTraySetting(t *testing.T) {
+	db := browsedDB(t, 1)
+	sw, w := openSettings(t, db, &dialogs.Fake{})
+	tray := checkOf(sw, "app.runInTray")
+	onUI(func() {
+		d := fyne.CurrentApp().Driver()
+		page := sw.pages[pageScheduler].Content
+		top, bottom := d.AbsolutePositionForObject(page).Y, d.AbsolutePositionForObject(page).Y+page.Size().Height
+		at := d.AbsolutePositionForObject(tray).Y
+		if sw.tabs.Selected() != sw.pages[pageScheduler] || !tray.Visible() || at < top || at+tray.MinSize().Height > bottom {
+			t.Errorf("the tray check is at y %v, the page shows y %v to %v", at, top, bottom)
+		}
+		test.Tap(tray)
+		test.Tap(sw.ok)
+	})
+	waitFor(t, w, "the settings saved", func() bool { return sw.closed })
+	if !db.Values().App.RunInTray {
+		t.Fatal("app.runInTray not saved")
+	}
+}
+
+// While the log is unavailable (1274), the log management says to back up once its disk is
+// back and gives the button: the backup starts a new log.
+func TestSettingsLogUnavailableBacksUp(t *testing.T) {
+	ffs := &brokenLogFS{}
+	db, err := engine.Create(filepath.Join(t.TempDir(), "Shop"), engine.Options{FS: ffs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.CreateTable(engine.Table{Name: "T", Journaled: true, PrimaryKey: []string{"id"}, Fields: []engine.Field{{Name: "id", Type: journal.KindInt}}}); err != nil {
+		t.Fatal(err)
+	}
+	ffs.broken.Store(true)
+	tx := db.NewProcess("").Auto()
+	tx.Add("T", map[string]journal.Value{"id": journal.Int(1)})
+	if _, err := tx.Commit(); engine.CodeOf(err) != engine.CodeLogUnavailable {
+		t.Fatalf("a write with the log broken: %v, want 1274", err)
+	}
+	ffs.broken.Store(false)
+	sw, w := openSettings(t, db, &dialogs.Fake{})
+	if s := sw.LogState(); !strings.Contains(s, "1274") || !strings.Contains(s, "Back up now") {
+		t.Fatalf("log state %q", s)
+	}
+	var b *widget.Button
+	onUI(func() {
+		sw.tabs.Select(sw.pages[pageConfiguration])
+		sw.pages[pageConfiguration].Content.(*container.Scroll).ScrollToBottom()
+		b = findButton(sw.Content(), "Back up now")
+	})
+	if b == nil {
+		t.Fatal("no Back up now in the log management")
+	}
+	saveCapture(t, sw.Window, filepath.Join("testdata", "ui", "settings_log_unavailable.png"))
+	onUI(func() { test.Tap(b) })
+	waitFor(t, w, "the new log after the backup", func() bool { return strings.HasPrefix(sw.LogState(), "On: ") && !sw.logBackup.Visible() })
 }

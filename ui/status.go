@@ -48,7 +48,10 @@ func statusLine(db *engine.DB, now time.Time, sched *backup.SchedulerStatus) str
 	case sched != nil:
 		if !sched.Next.IsZero() {
 			next = "Next backup: " + sched.Next.Format("Mon 2 Jan 15:04")
-			if sched.Attempts > 0 {
+			switch {
+			case !sched.Missed.IsZero():
+				next += " (a retry: the one due " + sched.Missed.Format("Mon 2 Jan 15:04") + " was missed)"
+			case sched.Attempts > 0:
 				next += fmt.Sprintf(" (retry after %d failed attempt(s))", sched.Attempts)
 			}
 		}

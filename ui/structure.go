@@ -283,13 +283,30 @@ func (m *MainWindow) NewTableForm() *tableForm {
 }
 
 // setJournaled turns Include in Log File of the table shown on or off (S3.7: it waits for a
-// backup under way). On failure the check shows the table's setting again.
+// backup under way). Leaving a table out asks first, as stopping the log does: the check shows
+// the table in the log until Stop is chosen. On failure the check shows the table's setting
+// again.
 func (v *databaseView) setJournaled(on bool) {
 	t := v.browser.table
 	if t == nil || t.Journaled == on {
 		return
 	}
 	name := t.Name
+	if on {
+		v.changeJournaled(name, true)
+		return
+	}
+	v.showJournaled()
+	msg := widget.NewLabel(fmt.Sprintf("The operations on %s will no longer be written to the log file: if the data file is damaged, "+
+		"the changes made to %s after the last backup cannot be recovered, and rollback and activity analysis no longer see them. "+
+		"Stop leaves %s out of the log now; Cancel keeps it in.", name, name, name))
+	msg.Wrapping = fyne.TextWrapWord
+	confirmDanger("Stop logging "+name+"?", "Stop", "Cancel", msg, func() { v.changeJournaled(name, false) }, v.m.Window).
+		Resize(fyne.NewSize(520, 220))
+}
+
+// changeJournaled makes the change of Include in Log File of the table name. On the Fyne thread.
+func (v *databaseView) changeJournaled(name string, on bool) {
 	verb := "Including " + name + " in the log file"
 	if !on {
 		verb = "Leaving " + name + " out of the log file"

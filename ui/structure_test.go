@@ -202,6 +202,7 @@ func TestStructureWaitsForBackup(t *testing.T) {
 		t.Fatal(err)
 	}
 	onUI(func() { d.Main.view.journaled.SetChecked(false) })
+	pressOverlay(t, d.Main.Window, "Stop")
 	waitFor(t, w, "the wait of Include in Log File", func() bool { return overlayButton(d.Main.Window, "Cancel operation") != nil })
 	pressOverlay(t, d.Main.Window, "Cancel operation")
 	waitFor(t, w, "the check back on", func() bool {
@@ -209,5 +210,6 @@ func TestStructureWaitsForBackup(t *testing.T) {
 	})
 	snap.Abort()
 	onUI(func() { d.Main.view.journaled.SetChecked(false) })
+	pressOverlay(t, d.Main.Window, "Stop")
 	waitFor(t, w, "the table out of the log", func() bool { return !d.DB().Catalog().Table("Orders").Journaled })
 }

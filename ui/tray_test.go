@@ -103,6 +103,7 @@ func TestTrayQuitDuringBackupShowsWindow(t *testing.T) {
 	if !asked {
 		t.Fatalf("no question over the window: %q", overlayWords(d.Main.Window))
 	}
+	checkSafeDefault(t, d.Main.Window, "Keep running", "Stop and quit")
 	pressOverlay(t, d.Main.Window, "Keep running")
 }
 

@@ -38,7 +38,7 @@ type databaseView struct {
 	closing        sync.Once
 
 	// The banner: what the user must know at once, with a button when there is something to
-	// do about it (Back up now, Integrate).
+	// do about it (Back up now, Integrate, Turn on).
 	banner       *fyne.Container
 	bannerText   *widget.Label
 	bannerButton *widget.Button
@@ -202,6 +202,8 @@ const (
 	bannerIncomplete             // operations of the log left out: integrate them
 	bannerAutoOff                // 1401: back up now
 	bannerBadSettings            // 2009: read-only until Database Settings... fixes the settings
+	bannerMissed                 // 2018: a scheduled backup did not run; back up now
+	bannerLogOff                 // no log: turn it on
 )
 
 // bannerFor is the warning the window shows for the state of db and of its scheduler, with the
@@ -223,21 +225,34 @@ func bannerFor(db *engine.DB, sched *backup.SchedulerStatus, readOnlyFor error) 
 	case sched != nil && sched.Disabled:
 		return bannerAutoOff, fmt.Sprintf("Automatic backups are disabled (error 1401): %d attempts in a row failed (%s). "+
 			"They start again after a successful backup, or when the app restarts.", sched.Attempts, engine.WindowText(sched.LastErr)), "Back up now"
+	case sched != nil && !sched.Missed.IsZero():
+		retry := "It is not tried again before the next scheduled time."
+		if !sched.Next.IsZero() {
+			retry = "It is tried again " + sched.Next.Format("Mon 2 Jan 15:04") + "."
+		}
+		return bannerMissed, fmt.Sprintf("The scheduled backup due %s did not run: Holdfast was not running then (error %d). %s "+
+			"Back up now makes it at once.", sched.Missed.Format("Mon 2 Jan 15:04"), engine.CodeMissedBackup, retry), "Back up now"
+	case !st.Use:
+		return bannerLogOff, "The log is off: if the data file is damaged, what changed since the last backup is lost, and rollback " +
+			"and activity analysis have nothing to go by. Turn on creates a log file (Database Settings..., Use Log).", "Turn on"
 	}
 	return bannerNone, "", ""
 }
 
 func (v *databaseView) bannerPressed() {
 	switch v.bannerKind {
-	case bannerLogFailed, bannerAutoOff:
-		v.m.OpenBackup()
-		if v.m.backup != nil {
-			v.m.backup.Start()
-		}
+	case bannerLogFailed, bannerAutoOff, bannerMissed:
+		v.m.backUpNow()
 	case bannerIncomplete:
 		v.m.integrate()
 	case bannerBadSettings:
 		v.m.OpenSettings()
+	case bannerLogOff:
+		v.m.OpenSettings()
+		if sw := v.m.settings; sw != nil {
+			sw.tabs.Select(sw.pages[pageConfiguration])
+			sw.SetUseLog(true) // asks where to create the log file
+		}
 	}
 }
 
@@ -260,6 +275,10 @@ func (v *databaseView) refreshStatus() {
 			v.status.SetText(line)
 			if kind != v.bannerKind || text != v.bannerText.Text {
 				v.bannerKind = kind
+				v.bannerText.Importance = widget.DangerImportance
+				if kind == bannerLogOff {
+					v.bannerText.Importance = widget.WarningImportance // a choice, not a failure
+				}
 				v.bannerText.SetText(text)
 				v.bannerButton.SetText(button)
 				if button == "" {
