@@ -118,20 +118,9 @@ func (b *Browser) confirmReplace(in blobImport, old []byte) {
 	msg := widget.NewLabel(fmt.Sprintf("The field %s already holds a BLOB (%s). Replace it with %s (%s)?",
 		in.where(), blobSummary(old), in.name, blobSummary(in.data)))
 	msg.Wrapping = fyne.TextWrapWord
-	var d *dialog.CustomDialog
-	cancel := widget.NewButton("Cancel", func() {
-		d.Hide()
+	confirmDangerOr("Replace the BLOB?", "Replace", "Cancel", msg, func() { b.storeBlob(in) }, func() {
 		b.info.SetText(fmt.Sprintf("Nothing imported: %s keeps its BLOB.", in.where()))
-	})
-	cancel.Importance = widget.HighImportance // the safe answer is the default
-	replace := widget.NewButton("Replace", func() {
-		d.Hide()
-		b.storeBlob(in)
-	})
-	d = dialog.NewCustomWithoutButtons("Replace the BLOB?", msg, b.win)
-	d.SetButtons([]fyne.CanvasObject{cancel, replace})
-	d.Resize(fyne.NewSize(460, 0))
-	d.Show()
+	}, b.win)
 }
 
 // storeBlob writes an imported BLOB, then says what was stored. On the Fyne thread.

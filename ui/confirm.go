@@ -18,13 +18,25 @@ import (
 // closed, after any SetOnClosed function of the dialog returned. The dialog is shown 520 wide;
 // Resize it for a message that needs another size. On the Fyne thread.
 func confirmDanger(title, danger, safe string, msg fyne.CanvasObject, onDanger func(), win fyne.Window) dialog.Dialog {
+	return confirmDangerOr(title, danger, safe, msg, onDanger, nil, win)
+}
+
+// confirmDangerOr is confirmDanger that runs onSafe (when set) once the safe answer closed the
+// dialog: the window then says what was kept.
+func confirmDangerOr(title, danger, safe string, msg fyne.CanvasObject, onDanger, onSafe func(), win fyne.Window) dialog.Dialog {
 	d := dialog.NewCustomWithoutButtons(title, msg, win)
-	safeButton := newKeyButton(safe, theme.CancelIcon(), d.Hide, d.Hide)
+	safeAnswer := func() {
+		d.Hide()
+		if onSafe != nil {
+			onSafe()
+		}
+	}
+	safeButton := newKeyButton(safe, theme.CancelIcon(), safeAnswer, safeAnswer)
 	safeButton.Importance = widget.HighImportance
 	dangerButton := newKeyButton(danger, theme.ConfirmIcon(), func() {
 		d.Hide()
 		onDanger()
-	}, d.Hide)
+	}, safeAnswer)
 	dangerButton.Importance = widget.DangerImportance
 	d.SetButtons([]fyne.CanvasObject{safeButton, dangerButton})
 	// A wrapped message knows its height once laid out at a width: give it one before it shows.
