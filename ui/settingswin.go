@@ -499,9 +499,6 @@ func (w *SettingsWindow) configurationPage(cur *settings.Settings) fyne.CanvasOb
 		if err := validDest(s); err != nil {
 			return err
 		}
-		if fi, err := os.Stat(strings.TrimSpace(s)); err == nil && !fi.IsDir() {
-			return errors.New("a folder (this is a file)")
-		}
 		if msg := w.destErr[w.destOf(s)]; msg != "" {
 			return destProblem(msg)
 		}
@@ -729,18 +726,13 @@ func (w *SettingsWindow) readSpace() {
 	gen := w.spaceGen
 	w.spaceMu.Unlock()
 	background(func() {
-		var problem string
-		if probe {
-			problem = w.probeDest(dest)
-		}
+		problem := w.destProblem(dest, probe)
 		text := spaceOf(dest)
 		if problem != "" {
 			text = "" // the folder cannot be made: its disk's space says nothing
 		}
 		do(func() {
-			if probe {
-				w.destErr[dest] = problem
-			}
+			w.destErr[dest] = problem
 			w.spaceMu.Lock()
 			current := gen == w.spaceGen
 			w.spaceMu.Unlock()
@@ -778,6 +770,19 @@ func (w *SettingsWindow) destChosen() bool {
 type destProblem string
 
 func (p destProblem) Error() string { return string(p) }
+
+// destProblem is what is wrong with dest as a destination, "" when nothing is: a file is never
+// one, and one chosen in this window (probe) must take a file (probeDest). It reads the disk:
+// off the Fyne thread.
+func (w *SettingsWindow) destProblem(dest string, probe bool) string {
+	if fi, err := os.Stat(dest); err == nil && !fi.IsDir() {
+		return "Expected: a folder (this is a file)."
+	}
+	if probe {
+		return w.probeDest(dest)
+	}
+	return ""
+}
 
 // probeDest checks that backups can be written to dest, as the first backup will: it makes the
 // folder, writes a file there and removes it, then removes the folders it made (the backup
@@ -885,7 +890,7 @@ func (w *SettingsWindow) DeleteAttachment() {
 
 // Save checks every field and saves the settings if all are valid (OK); otherwise it shows
 // each error at its field, says which pages have them, shows the first, and saves nothing. A
-// destination chosen here is probed first (see readSpace): OK may come before its probe ends.
+// destination is checked first (see readSpace): OK may come before the check of what was typed ends.
 func (w *SettingsWindow) Save() {
 	next, bad, schedErr := w.collect()
 	if len(bad) > 0 || schedErr != "" {
@@ -896,17 +901,15 @@ func (w *SettingsWindow) Save() {
 	// Written off the Fyne thread: the file is synced, and the database's lock may be busy.
 	w.ok.Disable()
 	background(func() {
-		if probe {
-			if problem := w.probeDest(dest); problem != "" {
-				do(func() {
-					w.ok.Enable()
-					w.destErr[dest] = problem
-					_, bad, schedErr := w.collect()
-					w.refuse(bad, schedErr)
-					w.opts.Updated()
-				})
-				return
-			}
+		if problem := w.destProblem(dest, probe); problem != "" {
+			do(func() {
+				w.ok.Enable()
+				w.destErr[dest] = problem
+				_, bad, schedErr := w.collect()
+				w.refuse(bad, schedErr)
+				w.opts.Updated()
+			})
+			return
 		}
 		// The log keys are the database's own: the log dialogs changed them already, as the
 		// file holds them (a bad value too). Only while one of them is bad does the window

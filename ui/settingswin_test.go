@@ -81,6 +81,10 @@ func TestSettingsValidationOnEveryPage(t *testing.T) {
 			entryOf(t, sw, key).SetText(v)
 		}
 	})
+	// A file as the destination is found by a look at the disk, off the Fyne thread.
+	waitFor(t, w, "the destination checked", func() bool {
+		return slices.ContainsFunc(sw.Errors(), func(e string) bool { return strings.HasPrefix(e, "destination: Expected:") })
+	})
 	var errs []string
 	onUI(func() { errs = sw.Errors() })
 	for key := range bad {
