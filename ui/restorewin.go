@@ -59,15 +59,19 @@ type RestorePanel struct {
 	// destAuto is the destination last proposed (from the archive's name, in destParent when
 	// a folder was chosen for it): while Into still holds it, Into follows the archive chosen.
 	destAuto, destParent string
-	mode                 *widget.RadioGroup
-	logs                 []string
-	logList              *widget.Label
-	until                *widget.Entry
-	untilErr             *widget.Label
-	start                *widget.Button
-	buttons              *fyne.Container // Restore, and Cancel in a window of its own
-	manifest             *backup.Manifest
-	gen                  int
+	// destSeen is the destination last looked at on the disk, destThere whether it exists;
+	// destLooking the one being looked at.
+	destSeen, destLooking string
+	destThere             bool
+	mode                  *widget.RadioGroup
+	logs                  []string
+	logList               *widget.Label
+	until                 *widget.Entry
+	untilErr              *widget.Label
+	start                 *widget.Button
+	buttons               *fyne.Container // Restore, and Cancel in a window of its own
+	manifest              *backup.Manifest
+	gen                   int
 
 	progress *Progress
 	result   *backup.RestoreResult
@@ -385,7 +389,13 @@ func (r *RestorePanel) check() {
 	case !filepath.IsAbs(dest):
 		showErr(r.destErr, "Expected: a full path, starting with /.")
 		ok = false
-	case fileExists(dest):
+	case r.destSeen != dest:
+		// Whether it exists is read off the Fyne thread (a disk may be slow to answer); Restore
+		// waits for the answer.
+		showErr(r.destErr, "")
+		ok = false
+		r.lookAtDest(dest)
+	case r.destThere:
 		showErr(r.destErr, "This folder exists already: a restore creates a new folder, so choose another name.")
 		ok = false
 	default:
@@ -421,6 +431,25 @@ func (r *RestorePanel) check() {
 	} else {
 		r.start.Disable()
 	}
+}
+
+// lookAtDest finds out, on a goroutine, whether dest exists, then checks the form again.
+func (r *RestorePanel) lookAtDest(dest string) {
+	if r.destLooking == dest {
+		return
+	}
+	r.destLooking = dest
+	background(func() {
+		there := fileExists(dest)
+		do(func() {
+			if r.destLooking == dest {
+				r.destLooking = ""
+			}
+			r.destSeen, r.destThere = dest, there
+			r.check()
+			r.updated()
+		})
+	})
 }
 
 // options are the restore options the window says.

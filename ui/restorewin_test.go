@@ -54,17 +54,13 @@ func TestRestoreWindow(t *testing.T) {
 		t.Errorf("a bad point in time: error shown %v, Restore on %v", r.untilErr.Visible(), !r.start.Disabled())
 	}
 	onUI(func() { r.dest.SetText(dir) })
-	if !strings.Contains(r.destErr.Text, "exists already") || !r.destErr.Visible() {
-		t.Errorf("an existing folder as destination: %q", r.destErr.Text)
-	}
+	waitFor(t, w, "an existing folder refused", func() bool { return strings.Contains(r.destErr.Text, "exists already") && r.destErr.Visible() })
 	to := filepath.Join(t.TempDir(), "Shop restored")
 	onUI(func() {
 		r.dest.SetText(to)
 		r.until.SetText(strconv.FormatUint(point, 10))
 	})
-	if r.start.Disabled() {
-		t.Fatalf("Restore stays off: %q %q", r.destErr.Text, r.untilErr.Text)
-	}
+	waitFor(t, w, "Restore on", func() bool { return !r.start.Disabled() })
 	saveCapture(t, r.Window, filepath.Join("testdata", "ui", "restore_window.png"))
 	onUI(r.Start)
 	waitFor(t, w, "the restore done", func() bool { return r.Running() != nil && r.Running().Result() != "" })
@@ -138,6 +134,7 @@ func TestRestoreChosenLogsUpTo(t *testing.T) {
 		r.dest.SetText(to)
 		r.until.SetText(strconv.FormatUint(point, 10))
 	})
+	waitFor(t, w, "the destination looked at", func() bool { return r.destSeen == to })
 	if r.until.Disabled() || r.start.Disabled() {
 		t.Fatalf("Up to off %v, Restore off %v with chosen log files", r.until.Disabled(), r.start.Disabled())
 	}
