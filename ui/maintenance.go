@@ -377,12 +377,13 @@ func (w *MaintenanceWindow) analyze(path string) {
 }
 
 func (w *MaintenanceWindow) browseLog() {
-	start := filepath.Dir(backup.Destination(w.db))
-	if _, err := os.Stat(backup.Destination(w.db)); err == nil {
-		start = backup.Destination(w.db)
-	}
+	dest := backup.Destination(w.db)
 	chooser := w.m.chooser()
 	background(func() {
+		start := filepath.Dir(dest)
+		if _, err := os.Stat(dest); err == nil {
+			start = dest
+		}
 		path, err := chooser.OpenFile("Log file to analyse", start, dialogs.Filter{Desc: "Log backups and log files", Extensions: []string{"4BL", "journal"}})
 		do(func() {
 			if err == nil {
