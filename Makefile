@@ -17,7 +17,7 @@ DEB_PACKAGES := gcc libc6-dev pkg-config libgl1-mesa-dev libxcursor-dev libxrand
 # Quiet known noise: Fyne cannot parse C.UTF-8, and GTK warns without dconf.
 TEST_ENV := LANG=C GSETTINGS_BACKEND=memory
 
-.PHONY: all deps build run test bench fuzz captures clean
+.PHONY: all deps build run test bench fuzz goldens clean
 
 all: build
 
@@ -62,10 +62,11 @@ fuzz: deps
 		done; \
 	done
 
-# The window captures under ui/testdata/ui, to look at and commit (make test writes them to a
-# temporary folder, leaving the work tree as it was).
-captures: deps
-	$(TEST_ENV) $(GO) test -count=1 ./ui/ -captures
+# Rewrite the windows' goldens (ui/testdata/ui/*.xml) and their captures (*.png) after a wanted
+# change of a window: look at the captures, then commit both. make test compares the windows with
+# the goldens and writes its captures to a temporary folder, leaving the work tree as it was.
+goldens: deps
+	$(TEST_ENV) $(GO) test -count=1 ./ui/ -update
 
 clean:
 	rm -rf bin

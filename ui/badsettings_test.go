@@ -56,7 +56,7 @@ func errorAt(sw *SettingsWindow, key string) string {
 // dialog that names each bad value with its line and says what to click; the banner says it is
 // read-only. Once Database Settings... has replaced the values, it opens again for writing.
 func TestOpenWithBadLogSettingIsReadOnly(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "Shop")
+	dir := filepath.Join(uiTempDir(t), "Shop")
 	shopDB(t, dir, 3)
 	spoil(t, dir, "<use>true</use>", "<use>maybe</use>", "<count>3</count>", "<count>ten</count>")
 	d, w := newDesktop(t, &dialogs.Fake{}, "")
@@ -115,7 +115,7 @@ func TestOpenWithBadLogSettingIsReadOnly(t *testing.T) {
 // openSpoiled opens a database whose settings file holds bad values (pairs as spoil takes).
 func openSpoiled(t *testing.T, attachments []string, pairs ...string) *engine.DB {
 	t.Helper()
-	dir := filepath.Join(t.TempDir(), "Shop")
+	dir := filepath.Join(uiTempDir(t), "Shop")
 	shopDB(t, dir, 3)
 	db, err := engine.Open(dir, engine.Options{})
 	if err != nil {
@@ -143,7 +143,7 @@ func openSpoiled(t *testing.T, attachments []string, pairs ...string) *engine.DB
 // saves nothing until each is replaced there: no default is written over one unseen. Once
 // replaced, OK saves them and keeps the rest as it was.
 func TestSettingsWindowShowsBadValues(t *testing.T) {
-	keepDir := t.TempDir()
+	keepDir := uiTempDir(t)
 	db := openSpoiled(t, []string{keepDir, "/was/here"},
 		"<count>3</count>", "<count>ten</count>", "<data>true</data>", "<data>yes</data>",
 		"<compression>fast</compression>", "<compression>zip</compression>", "<item>/was/here</item>", "<item>relative</item>",

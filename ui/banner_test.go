@@ -48,7 +48,7 @@ func (f *brokenLogFile) Sync() error {
 func TestBannerWhenLogUnavailable(t *testing.T) {
 	a := newApp(t)
 	ffs := &brokenLogFS{}
-	db, err := engine.Create(filepath.Join(t.TempDir(), "Shop"), engine.Options{FS: ffs})
+	db, err := engine.Create(filepath.Join(uiTempDir(t), "Shop"), engine.Options{FS: ffs})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,7 +118,7 @@ func TestBannerWhenLogOff(t *testing.T) {
 		t.Fatal(err)
 	}
 	fake := &dialogs.Fake{}
-	path := filepath.Join(t.TempDir(), "shop.journal")
+	path := filepath.Join(uiTempDir(t), "shop.journal")
 	fake.Choose(path)
 	w := newWatcher()
 	m := newMainUI(a, Config{DBPath: db.Dir(), Name: db.Name(), DB: db, OnUpdate: w.update, Chooser: fake})

@@ -18,7 +18,7 @@ import (
 // dialog gives (its name proposed from the record, with the extension its bytes say).
 func TestBlobImportAndExport(t *testing.T) {
 	a := newApp(t)
-	db, err := engine.Create(filepath.Join(t.TempDir(), "Shop"), engine.Options{})
+	db, err := engine.Create(filepath.Join(uiTempDir(t), "Shop"), engine.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,11 +37,11 @@ func TestBlobImportAndExport(t *testing.T) {
 		}
 	}
 	picture := append([]byte("\x89PNG\r\n\x1a\n"), bytes.Repeat([]byte{7}, 5000)...)
-	in := filepath.Join(t.TempDir(), "chair.png")
+	in := filepath.Join(uiTempDir(t), "chair.png")
 	if err := os.WriteFile(in, picture, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	out := filepath.Join(t.TempDir(), "exported.png")
+	out := filepath.Join(uiTempDir(t), "exported.png")
 	fake := &dialogs.Fake{}
 	fake.Choose(in)
 	fake.Choose(out)
@@ -82,7 +82,7 @@ func TestBlobImportAndExport(t *testing.T) {
 		t.Errorf("dialogs: %+v", calls)
 	}
 	// A record without a picture has nothing to export: said with its code, no file written.
-	fake.Choose(filepath.Join(t.TempDir(), "none.bin"))
+	fake.Choose(filepath.Join(uiTempDir(t), "none.bin"))
 	onUI(func() {
 		b.Select(0)
 		b.ExportBlob()
@@ -98,7 +98,7 @@ func TestBlobImportAndExport(t *testing.T) {
 // empty field is filled without a question. Each time the window says what was stored.
 func TestBlobImportAsksBeforeReplacing(t *testing.T) {
 	a := newApp(t)
-	db, err := engine.Create(filepath.Join(t.TempDir(), "Shop"), engine.Options{})
+	db, err := engine.Create(filepath.Join(uiTempDir(t), "Shop"), engine.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,7 +115,7 @@ func TestBlobImportAsksBeforeReplacing(t *testing.T) {
 		t.Fatal(err)
 	}
 	jpeg := append([]byte("\xff\xd8\xff\xe0"), bytes.Repeat([]byte{9}, 12000)...)
-	in := filepath.Join(t.TempDir(), "chair.jpg")
+	in := filepath.Join(uiTempDir(t), "chair.jpg")
 	if err := os.WriteFile(in, jpeg, 0o600); err != nil {
 		t.Fatal(err)
 	}

@@ -24,7 +24,7 @@ import (
 
 func browsedDB(t *testing.T, n int) *engine.DB {
 	t.Helper()
-	db, err := engine.Create(filepath.Join(t.TempDir(), "Shop"), engine.Options{})
+	db, err := engine.Create(filepath.Join(uiTempDir(t), "Shop"), engine.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -192,7 +192,7 @@ func TestBrowserButtonsSayWhyTheyAreOff(t *testing.T) {
 // BLOB as its size and its kind, told by its first bytes.
 func TestBrowserShowsValuesAsPeopleRead(t *testing.T) {
 	newApp(t)
-	db, err := engine.Create(filepath.Join(t.TempDir(), "Shop"), engine.Options{})
+	db, err := engine.Create(filepath.Join(uiTempDir(t), "Shop"), engine.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -247,7 +247,7 @@ func TestBrowserShowsValuesAsPeopleRead(t *testing.T) {
 // the tables and the records. And the demo's amounts read as amounts (257.47).
 func TestMainWindowStaysNarrow(t *testing.T) {
 	a := newApp(t)
-	db, err := engine.Create(filepath.Join(t.TempDir(), "Demo"), engine.Options{})
+	db, err := engine.Create(filepath.Join(uiTempDir(t), "Demo"), engine.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -260,7 +260,7 @@ func TestMainWindowStaysNarrow(t *testing.T) {
 		{Name: "order_number_given_by_the_shop", Type: journal.KindInt}, {Name: "what_the_customer_wrote_on_the_form", Type: journal.KindText}}}); err != nil {
 		t.Fatal(err)
 	}
-	out := filepath.Join(t.TempDir(), strings.Repeat("a folder with a long name ", 4), "the portrait of the first customer of the demo.png")
+	out := filepath.Join(uiTempDir(t), strings.Repeat("a folder with a long name ", 4), "the portrait of the first customer of the demo.png")
 	if err := os.MkdirAll(filepath.Dir(out), 0o700); err != nil {
 		t.Fatal(err)
 	}

@@ -83,7 +83,7 @@ func TestConfirmDangerKeys(t *testing.T) {
 // Unticking Include in Log File says what protection is lost and asks: the check stays ticked
 // while it asks, Cancel (the default: Return) changes nothing, Stop leaves the table out.
 func TestLeaveTableOutOfLogAsks(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "Shop")
+	dir := filepath.Join(uiTempDir(t), "Shop")
 	shopDB(t, dir, 3)
 	d, w := newDesktop(t, &dialogs.Fake{}, "")
 	d.Open(dir)

@@ -76,10 +76,10 @@ func openedName(d *Desktop) string {
 // New Database... creates a database where the dialog says and opens it; Open Database...
 // opens another; the last one opened is the one opened next time.
 func TestNewAndOpenDatabase(t *testing.T) {
-	state := t.TempDir()
+	state := uiTempDir(t)
 	fake := &dialogs.Fake{}
 	d, w := newDesktop(t, fake, state)
-	root := t.TempDir()
+	root := uiTempDir(t)
 	other := filepath.Join(root, "Archive2025")
 	shopDB(t, other, 5)
 	fresh := filepath.Join(root, "Invoices")
@@ -103,7 +103,7 @@ func TestNewAndOpenDatabase(t *testing.T) {
 		t.Errorf("next time opens %q, want %q", got, other)
 	}
 	// A folder that is not a database is refused with its code; the open one stays.
-	fake.Choose(t.TempDir())
+	fake.Choose(uiTempDir(t))
 	onUI(d.OpenDatabase)
 	waitFor(t, w, "the error", func() bool { return strings.Contains(strings.Join(overlayText(d.Main.Window), " "), "2013") })
 	if openedName(d) != "Archive2025" {
@@ -141,7 +141,7 @@ func TestNewAndOpenDatabase(t *testing.T) {
 // out in order: the last one asked is the one left open, and none is lost.
 func TestOpensInARow(t *testing.T) {
 	d, w := newDesktop(t, &dialogs.Fake{}, "")
-	root := t.TempDir()
+	root := uiTempDir(t)
 	for _, name := range []string{"One", "Two", "Three"} {
 		shopDB(t, filepath.Join(root, name), 3)
 	}
@@ -158,8 +158,8 @@ func TestOpensInARow(t *testing.T) {
 
 // The first run creates the demo database and opens it.
 func TestFirstRunOpensDemo(t *testing.T) {
-	d, w := newDesktop(t, &dialogs.Fake{}, t.TempDir())
-	d.opts.DemoDir = filepath.Join(t.TempDir(), "Demo")
+	d, w := newDesktop(t, &dialogs.Fake{}, uiTempDir(t))
+	d.opts.DemoDir = filepath.Join(uiTempDir(t), "Demo")
 	dir, err := d.DefaultDatabase()
 	if err != nil || dir != d.opts.DemoDir {
 		t.Fatalf("first run: %q %v", dir, err)
@@ -174,7 +174,7 @@ func TestFirstRunOpensDemo(t *testing.T) {
 // automatic integration off: the data file is put back as it was before them.
 func lagging(t *testing.T) string {
 	t.Helper()
-	dir := filepath.Join(t.TempDir(), "Shop")
+	dir := filepath.Join(uiTempDir(t), "Shop")
 	shopDB(t, dir, 10)
 	data := filepath.Join(dir, "Data", "Shop.4DD")
 	old, err := os.ReadFile(data)
@@ -317,7 +317,7 @@ func TestIntegrateStop(t *testing.T) {
 // A damaged data file with the automatic repair off shows the report: what is wrong, the
 // steps, and Repair now, which repairs it from the backup and opens it.
 func TestDamagedReportRepairs(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "Shop")
+	dir := filepath.Join(uiTempDir(t), "Shop")
 	shopDB(t, dir, 20)
 	db, err := engine.Open(dir, engine.Options{})
 	if err != nil {
@@ -376,7 +376,7 @@ func TestDamagedReportRepairs(t *testing.T) {
 // File > New Log File archives the log and starts a new one, and says so; asked twice at
 // once (a double click), it runs once and says the first is under way.
 func TestNewLogFileOnce(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "Shop")
+	dir := filepath.Join(uiTempDir(t), "Shop")
 	shopDB(t, dir, 3)
 	d, w := newDesktop(t, &dialogs.Fake{}, "")
 	d.Open(dir)
@@ -441,7 +441,7 @@ func TestOpenShowsIntegration(t *testing.T) {
 // out, in buttons. Open Without the Log opens it with writes refused (the banner's Back up
 // now starts a new log), and nothing the data file holds is lost.
 func TestLogReportOpensWithoutTheLog(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "Shop")
+	dir := filepath.Join(uiTempDir(t), "Shop")
 	shopDB(t, dir, 20)
 	if err := os.Remove(filepath.Join(dir, "Data", "data.journal")); err != nil {
 		t.Fatal(err)
@@ -474,7 +474,7 @@ func TestLogReportOpensWithoutTheLog(t *testing.T) {
 // plain words, closes the database and opens it again from the last backup and the logs, and
 // the record that could not be read is back. Before, every read said 1433 until a restart.
 func TestDamageFoundWhileReadingRepairs(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "Shop")
+	dir := filepath.Join(uiTempDir(t), "Shop")
 	shopDB(t, dir, 20)
 	db, err := engine.Open(dir, engine.Options{})
 	if err != nil {

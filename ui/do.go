@@ -22,11 +22,17 @@ var pending sync.WaitGroup
 // status ticker, the scheduler) are not counted.
 func background(fn func()) {
 	pending.Add(1)
+	active.Add(1)
 	go func() {
 		defer pending.Done()
+		defer active.Add(-1)
 		fn()
 	}()
 }
+
+// active is how many of the jobs counted in pending run now: tests wait for none before they
+// compare a window with its golden.
+var active atomic.Int64
 
 // do runs fn on the Fyne thread, one at a time. fn must not call do.
 func do(fn func()) {

@@ -20,7 +20,7 @@ import (
 // Activity analysis: every operation of the current log, sorted by a column (twice: the other
 // way), filtered, exported as CSV; Browse... analyses a log backup instead.
 func TestActivityAnalysis(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "Shop")
+	dir := filepath.Join(uiTempDir(t), "Shop")
 	shopDB(t, dir, 0)
 	fake := &dialogs.Fake{}
 	d, w := newDesktop(t, fake, "")
@@ -60,7 +60,7 @@ func TestActivityAnalysis(t *testing.T) {
 			t.Errorf("a row without the filter's text: %q", r)
 		}
 	}
-	out := filepath.Join(t.TempDir(), "activity.csv")
+	out := filepath.Join(uiTempDir(t), "activity.csv")
 	fake.Choose(out)
 	onUI(mw.export)
 	waitFor(t, w, "the export", func() bool { return mw.exported == out })
@@ -92,7 +92,7 @@ func TestActivityAnalysis(t *testing.T) {
 // Rollback page: choosing an operation and confirming takes the database back to it; the window
 // reopens it and says what was done.
 func TestRollbackPage(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "Shop")
+	dir := filepath.Join(uiTempDir(t), "Shop")
 	shopDB(t, dir, 0)
 	d, w := newDesktop(t, &dialogs.Fake{}, "")
 	d.Open(dir)
@@ -151,7 +151,7 @@ func TestRollbackPage(t *testing.T) {
 // first a page at a time (Older, Newer), each with its log file; one from the log backup, on
 // the second page, rolls back.
 func TestRollbackPageAcrossLogs(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "Shop")
+	dir := filepath.Join(uiTempDir(t), "Shop")
 	shopDB(t, dir, 3)
 	d, w := newDesktop(t, &dialogs.Fake{}, "")
 	d.Open(dir)
@@ -215,7 +215,7 @@ func TestRollbackPageAcrossLogs(t *testing.T) {
 // to turn the log on. Analyze and Browse... wait while a log is read, and a second Analyze
 // then reads the log once more rather than twice at once.
 func TestAnalysisWithoutLog(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "Shop")
+	dir := filepath.Join(uiTempDir(t), "Shop")
 	shopDB(t, dir, 3)
 	d, w := newDesktop(t, &dialogs.Fake{}, "")
 	d.Open(dir)
@@ -251,7 +251,7 @@ func TestAnalysisWithoutLog(t *testing.T) {
 // A rollback is refused while other work runs on the database (1415, naming it): it would
 // close the database under that work.
 func TestRollbackRefusedDuringWork(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "Shop")
+	dir := filepath.Join(uiTempDir(t), "Shop")
 	shopDB(t, dir, 8)
 	d, w := newDesktop(t, &dialogs.Fake{}, "")
 	d.Open(dir)
@@ -284,7 +284,7 @@ func TestRollbackRefusedDuringWork(t *testing.T) {
 // asks first, Cancel the default, saying what is lost with the oldest backup; Cancel keeps it,
 // Delete removes it.
 func TestBackupList(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "Shop")
+	dir := filepath.Join(uiTempDir(t), "Shop")
 	shopDB(t, dir, 3)
 	d, w := newDesktop(t, &dialogs.Fake{}, "")
 	d.Open(dir)

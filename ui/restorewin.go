@@ -353,7 +353,7 @@ func manifestSummary(m *backup.Manifest) string {
 			counts["attachments"]++
 		}
 	}
-	return fmt.Sprintf("Backup %d of %s, taken %s (%s) at operation %d: %d data file(s), %d structure file(s), %d attachment file(s), %s.",
+	return fmt.Sprintf("Backup %d of %s, taken %s (%s) at operation %d.\n%d data file(s), %d structure file(s), %d attachment file(s), %s.",
 		m.Backup, m.Name, m.Time.Local().Format("2006-01-02 15:04"), humanize.Time(m.Time), m.Operation,
 		counts["data"], counts["structure"], counts["attachments"], humanize.Bytes(uint64(size)))
 }

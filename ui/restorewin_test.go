@@ -20,7 +20,7 @@ import (
 // proposed beside it, a point in time is checked as it is typed, and the restore runs with its
 // progress; Open restored database opens the result in the main window.
 func TestRestoreWindow(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "Shop")
+	dir := filepath.Join(uiTempDir(t), "Shop")
 	shopDB(t, dir, 20)
 	d, w := newDesktop(t, &dialogs.Fake{}, "")
 	d.Open(dir)
@@ -55,7 +55,7 @@ func TestRestoreWindow(t *testing.T) {
 	}
 	onUI(func() { r.dest.SetText(dir) })
 	waitFor(t, w, "an existing folder refused", func() bool { return strings.Contains(r.destErr.Text, "exists already") && r.destErr.Visible() })
-	to := filepath.Join(t.TempDir(), "Shop restored")
+	to := filepath.Join(uiTempDir(t), "Shop restored")
 	onUI(func() {
 		r.dest.SetText(to)
 		r.until.SetText(strconv.FormatUint(point, 10))
@@ -97,7 +97,7 @@ func TestRestoreWindow(t *testing.T) {
 // what came after, an undone deletion included, before). Where it does not count (no
 // integration, the automatic chain), Up to is off.
 func TestRestoreChosenLogsUpTo(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "Shop")
+	dir := filepath.Join(uiTempDir(t), "Shop")
 	shopDB(t, dir, 20)
 	d, w := newDesktop(t, &dialogs.Fake{}, "")
 	d.Open(dir)
@@ -126,7 +126,7 @@ func TestRestoreChosenLogsUpTo(t *testing.T) {
 	if !r.until.Disabled() {
 		t.Error("Up to is on for the automatic chain, where it does not count")
 	}
-	to := filepath.Join(t.TempDir(), "Chosen")
+	to := filepath.Join(uiTempDir(t), "Chosen")
 	onUI(func() {
 		r.mode.SetSelected(integrateFiles)
 		r.logs = nl.Archived
@@ -150,7 +150,7 @@ func TestRestoreChosenLogsUpTo(t *testing.T) {
 // after backup 1 restores into a folder named after backup 3); a destination typed stays, and so
 // do the other choices; Cancel closes the window.
 func TestRestoreFormFollowsArchive(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "Shop")
+	dir := filepath.Join(uiTempDir(t), "Shop")
 	shopDB(t, dir, 5)
 	d, w := newDesktop(t, &dialogs.Fake{}, "")
 	d.Open(dir)
@@ -185,7 +185,7 @@ func TestRestoreFormFollowsArchive(t *testing.T) {
 	if strings.Join(r.items.Selected, ",") != "Data" || r.mode.Selected != integrateNone {
 		t.Errorf("choices lost when the archive changed: items %q, integrate %q", r.items.Selected, r.mode.Selected)
 	}
-	typed := filepath.Join(t.TempDir(), "Mine")
+	typed := filepath.Join(uiTempDir(t), "Mine")
 	onUI(func() { r.dest.SetText(typed) })
 	choose(2)
 	if r.dest.Text != typed {

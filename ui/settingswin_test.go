@@ -62,7 +62,7 @@ func TestSettingsValidationOnEveryPage(t *testing.T) {
 	db := browsedDB(t, 3)
 	sw, w := openSettings(t, db, &dialogs.Fake{})
 	before := settingsFile(t, db)
-	aFile := filepath.Join(t.TempDir(), "not-a-folder")
+	aFile := filepath.Join(uiTempDir(t), "not-a-folder")
 	if err := os.WriteFile(aFile, []byte("x"), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -119,7 +119,7 @@ func TestSettingsValidationOnEveryPage(t *testing.T) {
 
 	// A personalized schedule with two intervals is refused as a whole.
 	good := map[string]string{
-		"scheduler.time": "06:30", "destination": filepath.Join(t.TempDir(), "Backups"), "keep.count": "7",
+		"scheduler.time": "06:30", "destination": filepath.Join(uiTempDir(t), "Backups"), "keep.count": "7",
 		"failure.retryAfter": "30s", "archive.segmentMB": "512", "failure.maxAttempts": "5",
 		"scheduler.custom.hours": "4", "scheduler.custom.days": "2",
 	}
@@ -189,12 +189,12 @@ func TestSettingsAttachmentsAndDestination(t *testing.T) {
 	db := browsedDB(t, 3)
 	fake := &dialogs.Fake{}
 	sw, w := openSettings(t, db, fake)
-	file := filepath.Join(t.TempDir(), "invoice.pdf")
+	file := filepath.Join(uiTempDir(t), "invoice.pdf")
 	if err := os.WriteFile(file, []byte("%PDF"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	folder := t.TempDir()
-	dest := filepath.Join(t.TempDir(), "Shop Backups")
+	folder := uiTempDir(t)
+	dest := filepath.Join(uiTempDir(t), "Shop Backups")
 	fake.Choose(file)
 	fake.Choose(folder)
 	fake.Choose(file) // twice: listed once
@@ -254,7 +254,7 @@ func TestUseLogOnStartsAtOnce(t *testing.T) {
 	if sw.logCheck.Checked {
 		t.Fatal("Use Log checked with the log off")
 	}
-	path := filepath.Join(t.TempDir(), "other disk", "data.journal")
+	path := filepath.Join(uiTempDir(t), "other disk", "data.journal")
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		t.Fatal(err)
 	}
@@ -319,7 +319,7 @@ func TestUseLogBackupRequiredOK(t *testing.T) {
 	}
 	fake := &dialogs.Fake{}
 	sw, w := openSettings(t, db, fake)
-	path := filepath.Join(t.TempDir(), "data.journal")
+	path := filepath.Join(uiTempDir(t), "data.journal")
 	fake.Choose(path)
 	onUI(func() { sw.SetUseLog(true) })
 	waitFor(t, w, "the alert", func() bool { return overlayButton(sw.Window, "OK") != nil })
@@ -346,7 +346,7 @@ func TestUseLogBackupRequiredCancel(t *testing.T) {
 	}
 	fake := &dialogs.Fake{}
 	sw, w := openSettings(t, db, fake)
-	fake.Choose(filepath.Join(t.TempDir(), "data.journal"))
+	fake.Choose(filepath.Join(uiTempDir(t), "data.journal"))
 	onUI(func() { sw.SetUseLog(true) })
 	waitFor(t, w, "the alert", func() bool { return overlayButton(sw.Window, "Cancel") != nil })
 	pressOverlay(t, sw.Window, "Cancel")
@@ -489,7 +489,7 @@ func TestSettingsFieldsStayPut(t *testing.T) {
 	}
 
 	// A folder that cannot be made (under a file, in /proc) is an error at the field.
-	file := filepath.Join(t.TempDir(), "a file")
+	file := filepath.Join(uiTempDir(t), "a file")
 	os.WriteFile(file, []byte("x"), 0o600)
 	bad := []string{filepath.Join(file, "Backups")}
 	if _, err := os.Stat("/proc/self"); err == nil {
@@ -522,7 +522,7 @@ func TestSettingsFieldsStayPut(t *testing.T) {
 	}
 	saveCapture(t, sw.Window, filepath.Join("testdata", "ui", "settings_destination_unwritable.png"))
 	// A folder that can be made is taken, and is not left behind by the probe.
-	good := filepath.Join(t.TempDir(), "new", "Shop Backups")
+	good := filepath.Join(uiTempDir(t), "new", "Shop Backups")
 	onUI(func() { sw.dest.SetText(good) })
 	waitFor(t, w, "the destination probed and accepted", func() bool {
 		return len(sw.Errors()) == 0 && sw.Summary() == "" && strings.Contains(sw.Space(), "created by the first backup")
@@ -564,7 +564,7 @@ func TestRunInTraySetting(t *testing.T) {
 // back and gives the button: the backup starts a new log.
 func TestSettingsLogUnavailableBacksUp(t *testing.T) {
 	ffs := &brokenLogFS{}
-	db, err := engine.Create(filepath.Join(t.TempDir(), "Shop"), engine.Options{FS: ffs})
+	db, err := engine.Create(filepath.Join(uiTempDir(t), "Shop"), engine.Options{FS: ffs})
 	if err != nil {
 		t.Fatal(err)
 	}

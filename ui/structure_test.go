@@ -16,7 +16,7 @@ import (
 // openEmpty opens a new database without tables in a desktop.
 func openEmpty(t *testing.T) (*Desktop, *watcher) {
 	t.Helper()
-	dir := filepath.Join(t.TempDir(), "Invoices")
+	dir := filepath.Join(uiTempDir(t), "Invoices")
 	db, err := engine.Create(dir, engine.Options{})
 	if err != nil {
 		t.Fatal(err)

@@ -110,7 +110,7 @@ func TestTrayQuitDuringBackupShowsWindow(t *testing.T) {
 // trayDB makes a database with app.runInTray on.
 func trayDB(t *testing.T) string {
 	t.Helper()
-	dir := filepath.Join(t.TempDir(), "Shop")
+	dir := filepath.Join(uiTempDir(t), "Shop")
 	shopDB(t, dir, 3)
 	db, err := engine.Open(dir, engine.Options{})
 	if err != nil {

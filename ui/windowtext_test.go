@@ -39,7 +39,7 @@ func TestWindowCodeSentencesNameNoCommand(t *testing.T) {
 func TestWindowErrorsNameNoCommand(t *testing.T) {
 	ctx := context.Background()
 	shop := func(t *testing.T) string {
-		dir := filepath.Join(t.TempDir(), "Shop")
+		dir := filepath.Join(uiTempDir(t), "Shop")
 		shopDB(t, dir, 20)
 		return dir
 	}
@@ -125,7 +125,7 @@ func TestWindowErrorsNameNoCommand(t *testing.T) {
 			return err
 		}, "restore one with --items structure", "File > Restore..., Structure only"},
 		{"not a database", func(t *testing.T) error {
-			_, err := engine.Open(t.TempDir(), engine.Options{})
+			_, err := engine.Open(uiTempDir(t), engine.Options{})
 			return err
 		}, "create one with holdfast create DB", "File > Open Database..."},
 		{"a rollback to the last operation", func(t *testing.T) error {
@@ -170,7 +170,7 @@ func TestWindowErrorsNameNoCommand(t *testing.T) {
 		}, "(they stay usable with holdfast restore)", "(they stay usable with File > Restore...)"},
 		{"a restore into a folder that exists", func(t *testing.T) error {
 			res := backedUp(t, shop(t))
-			_, err := backup.Restore(ctx, res.Archive, backup.RestoreOptions{To: t.TempDir()})
+			_, err := backup.Restore(ctx, res.Archive, backup.RestoreOptions{To: uiTempDir(t)})
 			return err
 		}, "choose a new folder (--to)", "choose a new folder (Into)"},
 		{"a restore of the data of an archive without it", func(t *testing.T) error {
@@ -185,7 +185,7 @@ func TestWindowErrorsNameNoCommand(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			_, err = backup.Restore(ctx, res.Archive, backup.RestoreOptions{To: filepath.Join(t.TempDir(), "R")})
+			_, err = backup.Restore(ctx, res.Archive, backup.RestoreOptions{To: filepath.Join(uiTempDir(t), "R")})
 			return err
 		}, "restore it with --items structure,attachments", "(untick Data)"},
 		{"a restore with a log backup missing", func(t *testing.T) error {
@@ -202,20 +202,20 @@ func TestWindowErrorsNameNoCommand(t *testing.T) {
 				}
 			}
 			os.Remove(filepath.Join(filepath.Dir(first.Archive), backup.LogBackupName("Shop", 1)))
-			_, err = backup.Restore(ctx, first.Archive, backup.RestoreOptions{To: filepath.Join(t.TempDir(), "R")})
+			_, err = backup.Restore(ctx, first.Archive, backup.RestoreOptions{To: filepath.Join(uiTempDir(t), "R")})
 			return err
 		}, "or restore with --integrate none or --log up to the gap", "Integrate set to None"},
 		{"a restore with a chosen log file gone", func(t *testing.T) error {
 			res := backedUp(t, shop(t))
-			gone := filepath.Join(t.TempDir(), backup.LogBackupName("Shop", 1))
-			_, err := backup.Restore(ctx, res.Archive, backup.RestoreOptions{To: filepath.Join(t.TempDir(), "R"), Logs: []string{gone}})
+			gone := filepath.Join(uiTempDir(t), backup.LogBackupName("Shop", 1))
+			_, err := backup.Restore(ctx, res.Archive, backup.RestoreOptions{To: filepath.Join(uiTempDir(t), "R"), Logs: []string{gone}})
 			return err
 		}, "the log file is not there: put it back, or restore with --integrate none or --log up to the gap", "Integrate set to None"},
 		{"a restore whose database's log setting is bad", func(t *testing.T) error {
 			dir := shop(t)
 			res := backedUp(t, dir)
 			spoil(t, dir, "<use>true</use>", "<use>perhaps</use>")
-			_, err := backup.Restore(ctx, res.Archive, backup.RestoreOptions{To: filepath.Join(t.TempDir(), "R")})
+			_, err := backup.Restore(ctx, res.Archive, backup.RestoreOptions{To: filepath.Join(uiTempDir(t), "R")})
 			return err
 		}, "(holdfast restore --integrate none or --log FILE;", "(Integrate: None, or These log files)"},
 		{"a damaged backup history", func(t *testing.T) error {
@@ -264,7 +264,7 @@ func TestWindowErrorsNameNoCommand(t *testing.T) {
 // A scheduler setting that holds a bad value: the status bar says where to fix it, not the
 // command that sets it.
 func TestStatusScheduleProblemNamesNoCommand(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "Shop")
+	dir := filepath.Join(uiTempDir(t), "Shop")
 	shopDB(t, dir, 1)
 	spoil(t, dir, "<mode>never</mode>", "<mode>often</mode>")
 	db, err := engine.Open(dir, engine.Options{})
@@ -284,7 +284,7 @@ func TestStatusScheduleProblemNamesNoCommand(t *testing.T) {
 func TestAlertsSayWhatToClick(t *testing.T) {
 	fake := &dialogs.Fake{}
 	d, w := newDesktop(t, fake, "")
-	notDB := t.TempDir()
+	notDB := uiTempDir(t)
 	fake.Choose(notDB)
 	onUI(d.OpenDatabase)
 	waitFor(t, w, "the 2013 alert", func() bool { return strings.Contains(strings.Join(overlayText(d.Main.Window), " "), "2013") })
@@ -296,7 +296,7 @@ func TestAlertsSayWhatToClick(t *testing.T) {
 	saveCapture(t, d.Main.Window, filepath.Join("testdata", "ui", "alert_not_a_database.png"))
 	pressOverlay(t, d.Main.Window, "OK")
 
-	dir := filepath.Join(t.TempDir(), "Shop")
+	dir := filepath.Join(uiTempDir(t), "Shop")
 	shopDB(t, dir, 20)
 	db, err := engine.Open(dir, engine.Options{})
 	if err != nil {
