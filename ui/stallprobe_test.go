@@ -105,6 +105,16 @@ func TestStallProbeFile(t *testing.T) {
 	if n := histCount(r.Delays); n != float64(r.Count) {
 		t.Errorf("delay histogram holds %v, count is %d", n, r.Count)
 	}
+	// One function waited through the block: none is handed over while one waits.
+	var long float64
+	for _, b := range r.Delays {
+		if b[0] > 100 {
+			long += b[1]
+		}
+	}
+	if long != 1 {
+		t.Errorf("%v functions waited over 100 ms through one block of 200 ms, want 1 (none handed over while one waits)", long)
+	}
 	if left, _ := filepath.Glob(path + "*"); len(left) != 2 || left[1] != path+".stalls" {
 		t.Errorf("files left: %q, want only the probe's and its stall file", left)
 	}
@@ -112,14 +122,15 @@ func TestStallProbeFile(t *testing.T) {
 
 // A thread blocked 250 ms gets one stall in the stall file, with the stacks taken while it
 // waited: the probed thread's first, showing the function that blocked it; the end of the
-// stall gives its longest wait. Past the stalls kept, one line says later ones are not.
+// stall gives its longest wait; a stall of over a second gets its stacks taken again. Past the
+// stalls kept, one line says later ones are not.
 func TestStallProbeStacks(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "probe.json")
 	thread := make(chan func(), 10_000)
 	go probedThread(thread)
 	defer close(thread)
 	p := newStallProbe(path, func(f func()) { thread <- f })
-	p.loop, p.keep = "ui.probedThread(", 1
+	p.loop, p.keep = "ui.probedThread(", 2
 	p.start(5*time.Millisecond, time.Hour)
 	defer p.stop()
 
@@ -158,9 +169,15 @@ func TestStallProbeStacks(t *testing.T) {
 		t.Errorf("longest wait %v ms (%v), want about 250", worst, err)
 	}
 
+	thread <- func() { blockedForTest(1200 * time.Millisecond) }
+	text = waitStallLine("=== stall 2 ended")
+	if !strings.Contains(text, "=== stall 2 still waiting at") || strings.Count(text, "ui.blockedForTest(") != 3 {
+		t.Errorf("a stall of over a second does not get its stacks taken again:\n%s", text)
+	}
+
 	thread <- func() { blockedForTest(250 * time.Millisecond) }
-	text = waitStallLine("=== stall 2 at")
-	if !strings.Contains(text, "not recorded, nor any later one (the first 1 are)") || strings.Count(text, "goroutine ") != strings.Count(mine+others, "goroutine ") {
+	text = waitStallLine("=== stall 3 at")
+	if !strings.Contains(text, "not recorded, nor any later one (the first 2 are)") || strings.Count(text, "ui.blockedForTest(") != 3 {
 		t.Errorf("the stall past the one kept is recorded:\n%s", text)
 	}
 }
