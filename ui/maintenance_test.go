@@ -8,6 +8,9 @@ import (
 	"strings"
 	"testing"
 
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+
 	"holdfast/backup"
 	"holdfast/dialogs"
 )
@@ -185,4 +188,25 @@ func TestRollbackRefusedDuringWork(t *testing.T) {
 	}
 	onUI(func() { d.Main.BackupWindow().progress.Stop() })
 	<-stopped
+}
+
+// While a rollback runs the window says what it does and, each second, for how long it has
+// run; it shows no endless bar, which would repaint the window without pause meanwhile.
+func TestRollingPage(t *testing.T) {
+	ended := make(chan struct{})
+	defer close(ended)
+	var page fyne.CanvasObject
+	onUI(func() {
+		page = rollingPage("Shop", 5, ended)
+		if findInfinite(page) != nil {
+			t.Error("the rollback's page shows an endless progress bar")
+		}
+	})
+	if words := contentWords(func() fyne.CanvasObject { return page }); !strings.Contains(words, "Rolling Shop back to operation 5") {
+		t.Errorf("the rollback's page says %q", words)
+	}
+	waitFor(t, newWatcher(), "the time it has run", func() bool { return strings.Contains(strings.Join(labelTexts(page), " "), "Running for 1s") })
+	win := test.NewTempWindow(t, page)
+	win.Resize(fyne.NewSize(1000, 640))
+	saveCapture(t, win, filepath.Join("testdata", "ui", "rolling_back.png"))
 }

@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
+	"holdfast/backup"
 	"holdfast/dialogs"
 	"holdfast/engine"
 	"holdfast/journal"
@@ -282,4 +283,36 @@ func findInfinite(o fyne.CanvasObject) *widget.ProgressBarInfinite {
 		}
 	}
 	return nil
+}
+
+// Work started with its progress (a restore, an integration, a backup) takes the focus from
+// the field that has it: a focused field's cursor fades in and out, repainting the whole
+// window several times a second, each frame slow while the work takes the processors.
+func TestWorkTakesFocus(t *testing.T) {
+	entry := &focusEntry{}
+	entry.ExtendBaseWidget(entry)
+	released := make(chan struct{})
+	onUI(func() {
+		win := test.NewTempWindow(t, entry)
+		win.Canvas().Focus(entry)
+		startWork(win, "Some work", false, func(context.Context, func(backup.Progress)) (string, error) {
+			<-released
+			return "done", nil
+		}, func() {})
+		if !entry.lost {
+			t.Error("the field keeps the focus while the work runs")
+		}
+	})
+	close(released)
+}
+
+// focusEntry is an entry that says when it lost the focus.
+type focusEntry struct {
+	widget.Entry
+	lost bool
+}
+
+func (e *focusEntry) FocusLost() {
+	e.lost = true
+	e.Entry.FocusLost()
 }
