@@ -128,6 +128,9 @@ type stallRun struct {
 	shots   string // where to keep screenshots of each step ("" for none)
 	// backupWin is the backup window, once open.
 	backupWin string
+	// journal is the database's backup journal as it was before the action, at acted.
+	journal string
+	acted   time.Time
 }
 
 // stallScenario is one kind of work started from the window. setup prepares the database
@@ -268,10 +271,14 @@ func runStall(b *testing.B, bin string, prep stallPrep, sc stallScenario, load i
 
 	loadPids := startLoad(b, load)
 	time.Sleep(time.Second) // the load runs
+	if data, err := os.ReadFile(engine.BackupJournalPath(dir)); err == nil {
+		r.journal = string(data)
+	}
 	before := waitProbe(b, probe, time.Now(), r.app)
 	cpu0 := readCPU(r.app.cmd.Process.Pid, xvfbPid, loadPids...)
 	lines := watchProbe(probe)
 	start := time.Now()
+	r.acted = start
 	sc.act(r)
 	took := sc.wait(r)
 	after := waitProbe(b, probe, time.Now().Add(1500*time.Millisecond), r.app)
@@ -366,16 +373,19 @@ func (r *stallRun) sleep(d time.Duration, step string) {
 	}
 }
 
-// journalSays waits for the backup journal of the database in dir to hold a line with what,
-// and returns how long after the call it came.
+// journalSays waits for the backup journal of the database in dir to hold one more line with
+// what than before the action, and returns how long after the action it came.
 func (r *stallRun) journalSays(dir, what string) time.Duration {
 	r.b.Helper()
-	start := time.Now()
-	deadline := start.Add(10 * time.Minute)
+	had := 0
+	if dir == r.dir {
+		had = strings.Count(r.journal, what)
+	}
+	deadline := time.Now().Add(10 * time.Minute)
 	for {
 		r.app.alive(r.b)
-		if data, err := os.ReadFile(engine.BackupJournalPath(dir)); err == nil && strings.Contains(string(data), what) {
-			return time.Since(start)
+		if data, err := os.ReadFile(engine.BackupJournalPath(dir)); err == nil && strings.Count(string(data), what) > had {
+			return time.Since(r.acted)
 		}
 		if time.Now().After(deadline) {
 			r.b.Fatalf("the backup journal of %s says no %q after 10 minutes; holdfast output:\n%s", dir, what, r.app.out.String())
