@@ -33,6 +33,7 @@ var waitShownAfter = 150 * time.Millisecond
 // draw, and an animation would draw one after the other without pause (the backup's window
 // shows how it goes).
 func structureChange(win fyne.Window, db *engine.DB, what string, run func(ctx context.Context) error, done func(error)) {
+	unfocusForWork(win) // the form's field would go on blinking under the wait
 	ctx, cancel := context.WithCancel(context.Background())
 	finished := make(chan struct{})
 	var waiting dialog.Dialog

@@ -285,10 +285,36 @@ func findInfinite(o fyne.CanvasObject) *widget.ProgressBarInfinite {
 	return nil
 }
 
-// Work started with its progress (a restore, an integration, a backup) takes the focus from
-// the field that has it: a focused field's cursor fades in and out, repainting the whole
-// window several times a second, each frame slow while the work takes the processors.
+// Work started with its progress (a restore, an integration, a backup), or a structure change
+// (which may wait for a backup), takes the focus from the field that has it: a focused field's
+// cursor fades in and out, repainting the whole window several times a second, each frame
+// slow while the work takes the processors. (Pressing Create with the mouse leaves the focus
+// in the form's field: the change is started here as Create does, the field focused.)
 func TestWorkTakesFocus(t *testing.T) {
+	defer func(d time.Duration) { waitShownAfter = d }(waitShownAfter)
+	waitShownAfter = time.Hour // the form stays on top: its focus is the canvas's
+	d, _ := openEmpty(t)
+	snap, err := d.DB().BeginBackup(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := pressNewTable(t, d)
+	results := make(chan error, 1)
+	onUI(func() {
+		d.Main.Canvas().Focus(f.name)
+		test.Type(f.name, "Orders")
+		structureChange(d.Main.Window, d.DB(), "Creating the table Orders", func(ctx context.Context) error {
+			return d.DB().CreateTableContext(ctx, f.table())
+		}, func(err error) { results <- err })
+		if fo := d.Main.Canvas().Focused(); fo != nil {
+			t.Errorf("%T keeps the focus (its cursor blinking) while the change waits for the backup", fo)
+		}
+	})
+	snap.Abort()
+	if err := <-results; err != nil {
+		t.Fatal(err)
+	}
+
 	entry := &focusEntry{}
 	entry.ExtendBaseWidget(entry)
 	released := make(chan struct{})
