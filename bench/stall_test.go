@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -20,101 +21,376 @@ import (
 	"holdfast/internal/xvfb"
 )
 
-// BenchmarkFyneStallDuringBackup measures how long the Fyne thread keeps work waiting while a
-// backup started from the window runs (goal: never more than 100 ms). It starts the real app,
-// `holdfast gui DB`, on a copy of the 1 GiB database (archive.compression fast and
-// archive.verify on, the defaults; the backups go beside the database, on the same disk) in a
-// private Xvfb server, with HOLDFAST_STALL_PROBE set: the app then hands a tiny function to its
-// Fyne thread every 10 ms and keeps the delays until each runs (ui/stallprobe.go), in a file
-// it replaces every second. Like the smoke test, it presses Ctrl+B in the main window and Enter
-// in the backup window, and waits for backupHistory.json to list the backup.
+// BenchmarkFyneStall measures how long the Fyne thread keeps work waiting while work started
+// from the window runs (goal: never more than 100 ms), in five scenarios, each on an idle
+// machine and on one loaded with two `yes > /dev/null`:
 //
-// The backup's window is from the last probe line before Enter to the first one 1.5 s after
-// the history lists the backup (so that the result shown in the window counts too). The peer
-// is the same app idle, with the same windows open, for as long, right after: it is the
-// probe's own floor on this machine (Xvfb and Mesa's software rendering). Figures of a window
-// are the difference of the probe's cumulative histograms at its two ends (0.1 ms buckets;
-// the exact maximum when the probe's own maximum falls in that window). others_cpu_s is the
-// CPU time other processes took during the backup's window: on 2 cores, anything above a
-// second or two means the figures were taken on a busy machine. The log lists the seconds of
-// the backup that had a wait over 50 ms.
-func BenchmarkFyneStallDuringBackup(b *testing.B) {
+//   - backup: Ctrl+B in the main window, Enter in the backup window, until backupHistory.json
+//     lists the backup;
+//   - structure: the same backup, and during it New Table... > Create, then Cancel operation
+//     once the window says the change waits for the backup; until the backup ends;
+//   - rollback: Maintenance and Security... > Rollback, the second operation listed, Roll
+//     Back... > Roll Back; until the backup journal records the rollback;
+//   - integration: a database whose log holds 200,000 operations its data file lacks, opened
+//     with restore.autoIntegrateLog off, Integrate in the question shown; until the journal
+//     records the integration;
+//   - restore: File > Restore..., the archive's path typed, Restore; until the restored
+//     database's journal records the restore.
+//
+// Each run starts the real app, `holdfast gui DB`, on a copy of the 1 GiB database
+// (archive.compression fast and archive.verify on, the defaults; the backups beside the
+// database, on the same disk) in a private Xvfb server, with HOLDFAST_STALL_PROBE set: the app
+// then hands a tiny function to its Fyne thread every 10 ms and keeps the delays until each runs
+// (ui/stallprobe.go), in a file it replaces every second, and the stacks of every stall over
+// 100 ms in "<file>.stalls", which the log names. The window is driven with xdotool, by keys
+// where the window has them and by clicks at fixed places of its windows (Xvfb has no window
+// manager: each window opens at the top left, at the size the app gives it); a scenario whose
+// effect is not seen (no wait shown, nothing restored) fails rather than measure nothing.
+//
+// The work's window is from the last probe line before the action to the first one 1.5 s after
+// the work ended (so that the result shown in the window counts too). Its figures are the
+// difference of the probe's cumulative histograms at its two ends (0.1 ms buckets; the exact
+// maximum when the probe's own maximum falls in that window). others_cpu_s is the CPU time
+// other processes took meanwhile (the load's `yes` apart, as load_cpu_s): on 2 cores, anything
+// above a second or two means the figures were taken on a busy machine. The log lists the
+// seconds of the work that had a wait over 50 ms.
+//
+// The prepared database (a backup, then 200,000 operations in the log) is built once per run
+// of the benchmark, about a minute; each scenario then takes 30-60 s.
+func BenchmarkFyneStall(b *testing.B) {
 	for _, tool := range []string{"Xvfb", "xdotool"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			b.Skipf("%s is not installed (make deps installs it): this benchmark drives the real window under Xvfb", tool)
 		}
 	}
 	bin := buildHoldfast(b)
-	dir, _ := workingCopy(b, 0, false)
+	prep := prepareStall(b)
+	for _, sc := range stallScenarios {
+		for _, load := range []int{0, 2} {
+			name := sc.name + "/idle"
+			if load > 0 {
+				name = sc.name + "/loaded"
+			}
+			b.Run(name, func(b *testing.B) {
+				for b.Loop() {
+					runStall(b, bin, prep, sc, load)
+				}
+			})
+		}
+	}
+}
+
+// stallPrep is the prepared database: backup 1 of it (its archive in its destination), then
+// stallOps operations in its log; before is its data file as it was at the backup.
+type stallPrep struct{ dir, before string }
+
+// stallOps is how many records are added after the prepared database's backup.
+const stallOps = 200_000
+
+func prepareStall(b *testing.B) stallPrep {
+	b.Helper()
+	dir, db := workingCopy(b, 0, true)
+	setSettings(b, db, "archive.compression", "fast", "archive.verify", "true", "destination", "",
+		"restore.autoIntegrateLog", "false")
+	if _, err := backup.Run(context.Background(), db, backup.Options{}); err != nil {
+		b.Fatal(err)
+	}
+	before := filepath.Join(b.TempDir(), "before.4DD")
+	if err := copyFile(before, dataFile(dir)); err != nil {
+		b.Fatal(err)
+	}
+	p := db.NewProcess("")
+	for i := int64(0); i < stallOps; i += itemsPerTx {
+		tx := p.Begin()
+		for j := i; j < i+itemsPerTx; j++ {
+			if _, err := tx.Add(itemsName, itemValues(4_500_000+j)); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if _, err := tx.Commit(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := db.Close(); err != nil {
+		b.Fatal(err)
+	}
+	return stallPrep{dir: dir, before: before}
+}
+
+// stallRun is one scenario under way: the app, its display and main window, and its database.
+type stallRun struct {
+	b       *testing.B
+	display string
+	app     *guiApp
+	main    string
+	dir     string // the database folder
+	dest    string // its backups' folder
+	shots   string // where to keep screenshots of each step ("" for none)
+	// backupWin is the backup window, once open.
+	backupWin string
+	// journal is the database's backup journal as it was before the action, at acted.
+	journal string
+	acted   time.Time
+}
+
+// stallScenario is one kind of work started from the window. setup prepares the database
+// folder; ready opens what the action needs; act starts the work and returns once it began;
+// wait returns once it ended, with how long it took.
+type stallScenario struct {
+	name  string
+	setup func(b *testing.B, prep stallPrep, dir string)
+	ready func(r *stallRun)
+	act   func(r *stallRun)
+	wait  func(r *stallRun) time.Duration
+}
+
+var stallScenarios = []stallScenario{
+	{name: "backup", setup: freshCopy, ready: openBackup, act: startBackup, wait: backupEnds},
+	{name: "structure", setup: freshCopy, ready: openBackup, act: func(r *stallRun) {
+		startBackup(r)
+		r.click(r.main, 81, 578) // New Table...
+		r.sleep(1500*time.Millisecond, "new-table")
+		r.click(r.main, 700, 133) // the table's name
+		r.xdotool("type", "Later")
+		r.sleep(500*time.Millisecond, "named")
+		r.click(r.main, 322, 370) // Create (the name's error gone)
+		r.sleep(2*time.Second, "waiting")
+		r.click(r.main, 517, 375) // Cancel operation
+		r.sleep(time.Second, "cancelled")
+	}, wait: func(r *stallRun) time.Duration {
+		d := backupEnds(r)
+		r.sleep(0, "after")
+		// Cancelled, the table was not created (nor later, when the backup ended).
+		if data, err := os.ReadFile(filepath.Join(r.dir, engine.CatalogFile)); err == nil && strings.Contains(string(data), "Later") {
+			r.b.Fatal("New Table > Create, then Cancel operation: the table was created")
+		}
+		return d
+	}},
+	{name: "rollback", setup: preparedCopy, ready: func(r *stallRun) {
+		r.menu(106, 289) // Maintenance and Security...
+		win := r.window("Maintenance and Security - " + dbName)
+		r.click(win, 186, 21)                   // Rollback
+		r.sleep(3*time.Second, "rollback-page") // the log's operations are read
+		r.click(win, 300, 100)                  // the second operation listed
+		r.sleep(500*time.Millisecond, "chosen")
+	}, act: func(r *stallRun) {
+		win := r.window("Maintenance and Security - " + dbName)
+		r.click(win, 50, 598) // Roll Back...
+		r.sleep(time.Second, "confirm")
+		r.click(win, 503, 381) // the question's Roll Back
+		r.sleep(time.Second, "rolling")
+	}, wait: func(r *stallRun) time.Duration {
+		return r.journalSays(r.dir, "Rollback to operation")
+	}},
+	{name: "integration", setup: func(b *testing.B, prep stallPrep, dir string) {
+		preparedCopy(b, prep, dir)
+		if err := copyFile(dataFile(dir), prep.before); err != nil {
+			b.Fatal(err)
+		}
+	}, ready: func(r *stallRun) { r.sleep(0, "question") }, act: func(r *stallRun) {
+		r.click(r.main, 593, 401) // Integrate
+		r.sleep(time.Second, "integrating")
+	}, wait: func(r *stallRun) time.Duration {
+		return r.journalSays(r.dir, "Integration of the log file")
+	}},
+	{name: "restore", setup: preparedCopy, ready: func(r *stallRun) {
+		r.menu(46, 166) // Restore...
+		win := r.window("Restore")
+		r.click(win, 400, 21) // the archive's path
+		archives, _ := filepath.Glob(filepath.Join(r.dest, dbName+"[[]*].4BK"))
+		if len(archives) != 1 {
+			r.b.Fatalf("the prepared database's backups: %q", archives)
+		}
+		r.xdotool("type", archives[0])
+		r.sleep(2*time.Second, "archive")
+	}, act: func(r *stallRun) {
+		r.click(r.window("Restore"), 720, 597) // Restore
+		r.sleep(time.Second, "restoring")
+	}, wait: func(r *stallRun) time.Duration {
+		restored := filepath.Join(r.dest, dbName+"[0001]")
+		return r.journalSays(restored, "Restore of")
+	}},
+}
+
+// freshCopy copies the 1 GiB database with the benchmark's settings into dir.
+func freshCopy(b *testing.B, _ stallPrep, dir string) {
+	b.Helper()
+	if err := copyDir(dir, cachedDatabase(b, 0)); err != nil {
+		b.Fatal(err)
+	}
 	db, err := engine.Open(dir, engine.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
 	setSettings(b, db, "archive.compression", "fast", "archive.verify", "true", "destination", "")
-	dest := backup.Destination(db)
 	if err := db.Close(); err != nil {
 		b.Fatal(err)
 	}
-	if !sameDisk(dir, filepath.Dir(dest)) {
-		b.Fatalf("the backups would go to %s, on another disk than the database %s", dest, dir)
+}
+
+// preparedCopy copies the prepared database, with its backups, into dir.
+func preparedCopy(b *testing.B, prep stallPrep, dir string) {
+	b.Helper()
+	if err := copyDir(dir, prep.dir); err != nil {
+		b.Fatal(err)
 	}
-	dataSize := fileSize(b, dataFile(dir))
+	if err := copyDir(dir+" Backups", prep.dir+" Backups"); err != nil {
+		b.Fatal(err)
+	}
+}
 
-	for b.Loop() {
-		home := b.TempDir()
-		probe := filepath.Join(home, "stall.json")
-		display, xvfbPid := xvfb.Start(b)
-		app := startApp(b, bin, dir, display, probe, home)
+func openBackup(r *stallRun) {
+	r.backupWin = openBackupWindow(r.b, r.display, r.main, r.app)
+	r.sleep(2*time.Second, "backup-window") // its destination and history are read
+}
 
-		main := waitWindow(b, display, "Holdfast - "+dbName, app)
-		waitProbe(b, probe, time.Time{}, app)
-		time.Sleep(3 * time.Second) // the first page of records and the status line are shown
-		backupWin := openBackupWindow(b, display, main, app)
-		time.Sleep(2 * time.Second) // the backup window's destination and history are read
+func startBackup(r *stallRun) {
+	pressBackup(r.b, r.display, r.backupWin, r.dest, r.app)
+	r.sleep(0, "backing-up")
+}
 
-		before := waitProbe(b, probe, time.Now(), app)
-		cpu0 := readCPU(app.cmd.Process.Pid, xvfbPid)
-		lines := watchProbe(probe)
-		enter := time.Now()
-		pressBackup(b, display, backupWin, dest, app)
-		entry := waitHistory(b, dest, app)
-		after := waitProbe(b, probe, time.Now().Add(1500*time.Millisecond), app)
-		cpu1 := readCPU(app.cmd.Process.Pid, xvfbPid)
-		timeline := lines()
-		during := stallBetween(before, after)
+func backupEnds(r *stallRun) time.Duration {
+	e := waitHistory(r.b, r.dest, r.app)
+	return time.Duration(e.DurationMS) * time.Millisecond
+}
 
-		time.Sleep(2 * time.Second)
-		idleFrom := waitProbe(b, probe, time.Now(), app)
-		cpu2 := readCPU(app.cmd.Process.Pid, xvfbPid)
-		idleTo := waitProbe(b, probe, idleFrom.Time.Add(after.Time.Sub(before.Time)), app)
-		cpu3 := readCPU(app.cmd.Process.Pid, xvfbPid)
-		idle := stallBetween(idleFrom, idleTo)
-		app.stop()
+// runStall runs one scenario with load processes busy meanwhile.
+func runStall(b *testing.B, bin string, prep stallPrep, sc stallScenario, load int) {
+	home := b.TempDir()
+	dir := filepath.Join(b.TempDir(), dbName)
+	sc.setup(b, prep, dir)
+	r := &stallRun{b: b, dir: dir, dest: dir + " Backups", shots: os.Getenv("HOLDFAST_STALL_SHOTS")}
+	probe := filepath.Join(home, "stall.json")
+	var xvfbPid int
+	r.display, xvfbPid = xvfb.Start(b)
+	r.app = startApp(b, bin, dir, r.display, probe, home)
+	r.main = waitWindow(b, r.display, "Holdfast - "+dbName, r.app)
+	waitProbe(b, probe, time.Time{}, r.app)
+	r.sleep(3*time.Second, "main") // the first page of records and the status line are shown
+	sc.ready(r)
 
-		archives, _ := filepath.Glob(filepath.Join(dest, dbName+"[[]*].4BK"))
-		if len(archives) != 1 {
-			b.Fatalf("the backup wrote %q", archives)
+	loadPids := startLoad(b, load)
+	time.Sleep(time.Second) // the load runs
+	if data, err := os.ReadFile(engine.BackupJournalPath(dir)); err == nil {
+		r.journal = string(data)
+	}
+	before := waitProbe(b, probe, time.Now(), r.app)
+	cpu0 := readCPU(r.app.cmd.Process.Pid, xvfbPid, loadPids...)
+	lines := watchProbe(probe)
+	start := time.Now()
+	r.acted = start
+	sc.act(r)
+	took := sc.wait(r)
+	after := waitProbe(b, probe, time.Now().Add(1500*time.Millisecond), r.app)
+	cpu1 := readCPU(r.app.cmd.Process.Pid, xvfbPid, loadPids...)
+	stopLoad(loadPids)
+	timeline := lines()
+	during := stallBetween(before, after)
+	r.app.stop()
+
+	busy := cpu1.sub(cpu0)
+	b.Logf("%s: work %.1f s, window %.1f s: %s; CPU s: %s", sc.name, took.Seconds(), after.Time.Sub(before.Time).Seconds(), during, busy)
+	b.Logf("seconds with a wait over %v ms (s after the action: max ms / max gap ms): %s",
+		slowSecond, slowSeconds(append([]probeLine{before}, append(timeline, after)...), start))
+	if stalls, err := os.ReadFile(probe + ".stalls"); err == nil {
+		keep := filepath.Join(os.TempDir(), "holdfast-stalls", strings.ReplaceAll(b.Name(), "/", "-")+".stalls")
+		if os.MkdirAll(filepath.Dir(keep), 0o700) == nil && os.WriteFile(keep, stalls, 0o600) == nil {
+			b.Logf("%d stall(s) over 100 ms, their stacks in %s", strings.Count(string(stalls), " ended at "), keep)
 		}
-		checkArchive(b, archives[0], false)
-		os.RemoveAll(dest)
+	}
+	b.ReportMetric(during.maxMs, "max_ms")
+	b.ReportMetric(during.p99Ms, "p99_ms")
+	b.ReportMetric(during.maxGapMs, "max_gap_ms")
+	b.ReportMetric(took.Seconds(), "work_s")
+	b.ReportMetric(float64(during.count), "probes")
+	b.ReportMetric(busy.others, "others_cpu_s")
+	b.ReportMetric(busy.load, "load_cpu_s")
+	os.RemoveAll(dir)
+	os.RemoveAll(r.dest)
+}
 
-		busy, idleBusy := cpu1.sub(cpu0), cpu3.sub(cpu2)
-		b.Logf("backup %.1f s, window %.1f s: %s; CPU s: %s", float64(entry.DurationMS)/1000,
-			after.Time.Sub(before.Time).Seconds(), during, busy)
-		b.Logf("idle %.1f s: %s; CPU s: %s", idleTo.Time.Sub(idleFrom.Time).Seconds(), idle, idleBusy)
-		b.Logf("seconds of the backup with a wait over %v ms (s after Enter: max ms / max gap ms): %s",
-			slowSecond, slowSeconds(append([]probeLine{before}, append(timeline, after)...), enter))
+// startLoad starts n `yes` writing to /dev/null; stopLoad ends them.
+func startLoad(b *testing.B, n int) []int {
+	var pids []int
+	for range n {
+		cmd := exec.Command("yes") // its output goes to /dev/null
+		if err := cmd.Start(); err != nil {
+			b.Fatal(err)
+		}
+		pids = append(pids, cmd.Process.Pid)
+		b.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	}
+	return pids
+}
 
-		b.ReportMetric(during.maxMs, "backup_max_ms")
-		b.ReportMetric(during.p99Ms, "backup_p99_ms")
-		b.ReportMetric(during.maxGapMs, "backup_max_gap_ms")
-		b.ReportMetric(float64(entry.DurationMS)/1000, "backup_s")
-		b.ReportMetric(idle.maxMs, "idle_max_ms")
-		b.ReportMetric(idle.p99Ms, "idle_p99_ms")
-		b.ReportMetric(idle.maxGapMs, "idle_max_gap_ms")
-		b.ReportMetric(float64(during.count), "backup_probes")
-		b.ReportMetric(busy.others, "others_cpu_s")
-		b.ReportMetric(float64(dataSize)/1e6, "data_MB")
+func stopLoad(pids []int) {
+	for _, pid := range pids {
+		syscall.Kill(pid, syscall.SIGKILL)
+	}
+}
+
+// click focuses window win (so that keys typed next go to it) and clicks at x, y of it.
+func (r *stallRun) click(win string, x, y int) {
+	r.b.Helper()
+	r.app.alive(r.b)
+	err := r.xdotool("windowfocus", "--sync", win)
+	if err == nil {
+		err = r.xdotool("mousemove", "--window", win, strconv.Itoa(x), strconv.Itoa(y), "click", "1")
+	}
+	if err != nil {
+		r.b.Fatalf("click at %d,%d: %v", x, y, err)
+	}
+}
+
+// menu opens the main window's File menu and clicks its item at x, y.
+func (r *stallRun) menu(x, y int) {
+	r.b.Helper()
+	r.click(r.main, 27, 13)
+	r.sleep(700*time.Millisecond, "menu")
+	r.click(r.main, x, y)
+}
+
+// window waits for a window named title.
+func (r *stallRun) window(title string) string {
+	r.b.Helper()
+	return waitWindow(r.b, r.display, title, r.app)
+}
+
+func (r *stallRun) xdotool(args ...string) error { return xdotool(r.display, args...) }
+
+// sleep waits d, then keeps a screenshot named step when HOLDFAST_STALL_SHOTS names a folder
+// (to find where to click when a window changes).
+func (r *stallRun) sleep(d time.Duration, step string) {
+	time.Sleep(d)
+	if r.shots == "" {
+		return
+	}
+	name := fmt.Sprintf("%s-%s.png", strings.ReplaceAll(r.b.Name(), "/", "-"), step)
+	cmd := exec.Command("import", "-window", "root", filepath.Join(r.shots, name))
+	cmd.Env = append(os.Environ(), "DISPLAY="+r.display)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		r.b.Logf("screenshot %s: %v %s", name, err, out)
+	}
+}
+
+// journalSays waits for the backup journal of the database in dir to hold one more line with
+// what than before the action, and returns how long after the action it came.
+func (r *stallRun) journalSays(dir, what string) time.Duration {
+	r.b.Helper()
+	had := 0
+	if dir == r.dir {
+		had = strings.Count(r.journal, what)
+	}
+	deadline := time.Now().Add(10 * time.Minute)
+	for {
+		r.app.alive(r.b)
+		if data, err := os.ReadFile(engine.BackupJournalPath(dir)); err == nil && strings.Count(string(data), what) > had {
+			return time.Since(r.acted)
+		}
+		if time.Now().After(deadline) {
+			r.b.Fatalf("the backup journal of %s says no %q after 10 minutes; holdfast output:\n%s", dir, what, r.app.out.String())
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
 
@@ -167,21 +443,22 @@ func watchProbe(path string) func() []probeLine {
 
 // cpuTimes are CPU seconds used so far: by the whole machine (busy, not idle or iowait), the
 // app, Xvfb and this benchmark process.
-type cpuTimes struct{ machine, app, xvfb, self, others float64 }
+type cpuTimes struct{ machine, app, xvfb, self, load, others float64 }
 
 func (c cpuTimes) String() string {
-	return fmt.Sprintf("app %.1f, Xvfb %.1f, benchmark %.1f, other processes %.1f", c.app, c.xvfb, c.self, c.others)
+	return fmt.Sprintf("app %.1f, Xvfb %.1f, benchmark %.1f, load %.1f, other processes %.1f", c.app, c.xvfb, c.self, c.load, c.others)
 }
 
-// sub is the CPU used from c0 to c; others is what the machine used besides the three.
+// sub is the CPU used from c0 to c; others is what the machine used besides the four.
 func (c cpuTimes) sub(c0 cpuTimes) cpuTimes {
-	d := cpuTimes{machine: c.machine - c0.machine, app: c.app - c0.app, xvfb: c.xvfb - c0.xvfb, self: c.self - c0.self}
-	d.others = max(0, d.machine-d.app-d.xvfb-d.self)
+	d := cpuTimes{machine: c.machine - c0.machine, app: c.app - c0.app, xvfb: c.xvfb - c0.xvfb, self: c.self - c0.self, load: c.load - c0.load}
+	d.others = max(0, d.machine-d.app-d.xvfb-d.self-d.load)
 	return d
 }
 
-// readCPU reads /proc (clock ticks of 1/100 s); zeros where it cannot.
-func readCPU(app, xvfb int) cpuTimes {
+// readCPU reads /proc (clock ticks of 1/100 s); zeros where it cannot. load are the load's
+// processes.
+func readCPU(app, xvfb int, load ...int) cpuTimes {
 	var c cpuTimes
 	if data, err := os.ReadFile("/proc/stat"); err == nil {
 		line, _, _ := strings.Cut(string(data), "\n")
@@ -195,6 +472,9 @@ func readCPU(app, xvfb int) cpuTimes {
 		}
 	}
 	c.app, c.xvfb, c.self = procCPU(strconv.Itoa(app)), procCPU(strconv.Itoa(xvfb)), procCPU("self")
+	for _, pid := range load {
+		c.load += procCPU(strconv.Itoa(pid))
+	}
 	return c
 }
 

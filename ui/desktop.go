@@ -182,6 +182,7 @@ func (d *Desktop) open(dir string) {
 	old := d.db
 	d.db = db
 	d.mu.Unlock()
+	inc := db.Report().Incomplete // it takes the database's lock: read here, not on the Fyne thread
 	var oldView *databaseView
 	doWait(func() {
 		oldView = d.Main.view
@@ -199,7 +200,7 @@ func (d *Desktop) open(dir string) {
 		if len(problems) > 0 {
 			d.Main.showSettingsProblems(db.Dir(), problems, readOnlyFor != nil)
 		}
-		if inc := db.Report().Incomplete; inc != nil {
+		if inc != nil {
 			d.Main.askIntegrate(inc)
 		}
 		d.updated()

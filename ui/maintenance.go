@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -519,11 +520,11 @@ func (d *Desktop) Rollback(to uint64) {
 	rolling := trackWork(d.Main.Window, "the rollback of "+db.Name(), nil)
 	background(func() {
 		var v *databaseView
+		ended := make(chan struct{})
+		defer close(ended)
 		doWait(func() {
 			v = d.Main.view
-			bar := widget.NewProgressBarInfinite()
-			d.Main.showPage("rolling back", container.NewCenter(container.NewVBox(
-				widget.NewLabel(fmt.Sprintf("Rolling %s back to operation %d...", db.Name(), to)), bar)))
+			d.Main.showPage("rolling back", rollingPage(db.Name(), to, ended))
 		})
 		if v != nil {
 			v.closeAndWait()
@@ -544,6 +545,29 @@ func (d *Desktop) Rollback(to uint64) {
 		doWait(rolling.untrack)
 		d.Open(dir)
 	})
+}
+
+// rollingPage is what the window shows while a rollback runs: what it does and for how long
+// it has run, said again each second until ended is closed. No endless bar: it would repaint
+// the window without pause, each frame slow while the rollback takes the processors.
+func rollingPage(name string, to uint64, ended <-chan struct{}) fyne.CanvasObject {
+	what := widget.NewLabel(fmt.Sprintf("Rolling %s back to operation %d...", name, to))
+	since := widget.NewLabel("The data is rebuilt from a backup and the log: this takes about as long as a restore.")
+	start := time.Now()
+	go func() {
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-ended:
+				return
+			case now := <-t.C:
+				text := fmt.Sprintf("Running for %s: the data is rebuilt from a backup and the log.", now.Sub(start).Round(time.Second))
+				do(func() { since.SetText(text) })
+			}
+		}
+	}()
+	return container.NewCenter(container.NewVBox(what, since))
 }
 
 func rollbackSentence(r *backup.RollbackResult) string {

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
@@ -348,4 +349,25 @@ func TestBackupList(t *testing.T) {
 	if _, err := os.Stat(archives[0]); err == nil {
 		t.Error("the archive of backup 1 is still there")
 	}
+}
+
+// While a rollback runs the window says what it does and, each second, for how long it has
+// run; it shows no endless bar, which would repaint the window without pause meanwhile.
+func TestRollingPage(t *testing.T) {
+	ended := make(chan struct{})
+	defer close(ended)
+	var page fyne.CanvasObject
+	onUI(func() {
+		page = rollingPage("Shop", 5, ended)
+		if findInfinite(page) != nil {
+			t.Error("the rollback's page shows an endless progress bar")
+		}
+	})
+	if words := contentWords(func() fyne.CanvasObject { return page }); !strings.Contains(words, "Rolling Shop back to operation 5") {
+		t.Errorf("the rollback's page says %q", words)
+	}
+	waitFor(t, newWatcher(), "the time it has run", func() bool { return strings.Contains(strings.Join(labelTexts(page), " "), "Running for 1s") })
+	win := test.NewTempWindow(t, page)
+	win.Resize(fyne.NewSize(1000, 640))
+	saveCapture(t, win, filepath.Join("testdata", "ui", "rolling_back.png"))
 }

@@ -119,6 +119,7 @@ type workFunc func(ctx context.Context, progress func(backup.Progress)) (string,
 // startWork shows the progress of run over w and starts it on a goroutine; stoppable shows a
 // Stop that cancels its context. On the Fyne thread.
 func startWork(w fyne.Window, title string, stoppable bool, run workFunc, done func()) *Progress {
+	unfocusForWork(w)
 	p := &Progress{done: done}
 	p.bar = widget.NewProgressBar()
 	p.step = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
@@ -253,3 +254,9 @@ func ResultSentence(res *backup.Result, err error) string {
 		return fmt.Sprintf("The backup failed (%d): %s", code, engine.WindowText(err))
 	}
 }
+
+// unfocusForWork takes the focus from the field that has it when work starts: a focused
+// field's cursor blinks by fading, which repaints the whole window several times a second,
+// and while the work takes the processors each of those frames keeps the window's thread
+// busy for 100-300 ms (software rendering, bench/results.md).
+func unfocusForWork(w fyne.Window) { w.Canvas().Unfocus() }

@@ -2,8 +2,10 @@ package ui
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -103,10 +105,92 @@ func TestStallProbeFile(t *testing.T) {
 	if n := histCount(r.Delays); n != float64(r.Count) {
 		t.Errorf("delay histogram holds %v, count is %d", n, r.Count)
 	}
-	if left, _ := filepath.Glob(path + "*"); len(left) != 1 {
-		t.Errorf("files left: %q, want only the probe's", left)
+	// One function waited through the block: none is handed over while one waits.
+	var long float64
+	for _, b := range r.Delays {
+		if b[0] > 100 {
+			long += b[1]
+		}
+	}
+	if long != 1 {
+		t.Errorf("%v functions waited over 100 ms through one block of 200 ms, want 1 (none handed over while one waits)", long)
+	}
+	if left, _ := filepath.Glob(path + "*"); len(left) != 2 || left[1] != path+".stalls" {
+		t.Errorf("files left: %q, want only the probe's and its stall file", left)
 	}
 }
+
+// A thread blocked 250 ms gets one stall in the stall file, with the stacks taken while it
+// waited: the probed thread's first, showing the function that blocked it; the end of the
+// stall gives its longest wait; a stall of over a second gets its stacks taken again. Past the
+// stalls kept, one line says later ones are not.
+func TestStallProbeStacks(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "probe.json")
+	thread := make(chan func(), 10_000)
+	go probedThread(thread)
+	defer close(thread)
+	p := newStallProbe(path, func(f func()) { thread <- f })
+	p.loop, p.keep = "ui.probedThread(", 2
+	p.start(5*time.Millisecond, time.Hour)
+	defer p.stop()
+
+	waitStallLine := func(what string) string {
+		t.Helper()
+		deadline := time.Now().Add(5 * time.Second)
+		for {
+			data, _ := os.ReadFile(path + ".stalls")
+			if strings.Contains(string(data), what) {
+				return string(data)
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("no %q in the stall file after 5 s; it holds:\n%s", what, data)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	time.Sleep(50 * time.Millisecond) // probes that run at once: no stall
+	if _, err := os.Stat(path + ".stalls"); err == nil {
+		t.Fatal("a stall file before any stall")
+	}
+	thread <- func() { blockedForTest(250 * time.Millisecond) }
+	text := waitStallLine("=== stall 1 ended")
+	if n := strings.Count(text, "=== stall 1 at"); n != 1 {
+		t.Errorf("stall 1 recorded %d times, want once:\n%s", n, text)
+	}
+	mine, others, ok := strings.Cut(text, "--- every other goroutine:")
+	if !ok || !strings.Contains(mine, "--- the probed thread (Fyne's):\ngoroutine ") || !strings.Contains(mine, "ui.blockedForTest(") {
+		t.Errorf("the probed thread's stack, blocked in blockedForTest, does not come first:\n%s", text)
+	}
+	if !strings.Contains(others, "ui.TestStallProbeStacks(") {
+		t.Errorf("the other goroutines' stacks are missing:\n%s", text)
+	}
+	var worst float64
+	if _, err := fmt.Sscanf(text[strings.Index(text, "the longest wait was "):], "the longest wait was %f ms", &worst); err != nil || worst < 200 || worst > 2000 {
+		t.Errorf("longest wait %v ms (%v), want about 250", worst, err)
+	}
+
+	thread <- func() { blockedForTest(1200 * time.Millisecond) }
+	text = waitStallLine("=== stall 2 ended")
+	if !strings.Contains(text, "=== stall 2 still waiting at") || strings.Count(text, "ui.blockedForTest(") != 3 {
+		t.Errorf("a stall of over a second does not get its stacks taken again:\n%s", text)
+	}
+
+	thread <- func() { blockedForTest(250 * time.Millisecond) }
+	text = waitStallLine("=== stall 3 at")
+	if !strings.Contains(text, "not recorded, nor any later one (the first 2 are)") || strings.Count(text, "ui.blockedForTest(") != 3 {
+		t.Errorf("the stall past the one kept is recorded:\n%s", text)
+	}
+}
+
+// probedThread runs the functions handed over, as Fyne's loop does.
+func probedThread(thread chan func()) {
+	for f := range thread {
+		f()
+	}
+}
+
+//go:noinline
+func blockedForTest(d time.Duration) { time.Sleep(d) }
 
 func histCount(h [][2]float64) float64 {
 	var n float64

@@ -24,10 +24,20 @@ var waitShownAfter = 150 * time.Millisecond
 // runs it waits for the backup's end; the window then says so, with Cancel operation, which
 // ends the wait with -9976 and changes nothing. done gets the result on the Fyne thread.
 // On the Fyne thread.
+//
+// Cancel operation acts at once: the window stops waiting and done gets -9976 when it is
+// pressed, whatever the engine is doing (its wait may itself be held up, by a backup switching
+// its log). Should the change still be made (the backup ended just as Cancel was pressed),
+// done gets that result too, and the window says the change was made after all. The wait shows
+// no animation: while a backup takes the processors, every frame of the window is slow to
+// draw, and an animation would draw one after the other without pause (the backup's window
+// shows how it goes).
 func structureChange(win fyne.Window, db *engine.DB, what string, run func(ctx context.Context) error, done func(error)) {
+	unfocusForWork(win) // the form's field would go on blinking under the wait
 	ctx, cancel := context.WithCancel(context.Background())
 	finished := make(chan struct{})
 	var waiting dialog.Dialog
+	cancelled := false // said to done at Cancel operation (on the Fyne thread)
 	after := waitShownAfter
 	background(func() {
 		defer cancel()
@@ -55,24 +65,32 @@ func structureChange(win fyne.Window, db *engine.DB, what string, run func(ctx c
 				msg := widget.NewLabel(fmt.Sprintf("%s waits for the backup under way: the structure of a database does not change during a backup. "+
 					"It is done as soon as the backup ends, or cancel it.", what))
 				msg.Wrapping = fyne.TextWrapWord
-				bar := widget.NewProgressBarInfinite()
-				var b *widget.Button
-				b = widget.NewButton("Cancel operation", func() {
-					b.Disable()
+				b := widget.NewButton("Cancel operation", func() {
 					cancel()
+					cancelled = true
+					waiting.Hide()
+					done(&engine.Error{Code: engine.CodeBackupInProgress, Op: what,
+						Err: errors.New("cancelled while waiting for the backup to end; nothing was changed")})
 				})
-				waiting = dialog.NewCustomWithoutButtons("Waiting for the backup to end", container.NewVBox(msg, bar, container.NewCenter(b)), win)
-				waiting.Resize(fyne.NewSize(460, 200))
+				waiting = dialog.NewCustomWithoutButtons("Waiting for the backup to end", container.NewVBox(msg, container.NewCenter(b)), win)
+				waiting.Resize(fyne.NewSize(460, 180))
 				waiting.Show()
 			})
 		}()
 		err := run(ctx)
 		do(func() {
 			close(finished)
-			if waiting != nil {
-				waiting.Hide()
+			if !cancelled {
+				if waiting != nil {
+					waiting.Hide()
+				}
+				done(err)
+				return
 			}
-			done(err)
+			if err == nil {
+				done(nil)
+				dialog.ShowInformation("Done after all", what+" was done after all: the backup ended as Cancel operation was pressed.", win)
+			}
 		})
 	})
 }

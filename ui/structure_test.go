@@ -1,13 +1,17 @@
 package ui
 
 import (
+	"context"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
+	"holdfast/backup"
 	"holdfast/dialogs"
 	"holdfast/engine"
 	"holdfast/journal"
@@ -212,4 +216,133 @@ func TestStructureWaitsForBackup(t *testing.T) {
 	onUI(func() { d.Main.view.journaled.SetChecked(false) })
 	pressOverlay(t, d.Main.Window, "Stop")
 	waitFor(t, w, "the table out of the log", func() bool { return !d.DB().Catalog().Table("Orders").Journaled })
+}
+
+// Cancel operation acts at once, even while the engine does not answer (its wait for the
+// backup held up, as by a backup switching its log): the wait closes and -9976 is said as it is
+// pressed. Should the change still be made, the window says it was made after all. The wait
+// draws no animation, which would repaint the window without pause during the backup.
+func TestStructureCancelActsAtOnce(t *testing.T) {
+	defer func(d time.Duration) { waitShownAfter = d }(waitShownAfter)
+	waitShownAfter = time.Millisecond
+	d, w := openEmpty(t)
+	snap, err := d.DB().BeginBackup(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer snap.Abort()
+	engineAnswer := make(chan error)
+	results := make(chan error, 2)
+	onUI(func() {
+		structureChange(d.Main.Window, d.DB(), "Creating the table Orders", func(context.Context) error {
+			return <-engineAnswer // cancelled or not, the engine answers when it can
+		}, func(err error) { results <- err })
+	})
+	waitFor(t, w, "the wait", func() bool { return overlayButton(d.Main.Window, "Cancel operation") != nil })
+	onUI(func() {
+		for _, o := range d.Main.Window.Canvas().Overlays().List() {
+			if animated := findInfinite(o); animated != nil {
+				t.Errorf("the wait shows an endless progress bar, repainted without pause")
+			}
+		}
+	})
+	saveCapture(t, d.Main.Window, filepath.Join("testdata", "ui", "structure_waits_still.png"))
+	pressOverlay(t, d.Main.Window, "Cancel operation")
+	select {
+	case err := <-results:
+		if engine.CodeOf(err) != engine.CodeBackupInProgress {
+			t.Errorf("Cancel operation gave %v, want -9976", err)
+		}
+	default:
+		t.Fatal("Cancel operation waits for the engine to answer")
+	}
+	if overlayButton(d.Main.Window, "Cancel operation") != nil {
+		t.Error("the wait is still shown after Cancel operation")
+	}
+	engineAnswer <- nil // made all the same
+	waitFor(t, w, "the change said made after all", func() bool {
+		return strings.Contains(strings.Join(overlayText(d.Main.Window), " "), "was done after all")
+	})
+	if err := <-results; err != nil {
+		t.Errorf("the change made after all gave %v, want its result (nil)", err)
+	}
+}
+
+// findInfinite finds an endless progress bar in o.
+func findInfinite(o fyne.CanvasObject) *widget.ProgressBarInfinite {
+	switch x := o.(type) {
+	case *widget.ProgressBarInfinite:
+		return x
+	case *fyne.Container:
+		for _, c := range x.Objects {
+			if f := findInfinite(c); f != nil {
+				return f
+			}
+		}
+	case fyne.Widget:
+		for _, c := range test.WidgetRenderer(x).Objects() {
+			if f := findInfinite(c); f != nil {
+				return f
+			}
+		}
+	}
+	return nil
+}
+
+// Work started with its progress (a restore, an integration, a backup), or a structure change
+// (which may wait for a backup), takes the focus from the field that has it: a focused field's
+// cursor fades in and out, repainting the whole window several times a second, each frame
+// slow while the work takes the processors. (Pressing Create with the mouse leaves the focus
+// in the form's field: the change is started here as Create does, the field focused.)
+func TestWorkTakesFocus(t *testing.T) {
+	defer func(d time.Duration) { waitShownAfter = d }(waitShownAfter)
+	waitShownAfter = time.Hour // the form stays on top: its focus is the canvas's
+	d, _ := openEmpty(t)
+	snap, err := d.DB().BeginBackup(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := pressNewTable(t, d)
+	results := make(chan error, 1)
+	onUI(func() {
+		d.Main.Canvas().Focus(f.name)
+		test.Type(f.name, "Orders")
+		structureChange(d.Main.Window, d.DB(), "Creating the table Orders", func(ctx context.Context) error {
+			return d.DB().CreateTableContext(ctx, f.table())
+		}, func(err error) { results <- err })
+		if fo := d.Main.Canvas().Focused(); fo != nil {
+			t.Errorf("%T keeps the focus (its cursor blinking) while the change waits for the backup", fo)
+		}
+	})
+	snap.Abort()
+	if err := <-results; err != nil {
+		t.Fatal(err)
+	}
+
+	entry := &focusEntry{}
+	entry.ExtendBaseWidget(entry)
+	released := make(chan struct{})
+	onUI(func() {
+		win := test.NewTempWindow(t, entry)
+		win.Canvas().Focus(entry)
+		startWork(win, "Some work", false, func(context.Context, func(backup.Progress)) (string, error) {
+			<-released
+			return "done", nil
+		}, func() {})
+		if !entry.lost {
+			t.Error("the field keeps the focus while the work runs")
+		}
+	})
+	close(released)
+}
+
+// focusEntry is an entry that says when it lost the focus.
+type focusEntry struct {
+	widget.Entry
+	lost bool
+}
+
+func (e *focusEntry) FocusLost() {
+	e.lost = true
+	e.Entry.FocusLost()
 }

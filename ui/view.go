@@ -153,6 +153,10 @@ func (v *databaseView) start() {
 	} else {
 		v.browser.info.SetText("No tables yet.")
 		v.noTables.Show()
+		// A wrapped label knows its height once laid out at its width: twice, or it covers
+		// Include in Log File under it.
+		v.root.Refresh()
+		v.root.Refresh()
 	}
 	v.refreshStatus()
 	if v.sched != nil {
