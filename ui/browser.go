@@ -34,6 +34,7 @@ type Browser struct {
 	// while an integration runs, so only the writes' goroutines take procMu, never the Fyne
 	// thread.
 	procMu sync.Mutex
+	shown  string // the table and page last shown ("Customers/2")
 	gen    int
 	table  *engine.Table
 	// starts[i] is the key page i starts after (nil for the first page).
@@ -377,7 +378,12 @@ func (b *Browser) load() {
 				b.next.Enable()
 			}
 			b.grid.Refresh()
-			b.grid.ScrollToTop()
+			// A new page starts at its top; the page shown read again (after a write, an
+			// integration) stays where it is: scrolling lays the whole grid out again.
+			if shown := fmt.Sprintf("%s/%d", table, page); shown != b.shown {
+				b.shown = shown
+				b.grid.ScrollToTop()
+			}
 			if b.OnLoaded != nil {
 				b.OnLoaded()
 			}

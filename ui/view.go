@@ -276,7 +276,9 @@ func (v *databaseView) refreshStatus() {
 		line := statusLine(v.db, time.Now(), ss)
 		kind, text, button := bannerFor(v.db, ss, v.readOnlyFor)
 		do(func() {
-			v.status.SetText(line)
+			if line != v.status.Text {
+				v.status.SetText(line) // read every few seconds: repainted only when it changed
+			}
 			if kind != v.bannerKind || text != v.bannerText.Text {
 				v.bannerKind = kind
 				v.bannerText.Importance = widget.DangerImportance
