@@ -149,9 +149,10 @@ func (m *MainWindow) backUpNow() {
 }
 
 // showNotice shows a message kept for the database now open (a rollback's result). One that
-// says to make a backup now (rollbackSentence) comes with the button that makes it.
-func (m *MainWindow) showNotice(title, text string) {
-	if !strings.Contains(text, "Make a backup now") {
+// asks for a backup now comes with the button that makes it.
+func (m *MainWindow) showNotice(n notice) {
+	title, text := n.title, n.text
+	if !n.backUp {
 		dialog.ShowInformation(title, text, m.Window)
 		return
 	}

@@ -59,7 +59,7 @@ type Desktop struct {
 	tray                               desktop.App
 	inTray, trayMenu, hidden, toldTray bool
 
-	notice [2]string // title and text to show once the next database opens (after a rollback)
+	notice notice // to show once the next database opens (after a rollback)
 	// logWay is how the next open of a folder treats a log it cannot use (chosen on the page
 	// that said so): opened without it, or read-only.
 	logWay map[string]engine.Options
@@ -162,8 +162,8 @@ func (d *Desktop) open(dir string) {
 	db, repaired, err := backup.OpenOrRepair(context.Background(), dir, opts)
 	doWait(op.end)
 	if err != nil {
-		if title, text := d.takeNotice(); title != "" {
-			do(func() { dialog.ShowInformation(title, text, d.Main.Window) })
+		if n := d.takeNotice(); n.title != "" {
+			do(func() { dialog.ShowInformation(n.title, n.text, d.Main.Window) })
 		}
 		d.openFailed(dir, err, cur == nil)
 		return
@@ -194,8 +194,8 @@ func (d *Desktop) open(dir string) {
 		if repaired != nil {
 			dialog.ShowInformation("The database was repaired", repairSentence(repaired), d.Main.Window)
 		}
-		if title, text := d.takeNotice(); title != "" {
-			d.Main.showNotice(title, text)
+		if n := d.takeNotice(); n.title != "" {
+			d.Main.showNotice(n)
 		}
 		if len(problems) > 0 {
 			d.Main.showSettingsProblems(db.Dir(), problems, readOnlyFor != nil)

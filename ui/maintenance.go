@@ -538,9 +538,9 @@ func (d *Desktop) Rollback(to uint64) {
 			res, err = backup.Rollback(context.Background(), dir, to)
 		}
 		if err != nil {
-			d.setNotice("The rollback failed", fmt.Sprintf("Error %d: %s\nThe database is as it was.", engine.CodeOf(err), engine.WindowText(err)))
+			d.setNotice(notice{title: "The rollback failed", text: fmt.Sprintf("Error %d: %s\nThe database is as it was.", engine.CodeOf(err), engine.WindowText(err))})
 		} else {
-			d.setNotice("Rolled back", rollbackSentence(res))
+			d.setNotice(notice{title: "Rolled back", text: rollbackSentence(res), backUp: true})
 		}
 		doWait(rolling.untrack)
 		d.Open(dir)
@@ -580,18 +580,25 @@ func rollbackSentence(r *backup.RollbackResult) string {
 		r.To, from, len(r.Logs), r.To+1, r.Undone, r.OldData, r.OldLog, r.To)
 }
 
+// notice is a message to show once the next database opens (after a rollback); backUp says
+// it asks for a backup now, which its dialog then offers.
+type notice struct {
+	title, text string
+	backUp      bool
+}
+
 // setNotice keeps a message to show once the next database opens.
-func (d *Desktop) setNotice(title, text string) {
+func (d *Desktop) setNotice(n notice) {
 	d.mu.Lock()
-	d.notice = [2]string{title, text}
+	d.notice = n
 	d.mu.Unlock()
 }
 
 // takeNotice returns the message kept by setNotice, once.
-func (d *Desktop) takeNotice() (string, string) {
+func (d *Desktop) takeNotice() notice {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	n := d.notice
-	d.notice = [2]string{}
-	return n[0], n[1]
+	d.notice = notice{}
+	return n
 }
