@@ -127,8 +127,9 @@ func Run(ctx context.Context, db *engine.DB, opts Options) (*Result, error) {
 	}
 	if res != nil {
 		entry.Number, entry.Operation = res.Number, res.Operation
-		entry.Checked = j.v.Archive.Verify // publish verified it, or the backup would have failed
 		entry.Files = res.sums // hashed as they were written
+		// publish verified the archive when archive.verify is on, or the backup failed.
+		entry.Checked = j.v.Archive.Verify
 		note(db.Dir(), verbose, false, "Backup %d finished in %s: %s (%d bytes), snapshot at operation %d.",
 			res.Number, time.Since(start).Round(time.Millisecond), res.Archive, res.Size, res.Operation)
 		for _, l := range res.LogBackups {
