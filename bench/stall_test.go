@@ -171,7 +171,7 @@ var stallScenarios = []stallScenario{
 		win := r.window("Maintenance and Security - " + dbName)
 		r.click(win, 186, 21)                   // Rollback
 		r.sleep(3*time.Second, "rollback-page") // the log's operations are read
-		r.click(win, 300, 100)                  // the second operation listed
+		r.click(win, 300, 140)                  // the second operation listed
 		r.sleep(500*time.Millisecond, "chosen")
 	}, act: func(r *stallRun) {
 		win := r.window("Maintenance and Security - " + dbName)
