@@ -82,7 +82,9 @@ func TestWriteGoesOnWhileBackupCopiesItsLog(t *testing.T) {
 	}
 	err = within(func() error {
 		tx := db.NewProcess("").Auto()
-		tx.Add("T", row(5000, "during the copy"))
+		if _, err := tx.Add("T", row(5000, "during the copy")); err != nil {
+			return err
+		}
 		_, err := tx.Commit()
 		return err
 	})
@@ -206,7 +208,10 @@ func TestWritesThroughBackupCommit(t *testing.T) {
 				default:
 				}
 				tx := p.Auto()
-				tx.Add("T", row(i, big))
+				if _, err := tx.Add("T", row(i, big)); err != nil {
+					t.Error(err)
+					return
+				}
 				if _, err := tx.Commit(); err != nil {
 					t.Error(err)
 					return

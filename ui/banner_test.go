@@ -162,8 +162,8 @@ func TestBannerMissedBackup(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := db.Settings()
-	s.Set("scheduler.mode", "daily")
-	s.Set("scheduler.time", "23:00")
+	must(t, s.Set("scheduler.mode", "daily"))
+	must(t, s.Set("scheduler.time", "23:00"))
 	if err := db.UpdateSettings(s); err != nil {
 		t.Fatal(err)
 	}

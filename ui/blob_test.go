@@ -14,19 +14,32 @@ import (
 	"holdfast/journal"
 )
 
-// A BLOB is imported from the file the open dialog gives, and exported to the file the save
-// dialog gives (its name proposed from the record, with the extension its bytes say).
-func TestBlobImportAndExport(t *testing.T) {
-	a := newApp(t)
+// productsDB is a new database with a table Products of an id and a BLOB field, photo.
+func productsDB(t *testing.T) *engine.DB {
+	t.Helper()
 	db, err := engine.Create(filepath.Join(uiTempDir(t), "Shop"), engine.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	addProducts(t, db)
+	return db
+}
+
+// addProducts adds to db the table Products of productsDB.
+func addProducts(t *testing.T, db *engine.DB) {
+	t.Helper()
 	if err := db.CreateTable(engine.Table{Name: "Products", Journaled: true, PrimaryKey: []string{"id"},
 		Fields: []engine.Field{{Name: "id", Type: journal.KindInt}, {Name: "photo", Type: journal.KindBlob}}}); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// A BLOB is imported from the file the open dialog gives, and exported to the file the save
+// dialog gives (its name proposed from the record, with the extension its bytes say).
+func TestBlobImportAndExport(t *testing.T) {
+	a := newApp(t)
+	db := productsDB(t)
+	defer db.Close()
 	for i := 1; i <= 3; i++ {
 		tx := db.NewProcess("").Auto()
 		if _, err := tx.Add("Products", map[string]journal.Value{"id": journal.Int(int64(i))}); err != nil {
@@ -98,19 +111,14 @@ func TestBlobImportAndExport(t *testing.T) {
 // empty field is filled without a question. Each time the window says what was stored.
 func TestBlobImportAsksBeforeReplacing(t *testing.T) {
 	a := newApp(t)
-	db, err := engine.Create(filepath.Join(uiTempDir(t), "Shop"), engine.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := productsDB(t)
 	defer db.Close()
-	if err := db.CreateTable(engine.Table{Name: "Products", Journaled: true, PrimaryKey: []string{"id"},
-		Fields: []engine.Field{{Name: "id", Type: journal.KindInt}, {Name: "photo", Type: journal.KindBlob}}}); err != nil {
-		t.Fatal(err)
-	}
 	png := append([]byte("\x89PNG\r\n\x1a\n"), bytes.Repeat([]byte{7}, 5000)...)
 	tx := db.NewProcess("").Auto()
-	tx.Add("Products", map[string]journal.Value{"id": journal.Int(1)})
-	tx.Add("Products", map[string]journal.Value{"id": journal.Int(2), "photo": journal.Blob(png)})
+	_, err := tx.Add("Products", map[string]journal.Value{"id": journal.Int(1)})
+	must(t, err)
+	_, err = tx.Add("Products", map[string]journal.Value{"id": journal.Int(2), "photo": journal.Blob(png)})
+	must(t, err)
 	if _, err := tx.Commit(); err != nil {
 		t.Fatal(err)
 	}

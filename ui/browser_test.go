@@ -128,13 +128,12 @@ func TestMainWindowBrowsesDatabase(t *testing.T) {
 func TestBrowserButtonsSayWhyTheyAreOff(t *testing.T) {
 	a := newApp(t)
 	db := browsedDB(t, 150)
-	if err := db.CreateTable(engine.Table{Name: "Products", Journaled: true, PrimaryKey: []string{"id"},
-		Fields: []engine.Field{{Name: "id", Type: journal.KindInt}, {Name: "photo", Type: journal.KindBlob}}}); err != nil {
-		t.Fatal(err)
-	}
+	addProducts(t, db)
 	tx := db.NewProcess("").Auto()
-	tx.Add("Products", map[string]journal.Value{"id": journal.Int(1)})
-	tx.Add("Products", map[string]journal.Value{"id": journal.Int(2), "photo": journal.Blob([]byte("%PDF-1.4 a leaflet"))})
+	_, err := tx.Add("Products", map[string]journal.Value{"id": journal.Int(1)})
+	must(t, err)
+	_, err = tx.Add("Products", map[string]journal.Value{"id": journal.Int(2), "photo": journal.Blob([]byte("%PDF-1.4 a leaflet"))})
+	must(t, err)
 	if _, err := tx.Commit(); err != nil {
 		t.Fatal(err)
 	}

@@ -51,6 +51,18 @@ func shopDB(t *testing.T, dir string, n int) {
 	addCustomers(t, db, 1, n)
 }
 
+// openShop opens, in a desktop of its own, a new Shop database of n customers in a folder of
+// uiTempDir, and waits until it is shown.
+func openShop(t *testing.T, n int) (d *Desktop, w *watcher, dir string) {
+	t.Helper()
+	dir = filepath.Join(uiTempDir(t), "Shop")
+	shopDB(t, dir, n)
+	d, w = newDesktop(t, &dialogs.Fake{}, "")
+	d.Open(dir)
+	waitFor(t, w, "the database open", func() bool { return openedName(d) == "Shop" })
+	return d, w, dir
+}
+
 func addCustomers(t *testing.T, db *engine.DB, from, to int) {
 	t.Helper()
 	_, err := db.NewProcess("").Update(func(tx *engine.Tx) error {
@@ -376,11 +388,7 @@ func TestDamagedReportRepairs(t *testing.T) {
 // File > New Log File archives the log and starts a new one, and says so; asked twice at
 // once (a double click), it runs once and says the first is under way.
 func TestNewLogFileOnce(t *testing.T) {
-	dir := filepath.Join(uiTempDir(t), "Shop")
-	shopDB(t, dir, 3)
-	d, w := newDesktop(t, &dialogs.Fake{}, "")
-	d.Open(dir)
-	waitFor(t, w, "the database open", func() bool { return openedName(d) == "Shop" })
+	d, w, _ := openShop(t, 3)
 	onUI(func() {
 		d.Main.NewLogFile()
 		d.Main.NewLogFile()

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"os"
 	"runtime"
 	"strings"
 	"testing"
@@ -149,4 +150,22 @@ func newApp(t *testing.T) fyne.App {
 		}
 	})
 	return test.NewTempApp(t)
+}
+
+// must fails the test at once when a step it relies on failed.
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// zeroStart zeroes the first 16 KiB of a file (the meta pages of a data file: damage).
+func zeroStart(t *testing.T, path string) {
+	t.Helper()
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	must(t, err)
+	_, err = f.WriteAt(make([]byte, 16<<10), 0)
+	must(t, err)
+	must(t, f.Close())
 }

@@ -93,11 +93,7 @@ func TestActivityAnalysis(t *testing.T) {
 // Rollback page: choosing an operation and confirming takes the database back to it; the window
 // reopens it and says what was done.
 func TestRollbackPage(t *testing.T) {
-	dir := filepath.Join(uiTempDir(t), "Shop")
-	shopDB(t, dir, 0)
-	d, w := newDesktop(t, &dialogs.Fake{}, "")
-	d.Open(dir)
-	waitFor(t, w, "the database open", func() bool { return openedName(d) == "Shop" })
+	d, w, _ := openShop(t, 0)
 	db := d.DB()
 	var keep uint64
 	for i := 1; i <= 8; i++ {
@@ -152,11 +148,7 @@ func TestRollbackPage(t *testing.T) {
 // first a page at a time (Older, Newer), each with its log file; one from the log backup, on
 // the second page, rolls back.
 func TestRollbackPageAcrossLogs(t *testing.T) {
-	dir := filepath.Join(uiTempDir(t), "Shop")
-	shopDB(t, dir, 3)
-	d, w := newDesktop(t, &dialogs.Fake{}, "")
-	d.Open(dir)
-	waitFor(t, w, "the database open", func() bool { return openedName(d) == "Shop" })
+	d, w, _ := openShop(t, 3)
 	db := d.DB()
 	if _, err := backup.Run(context.Background(), db, backup.Options{}); err != nil {
 		t.Fatal(err)
@@ -216,11 +208,7 @@ func TestRollbackPageAcrossLogs(t *testing.T) {
 // to turn the log on. Analyze and Browse... wait while a log is read, and a second Analyze
 // then reads the log once more rather than twice at once.
 func TestAnalysisWithoutLog(t *testing.T) {
-	dir := filepath.Join(uiTempDir(t), "Shop")
-	shopDB(t, dir, 3)
-	d, w := newDesktop(t, &dialogs.Fake{}, "")
-	d.Open(dir)
-	waitFor(t, w, "the database open", func() bool { return openedName(d) == "Shop" })
+	d, w, _ := openShop(t, 3)
 	if err := d.DB().StopLog(); err != nil {
 		t.Fatal(err)
 	}
@@ -252,11 +240,7 @@ func TestAnalysisWithoutLog(t *testing.T) {
 // A rollback is refused while other work runs on the database (1415, naming it): it would
 // close the database under that work.
 func TestRollbackRefusedDuringWork(t *testing.T) {
-	dir := filepath.Join(uiTempDir(t), "Shop")
-	shopDB(t, dir, 8)
-	d, w := newDesktop(t, &dialogs.Fake{}, "")
-	d.Open(dir)
-	waitFor(t, w, "the database open", func() bool { return openedName(d) == "Shop" })
+	d, w, _ := openShop(t, 8)
 	run, stopped := blockingBackup(d.DB())
 	d.Main.RunBackup = run
 	onUI(func() {
@@ -285,11 +269,7 @@ func TestRollbackRefusedDuringWork(t *testing.T) {
 // asks first, Cancel the default, saying what is lost with the oldest backup; Cancel keeps it,
 // Delete removes it.
 func TestBackupList(t *testing.T) {
-	dir := filepath.Join(uiTempDir(t), "Shop")
-	shopDB(t, dir, 3)
-	d, w := newDesktop(t, &dialogs.Fake{}, "")
-	d.Open(dir)
-	waitFor(t, w, "the database open", func() bool { return openedName(d) == "Shop" })
+	d, w, _ := openShop(t, 3)
 	db := d.DB()
 	var archives []string
 	for i := 1; i <= 3; i++ {

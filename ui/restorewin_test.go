@@ -13,18 +13,13 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"holdfast/backup"
-	"holdfast/dialogs"
 )
 
 // File > Restore...: the archive picked from the history is previewed, the destination is
 // proposed beside it, a point in time is checked as it is typed, and the restore runs with its
 // progress; Open restored database opens the result in the main window.
 func TestRestoreWindow(t *testing.T) {
-	dir := filepath.Join(uiTempDir(t), "Shop")
-	shopDB(t, dir, 20)
-	d, w := newDesktop(t, &dialogs.Fake{}, "")
-	d.Open(dir)
-	waitFor(t, w, "the database open", func() bool { return openedName(d) == "Shop" })
+	d, w, dir := openShop(t, 20)
 	db := d.DB()
 	res, err := backup.Run(context.Background(), db, backup.Options{})
 	if err != nil {
@@ -97,11 +92,7 @@ func TestRestoreWindow(t *testing.T) {
 // what came after, an undone deletion included, before). Where it does not count (no
 // integration, the automatic chain), Up to is off.
 func TestRestoreChosenLogsUpTo(t *testing.T) {
-	dir := filepath.Join(uiTempDir(t), "Shop")
-	shopDB(t, dir, 20)
-	d, w := newDesktop(t, &dialogs.Fake{}, "")
-	d.Open(dir)
-	waitFor(t, w, "the database open", func() bool { return openedName(d) == "Shop" })
+	d, w, _ := openShop(t, 20)
 	db := d.DB()
 	if _, err := backup.Run(context.Background(), db, backup.Options{}); err != nil {
 		t.Fatal(err)
@@ -150,11 +141,7 @@ func TestRestoreChosenLogsUpTo(t *testing.T) {
 // after backup 1 restores into a folder named after backup 3); a destination typed stays, and so
 // do the other choices; Cancel closes the window.
 func TestRestoreFormFollowsArchive(t *testing.T) {
-	dir := filepath.Join(uiTempDir(t), "Shop")
-	shopDB(t, dir, 5)
-	d, w := newDesktop(t, &dialogs.Fake{}, "")
-	d.Open(dir)
-	waitFor(t, w, "the database open", func() bool { return openedName(d) == "Shop" })
+	d, w, _ := openShop(t, 5)
 	var archives []string
 	for range 3 {
 		res, err := backup.Run(context.Background(), d.DB(), backup.Options{})

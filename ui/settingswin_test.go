@@ -574,7 +574,9 @@ func TestSettingsLogUnavailableBacksUp(t *testing.T) {
 	}
 	ffs.broken.Store(true)
 	tx := db.NewProcess("").Auto()
-	tx.Add("T", map[string]journal.Value{"id": journal.Int(1)})
+	if _, err := tx.Add("T", map[string]journal.Value{"id": journal.Int(1)}); err != nil {
+		t.Fatal(err) // the log is written at the commit
+	}
 	if _, err := tx.Commit(); engine.CodeOf(err) != engine.CodeLogUnavailable {
 		t.Fatalf("a write with the log broken: %v, want 1274", err)
 	}

@@ -144,36 +144,34 @@ func (p *stallProbe) handOver(every time.Duration) {
 	p.began = time.Now()
 	p.last = p.began
 	p.mu.Unlock()
-	tick := time.NewTicker(every)
-	defer tick.Stop()
-	for {
-		select {
-		case <-p.quit:
-			return
-		case <-tick.C:
-			if p.pending.Load() > 0 {
-				continue // the last one still waits: its wait is the measure
-			}
-			p.pending.Add(1)
-			handed := time.Now()
-			p.mu.Lock()
-			p.waiting = handed
-			p.mu.Unlock()
-			p.hand(func() { p.ran(handed, time.Now()) })
+	p.tick(every, func(time.Time) {
+		if p.pending.Load() > 0 {
+			return // the last one still waits: its wait is the measure
 		}
-	}
+		p.pending.Add(1)
+		handed := time.Now()
+		p.mu.Lock()
+		p.waiting = handed
+		p.mu.Unlock()
+		p.hand(func() { p.ran(handed, time.Now()) })
+	})
 }
 
 func (p *stallProbe) writer(every time.Duration) {
 	defer p.wg.Done()
-	tick := time.NewTicker(every)
+	p.tick(every, func(time.Time) { p.write(false) })
+}
+
+// tick runs fn each period until the probe stops.
+func (p *stallProbe) tick(period time.Duration, fn func(now time.Time)) {
+	tick := time.NewTicker(period)
 	defer tick.Stop()
 	for {
 		select {
 		case <-p.quit:
 			return
-		case <-tick.C:
-			p.write(false)
+		case now := <-tick.C:
+			fn(now)
 		}
 	}
 }
@@ -206,42 +204,35 @@ func (p *stallProbe) ran(handed, now time.Time) {
 // records each stall (see the top of this file).
 func (p *stallProbe) watch(every time.Duration) {
 	defer p.wg.Done()
-	tick := time.NewTicker(every)
-	defer tick.Stop()
-	for {
-		select {
-		case <-p.quit:
-			return
-		case now := <-tick.C:
-			p.mu.Lock()
-			var waited time.Duration
-			if !p.waiting.IsZero() {
-				waited = now.Sub(p.waiting)
-			}
-			if !p.inStall && waited > stallLimit {
-				p.worst = 0
-			}
-			worst := p.worst
-			p.mu.Unlock()
-			switch {
-			case !p.inStall && waited > stallLimit:
-				p.inStall, p.again = true, false
-				p.stalls++
-				p.appendStall(p.stallText(now, waited, "at"))
-			case p.inStall && !p.again && waited > stallAgain:
-				// What a long stall waits on may not be what it began with (a frame being
-				// painted, then a lock).
-				p.again = true
-				p.appendStall(p.stallText(now, waited, "still waiting at"))
-			case p.inStall && waited <= stallLimit:
-				p.inStall = false
-				if p.stalls <= p.keep {
-					p.appendStall(fmt.Sprintf("=== stall %d ended at %s: the longest wait was %.1f ms\n\n",
-						p.stalls, now.Format(stallClock), millis(worst)))
-				}
+	p.tick(every, func(now time.Time) {
+		p.mu.Lock()
+		var waited time.Duration
+		if !p.waiting.IsZero() {
+			waited = now.Sub(p.waiting)
+		}
+		if !p.inStall && waited > stallLimit {
+			p.worst = 0
+		}
+		worst := p.worst
+		p.mu.Unlock()
+		switch {
+		case !p.inStall && waited > stallLimit:
+			p.inStall, p.again = true, false
+			p.stalls++
+			p.appendStall(p.stallText(now, waited, "at"))
+		case p.inStall && !p.again && waited > stallAgain:
+			// What a long stall waits on may not be what it began with (a frame being
+			// painted, then a lock).
+			p.again = true
+			p.appendStall(p.stallText(now, waited, "still waiting at"))
+		case p.inStall && waited <= stallLimit:
+			p.inStall = false
+			if p.stalls <= p.keep {
+				p.appendStall(fmt.Sprintf("=== stall %d ended at %s: the longest wait was %.1f ms\n\n",
+					p.stalls, now.Format(stallClock), millis(worst)))
 			}
 		}
-	}
+	})
 }
 
 // stallClock is how the stall file gives times.

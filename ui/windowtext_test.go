@@ -92,13 +92,13 @@ func TestWindowErrorsNameNoCommand(t *testing.T) {
 		}, "(holdfast log DB create|stop)", "Use Log (File > Database Settings... > Configuration)"},
 		{"the log missing", func(t *testing.T) error {
 			dir := shop(t)
-			os.Remove(filepath.Join(dir, "Data", "data.journal"))
+			must(t, os.Remove(filepath.Join(dir, "Data", "data.journal")))
 			_, err := engine.Open(dir, engine.Options{})
 			return err
 		}, "(holdfast log DB new), or stop the log (holdfast log DB stop)", "(Open Without the Log)"},
 		{"a write after opening without the log", func(t *testing.T) error {
 			dir := shop(t)
-			os.Remove(filepath.Join(dir, "Data", "data.journal"))
+			must(t, os.Remove(filepath.Join(dir, "Data", "data.journal")))
 			db, err := engine.Open(dir, engine.Options{WithoutLog: true})
 			if err != nil {
 				t.Fatal(err)
@@ -113,14 +113,15 @@ func TestWindowErrorsNameNoCommand(t *testing.T) {
 		{"the log cut below what the data file holds", func(t *testing.T) error {
 			dir := shop(t)
 			log := filepath.Join(dir, "Data", "data.journal")
-			b, _ := os.ReadFile(log)
-			os.WriteFile(log, b[:len(b)/2], 0o600)
-			_, err := engine.Open(dir, engine.Options{})
+			b, err := os.ReadFile(log)
+			must(t, err)
+			must(t, os.WriteFile(log, b[:len(b)/2], 0o600))
+			_, err = engine.Open(dir, engine.Options{})
 			return err
 		}, "open the database without its log (holdfast log DB stop)", "(Open Without the Log)"},
 		{"the structure file missing", func(t *testing.T) error {
 			dir := shop(t)
-			os.Remove(filepath.Join(dir, engine.CatalogFile))
+			must(t, os.Remove(filepath.Join(dir, engine.CatalogFile)))
 			_, err := engine.Open(dir, engine.Options{})
 			return err
 		}, "restore one with --items structure", "File > Restore..., Structure only"},
@@ -140,12 +141,10 @@ func TestWindowErrorsNameNoCommand(t *testing.T) {
 				t.Fatal(err)
 			}
 			s := db.Settings()
-			s.Set("restore.autoRestoreIfDamaged", "false")
-			db.UpdateSettings(s)
-			db.Close()
-			f, _ := os.OpenFile(filepath.Join(dir, "Data", "Shop.4DD"), os.O_RDWR, 0)
-			f.WriteAt(make([]byte, 16<<10), 0)
-			f.Close()
+			must(t, s.Set("restore.autoRestoreIfDamaged", "false"))
+			must(t, db.UpdateSettings(s))
+			must(t, db.Close())
+			zeroStart(t, filepath.Join(dir, "Data", "Shop.4DD"))
 			_, _, err := backup.OpenOrRepair(ctx, dir, engine.Options{})
 			return err
 		}, "set restore.autoRestoreIfDamaged true) and open it again", "Repair now takes these steps"},
@@ -157,14 +156,12 @@ func TestWindowErrorsNameNoCommand(t *testing.T) {
 				t.Fatal(err)
 			}
 			s := db.Settings()
-			s.Set("restore.autoRestoreIfDamaged", "false")
-			db.UpdateSettings(s)
-			db.Close()
-			os.Remove(res.Archive)
-			os.WriteFile(filepath.Join(filepath.Dir(res.Archive), backup.HistoryFile), []byte("{"), 0o600)
-			f, _ := os.OpenFile(filepath.Join(dir, "Data", "Shop.4DD"), os.O_RDWR, 0)
-			f.WriteAt(make([]byte, 16<<10), 0)
-			f.Close()
+			must(t, s.Set("restore.autoRestoreIfDamaged", "false"))
+			must(t, db.UpdateSettings(s))
+			must(t, db.Close())
+			must(t, os.Remove(res.Archive))
+			must(t, os.WriteFile(filepath.Join(filepath.Dir(res.Archive), backup.HistoryFile), []byte("{"), 0o600))
+			zeroStart(t, filepath.Join(dir, "Data", "Shop.4DD"))
 			_, _, err = backup.OpenOrRepair(ctx, dir, engine.Options{})
 			return err
 		}, "(they stay usable with holdfast restore)", "(they stay usable with File > Restore...)"},
@@ -177,7 +174,7 @@ func TestWindowErrorsNameNoCommand(t *testing.T) {
 			dir := shop(t)
 			db := open(t, dir)
 			s := db.Settings()
-			s.Set("content.data", "false")
+			must(t, s.Set("content.data", "false"))
 			if err := db.UpdateSettings(s); err != nil {
 				t.Fatal(err)
 			}
@@ -201,7 +198,7 @@ func TestWindowErrorsNameNoCommand(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			os.Remove(filepath.Join(filepath.Dir(first.Archive), backup.LogBackupName("Shop", 1)))
+			must(t, os.Remove(filepath.Join(filepath.Dir(first.Archive), backup.LogBackupName("Shop", 1))))
 			_, err = backup.Restore(ctx, first.Archive, backup.RestoreOptions{To: filepath.Join(uiTempDir(t), "R")})
 			return err
 		}, "or restore with --integrate none or --log up to the gap", "Integrate set to None"},
@@ -221,7 +218,7 @@ func TestWindowErrorsNameNoCommand(t *testing.T) {
 		{"a damaged backup history", func(t *testing.T) error {
 			res := backedUp(t, shop(t))
 			dest := filepath.Dir(res.Archive)
-			os.WriteFile(filepath.Join(dest, backup.HistoryFile), []byte("{"), 0o600)
+			must(t, os.WriteFile(filepath.Join(dest, backup.HistoryFile), []byte("{"), 0o600))
 			_, err := backup.LoadHistory(dest)
 			return historyError(dest, err) // as the Backup and Restore windows show it
 		}, "(they stay usable with holdfast restore)", "(they stay usable with File > Restore...)"},
@@ -302,12 +299,12 @@ func TestAlertsSayWhatToClick(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db.StopLog()
+	must(t, db.StopLog())
 	addCustomers(t, db, 21, 22)
 	if err := db.StartLog(""); engine.CodeOf(err) != engine.CodeLogRequiresBkp {
 		t.Fatalf("the log turned on after a change: %v, want 2015", err)
 	}
-	db.Close()
+	must(t, db.Close())
 	d.Open(dir)
 	waitFor(t, w, "the database open", func() bool { return openedName(d) == "Shop" })
 	onUI(d.Main.NewLogFile)
