@@ -600,7 +600,7 @@ func showFolder(dir string, win fyne.Window) {
 			return
 		}
 		do(func() {
-			msg := widget.NewLabel(fmt.Sprintf("The folder could not be opened: %v.\nIt is %s: open it in your file manager.", err, dir))
+			msg := widget.NewLabel(fmt.Sprintf("The folder could not be opened (error %d): %v.\nIt is %s: open it in your file manager (Copy path copies where it is).", engine.CodeFileIO, err, dir))
 			msg.Wrapping = fyne.TextWrapWord
 			copyPath := widget.NewButton("Copy path", func() { fyne.CurrentApp().Clipboard().SetContent(dir) })
 			d := dialog.NewCustom("Show folder", "Close", container.NewVBox(msg, container.NewHBox(copyPath)), win)
